@@ -1,0 +1,136 @@
+import Configuration
+import Foundation
+import SystemPackage
+
+extension AppConfig {
+    /// The standard sources, highest precedence first: environment variables
+    /// (`http.port` ↔ `HTTP_PORT`), `config/local.json` (optional), `config/default.json`.
+    public static func standardProviders(
+        configDirectory: String = "config", environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(ConfigError) -> [any ConfigProvider] {
+        let defaults = configDirectory + "/default.json"
+        let local = configDirectory + "/local.json"
+        guard FileManager.default.fileExists(atPath: defaults) else {
+            throw ConfigError(key: "config", "\(defaults) not found; run hrbridge from the project directory")
+        }
+        do {
+            let localProvider = try await FileProvider<JSONSnapshot>(filePath: FilePath(local), allowMissing: true)
+            let defaultProvider = try await FileProvider<JSONSnapshot>(filePath: FilePath(defaults))
+            return [EnvironmentVariablesProvider(environmentVariables: environment), localProvider, defaultProvider]
+        } catch {
+            throw ConfigError(key: "config", "could not read \(local) or \(defaults): \(error)")
+        }
+    }
+
+    /// Builds and validates the configuration. Generated secrets (master key, admin
+    /// password) are resolved separately by `GeneratedSecrets`, which may write files.
+    public static func load(from providers: [any ConfigProvider]) throws(ConfigError) -> AppConfig {
+        let r = SettingsReader(reader: ConfigReader(providers: providers))
+        let port = try r.int("http.port", in: 1...65535, what: "a port number")
+        let dataDirectory = try r.string("data.dir")
+        guard !dataDirectory.isEmpty else { throw ConfigError(key: "data.dir", "must not be empty") }
+        let publicBaseURL = try r.optionalString("public.base_url").map { url throws(ConfigError) in
+            try ConfigValidation.httpURL(url, key: "public.base_url")
+        } ?? "http://127.0.0.1:\(port)"
+
+        return AppConfig(
+            http: HTTP(host: try r.string("http.host"), port: port),
+            publicBaseURL: publicBaseURL,
+            dataDirectory: dataDirectory,
+            database: try ConfigValidation.database(try r.optionalString("database.url", secret: true), dataDirectory: dataDirectory),
+            oneflow: Oneflow(
+                baseURL: try r.optionalString("oneflow.base_url").map { url throws(ConfigError) in
+                    try ConfigValidation.httpURL(url, key: "oneflow.base_url")
+                },
+                timeoutSeconds: try r.int("oneflow.timeout_seconds", in: 1...600),
+                userEmail: try r.optionalString("oneflow.user_email")
+            ),
+            security: Security(
+                masterKey: try ConfigValidation.masterKey(try r.optionalString("security.master_key", secret: true), key: "security.master_key") ?? Data(),
+                previousMasterKeys: try r.stringArray("security.previous_master_keys").map { key throws(ConfigError) in
+                    try ConfigValidation.masterKey(key, key: "security.previous_master_keys")!
+                }
+            ),
+            adminPassword: try r.optionalString("admin.password", secret: true) ?? "",
+            apiKeys: try r.stringArray("api.keys"),
+            setup: Setup(
+                tokenParameter: try r.string("setup.token_parameter"),
+                signKeyGraceSeconds: try r.int("setup.sign_key_grace_seconds", in: 0...30 * 86400)
+            ),
+            extensionSettings: try loadExtension(r),
+            mapping: try loadMapping(r),
+            notify: try loadNotify(r),
+            sync: Sync(
+                workerEnabled: try r.bool("sync.worker_enabled"),
+                workerConcurrency: try r.int("sync.worker_concurrency", in: 1...64),
+                maxAttempts: try r.int("sync.max_attempts", in: 1...100),
+                reconcileIntervalSeconds: try r.int("sync.reconcile_interval", in: 0...7 * 86400)
+            ),
+            logLevel: try ConfigValidation.logLevel(try r.string("log.level"))
+        )
+    }
+
+    private static func loadExtension(_ r: SettingsReader) throws(ConfigError) -> ExtensionSettings {
+        let ids = try r.stringArray("extension.data_fields")
+        guard !ids.isEmpty else { throw ConfigError(key: "extension.data_fields", "list at least one data field") }
+        guard Set(ids).count == ids.count else {
+            throw ConfigError(key: "extension.data_fields", "custom ids must be unique within the template group")
+        }
+        var fields: [DataFieldSpec] = []
+        for id in ids {
+            try ConfigValidation.customID(id)
+            let prefix = "extension.data_field.\(id)"
+            fields.append(DataFieldSpec(
+                customID: id,
+                name: try r.optionalString("\(prefix).name") ?? id,
+                description: try r.optionalString("\(prefix).description") ?? "",
+                placeholder: try r.optionalString("\(prefix).placeholder") ?? ""
+            ))
+        }
+        let events = try r.stringArray("extension.event_types")
+        // Oneflow accepts 1–50 values per filter rule (https://developer.oneflow.com/reference/create-a-webhook).
+        guard (1...50).contains(events.count) else {
+            throw ConfigError(key: "extension.event_types", "list between 1 and 50 event types")
+        }
+        for event in events where !event.contains(":") {
+            throw ConfigError(key: "extension.event_types", "'\(event)' is not an event type like contract:sign")
+        }
+        let name = try r.string("extension.template_group_name")
+        guard !name.isEmpty else { throw ConfigError(key: "extension.template_group_name", "must not be empty") }
+        return ExtensionSettings(
+            templateGroupName: name,
+            templateGroupDescription: try r.optionalString("extension.template_group_description") ?? "",
+            dataFields: fields,
+            eventTypes: events,
+            returnURL: try ConfigValidation.httpURL(try r.string("extension.return_url"), key: "extension.return_url")
+        )
+    }
+
+    /// `mapping.<custom_id>` for each configured data field; a field without one is kept as a custom field.
+    private static func loadMapping(_ r: SettingsReader) throws(ConfigError) -> [String: HRField] {
+        var mapping: [String: HRField] = [:]
+        for id in try r.stringArray("extension.data_fields") {
+            guard let target = try r.optionalString("mapping.\(id)") else { continue }
+            guard let field = HRField(rawValue: target) else {
+                let known = HRField.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigError(key: "mapping.\(id)", "unknown HR field '\(target)'; expected one of \(known)")
+            }
+            mapping[id] = field
+        }
+        return mapping
+    }
+
+    private static func loadNotify(_ r: SettingsReader) throws(ConfigError) -> Notify {
+        Notify(
+            endpoint: try r.optionalString("notify.endpoint").map { url throws(ConfigError) in
+                try ConfigValidation.httpURL(url, key: "notify.endpoint")
+            },
+            key: try r.optionalString("notify.key", secret: true),
+            secret: try r.optionalString("notify.secret", secret: true),
+            connectionTimeoutSeconds: try ConfigValidation.isoDuration(try r.string("notify.connection_timeout"), key: "notify.connection_timeout"),
+            caFile: try r.optionalString("notify.ca_file"),
+            clientCertificateFile: try r.optionalString("notify.client_certificate_file"),
+            clientKeyFile: try r.optionalString("notify.client_key_file")
+        )
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Every setting of HR Bridge, typed and validated, built once at the entry point
+/// (`AppConfig.load`). Nothing else reads files or the environment for configuration.
+/// Keys and defaults: `config/default.json`; the README lists them.
+public struct AppConfig: Sendable {
+    public var http: HTTP
+    /// What Oneflow and browsers use to reach us, without a trailing slash.
+    public var publicBaseURL: String
+    /// The SQLite file, generated keys and stored documents live here.
+    public var dataDirectory: String
+    public var database: Database
+    public var oneflow: Oneflow
+    public var security: Security
+    public var adminPassword: String
+    public var apiKeys: [String]
+    public var setup: Setup
+    public var extensionSettings: ExtensionSettings
+    /// Oneflow data-field `custom_id` → HR field.
+    public var mapping: [String: HRField]
+    public var notify: Notify
+    public var sync: Sync
+    public var logLevel: String
+
+    public struct HTTP: Sendable {
+        public var host: String
+        public var port: Int
+    }
+
+    public enum Database: Sendable, Equatable {
+        case sqlite(path: String)
+        case sqliteInMemory
+        case postgres(url: String)
+
+        public var kind: String {
+            switch self {
+            case .sqlite, .sqliteInMemory: "sqlite"
+            case .postgres: "postgres"
+            }
+        }
+    }
+
+    public struct Oneflow: Sendable {
+        /// The part before `/v1`; `nil` means the embedded sandbox.
+        public var baseURL: String?
+        public var timeoutSeconds: Int
+        /// Sent as `x-oneflow-user-email` when set; otherwise calls run as Oneflow's anonymous admin.
+        public var userEmail: String?
+        public var usesSandbox: Bool { baseURL == nil }
+    }
+
+    public struct Security: Sendable {
+        /// 32 bytes; encrypts tokens and sign keys at rest.
+        public var masterKey: Data
+        /// Earlier master keys, still accepted for decryption after a rotation.
+        public var previousMasterKeys: [Data]
+    }
+
+    public struct Setup: Sendable {
+        /// Query parameter Oneflow's "Automatic" setup redirect carries the token in.
+        public var tokenParameter: String
+        /// How long a rotated-out sign key stays valid.
+        public var signKeyGraceSeconds: Int
+    }
+
+    public struct ExtensionSettings: Sendable {
+        public var templateGroupName: String
+        public var templateGroupDescription: String
+        public var dataFields: [DataFieldSpec]
+        public var eventTypes: [String]
+        /// Where "Back to Oneflow" goes after setup.
+        public var returnURL: String
+    }
+
+    public struct DataFieldSpec: Sendable, Equatable {
+        public var customID: String
+        public var name: String
+        public var description: String
+        public var placeholder: String
+    }
+
+    public struct Notify: Sendable {
+        /// `nil` turns outbound notifications off.
+        public var endpoint: String?
+        public var key: String?
+        public var secret: String?
+        public var connectionTimeoutSeconds: Int
+        public var caFile: String?
+        public var clientCertificateFile: String?
+        public var clientKeyFile: String?
+    }
+
+    public struct Sync: Sendable {
+        public var workerEnabled: Bool
+        public var workerConcurrency: Int
+        public var maxAttempts: Int
+        public var reconcileIntervalSeconds: Int
+    }
+}
+
+/// HR record fields a data field can be mapped to (`mapping` in config).
+public enum HRField: String, CaseIterable, Sendable, Codable {
+    case employeeNumber = "employee_number"
+    case firstName = "first_name"
+    case lastName = "last_name"
+    case startDate = "start_date"
+    case endDate = "end_date"
+    case jobTitle = "job_title"
+    case department
+    case employmentType = "employment_type"
+    case manager
+    case address
+    case birthDate = "birth_date"
+    case salary
+    case workLocation = "work_location"
+}

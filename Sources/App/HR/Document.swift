@@ -1,0 +1,32 @@
+import Fluent
+import Foundation
+
+/// A stored file of an employee, typically the signed contract PDF. The bytes live under
+/// the data directory at `storagePath`; the row keeps what is needed to serve and verify them.
+public final class Document: Model, @unchecked Sendable {
+    public static let schema = "documents"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "employee_id") public var employee: Employee
+    @OptionalParent(key: "contract_id") public var contract: EmploymentContract?
+    @OptionalField(key: "oneflow_file_id") public var oneflowFileID: Int?
+    @Field(key: "filename") public var filename: String
+    @Field(key: "content_type") public var contentType: String
+    @Field(key: "size") public var size: Int
+    /// Lowercase hex SHA-256 of the bytes.
+    @Field(key: "sha256") public var sha256: String
+    @Field(key: "storage_path") public var storagePath: String
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+
+    public init() {}
+
+    public init(employeeID: UUID, contractID: UUID?, filename: String, contentType: String, size: Int, sha256: String, storagePath: String) {
+        self.$employee.id = employeeID
+        self.$contract.id = contractID
+        self.filename = filename
+        self.contentType = contentType
+        self.size = size
+        self.sha256 = sha256
+        self.storagePath = storagePath
+    }
+}

@@ -1,0 +1,37 @@
+import Fluent
+import Foundation
+
+/// An employee as the HR system sees it, built from the counterparty participant and the
+/// mapped data fields of our contracts. Matched by employee number, then email, within an
+/// installation.
+public final class Employee: Model, @unchecked Sendable {
+    public static let schema = "employees"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "installation_id") public var installation: Installation
+    @OptionalField(key: "employee_number") public var employeeNumber: String?
+    @OptionalField(key: "name") public var name: String?
+    @OptionalField(key: "email") public var email: String?
+    @OptionalField(key: "phone") public var phone: String?
+    /// The participant's identification number (personal number): personal data, sealed.
+    @OptionalField(key: "personal_number_sealed") public var personalNumberSealed: String?
+    @OptionalField(key: "title") public var title: String?
+    /// Mapped HR fields (`HRField` raw value → value), JSON.
+    @Field(key: "fields") public var fields: String
+    /// Data fields without a mapping (`custom_id` → value), JSON.
+    @Field(key: "custom_fields") public var customFields: String
+    /// `PENDING` (signed, not started), `ACTIVE`, `INACTIVE`.
+    @OptionalField(key: "employment_status") public var employmentStatus: String?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+
+    @Children(for: \.$employee) public var contracts: [EmploymentContract]
+
+    public init() {}
+
+    public init(installationID: UUID) {
+        self.$installation.id = installationID
+        self.fields = "{}"
+        self.customFields = "{}"
+    }
+}

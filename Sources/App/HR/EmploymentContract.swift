@@ -1,0 +1,32 @@
+import Fluent
+import Foundation
+
+/// A Oneflow contract of our template group, as an HR employment contract.
+public final class EmploymentContract: Model, @unchecked Sendable {
+    public static let schema = "employment_contracts"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "installation_id") public var installation: Installation
+    @OptionalParent(key: "employee_id") public var employee: Employee?
+    @Field(key: "oneflow_contract_id") public var oneflowContractID: Int
+    @OptionalField(key: "template_type_id") public var templateTypeID: Int?
+    @OptionalField(key: "name") public var name: String?
+    /// pending, overdue, signed, declined, deleted.
+    @Field(key: "status") public var status: String
+    /// Oneflow's `state_updated_time` of the state we hold: an older one never overwrites it.
+    @OptionalField(key: "state_updated_at") public var stateUpdatedAt: Date?
+    @OptionalField(key: "lifecycle_state") public var lifecycleState: String?
+    @OptionalField(key: "start_date") public var startDate: String?
+    @OptionalField(key: "end_date") public var endDate: String?
+    @OptionalField(key: "signed_at") public var signedAt: Date?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+
+    public init() {}
+
+    public init(installationID: UUID, oneflowContractID: Int, status: String) {
+        self.$installation.id = installationID
+        self.oneflowContractID = oneflowContractID
+        self.status = status
+    }
+}

@@ -1,0 +1,17 @@
+import Fluent
+
+/// Every schema change, in order. Append only: a released migration is never edited, a
+/// change is a new file (they run on SQLite and PostgreSQL alike).
+public enum Migrations {
+    public static var all: [any Migration] {
+        [
+            CreateInstallations(),
+            CreateWebhookDeliveries(),
+            CreateJobs(),
+            CreateEmployees(),
+            CreateEmploymentContracts(),
+            CreateDocuments(),
+            CreateOutboundNotifications(),
+        ]
+    }
+}

@@ -1,0 +1,49 @@
+import Fluent
+import Foundation
+
+/// One Oneflow account that enabled our extension. Keyed by the Oneflow account id, so a
+/// second setup of the same account updates this row instead of adding one.
+/// Token and sign keys are stored sealed (`SecretBox`), never in clear.
+public final class Installation: Model, @unchecked Sendable {
+    public static let schema = "installations"
+
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        /// Setup started and has not finished yet (resumable).
+        case provisioning
+        case active
+        /// Setup failed part-way; the next attempt resumes.
+        case error
+        /// Disconnected by an admin, or Oneflow answered 401 (token revoked).
+        case disconnected
+    }
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "oneflow_account_id") public var oneflowAccountID: Int
+    @Field(key: "account_name") public var accountName: String
+    @Enum(key: "status") public var status: Status
+    @OptionalField(key: "token_sealed") public var tokenSealed: String?
+    @OptionalField(key: "user_email") public var userEmail: String?
+    @OptionalField(key: "sign_key_sealed") public var signKeySealed: String?
+    @OptionalField(key: "previous_sign_key_sealed") public var previousSignKeySealed: String?
+    @OptionalField(key: "previous_sign_key_expires_at") public var previousSignKeyExpiresAt: Date?
+    /// The unguessable path segment of our callback URL: `/webhooks/oneflow/{webhookKey}`.
+    @Field(key: "webhook_key") public var webhookKey: String
+    @OptionalField(key: "template_type_id") public var templateTypeID: Int?
+    @OptionalField(key: "webhook_id") public var webhookID: Int?
+    /// The last provisioning step that completed, so a failed setup resumes after it.
+    @OptionalField(key: "setup_step") public var setupStep: String?
+    @OptionalField(key: "last_error") public var lastError: String?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+    @OptionalField(key: "disconnected_at") public var disconnectedAt: Date?
+
+    public init() {}
+
+    public init(id: UUID? = nil, oneflowAccountID: Int, accountName: String, webhookKey: String, status: Status = .provisioning) {
+        self.id = id
+        self.oneflowAccountID = oneflowAccountID
+        self.accountName = accountName
+        self.webhookKey = webhookKey
+        self.status = status
+    }
+}

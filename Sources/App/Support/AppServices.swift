@@ -1,0 +1,34 @@
+import OneflowAPI
+import Vapor
+
+/// The application's long-lived dependencies, built once in `configure` and handed to
+/// controllers and commands that need them.
+public struct AppServices: Sendable {
+    public let config: AppConfig
+    public let oneflow: any OneflowClient
+    public let secretBox: SecretBox
+
+    public init(config: AppConfig, oneflow: any OneflowClient) throws(ConfigError) {
+        guard config.security.masterKey.count == 32 else {
+            throw ConfigError(key: "security.master_key", "is not set; run GeneratedSecrets.resolve or set a 32-byte base64 key")
+        }
+        self.config = config
+        self.oneflow = oneflow
+        self.secretBox = SecretBox(masterKey: config.security.masterKey, previousKeys: config.security.previousMasterKeys)
+    }
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey {
+        typealias Value = AppServices
+    }
+
+    /// Set once by `configure`; commands (`migrate`, `replay`, …) read it from here.
+    public var services: AppServices {
+        get {
+            guard let services = storage[ServicesKey.self] else { fatalError("configure(_:config:) has not run") }
+            return services
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+}

@@ -1,0 +1,32 @@
+import Vapor
+
+/// One log line per request: method, path with secret query values redacted, status and
+/// duration. Replaces Vapor's route logging, which prints the raw query string (and so would
+/// print the extension token of `GET /setup?token=…`). Bodies are never logged.
+struct RequestLogMiddleware: AsyncMiddleware {
+    /// Extra parameter names to redact (the configured setup token parameter).
+    let sensitiveParameters: Set<String>
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let started = ContinuousClock.now
+        let path = Redaction.url(request.url.string, extraSensitive: sensitiveParameters)
+        do {
+            let response = try await next.respond(to: request)
+            log(request, path: path, status: response.status.code, started: started)
+            return response
+        } catch {
+            let status = (error as? any AbortError)?.status.code ?? 500
+            log(request, path: path, status: status, started: started)
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, path: String, status: UInt, started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let level: Logger.Level = status >= 500 ? .warning : (request.url.path == "/health" ? .debug : .info)
+        request.logger.log(level: level, "\(request.method.rawValue) \(path) \(status)", metadata: [
+            "duration_ms": .string(String(format: "%.1f", ms)),
+        ])
+    }
+}

@@ -1,0 +1,117 @@
+/// A failed call to Oneflow.
+///
+/// Oneflow answers errors with an RFC 7807-like JSON body
+/// (https://developer.oneflow.com/docs/handling-errors-with-error-codes):
+/// `{"error_code": 4040000, "detail": "…", "parameter_problems": {}, "request_id": "…",
+///   "status": 404, "title": "Not Found", "type": "…"}`. `error_code` starts with the HTTP
+/// status; codes ending in `0000` are generic. The description carries the endpoint path,
+/// status, code and `request_id` (what Oneflow support asks for) — never the token, which
+/// travels only in a header.
+public struct OneflowError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Equatable {
+        /// Oneflow answered with a non-success HTTP status.
+        case api
+        /// No usable answer: connection refused, reset, DNS, or the deadline passed.
+        case transport
+        /// Oneflow answered 2xx with a body we could not read.
+        case decoding
+    }
+
+    public var kind: Kind
+    /// `METHOD /path` of the call, without query string.
+    public var endpoint: String
+    public var status: Int?
+    public var errorCode: Int?
+    public var requestID: String?
+    public var title: String?
+    public var detail: String
+    /// Problems with individual parameters, as Oneflow lists them.
+    public var parameterProblems: [String: String]
+
+    public init(
+        kind: Kind, endpoint: String, status: Int? = nil, errorCode: Int? = nil, requestID: String? = nil,
+        title: String? = nil, detail: String, parameterProblems: [String: String] = [:]
+    ) {
+        self.kind = kind
+        self.endpoint = endpoint
+        self.status = status
+        self.errorCode = errorCode
+        self.requestID = requestID
+        self.title = title
+        self.detail = detail
+        self.parameterProblems = parameterProblems
+    }
+
+    /// Worth trying again later: rate limited (429, per token — https://developer.oneflow.com/reference/api-rate-limit),
+    /// a server error, or no answer at all.
+    public var isRetryable: Bool {
+        switch kind {
+        case .transport: true
+        case .decoding: false
+        case .api: status == 429 || status == 408 || (status ?? 0) >= 500
+        }
+    }
+
+    /// The token is invalid or revoked (the extension was probably disabled).
+    public var isUnauthorized: Bool { kind == .api && status == 401 }
+    public var isNotFound: Bool { kind == .api && status == 404 }
+    public var isRateLimited: Bool { kind == .api && status == 429 }
+
+    public var description: String {
+        var parts = ["Oneflow \(endpoint) failed"]
+        if let status { parts.append("status \(status)") }
+        if let errorCode { parts.append("error_code \(errorCode)") }
+        if let requestID { parts.append("request_id \(requestID)") }
+        let problems = parameterProblems.keys.sorted().map { "\($0): \(parameterProblems[$0]!)" }
+        let detail = problems.isEmpty ? detail : "\(detail) (\(problems.joined(separator: "; ")))"
+        return parts.joined(separator: ", ") + ": " + detail
+    }
+}
+
+/// Oneflow's error body. Every field optional: a proxy in front of Oneflow may answer
+/// with something else entirely, and that must still become a readable `OneflowError`.
+public struct OneflowErrorBody: Codable, Sendable, Equatable {
+    public var errorCode: Int?
+    public var detail: String?
+    public var parameterProblems: [String: ParameterProblem]?
+    public var requestID: String?
+    public var status: Int?
+    public var title: String?
+    public var type: String?
+
+    public init(errorCode: Int?, detail: String?, parameterProblems: [String: ParameterProblem]? = [:],
+                requestID: String?, status: Int?, title: String?, type: String?) {
+        self.errorCode = errorCode
+        self.detail = detail
+        self.parameterProblems = parameterProblems
+        self.requestID = requestID
+        self.status = status
+        self.title = title
+        self.type = type
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case errorCode = "error_code", detail, parameterProblems = "parameter_problems"
+        case requestID = "request_id", status, title, type
+    }
+
+    /// A parameter problem is documented only as "an object"; seen as a string or a list of strings.
+    public struct ParameterProblem: Codable, Sendable, Equatable {
+        public var messages: [String]
+        public init(_ messages: [String]) { self.messages = messages }
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let one = try? container.decode(String.self) {
+                messages = [one]
+            } else if let many = try? container.decode([String].self) {
+                messages = many
+            } else {
+                messages = ["invalid"]
+            }
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            if messages.count == 1 { try container.encode(messages[0]) } else { try container.encode(messages) }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import App
+import Foundation
+import Logging
+import Vapor
+
+/// `hrbridge`: configuration → logging → application → command (thin on purpose).
+@main
+enum Entry {
+    static func main() async {
+        let config: AppConfig
+        do {
+            let loaded = try AppConfig.load(from: try await AppConfig.standardProviders())
+            bootstrapLogging(level: loaded.logLevel)
+            config = try GeneratedSecrets.resolve(loaded, logger: Logger(label: "hrbridge"))
+        } catch {
+            // One line, naming the key: a bad setting is an operator's mistake, not a crash.
+            FileHandle.standardError.write(Data("hrbridge: \(error)\n".utf8))
+            exit(2)
+        }
+
+        let app: Application
+        do {
+            let environment = try Environment.detect()
+            app = try await Application.make(environment)
+        } catch {
+            FileHandle.standardError.write(Data("hrbridge: \(error)\n".utf8))
+            exit(2)
+        }
+
+        var failed = false
+        do {
+            try await configure(app, config: config)
+            try await app.execute()
+        } catch {
+            app.logger.critical("hrbridge stopped: \(error)")
+            failed = true
+        }
+        try? await app.asyncShutdown()
+        if failed { exit(1) }
+    }
+
+    private static func bootstrapLogging(level: String) {
+        let level = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
