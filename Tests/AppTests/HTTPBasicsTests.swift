@@ -1,0 +1,148 @@
+import Foundation
+import OneflowAPI
+import Testing
+import VaporTesting
+@testable import App
+
+@Suite("HTTP basics: health, errors, logging, pages")
+struct HTTPBasicsTests {
+    struct Boom: Error {}
+
+    @Test("GET /health answers 200 {\"status\":\"ok\"} when the database answers")
+    func healthy() async throws {
+        try await withTestApp { app in
+            try await app.testing().test(.GET, "/health") { res in
+                #expect(res.status == .ok)
+                let body = try res.content.decode([String: String].self)
+                #expect(body["status"] == "ok")
+                #expect(res.headers.first(name: .cacheControl) == "no-store")
+            }
+        }
+    }
+
+    @Test("GET /health answers 503 when the database does not")
+    func unhealthy() async throws {
+        // Nothing listens on port 1: every connection attempt is refused.
+        try await withTestApp(["DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?sslmode=disable"]) { app in
+            try await app.testing().test(.GET, "/health") { res in
+                let body = try res.content.decode([String: String].self)
+                #expect(res.status == .serviceUnavailable)
+                #expect(body["status"] == "unavailable")
+            }
+        }
+    }
+
+    @Test("unknown paths: JSON for API callers, an HTML page with the real status for browsers")
+    func notFound() async throws {
+        try await withTestApp { app in
+            try await app.testing().test(.GET, "/api/v1/nothing", headers: ["Accept": "text/html"]) { res in
+                #expect(res.status == .notFound)
+                #expect(res.headers.contentType == .json)
+                let body = try res.content.decode(AppErrorMiddleware.ErrorBody.self)
+                #expect(body.error && body.status == 404)
+            }
+            try await app.testing().test(.GET, "/nothing", headers: ["Accept": "*/*"]) { res in
+                #expect(res.status == .notFound)
+                #expect(res.headers.contentType == .json)
+            }
+            try await app.testing().test(.GET, "/nothing", headers: ["Accept": "text/html,application/xhtml+xml"]) { res in
+                #expect(res.status == .notFound)
+                #expect(res.headers.contentType == .html)
+                #expect(res.body.string.contains("<h1>Not Found</h1>"))
+                #expect(res.body.string.contains("/css/app.css"))
+            }
+        }
+    }
+
+    @Test("unexpected errors: 500 with a generic message, logged with their type, no details leaked")
+    func internalError() async throws {
+        let logs = LogStore()
+        try await withTestApp(logs: logs) { app in
+            app.get("boom") { _ -> String in throw Boom() }
+            try await app.testing().test(.GET, "/boom") { res in
+                #expect(res.status == .internalServerError)
+                let body = try res.content.decode(AppErrorMiddleware.ErrorBody.self)
+                #expect(body.reason == "Something went wrong on our side. It has been logged.")
+                #expect(!res.body.string.contains("Boom"))
+                #expect(body.requestID != nil)
+            }
+            #expect(logs.all.contains { $0.contains("request failed") && $0.contains("Boom") })
+        }
+    }
+
+    @Test("a Oneflow failure is a 502 with a safe message")
+    func oneflowFailure() async throws {
+        try await withTestApp { app in
+            app.get("oneflow") { _ -> String in
+                throw OneflowError(kind: .api, endpoint: "GET /ping", status: 500, requestID: "r1", detail: "internal detail")
+            }
+            try await app.testing().test(.GET, "/oneflow", headers: ["Accept": "text/html"]) { res in
+                #expect(res.status == .badGateway)
+                #expect(res.headers.contentType == .html)
+                #expect(!res.body.string.contains("internal detail"))
+                #expect(res.body.string.contains("Oneflow could not be reached"))
+            }
+        }
+    }
+
+    @Test("the setup token never reaches the log; the rest of the request line does")
+    func redactedLogs() async throws {
+        let logs = LogStore()
+        let token = "SECRETtoken" + String(repeating: "x", count: 29)
+        try await withTestApp(logs: logs) { app in
+            try await app.testing().test(.GET, "/setup?token=\(token)&step=1") { _ in }
+            try await app.testing().test(.GET, "/health?Token=\(token)") { _ in }
+        }
+        #expect(!logs.all.contains { $0.contains("SECRETtoken") })
+        #expect(logs.all.contains { $0.contains("GET /setup?token=REDACTED&step=1 404") })
+        #expect(logs.all.contains { $0.contains("/health?Token=REDACTED") })
+    }
+
+    @Test("the home page says it runs against the sandbox, or names the real Oneflow")
+    func home() async throws {
+        try await withTestApp { app in
+            try await app.testing().test(.GET, "/") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Running against the Oneflow sandbox"))
+                #expect(res.body.string.contains("http://127.0.0.1:8080/setup"))
+                #expect(res.body.string.contains("href=\"/sandbox\""))
+            }
+        }
+        try await withTestApp(["ONEFLOW_BASE_URL": "https://api.oneflow.com", "PUBLIC_BASE_URL": "https://hr.example.com"]) { app in
+            try await app.testing().test(.GET, "/") { res in
+                #expect(res.body.string.contains("Connected to Oneflow"))
+                #expect(res.body.string.contains("https://api.oneflow.com/v1"))
+                #expect(res.body.string.contains("https://hr.example.com/setup"))
+            }
+        }
+    }
+
+    @Test("the stylesheet and logo are served")
+    func assets() async throws {
+        try await withTestApp { app in
+            try await app.testing().test(.GET, "/css/app.css") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("--brand"))
+            }
+            try await app.testing().test(.GET, "/img/logo.svg") { res in #expect(res.status == .ok) }
+        }
+    }
+
+    @Test("query redaction", arguments: [
+        ("/setup?token=abc", "/setup?token=REDACTED"),
+        ("/x?a=1&token=abc&b=2", "/x?a=1&token=REDACTED&b=2"),
+        ("/x?TOKEN=abc", "/x?TOKEN=REDACTED"),
+        ("/x?%74oken=abc", "/x?%74oken=REDACTED"),
+        ("/x?token", "/x?token=REDACTED"),
+        ("/x?tokens=abc", "/x?tokens=abc"),
+        ("/x", "/x"),
+    ])
+    func redaction(input: String, expected: String) {
+        #expect(Redaction.url(input) == expected)
+    }
+
+    @Test("a configured token parameter name is redacted too")
+    func customParameter() {
+        #expect(Redaction.url("/setup?ext_token=abc", extraSensitive: ["ext_token"]) == "/setup?ext_token=REDACTED")
+    }
+}

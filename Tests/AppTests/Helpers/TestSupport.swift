@@ -1,0 +1,93 @@
+import Configuration
+import Foundation
+import Logging
+import Synchronization
+import SystemPackage
+import Testing
+import Vapor
+@testable import App
+
+/// The package root, found from this file so tests do not depend on the working directory.
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+/// A fixed master key for tests (32 bytes, base64).
+let testMasterKey = Data(repeating: 7, count: 32).base64EncodedString()
+
+/// PostgreSQL for the tests that run on both databases: set by `scripts/test`.
+let testPostgresURL: String? = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+enum TestConfig {
+    /// The committed defaults, overridden by environment-style variables (`HTTP_PORT` …).
+    static func providers(_ overrides: [String: String]) async throws -> [any ConfigProvider] {
+        [
+            EnvironmentVariablesProvider(environmentVariables: overrides),
+            try await FileProvider<JSONSnapshot>(filePath: FilePath(packageRoot + "/config/default.json")),
+        ]
+    }
+
+    static func load(_ overrides: [String: String] = [:]) async throws -> AppConfig {
+        try AppConfig.load(from: try await providers(overrides))
+    }
+
+    /// A configuration for an app under test: in-memory SQLite, fixed keys, its own data dir.
+    static func app(_ overrides: [String: String] = [:]) async throws -> AppConfig {
+        let base = [
+            "DATABASE_URL": "sqlite::memory:",
+            "SECURITY_MASTER_KEY": testMasterKey,
+            "ADMIN_PASSWORD": "test-admin-password",
+            "DATA_DIR": NSTemporaryDirectory() + "hrbridge-test-" + UUID().uuidString,
+        ]
+        return try await load(base.merging(overrides) { _, new in new })
+    }
+}
+
+/// Runs `body` with a configured application; always shuts it down.
+func withTestApp(
+    _ overrides: [String: String] = [:],
+    logs: LogStore? = nil,
+    _ body: (Application) async throws -> Void
+) async throws {
+    let config = try await TestConfig.app(overrides)
+    let app = try await Application.make(.testing)
+    app.directory = DirectoryConfiguration(workingDirectory: packageRoot + "/")
+    if let logs {
+        app.logger = Logger(label: "test") { _ in CapturingLogHandler(store: logs) }
+    } else {
+        app.logger.logLevel = .warning
+    }
+    do {
+        try await configure(app, config: config)
+        try await body(app)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+}
+
+/// Every log line (message and metadata) an app under test wrote.
+final class LogStore: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let store: LogStore
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let all = self.metadata.merging(explicit ?? [:]) { _, new in new }
+        store.append("\(level) \(message) \(all.map { "\($0)=\($1)" }.sorted().joined(separator: " "))")
+    }
+}

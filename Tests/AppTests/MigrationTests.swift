@@ -1,0 +1,101 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+@testable import App
+
+/// The same migrations on SQLite and (when `scripts/test` provides one) PostgreSQL.
+/// Serialized: the PostgreSQL case shares one database.
+@Suite("Migrations and storage", .serialized)
+struct MigrationTests {
+    static var databases: [String] { ["sqlite::memory:"] + (testPostgresURL.map { [$0] } ?? []) }
+
+    func withDatabase(_ url: String, _ body: (Application) async throws -> Void) async throws {
+        try await withTestApp(["DATABASE_URL": url]) { app in
+            if url.hasPrefix("postgres") {
+                // Start from a clean schema whatever an earlier run left behind.
+                try await app.autoRevert()
+                try await app.autoMigrate()
+            }
+            try await body(app)
+            if url.hasPrefix("postgres") { try await app.autoRevert() }
+        }
+    }
+
+    @Test("every table exists", arguments: databases)
+    func tables(url: String) async throws {
+        try await withDatabase(url) { app in
+            let sql = try #require(app.db as? any SQLDatabase)
+            for table in ["installations", "webhook_deliveries", "jobs", "employees", "employment_contracts", "documents", "outbound_notifications"] {
+                let rows = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all)).from(table).all()
+                #expect(rows.count == 1, "table \(table)")
+            }
+        }
+    }
+
+    @Test("one delivery per (installation, callback_id); one installation per Oneflow account", arguments: databases)
+    func uniqueness(url: String) async throws {
+        try await withDatabase(url) { app in
+            let first = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "key-1")
+            try await first.save(on: app.db)
+            let second = Installation(oneflowAccountID: 2, accountName: "Beta", webhookKey: "key-2")
+            try await second.save(on: app.db)
+            await #expect(throws: (any Error).self) {
+                try await Installation(oneflowAccountID: 1, accountName: "Acme again", webhookKey: "key-3").save(on: app.db)
+            }
+
+            func delivery(_ installation: Installation, _ callback: String) throws -> WebhookDelivery {
+                WebhookDelivery(installationID: try installation.requireID(), callbackID: callback, oneflowContractID: 10,
+                                eventTypes: ["contract:sign"], payload: "{}", receivedAt: Date())
+            }
+            try await delivery(first, "cb-1").save(on: app.db)
+            await #expect(throws: (any Error).self) { try await delivery(first, "cb-1").save(on: app.db) }
+            try await delivery(second, "cb-1").save(on: app.db)
+            #expect(try await WebhookDelivery.query(on: app.db).count() == 2)
+        }
+    }
+
+    @Test("HR records, jobs and notifications round-trip", arguments: databases)
+    func roundTrip(url: String) async throws {
+        try await withDatabase(url) { app in
+            let installation = Installation(oneflowAccountID: 3, accountName: "Acme", webhookKey: "k")
+            installation.templateTypeID = 12222
+            installation.tokenSealed = "v1.abc.def"
+            try await installation.save(on: app.db)
+            let employee = Employee(installationID: try installation.requireID())
+            employee.name = "Jane Doe"
+            employee.employeeNumber = "10023"
+            try await employee.save(on: app.db)
+            let contract = EmploymentContract(installationID: try installation.requireID(), oneflowContractID: 3_000_000_001, status: "signed")
+            contract.$employee.id = try employee.requireID()
+            contract.stateUpdatedAt = Date(timeIntervalSince1970: 1_700_000_000)
+            try await contract.save(on: app.db)
+            try await Document(employeeID: try employee.requireID(), contractID: try contract.requireID(), filename: "c.pdf",
+                               contentType: "application/pdf", size: 10, sha256: "ab", storagePath: "documents/x").save(on: app.db)
+            try await Job(kind: "sync-delivery", payload: "{}", maxAttempts: 5, runAt: Date()).save(on: app.db)
+            try await OutboundNotification(installationID: try installation.requireID(), type: "employee", reason: "created",
+                                           subjectID: try employee.requireID(), orderingKey: "e", body: "{}", now: Date()).save(on: app.db)
+
+            let loaded = try #require(try await EmploymentContract.query(on: app.db).with(\.$employee).first())
+            #expect(loaded.oneflowContractID == 3_000_000_001)
+            #expect(loaded.employee?.name == "Jane Doe")
+            #expect(loaded.stateUpdatedAt == Date(timeIntervalSince1970: 1_700_000_000))
+            #expect(try await Installation.query(on: app.db).first()?.status == .provisioning)
+            #expect(try await Job.query(on: app.db).first()?.status == .queued)
+            #expect(try await Document.query(on: app.db).count() == 1)
+            #expect(try await OutboundNotification.query(on: app.db).first()?.status == .pending)
+        }
+    }
+
+    @Test("migrations revert cleanly and apply again", arguments: databases)
+    func revertAndReapply(url: String) async throws {
+        try await withDatabase(url) { app in
+            try await app.autoRevert()
+            let sql = try #require(app.db as? any SQLDatabase)
+            await #expect(throws: (any Error).self) { try await sql.raw("SELECT COUNT(*) FROM installations").run() }
+            try await app.autoMigrate()
+            try await sql.raw("SELECT COUNT(*) FROM installations").run()
+        }
+    }
+}

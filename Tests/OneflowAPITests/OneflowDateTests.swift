@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+import OneflowAPI
+
+@Suite("Oneflow datetimes")
+struct OneflowDateTests {
+    @Test("the documented format round-trips", arguments: ["2020-06-30T07:15:23+0000", "1999-12-31T23:59:59+0000"])
+    func roundTrip(text: String) throws {
+        let date = try #require(OneflowDate.parse(text))
+        #expect(OneflowDate.format(date) == text)
+    }
+
+    @Test("offsets, Z and fractions are understood")
+    func variants() throws {
+        let utc = try #require(OneflowDate.parse("2020-06-30T07:15:23+0000"))
+        #expect(OneflowDate.parse("2020-06-30T09:15:23+0200") == utc)
+        #expect(OneflowDate.parse("2020-06-30T09:15:23+02:00") == utc)
+        #expect(OneflowDate.parse("2020-06-30T07:15:23Z") == utc)
+        #expect(OneflowDate.parse("2020-06-30T02:15:23-0500") == utc)
+        let fractional = try #require(OneflowDate.parse("2020-06-30T07:15:23.250Z"))
+        #expect(abs(fractional.timeIntervalSince(utc) - 0.25) < 0.0001)
+    }
+
+    @Test("garbage is rejected", arguments: ["", "2020-06-30", "2020-13-01T00:00:00+0000", "2020-06-30T07:15:23", "2020-06-30T07:15:23+01", "yesterday"])
+    func rejects(text: String) {
+        #expect(OneflowDate.parse(text) == nil)
+    }
+}
