@@ -2,24 +2,15 @@ import AsyncHTTPClient
 import Fluent
 import Leaf
 import OneflowAPI
+import OneflowSandbox
 import Vapor
 
 /// Wires the application from a validated configuration. Wiring only: no logic here.
 ///
 /// - Parameter oneflow: the Oneflow client to use; `nil` builds the live HTTP client for
-///   `oneflow.base_url` (or the embedded sandbox when that is empty). Tests pass their own.
+///   `oneflow.base_url`, or for the sandbox mounted here when that is empty.
 public func configure(_ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil) async throws {
-    app.http.server.configuration.hostname = config.http.host
-    app.http.server.configuration.port = config.http.port
-    app.http.server.configuration.serverName = "hrbridge"
-
-    // Our own middleware only: Vapor's default route logger would print query strings (tokens).
-    app.middleware = Middlewares()
-    app.middleware.use(RequestLogMiddleware(sensitiveParameters: [config.setup.tokenParameter]))
-    app.middleware.use(AppErrorMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
-
-    app.views.use(.leaf)
+    configureHTTP(app, config)
 
     try DatabaseSetup.configure(app, config.database)
     if config.database.kind == "sqlite" {
@@ -28,6 +19,9 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
         try await app.autoMigrate()
     }
 
+    if config.oneflow.usesSandbox {
+        try mountSandbox(app, config, setupURL: config.sandbox.setupURL ?? config.publicBaseURL + "/setup")
+    }
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config))
     app.services = services
 
@@ -35,11 +29,52 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try app.register(collection: HealthController())
 }
 
+/// `hrbridge sandbox`: the sandbox alone on its own port, same routes, no database — so
+/// tests can stop HR Bridge while "Oneflow" keeps running and keeps retrying webhooks.
+public func configureSandboxOnly(_ app: Application, config: AppConfig) throws {
+    configureHTTP(app, config)
+    try mountSandbox(app, config, setupURL: config.sandbox.setupURL ?? "http://127.0.0.1:8080/setup")
+    app.get { req in req.redirect(to: "/sandbox") }
+    app.get("health") { _ in ["status": "ok"] }
+}
+
+/// Server address, our middleware (only ours: Vapor's default route logger would print
+/// query strings, tokens included), static files and Leaf.
+private func configureHTTP(_ app: Application, _ config: AppConfig) {
+    app.http.server.configuration.hostname = config.http.host
+    app.http.server.configuration.port = config.http.port
+    app.http.server.configuration.serverName = "hrbridge"
+    app.middleware = Middlewares()
+    app.middleware.use(RequestLogMiddleware(sensitiveParameters: [config.setup.tokenParameter]))
+    app.middleware.use(AppErrorMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.views.use(.leaf)
+}
+
+private func mountSandbox(_ app: Application, _ config: AppConfig, setupURL: String) throws {
+    let sandbox = Sandbox(configuration: .init(
+        dataFile: config.database == .sqliteInMemory ? nil : config.dataDirectory + "/sandbox.json",
+        setupURL: setupURL, tokenParameter: config.setup.tokenParameter,
+        extensionTemplateGroupName: config.extensionSettings.templateGroupName, retryScale: config.sandbox.retryScale
+    ), logger: Logger(label: "hrbridge.sandbox"))
+    try sandbox.register(on: app)
+    app.lifecycle.use(SandboxLifecycle(sandbox: sandbox))
+    app.storage[Application.SandboxKey.self] = sandbox
+}
+
+extension Application {
+    struct SandboxKey: StorageKey { typealias Value = Sandbox }
+
+    /// The sandbox mounted in this application, if any (tests drive it directly).
+    public var sandbox: Sandbox? { storage[SandboxKey.self] }
+}
+
 private func makeOneflowClient(_ app: Application, config: AppConfig) -> any OneflowClient {
     let http = OneflowHTTPClient.makeHTTPClient()
     app.lifecycle.use(HTTPClientShutdown(client: http))
-    // Empty `oneflow.base_url` means the sandbox mounted in this same process.
-    let baseURL = config.oneflow.baseURL ?? "http://127.0.0.1:\(config.http.port)/sandbox/oneflow"
+    // Empty `oneflow.base_url`: the sandbox mounted in this same process, over loopback.
+    let host = ["0.0.0.0", "::", ""].contains(config.http.host) ? "127.0.0.1" : config.http.host
+    let baseURL = config.oneflow.baseURL ?? "http://\(host):\(config.http.port)/sandbox/oneflow"
     return OneflowHTTPClient(
         baseURL: baseURL, http: http, timeout: .seconds(Int64(config.oneflow.timeoutSeconds)),
         logger: Logger(label: "hrbridge.oneflow")

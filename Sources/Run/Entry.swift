@@ -7,11 +7,16 @@ import Vapor
 @main
 enum Entry {
     static func main() async {
+        // `hrbridge sandbox [--port P]` is `serve` with only the sandbox mounted.
+        var arguments = CommandLine.arguments
+        let sandboxOnly = arguments.count > 1 && arguments[1] == "sandbox"
+        if sandboxOnly { arguments[1] = "serve" }
+
         let config: AppConfig
         do {
             let loaded = try AppConfig.load(from: try await AppConfig.standardProviders())
             bootstrapLogging(level: loaded.logLevel)
-            config = try GeneratedSecrets.resolve(loaded, logger: Logger(label: "hrbridge"))
+            config = sandboxOnly ? loaded : try GeneratedSecrets.resolve(loaded, logger: Logger(label: "hrbridge"))
         } catch {
             // One line, naming the key: a bad setting is an operator's mistake, not a crash.
             FileHandle.standardError.write(Data("hrbridge: \(error)\n".utf8))
@@ -20,7 +25,7 @@ enum Entry {
 
         let app: Application
         do {
-            let environment = try Environment.detect()
+            let environment = try Environment.detect(arguments: arguments)
             app = try await Application.make(environment)
         } catch {
             FileHandle.standardError.write(Data("hrbridge: \(error)\n".utf8))
@@ -29,7 +34,11 @@ enum Entry {
 
         var failed = false
         do {
-            try await configure(app, config: config)
+            if sandboxOnly {
+                try configureSandboxOnly(app, config: config)
+            } else {
+                try await configure(app, config: config)
+            }
             try await app.execute()
         } catch {
             app.logger.critical("hrbridge stopped: \(error)")

@@ -66,6 +66,12 @@ extension AppConfig {
                 maxAttempts: try r.int("sync.max_attempts", in: 1...100),
                 reconcileIntervalSeconds: try r.int("sync.reconcile_interval", in: 0...7 * 86400)
             ),
+            sandbox: SandboxSettings(
+                setupURL: try r.optionalString("sandbox.setup_url").map { url throws(ConfigError) in
+                    try ConfigValidation.httpURL(url, key: "sandbox.setup_url")
+                },
+                retryScale: try r.double("sandbox.retry_scale", in: 0.000001...1000)
+            ),
             logLevel: try ConfigValidation.logLevel(try r.string("log.level"))
         )
     }

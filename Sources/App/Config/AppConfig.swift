@@ -20,6 +20,7 @@ public struct AppConfig: Sendable {
     public var mapping: [String: HRField]
     public var notify: Notify
     public var sync: Sync
+    public var sandbox: SandboxSettings
     public var logLevel: String
 
     public struct HTTP: Sendable {
@@ -88,6 +89,15 @@ public struct AppConfig: Sendable {
         public var caFile: String?
         public var clientCertificateFile: String?
         public var clientKeyFile: String?
+    }
+
+    /// The embedded Oneflow sandbox (used when `oneflow.base_url` is empty, or by `hrbridge sandbox`).
+    public struct SandboxSettings: Sendable {
+        /// Where the sandbox Marketplace sends the browser. nil: our own `/setup` when
+        /// embedded, `http://127.0.0.1:8080/setup` (a default `serve`) when run alone.
+        public var setupURL: String?
+        /// 1.0 = Oneflow's real webhook retry timing; smaller values compress it (tests, demos).
+        public var retryScale: Double
     }
 
     public struct Sync: Sendable {

@@ -30,6 +30,14 @@ struct SettingsReader {
         return value
     }
 
+    func double(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+        let value = try read(key, expected: "a number") { try reader.requiredDouble(forKey: ConfigKey(stringLiteral: key)) }
+        guard range.contains(value) else {
+            throw ConfigError(key: key, "\(value) is out of range; expected \(range.lowerBound)–\(range.upperBound)")
+        }
+        return value
+    }
+
     func bool(_ key: String) throws(ConfigError) -> Bool {
         try read(key, expected: "true or false") { try reader.requiredBool(forKey: ConfigKey(stringLiteral: key)) }
     }

@@ -1,0 +1,81 @@
+import Vapor
+
+/// Authenticates a sandbox API call as Oneflow does: `x-oneflow-api-token` must be a token
+/// of an account (else 401 with Oneflow's error body); `x-oneflow-user-email`, when sent,
+/// must be an active user of that account (else 401).
+/// https://developer.oneflow.com/docs/authentication-and-authorization
+/// Injected faults (see `FaultInjector`) answer before authentication, like an outage would.
+struct SandboxAuthMiddleware: AsyncMiddleware {
+    let store: SandboxStore
+    let faults: FaultInjector
+
+    struct AccountKey: StorageKey { typealias Value = AccountRecord }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let path = String(request.url.path.split(separator: "/v1", maxSplits: 1).last ?? "")
+        if let status = await faults.take(method: request.method.rawValue, path: path) {
+            let detail = status == .tooManyRequests ? "Too many requests: the rate limit of the API token was exceeded." : "Injected fault."
+            return SandboxProblem(status: status, detail: detail).response()
+        }
+        guard let token = request.headers.first(name: "x-oneflow-api-token"), let account = await store.account(token: token) else {
+            throw SandboxProblem.unauthorized
+        }
+        if let email = request.headers.first(name: "x-oneflow-user-email"), !email.isEmpty,
+           !account.userEmails.contains(where: { $0.caseInsensitiveCompare(email) == .orderedSame }) {
+            throw SandboxProblem(status: .unauthorized, detail: "The user email is not an active user in the account of the API token.")
+        }
+        request.storage[AccountKey.self] = account
+        return try await next.respond(to: request)
+    }
+}
+
+extension Request {
+    /// The account the sandbox call is authenticated as.
+    var sandboxAccount: AccountRecord {
+        get throws {
+            guard let account = storage[SandboxAuthMiddleware.AccountKey.self] else { throw SandboxProblem.unauthorized }
+            return account
+        }
+    }
+
+    /// `offset` and `limit` within Oneflow's bounds (limit 1–100, default 100; offset ≤ 19,900).
+    /// https://developer.oneflow.com/docs/pagination
+    func paging() throws(SandboxProblem) -> (offset: Int, limit: Int) {
+        let limitText = query[String.self, at: "limit"]
+        let offsetText = query[String.self, at: "offset"]
+        guard let limit = limitText.map({ Int($0) }) ?? 100, (1...100).contains(limit) else {
+            throw .invalid("limit", "Must be an integer between 1 and 100.")
+        }
+        guard let offset = offsetText.map({ Int($0) }) ?? 0, (0...19_900).contains(offset) else {
+            throw .invalid("offset", "Must be an integer between 0 and 19900.")
+        }
+        return (offset, limit)
+    }
+}
+
+/// Faults tests ask for: the next `count` calls matching method and path answer `status`.
+actor FaultInjector {
+    struct Rule: Content {
+        var method: String?
+        /// Matched against the path after `/v1`, as a prefix (`/template_types`).
+        var path: String
+        var status: Int
+        var count: Int
+    }
+
+    private var rules: [Rule] = []
+
+    func add(_ rule: Rule) { rules.append(rule) }
+    func clear() { rules.removeAll() }
+    func all() -> [Rule] { rules }
+
+    func take(method: String, path: String) -> HTTPResponseStatus? {
+        guard let index = rules.firstIndex(where: { ($0.method == nil || $0.method == method) && path.hasPrefix($0.path) && $0.count > 0 }) else {
+            return nil
+        }
+        rules[index].count -= 1
+        let status = rules[index].status
+        if rules[index].count == 0 { rules.remove(at: index) }
+        return HTTPResponseStatus(statusCode: status)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Vapor
+
+extension SandboxJSON {
+    struct ContractDataField: Content {
+        var id: Int
+        var name: String
+        var description: String
+        var placeholder: String
+        var value: String
+        var _private_ownerside: [String: String?]
+
+        init(_ r: ContractFieldRecord, created: Date) {
+            (id, name, description, placeholder, value) = (r.id, r.name, "", "", r.value)
+            _private_ownerside = ["custom_id": r.customID, "created_time": time(created), "updated_time": time(r.updatedTime)]
+        }
+    }
+
+    struct Participant: Content {
+        var id: Int
+        var name: String
+        var email: String
+        var phone_number: String?
+        var identification_number: String?
+        var title: String?
+        var signatory: Bool
+        var organizer: Bool
+        var my_participant: Bool
+        var sign_state: String
+        var sign_state_updated_time: String?
+        var sign_method: String
+        var delivery_channel: String
+        var delivery_status: String
+        var _permissions: [String: Bool]
+
+        init(_ r: ParticipantRecord, owner: Bool, published: Bool) {
+            (id, name, email, phone_number) = (r.id, r.name, r.email, r.phoneNumber)
+            (identification_number, title) = (r.identificationNumber, r.title)
+            (signatory, organizer, my_participant) = (true, owner, owner)
+            (sign_state, sign_state_updated_time) = (r.signState, time(r.signStateUpdatedTime))
+            (sign_method, delivery_channel) = ("standard_esign", "email")
+            delivery_status = published ? "success" : "not_sent"
+            _permissions = ["contract:update": owner]
+        }
+    }
+
+    /// Company parties list `participants`; an individual party carries one `participant`.
+    struct Party: Content {
+        var id: Int
+        var type: String
+        var name: String
+        var identification_number: String?
+        var country_code: String
+        var my_party: Bool
+        var participants: [Participant]?
+        var participant: Participant?
+    }
+
+    struct LifecycleState: Content {
+        var lifecycle_state: String
+        var contract_start_time: String?
+        var contract_end_time: String?
+        var cancel_time: String?
+        var is_canceled: Bool
+        var has_ended_by_termination: Bool
+        var is_recurring: Bool
+        var lifecycle_state_updated_time: String?
+    }
+
+    struct Contract: Content {
+        var id: Int
+        var state: String
+        var state_updated_time: String?
+        var published_time: String?
+        var updated_time: String?
+        var signing_period_expiry_time: String?
+        var _private: [String: Scalar]
+        var _private_ownerside: [String: Scalar]
+        var data_fields: [ContractDataField]
+        var parties: [Party]
+        var lifecycle_state: LifecycleState
+        var lifecycle_settings: [String: String]
+        var _links: [String: Link]
+
+        init(_ r: ContractRecord) {
+            (id, state) = (r.id, r.state)
+            (state_updated_time, published_time, updated_time) = (time(r.stateUpdatedTime), time(r.publishedTime), time(r.updatedTime))
+            signing_period_expiry_time = time(r.publishedTime?.addingTimeInterval(30 * 86400))
+            _private = ["name": .string(r.name), "workspace_id": .number(r.workspaceID)]
+            _private_ownerside = ["created_time": .string(time(r.createdTime) ?? ""), "template_id": .number(r.templateID),
+                                  "template_type_id": .number(r.templateTypeID)]
+            data_fields = r.dataFields.map { ContractDataField($0, created: r.createdTime) }
+            let published = r.publishedTime != nil
+            parties = [
+                Party(id: r.ownerPartyID, type: "company", name: r.companyName, identification_number: "556000-0000", country_code: "SE",
+                      my_party: true, participants: [Participant(r.owner, owner: true, published: published)], participant: nil),
+                Party(id: r.employeePartyID, type: "individual", name: r.employee.name, identification_number: nil, country_code: "SE",
+                      my_party: false, participants: nil, participant: Participant(r.employee, owner: false, published: published)),
+            ]
+            lifecycle_state = LifecycleState(
+                lifecycle_state: r.lifecycleState, contract_start_time: time(r.contractStartTime), contract_end_time: time(r.contractEndTime),
+                cancel_time: r.canceled ? time(r.lifecycleUpdatedTime) : nil, is_canceled: r.canceled,
+                has_ended_by_termination: r.endedByTermination, is_recurring: false, lifecycle_state_updated_time: time(r.lifecycleUpdatedTime)
+            )
+            lifecycle_settings = ["type": "no_duration"]
+            let base = "https://api.oneflow.com/v1/contracts/\(r.id)"
+            _links = ["self": Link(href: base), "data_fields": Link(href: base + "/data_fields"), "events": Link(href: base + "/events"),
+                      "files": Link(href: base + "/files"), "parties": Link(href: base + "/parties"),
+                      "template_type": Link(href: "https://api.oneflow.com/v1/template_types/\(r.templateTypeID)")]
+        }
+    }
+}

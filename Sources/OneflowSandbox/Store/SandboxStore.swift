@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+
+/// The sandbox's state and every change to it, serialised by the actor and written to
+/// `persistPath` (when set) after each change, atomically.
+actor SandboxStore {
+    var state: SandboxState
+    let persistPath: String?
+    let now: @Sendable () -> Date
+
+    init(persistPath: String?, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.persistPath = persistPath
+        self.now = now
+        if let persistPath, let data = FileManager.default.contents(atPath: persistPath),
+           let loaded = try? JSONDecoder().decode(SandboxState.self, from: data) {
+            state = loaded
+        } else {
+            state = SandboxState()
+        }
+    }
+
+    func persist() {
+        guard let persistPath else { return }
+        do {
+            let directory = (persistPath as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: persistPath), options: .atomic)
+        } catch {
+            // The sandbox keeps working from memory; the next change tries again.
+        }
+    }
+
+    // MARK: Accounts
+
+    /// A Oneflow token: 40 characters (https://developer.oneflow.com/reference/create-a-webhook).
+    static func mintToken() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<40).map { _ in alphabet.randomElement()! })
+    }
+
+    func createAccount(name: String?) -> (AccountRecord, String) {
+        let id = state.allocateID()
+        let token = Self.mintToken()
+        let account = AccountRecord(
+            id: id, name: name?.isEmpty == false ? name! : "Sandbox Company \(state.accounts.count + 1)",
+            tokens: [token], userEmails: ["admin@account\(id).sandbox.example"], createdTime: now()
+        )
+        state.accounts.append(account)
+        persist()
+        return (account, token)
+    }
+
+    /// Enabling the extension again mints another token for the same account.
+    func mintToken(accountID: Int) throws(SandboxProblem) -> String {
+        guard let index = state.accounts.firstIndex(where: { $0.id == accountID }) else { throw .notFound("The account") }
+        let token = Self.mintToken()
+        state.accounts[index].tokens.append(token)
+        persist()
+        return token
+    }
+
+    func account(token: String) -> AccountRecord? {
+        state.accounts.first { $0.tokens.contains(token) }
+    }
+
+    func accounts() -> [AccountRecord] {
+        state.accounts.sorted { ($0.createdTime, $0.id) < ($1.createdTime, $1.id) }
+    }
+
+    // MARK: Template types
+
+    func templateTypes(accountID: Int) -> [TemplateTypeRecord] {
+        state.templateTypes.filter { $0.accountID == accountID }.sorted { $0.id < $1.id }
+    }
+
+    func templateType(accountID: Int, id: Int) throws(SandboxProblem) -> TemplateTypeRecord {
+        guard let type = state.templateTypes.first(where: { $0.id == id && $0.accountID == accountID }) else {
+            throw .notFound("The template type")
+        }
+        return type
+    }
+
+    func createTemplateType(accountID: Int, name: String, description: String, extensionType: String?) throws(SandboxProblem) -> TemplateTypeRecord {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...255).contains(name.count) else { throw .invalid("name", "Must be 1–255 characters.") }
+        let record = TemplateTypeRecord(id: state.allocateID(), accountID: accountID, name: name, description: description,
+                                        extensionType: extensionType, dataFields: [], createdTime: now(), updatedTime: now())
+        state.templateTypes.append(record)
+        persist()
+        return record
+    }
+
+    /// `PUT /template_types/{id}/data_fields`: the request is the complete set. A field in
+    /// both is updated, a field only in the request is created, a field only in the type is
+    /// deleted. https://developer.oneflow.com/docs/manage-template-type-data-fields
+    func replaceDataFields(accountID: Int, typeID: Int, with inputs: [DataFieldInputRecord]) throws(SandboxProblem) -> TemplateTypeRecord {
+        guard let index = state.templateTypes.firstIndex(where: { $0.id == typeID && $0.accountID == accountID }) else {
+            throw .notFound("The template type")
+        }
+        try DataFieldInputRecord.validate(inputs)
+        let existing = state.templateTypes[index].dataFields
+        let time = now()
+        var fields: [DataFieldRecord] = []
+        for input in inputs {
+            let match = existing.first { $0.customID == input.customID || (input.id != nil && $0.id == input.id) }
+            var field = match ?? DataFieldRecord(id: state.allocateID(), customID: input.customID, name: "", description: "",
+                                                 placeholder: "", value: "", createdTime: time, updatedTime: time)
+            (field.customID, field.name) = (input.customID, input.name)
+            (field.description, field.placeholder, field.value) = (input.description ?? "", input.placeholder ?? "", input.value ?? "")
+            if field != match { field.updatedTime = time }
+            fields.append(field)
+        }
+        state.templateTypes[index].dataFields = fields
+        state.templateTypes[index].updatedTime = time
+        persist()
+        return state.templateTypes[index]
+    }
+}
+
+/// One item of the data-field PUT body, as the sandbox reads it.
+struct DataFieldInputRecord: Codable, Sendable {
+    var id: Int?
+    var customID: String
+    var name: String
+    var description: String?
+    var placeholder: String?
+    var value: String?
+
+    enum CodingKeys: String, CodingKey { case id, customID = "custom_id", name, description, placeholder, value }
+
+    static func validate(_ inputs: [DataFieldInputRecord]) throws(SandboxProblem) {
+        var seen = Set<String>()
+        for (index, input) in inputs.enumerated() {
+            guard !input.customID.isEmpty else { throw .invalid("data_fields[\(index)].custom_id", "Required.") }
+            guard seen.insert(input.customID).inserted else {
+                throw .invalid("data_fields[\(index)].custom_id", "Must be unique within the template type.")
+            }
+            guard !input.name.isEmpty else { throw .invalid("data_fields[\(index)].name", "Required.") }
+            // Text values are limited to 1,024 characters (https://developer.oneflow.com/docs/data-field).
+            for (field, text) in [("value", input.value), ("description", input.description), ("placeholder", input.placeholder)]
+                where (text?.count ?? 0) > 1024 {
+                throw .invalid("data_fields[\(index)].\(field)", "Must be at most 1024 characters.")
+            }
+        }
+    }
+}

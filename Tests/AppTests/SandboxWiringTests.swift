@@ -1,0 +1,101 @@
+import Foundation
+import OneflowAPI
+import Testing
+import VaporTesting
+@testable import App
+
+@Suite("The sandbox inside hrbridge serve")
+struct SandboxWiringTests {
+    @Test("the Marketplace page shows our extension; Enable redirects to our Setup URL with a 40-character token")
+    func marketplace() async throws {
+        try await withTestApp(["PUBLIC_BASE_URL": "https://hr.example.com"]) { app in
+            try await app.testing().test(.GET, "/sandbox") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Enable extension"))
+                #expect(res.body.string.contains("https://hr.example.com/setup"))
+            }
+            try await app.testing().test(.POST, "/sandbox/marketplace/enable", beforeRequest: { req in
+                try req.content.encode(["account": "new", "name": "Acme AB"], as: .urlEncodedForm)
+            }) { res in
+                #expect(res.status == .seeOther)
+                let location = try #require(res.headers.first(name: .location))
+                #expect(location.hasPrefix("https://hr.example.com/setup?token="))
+                #expect(location.dropFirst("https://hr.example.com/setup?token=".count).count == 40)
+            }
+        }
+    }
+
+    @Test("a configured token parameter name is used in the redirect")
+    func tokenParameter() async throws {
+        try await withTestApp(["SETUP_TOKEN_PARAMETER": "extension_token"]) { app in
+            try await app.testing().test(.POST, "/sandbox/marketplace/enable", beforeRequest: { req in
+                try req.content.encode(["account": "new"], as: .urlEncodedForm)
+            }) { res in
+                #expect(res.headers.first(name: .location)?.contains("/setup?extension_token=") == true)
+            }
+        }
+    }
+
+    @Test("the contracts and deliveries pages render, with and without an account")
+    func pages() async throws {
+        try await withTestApp { app in
+            try await app.testing().test(.GET, "/sandbox/contracts") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("No sandbox account yet"))
+            }
+            try await app.testing().test(.POST, "/sandbox/control/accounts", beforeRequest: { req in
+                try req.content.encode(["name": "Acme AB"])
+            }) { res in #expect(res.status == .ok) }
+            try await app.testing().test(.GET, "/sandbox/contracts") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Acme AB"))
+                #expect(res.body.string.contains("no template groups yet"))
+            }
+            try await app.testing().test(.GET, "/sandbox/deliveries") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Nothing sent yet"))
+            }
+        }
+    }
+
+    @Test("the app's own Oneflow client talks to the mounted sandbox over loopback")
+    func clientReachesSandbox() async throws {
+        let port = try freePort()
+        try await withTestApp(["HTTP_PORT": String(port)]) { app in
+            try await app.server.start(address: .hostname("127.0.0.1", port: port))
+            let response = try await app.client.post("http://127.0.0.1:\(port)/sandbox/control/accounts") { req in
+                try req.content.encode(["name": "Loop AB"])
+            }
+            struct Account: Decodable { var token: String }
+            let credentials = OneflowCredentials(token: try response.content.decode(Account.self).token)
+            try await app.services.oneflow.ping(credentials)
+            let account = try await app.services.oneflow.currentAccount(credentials)
+            await app.server.shutdown()
+            #expect(account.name == "Loop AB")
+        }
+    }
+
+    @Test("with oneflow.base_url set, no sandbox is mounted")
+    func realOneflow() async throws {
+        try await withTestApp(["ONEFLOW_BASE_URL": "https://api.oneflow.com"]) { app in
+            #expect(app.sandbox == nil)
+            try await app.testing().test(.GET, "/sandbox", headers: ["Accept": "text/html"]) { res in
+                #expect(res.status == .notFound)
+            }
+        }
+    }
+}
+
+/// A TCP port nothing listens on right now.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import OneflowAPI
+import Synchronization
+import Vapor
+@testable import OneflowSandbox
+
+/// A sandbox served over loopback on port 0, the real `OneflowHTTPClient` pointed at it,
+/// and a webhook receiver to catch its notifications.
+final class SandboxHarness: Sendable {
+    let app: Application
+    let sandbox: Sandbox
+    let client: OneflowHTTPClient
+    let http: HTTPClient
+    let port: Int
+    let receiver: WebhookReceiver
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private init(app: Application, sandbox: Sandbox, client: OneflowHTTPClient, http: HTTPClient, port: Int, receiver: WebhookReceiver) {
+        (self.app, self.sandbox, self.client, self.http, self.port, self.receiver) = (app, sandbox, client, http, port, receiver)
+    }
+
+    static func start(retryScale: Double = 1.0, dataFile: String? = nil, receiverStatuses: [UInt] = []) async throws -> SandboxHarness {
+        let receiver = try await WebhookReceiver.start(statuses: receiverStatuses)
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .warning
+        let sandbox = Sandbox(configuration: .init(dataFile: dataFile, setupURL: "http://127.0.0.1:1/setup", retryScale: retryScale))
+        try sandbox.register(on: app)
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
+        let http = OneflowHTTPClient.makeHTTPClient()
+        let client = OneflowHTTPClient(baseURL: "http://127.0.0.1:\(port)/sandbox/oneflow", http: http, timeout: .seconds(10))
+        return SandboxHarness(app: app, sandbox: sandbox, client: client, http: http, port: port, receiver: receiver)
+    }
+
+    func stop() async throws {
+        await sandbox.shutdown()
+        try await http.shutdown()
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+        try await receiver.stop()
+    }
+
+    // MARK: Control API, over HTTP like a test script would use it
+
+    func control<T: Decodable>(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil, as: T.Type = T.self) async throws -> T {
+        var request = HTTPClientRequest(url: baseURL + "/sandbox/control" + path)
+        request.method = method
+        if let body {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        }
+        let response = try await http.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
+        guard response.status.code < 300 else {
+            throw ControlError(status: Int(response.status.code), body: String(buffer: bytes))
+        }
+        return try JSONDecoder().decode(T.self, from: Data(bytes.readableBytesView))
+    }
+
+    struct ControlError: Error { var status: Int; var body: String }
+
+    struct NewAccount: Decodable { var account_id: Int; var token: String; var name: String; var user_emails: [String] }
+
+    func newAccount(_ name: String = "Acme AB") async throws -> (OneflowCredentials, NewAccount) {
+        let account: NewAccount = try await control(.POST, "/accounts", ["name": name])
+        return (OneflowCredentials(token: account.token), account)
+    }
+
+    /// A draft contract in `templateTypeID`, made through the control API.
+    func newContract(_ credentials: OneflowCredentials, templateTypeID: Int, values: [String: String] = [:]) async throws -> Contract {
+        let raw: RawJSON = try await control(.POST, "/contracts", [
+            "token": credentials.token, "template_type_id": templateTypeID, "data_fields": values,
+            "employee": ["name": "Jane Doe", "email": "jane@example.com", "phone": "+46701234567",
+                         "identification_number": "19900101-1234", "title": "Support Engineer"],
+        ])
+        return try JSONDecoder.oneflow().decode(Contract.self, from: raw.data)
+    }
+
+    func act(_ action: String, contract id: Int) async throws {
+        let _: RawJSON = try await control(.POST, "/contracts/\(id)/\(action)")
+    }
+}
+
+/// Any JSON, kept as bytes.
+struct RawJSON: Decodable {
+    var data: Data
+    init(from decoder: any Decoder) throws {
+        let value = try decoder.singleValueContainer().decode(AnyJSON.self)
+        data = try JSONSerialization.data(withJSONObject: value.value)
+    }
+}
+
+struct AnyJSON: Decodable {
+    var value: Any
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { value = NSNull() }
+        else if let b = try? c.decode(Bool.self) { value = b }
+        else if let i = try? c.decode(Int.self) { value = i }
+        else if let d = try? c.decode(Double.self) { value = d }
+        else if let s = try? c.decode(String.self) { value = s }
+        else if let a = try? c.decode([AnyJSON].self) { value = a.map(\.value) }
+        else { value = try c.decode([String: AnyJSON].self).mapValues(\.value) }
+    }
+}
+
+/// An HTTP endpoint on loopback that records every webhook POST and answers with the next
+/// status of `statuses` (then 200).
+final class WebhookReceiver: Sendable {
+    struct Received: Sendable { var path: String; var body: String; var contentType: String?; var at: Date }
+
+    /// What the route handler and the tests share.
+    final class State: Sendable {
+        private let inner: Mutex<(statuses: [UInt], log: [Received])>
+        init(statuses: [UInt]) { inner = Mutex((statuses, [])) }
+        func record(_ item: Received) -> UInt {
+            inner.withLock { s in
+                s.log.append(item)
+                return s.statuses.isEmpty ? 200 : s.statuses.removeFirst()
+            }
+        }
+        var log: [Received] { inner.withLock { $0.log } }
+    }
+
+    let app: Application
+    let port: Int
+    let state: State
+
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+    var received: [Received] { state.log }
+
+    private init(app: Application, port: Int, state: State) {
+        (self.app, self.port, self.state) = (app, port, state)
+    }
+
+    static func start(statuses: [UInt]) async throws -> WebhookReceiver {
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .warning
+        let state = State(statuses: statuses)
+        app.post("**") { req -> Response in
+            let status = state.record(Received(path: req.url.path, body: req.body.string ?? "", contentType: req.headers.first(name: .contentType), at: Date()))
+            return Response(status: HTTPResponseStatus(statusCode: Int(status)), body: .init(string: "ok"))
+        }
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
+        return WebhookReceiver(app: app, port: port, state: state)
+    }
+
+    func stop() async throws {
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+    }
+}
