@@ -117,17 +117,22 @@ struct SandboxWebhookTests {
         }
     }
 
+    /// One webhook to the receiver, one published contract, deliveries running in the background.
+    func publishToReceiver(_ h: SandboxHarness) async throws {
+        let (credentials, _) = try await h.newAccount()
+        let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge"))
+        _ = try await h.client.createWebhook(credentials, WebhookInput(callbackURL: h.receiver.url, signKey: "k", templateGroupID: type.id, filters: nil))
+        let contract = try await h.newContract(credentials, templateTypeID: type.id)
+        try await h.act("publish", contract: contract.id)
+        await h.sandbox.start()
+    }
+
     @Test("failed deliveries retry on Oneflow's schedule, with the same callback_id, 10 attempts in all")
     func retrySchedule() async throws {
         // 0.0003 compresses the 6,406-second schedule to about 2 seconds.
         let scale = 0.0003
         try await withSandbox(retryScale: scale, receiverStatuses: Array(repeating: 500, count: 20)) { h in
-            let (credentials, _) = try await h.newAccount()
-            let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge"))
-            _ = try await h.client.createWebhook(credentials, WebhookInput(callbackURL: h.receiver.url, signKey: "k", templateGroupID: type.id, filters: nil))
-            let contract = try await h.newContract(credentials, templateTypeID: type.id)
-            try await h.act("publish", contract: contract.id)
-            await h.sandbox.start()
+            try await publishToReceiver(h)
 
             let finished = try await eventually { await h.sandbox.store.deliveries().first?.status == "failed" }
             #expect(finished)
@@ -152,12 +157,7 @@ struct SandboxWebhookTests {
     @Test("a 200 ends the retries; any other status (even 2xx) does not")
     func onlyTwoHundred() async throws {
         try await withSandbox(retryScale: 0.0003, receiverStatuses: [503, 204, 200]) { h in
-            let (credentials, _) = try await h.newAccount()
-            let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge"))
-            _ = try await h.client.createWebhook(credentials, WebhookInput(callbackURL: h.receiver.url, signKey: "k", templateGroupID: type.id, filters: nil))
-            let contract = try await h.newContract(credentials, templateTypeID: type.id)
-            try await h.act("publish", contract: contract.id)
-            await h.sandbox.start()
+            try await publishToReceiver(h)
             #expect(try await eventually { await h.sandbox.store.deliveries().first?.status == "delivered" })
             let delivery = try #require(await h.sandbox.store.deliveries().first)
             #expect(delivery.attempts.map(\.status) == [503, 204, 200])
