@@ -25,8 +25,24 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config))
     app.services = services
 
+    // Browser sessions (the setup hand-over; admin login later) live in the database.
+    app.sessions.use(.fluent)
+    app.sessions.configuration = sessionCookie(secure: config.publicBaseURL.hasPrefix("https://"))
+    let browser = app.grouped(app.sessions.middleware)
+
     try app.register(collection: HomeController(config: config))
     try app.register(collection: HealthController())
+    try browser.register(collection: SetupController(services: services))
+    app.asyncCommands.use(DisconnectCommand(), as: "disconnect")
+}
+
+/// `hrbridge_session`: HTTP-only, SameSite=Lax (Oneflow's redirect to /setup is a top-level
+/// navigation, which Lax allows), Secure whenever we are served over HTTPS.
+private func sessionCookie(secure: Bool) -> SessionsConfiguration {
+    SessionsConfiguration(cookieName: "hrbridge_session") { id in
+        HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(8 * 3600), maxAge: 8 * 3600,
+                          path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
 }
 
 /// `hrbridge sandbox`: the sandbox alone on its own port, same routes, no database — so

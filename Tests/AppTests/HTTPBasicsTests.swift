@@ -94,7 +94,7 @@ struct HTTPBasicsTests {
             try await app.testing().test(.GET, "/health?Token=\(token)") { _ in }
         }
         #expect(!logs.all.contains { $0.contains("SECRETtoken") })
-        #expect(logs.all.contains { $0.contains("GET /setup?token=REDACTED&step=1 404") })
+        #expect(logs.all.contains { $0.contains("GET /setup?token=REDACTED&step=1 303") })
         #expect(logs.all.contains { $0.contains("/health?Token=REDACTED") })
     }
 
@@ -144,5 +144,29 @@ struct HTTPBasicsTests {
     @Test("a configured token parameter name is redacted too")
     func customParameter() {
         #expect(Redaction.url("/setup?ext_token=abc", extraSensitive: ["ext_token"]) == "/setup?ext_token=REDACTED")
+    }
+}
+
+@Suite("Log redaction")
+struct LogRedactionTests {
+    @Test("secrets in query strings, headers and JSON are redacted", arguments: [
+        (#"uri: "/setup?token=abc123&x=1""#, #"uri: "/setup?token=REDACTED&x=1""#),
+        ("headers: x-oneflow-api-token: abc123; accept: text/html", "headers: x-oneflow-api-token: REDACTED; accept: text/html"),
+        ("Authorization: Bearer k-123", "Authorization: REDACTED"),
+        (#"{"callback_id":"c1","signature":"deadbeef"}"#, #"{"callback_id":"c1","signature":"REDACTED"}"#),
+        (#"{"sign_key": "s3cr3t"}"#, #"{"sign_key": "REDACTED"}"#),
+        ("nothing secret here", "nothing secret here"),
+        ("the key phrase", "the key phrase"),
+    ])
+    func redacts(input: String, expected: String) {
+        #expect(LogRedaction.redact(input) == expected)
+    }
+
+    @Test("the wrapper redacts messages and metadata on their way to the real handler")
+    func wrapper() {
+        let store = LogStore()
+        let logger = Logger(label: "t") { _ in RedactingLogHandler(wrapping: CapturingLogHandler(store: store)) }
+        logger.info("GET /setup?token=abc", metadata: ["head": "x-oneflow-api-token: abc"])
+        #expect(store.all == ["info GET /setup?token=REDACTED head=x-oneflow-api-token: REDACTED"])
     }
 }

@@ -110,9 +110,9 @@ struct ModelDecodingTests {
 
     @Test("constant-time comparison handles different lengths")
     func constantTime() {
-        #expect(WebhookNotification.constantTimeEquals("abc", "abc"))
-        #expect(!WebhookNotification.constantTimeEquals("abc", "abd"))
-        #expect(!WebhookNotification.constantTimeEquals("abc", "abcd"))
-        #expect(!WebhookNotification.constantTimeEquals("", "a"))
+        #expect(ConstantTime.equals("abc", "abc"))
+        #expect(!ConstantTime.equals("abc", "abd"))
+        #expect(!ConstantTime.equals("abc", "abcd"))
+        #expect(!ConstantTime.equals("", "a"))
     }
 }

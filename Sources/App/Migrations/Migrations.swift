@@ -12,6 +12,9 @@ public enum Migrations {
             CreateEmploymentContracts(),
             CreateDocuments(),
             CreateOutboundNotifications(),
+            // Browser sessions (setup hand-over, admin login), in the database so that
+            // several instances share them.
+            SessionRecord.migration,
         ]
     }
 }

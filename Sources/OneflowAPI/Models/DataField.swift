@@ -44,14 +44,17 @@ public struct DataField: Codable, Sendable, Equatable {
 ///
 /// That PUT **replaces the whole set**: fields absent from the request are deleted, also from
 /// every template using the type. https://developer.oneflow.com/docs/manage-template-type-data-fields
+/// A field is matched by `custom_id`, or by `id` for fields made in Oneflow's UI without one.
 public struct DataFieldInput: Codable, Sendable, Equatable {
-    public var customID: String
+    public var id: Int?
+    public var customID: String?
     public var name: String
     public var description: String
     public var placeholder: String
     public var value: String
 
-    public init(customID: String, name: String, description: String = "", placeholder: String = "", value: String = "") {
+    public init(id: Int? = nil, customID: String?, name: String, description: String = "", placeholder: String = "", value: String = "") {
+        self.id = id
         self.customID = customID
         self.name = name
         self.description = description
@@ -59,8 +62,14 @@ public struct DataFieldInput: Codable, Sendable, Equatable {
         self.value = value
     }
 
+    /// The same field, unchanged, for sending back in a complete set.
+    public init(keeping field: DataField) {
+        self.init(id: field.id, customID: field.customID, name: field.name ?? "", description: field.description ?? "",
+                  placeholder: field.placeholder ?? "", value: field.value ?? "")
+    }
+
     enum CodingKeys: String, CodingKey {
-        case customID = "custom_id", name, description, placeholder, value
+        case id, customID = "custom_id", name, description, placeholder, value
     }
 }
 

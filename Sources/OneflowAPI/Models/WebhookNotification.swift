@@ -36,18 +36,8 @@ public struct WebhookNotification: Codable, Sendable, Equatable {
     public func isSigned(byAnyOf signKeys: [String]) -> Bool {
         var matched = false
         for key in signKeys {
-            matched = Self.constantTimeEquals(Self.signature(callbackID: callbackID, signKey: key), signature.lowercased()) || matched
+            matched = ConstantTime.equals(Self.signature(callbackID: callbackID, signKey: key), signature.lowercased()) || matched
         }
         return matched
-    }
-
-    /// Compares without an early exit, so timing does not reveal how many characters matched.
-    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) {
-            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return difference == 0
     }
 }

@@ -48,7 +48,7 @@ enum SandboxJSON {
 
     struct DataField: Content {
         var id: Int
-        var custom_id: String
+        var custom_id: String?
         var name: String
         var description: String
         var placeholder: String

@@ -25,6 +25,10 @@ struct SandboxControlController: RouteCollection {
         routes.get("accounts") { _ in
             await store.accounts().map { AccountOut(account_id: $0.id, token: $0.tokens.last ?? "", name: $0.name, user_emails: $0.userEmails) }
         }
+        routes.post("accounts", ":id", "revoke") { req -> HTTPStatus in
+            try await store.revokeTokens(accountID: try req.intParameter("id"))
+            return .noContent
+        }
         routes.post("template_types", use: createTemplateType)
         routes.post("contracts", use: createContract)
         routes.post("contracts", ":id", "data_fields", use: updateDataFields)

@@ -33,7 +33,9 @@ extension SandboxPagesController {
             accountID: accountID,
             accounts: accounts.map { .init(id: $0.id, name: $0.name, selected: $0.id == accountID) },
             templateTypes: typeList.map { .init(id: $0.id, name: $0.name, selected: $0.id == chosen?.id) },
-            fields: (chosen?.dataFields ?? []).map { .init(customID: $0.customID, name: $0.name, placeholder: $0.placeholder, sample: sample.values[$0.customID] ?? "") },
+            fields: (chosen?.dataFields ?? []).compactMap { field in
+                field.customID.map { .init(customID: $0, name: field.name, placeholder: field.placeholder, sample: sample.values[$0] ?? "") }
+            },
             sample: sample.employee,
             contracts: contracts.reversed().map { c in
                 ContractsPage.Row(id: c.id, name: c.name, group: names[c.templateTypeID] ?? "#\(c.templateTypeID)", state: c.state,

@@ -43,7 +43,7 @@ struct TemplateTypeRecord: Codable, Sendable, Equatable {
 
 struct DataFieldRecord: Codable, Sendable, Equatable {
     var id: Int
-    var customID: String
+    var customID: String?
     var name: String
     var description: String
     var placeholder: String
@@ -104,7 +104,7 @@ struct ContractRecord: Codable, Sendable, Equatable {
 
 struct ContractFieldRecord: Codable, Sendable, Equatable {
     var id: Int
-    var customID: String
+    var customID: String?
     var name: String
     var value: String
     var updatedTime: Date

@@ -47,7 +47,7 @@ extension SandboxStore {
         }
         let time = now()
         let fields = type.dataFields.map {
-            ContractFieldRecord(id: state.allocateID(), customID: $0.customID, name: $0.name, value: values[$0.customID] ?? $0.value, updatedTime: time)
+            ContractFieldRecord(id: state.allocateID(), customID: $0.customID, name: $0.name, value: $0.customID.flatMap { values[$0] } ?? $0.value, updatedTime: time)
         }
         let owner = ParticipantRecord(id: state.allocateID(), name: "Sandbox Admin", email: account.userEmails[0], signState: "undecided")
         let person = ParticipantRecord(id: state.allocateID(), name: employee.name, email: employee.email, phoneNumber: employee.phone,

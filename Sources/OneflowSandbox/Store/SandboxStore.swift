@@ -59,6 +59,14 @@ actor SandboxStore {
         return token
     }
 
+    /// Disabling the extension: every token of the account stops working (Oneflow's exact
+    /// behaviour on disable is not documented; a revoked token answering 401 is the safe guess).
+    func revokeTokens(accountID: Int) throws(SandboxProblem) {
+        guard let index = state.accounts.firstIndex(where: { $0.id == accountID }) else { throw .notFound("The account") }
+        state.accounts[index].tokens = []
+        persist()
+    }
+
     func account(token: String) -> AccountRecord? {
         state.accounts.first { $0.tokens.contains(token) }
     }
@@ -101,11 +109,12 @@ actor SandboxStore {
         let existing = state.templateTypes[index].dataFields
         let time = now()
         var fields: [DataFieldRecord] = []
-        for input in inputs {
-            let match = existing.first { $0.customID == input.customID || (input.id != nil && $0.id == input.id) }
+        for (index, input) in inputs.enumerated() {
+            let match = existing.first { (input.customID != nil && $0.customID == input.customID) || (input.id != nil && $0.id == input.id) }
+            if input.customID == nil, match == nil { throw .invalid("data_fields[\(index)].id", "No data field with this id in the template type.") }
             var field = match ?? DataFieldRecord(id: state.allocateID(), customID: input.customID, name: "", description: "",
                                                  placeholder: "", value: "", createdTime: time, updatedTime: time)
-            (field.customID, field.name) = (input.customID, input.name)
+            (field.customID, field.name) = (input.customID ?? field.customID, input.name)
             (field.description, field.placeholder, field.value) = (input.description ?? "", input.placeholder ?? "", input.value ?? "")
             if field != match { field.updatedTime = time }
             fields.append(field)
@@ -120,7 +129,8 @@ actor SandboxStore {
 /// One item of the data-field PUT body, as the sandbox reads it.
 struct DataFieldInputRecord: Codable, Sendable {
     var id: Int?
-    var customID: String
+    /// Fields made in Oneflow's UI may have none; they are addressed by `id`.
+    var customID: String?
     var name: String
     var description: String?
     var placeholder: String?
@@ -131,8 +141,10 @@ struct DataFieldInputRecord: Codable, Sendable {
     static func validate(_ inputs: [DataFieldInputRecord]) throws(SandboxProblem) {
         var seen = Set<String>()
         for (index, input) in inputs.enumerated() {
-            guard !input.customID.isEmpty else { throw .invalid("data_fields[\(index)].custom_id", "Required.") }
-            guard seen.insert(input.customID).inserted else {
+            guard input.customID?.isEmpty == false || input.id != nil else {
+                throw .invalid("data_fields[\(index)].custom_id", "Required unless the field's id is given.")
+            }
+            if let customID = input.customID, !seen.insert(customID).inserted {
                 throw .invalid("data_fields[\(index)].custom_id", "Must be unique within the template type.")
             }
             guard !input.name.isEmpty else { throw .invalid("data_fields[\(index)].name", "Required.") }

@@ -55,7 +55,8 @@ func withTestApp(
     let app = try await Application.make(.testing)
     app.directory = DirectoryConfiguration(workingDirectory: packageRoot + "/")
     if let logs {
-        app.logger = Logger(label: "test") { _ in CapturingLogHandler(store: logs) }
+        // The same redacting wrapper the binary bootstraps (Sources/Run/Entry.swift).
+        app.logger = Logger(label: "test") { _ in RedactingLogHandler(wrapping: CapturingLogHandler(store: logs)) }
     } else {
         app.logger.logLevel = .warning
     }

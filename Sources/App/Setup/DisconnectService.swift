@@ -1,0 +1,76 @@
+import Fluent
+import Foundation
+import Logging
+import OneflowAPI
+
+/// Disconnecting an installation: our webhook is deleted in Oneflow, the stored token and
+/// sign keys are wiped, the installation is marked disconnected — and its HR records stay.
+struct DisconnectService {
+    enum Failure: Error, Equatable, CustomStringConvertible {
+        /// Oneflow could not be asked to delete the webhook; nothing was changed. `force` disconnects anyway.
+        case oneflowUnavailable(String)
+        var description: String {
+            switch self {
+            case .oneflowUnavailable(let detail): "Oneflow could not delete our webhook (\(detail)); nothing was changed. Retry, or force."
+            }
+        }
+    }
+
+    let db: any Database
+    let oneflow: any OneflowClient
+    let secrets: InstallationSecrets
+    let userEmail: String?
+    let logger: Logger
+
+    init(services: AppServices, db: any Database, logger: Logger) {
+        self.db = db
+        self.oneflow = services.oneflow
+        self.secrets = InstallationSecrets(box: services.secretBox)
+        self.userEmail = services.config.oneflow.userEmail
+        self.logger = logger
+    }
+
+    func disconnect(_ installation: Installation, force: Bool = false, now: Date = Date()) async throws {
+        if let token = try secrets.token(of: installation), let webhookID = installation.webhookID {
+            do {
+                try await oneflow.deleteWebhook(OneflowCredentials(token: token, userEmail: userEmail), id: webhookID)
+            } catch {
+                // 404: already gone; 401: the token is revoked (extension disabled) — nothing left to delete.
+                if !error.isNotFound && !error.isUnauthorized {
+                    guard force else { throw Failure.oneflowUnavailable(error.description) }
+                    logger.warning("disconnect: forced without deleting the webhook in Oneflow", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        secrets.wipe(installation)
+        installation.webhookID = nil
+        installation.status = .disconnected
+        installation.disconnectedAt = now
+        installation.lastError = nil
+        try await installation.save(on: db)
+        logger.info("disconnect: installation disconnected", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
+    }
+}
+
+/// Calls Oneflow for an installation; a 401 means the token was revoked (typically the
+/// extension was disabled), so the installation is marked disconnected, visibly, before the
+/// error goes on. https://developer.oneflow.com/docs/authentication-and-authorization
+struct InstallationCaller {
+    let db: any Database
+    let logger: Logger
+
+    // `body` is untyped: a typed-throws closure parameter here crashes Swift 6.3.1's SIL
+    // pass ClosureLifetimeFixup.
+    func call<T>(_ installation: Installation, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as OneflowError where error.isUnauthorized {
+            installation.status = .disconnected
+            installation.disconnectedAt = Date()
+            installation.lastError = "Oneflow rejected the token (401): the extension was probably disabled. Enable it again to reconnect."
+            try await installation.save(on: db)
+            logger.warning("installation disconnected: Oneflow answered 401", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
+            throw error
+        }
+    }
+}

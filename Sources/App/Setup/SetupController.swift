@@ -1,0 +1,85 @@
+import Fluent
+import Vapor
+
+/// The Setup URL and its pages.
+///
+/// `GET /setup?token=…` is where Oneflow's Marketplace sends the admin ("Automatic" method;
+/// the parameter name is `setup.token_parameter`, since Oneflow's exact contract is not
+/// public — https://developer.oneflow.com/docs/extension-creation-1). Without a token it
+/// shows a form to paste one ("Show token" method, https://developer.oneflow.com/docs/authentication-1).
+/// Either way the token goes, sealed, into the session and the browser is sent on at once
+/// (303), so the token never stays in the address bar or the history.
+struct SetupController: RouteCollection {
+    let services: AppServices
+
+    static let tokenKey = "setup_token"
+    static let completedKey = "setup_completed"
+
+    func boot(routes: any RoutesBuilder) throws {
+        let setup = routes.grouped("setup")
+        setup.get(use: start)
+        setup.on(.POST, body: .collect(maxSize: "16kb"), use: submit)
+        setup.get("connect", use: connect)
+        setup.post("retry", use: retry)
+        setup.get("complete", ":id", use: complete)
+    }
+
+    @Sendable func start(req: Request) async throws -> Response {
+        if let token = req.query[String.self, at: services.config.setup.tokenParameter], !token.isEmpty {
+            return try handOver(token, req)
+        }
+        return try await SetupPages.form(req, error: nil).encodeResponse(for: req)
+    }
+
+    /// The "Show token" form.
+    @Sendable func submit(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        let token = (try? req.content.get(String.self, at: "token")) ?? ""
+        guard !token.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return try await SetupPages.form(req, error: "Paste the extension token Oneflow showed you.").encodeResponse(status: .badRequest, for: req)
+        }
+        return try handOver(token, req)
+    }
+
+    private func handOver(_ token: String, _ req: Request) throws -> Response {
+        req.session.data[Self.tokenKey] = try services.secretBox.seal(token)
+        return req.redirect(to: "/setup/connect", redirectType: .normal)
+    }
+
+    /// Proves the token and provisions; success → the success page, failure → the failure
+    /// page with its real status (a retryable failure keeps the token for "Try again").
+    @Sendable func connect(req: Request) async throws -> Response {
+        guard let sealed = req.session.data[Self.tokenKey], let token = try? services.secretBox.open(sealed) else {
+            return req.redirect(to: "/setup", redirectType: .normal)
+        }
+        let service = SetupService(services: services, db: req.db, logger: req.logger)
+        let installation: Installation
+        do {
+            installation = try await service.connect(token: token)
+        } catch {
+            if !error.isRetryable { req.session.data[Self.tokenKey] = nil }
+            return try await SetupPages.failure(req, error).encodeResponse(status: error.status, for: req)
+        }
+        req.session.data[Self.tokenKey] = nil
+        let id = try installation.requireID().uuidString
+        let done = (req.session.data[Self.completedKey] ?? "").split(separator: ",").map(String.init)
+        req.session.data[Self.completedKey] = (done.suffix(9) + [id]).joined(separator: ",")
+        return req.redirect(to: "/setup/complete/\(id)", redirectType: .normal)
+    }
+
+    @Sendable func retry(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        return req.redirect(to: req.session.data[Self.tokenKey] == nil ? "/setup" : "/setup/connect", redirectType: .normal)
+    }
+
+    /// The success page, shown to the browser that ran the setup (it lists our webhook URL).
+    @Sendable func complete(req: Request) async throws -> View {
+        let done = (req.session.data[Self.completedKey] ?? "").split(separator: ",").map(String.init)
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), done.contains(id.uuidString),
+              let installation = try await Installation.find(id, on: req.db)
+        else {
+            throw Abort(.notFound, reason: "This page is shown only to the person who ran the setup, right after it.")
+        }
+        return try await SetupPages.success(req, installation, config: services.config)
+    }
+}

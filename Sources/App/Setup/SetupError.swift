@@ -1,0 +1,79 @@
+import OneflowAPI
+import Vapor
+
+/// Why a setup did not finish, in words a Oneflow customer understands, with the HTTP
+/// status the failure page is served with.
+enum SetupError: Error, Sendable, Equatable {
+    /// Not 40 characters: not a Oneflow token at all.
+    case malformedToken
+    /// Oneflow answered 401: wrong, expired or revoked token.
+    case tokenRejected
+    /// Oneflow answered 402/403: the account's plan has no API access.
+    case noAPIAccess
+    /// Oneflow answered 5xx or 429, or not at all.
+    case oneflowUnavailable
+    /// Oneflow refused our webhook address (it must be HTTPS and reachable).
+    case callbackURLRejected(String)
+    /// Oneflow refused a request for another reason.
+    case oneflowRejected(String)
+    /// Our database failed.
+    case storage
+
+    var status: HTTPResponseStatus {
+        switch self {
+        case .malformedToken: .badRequest
+        case .tokenRejected: .unauthorized
+        case .noAPIAccess: .forbidden
+        case .oneflowUnavailable: .badGateway
+        case .callbackURLRejected, .oneflowRejected: .badGateway
+        case .storage: .serviceUnavailable
+        }
+    }
+
+    var title: String {
+        switch self {
+        case .malformedToken, .tokenRejected: "The extension token was not accepted"
+        case .noAPIAccess: "Your Oneflow plan does not include API access"
+        case .oneflowUnavailable: "Oneflow could not be reached"
+        case .callbackURLRejected: "Oneflow did not accept our webhook address"
+        case .oneflowRejected: "Oneflow refused part of the setup"
+        case .storage: "HR Bridge could not save the connection"
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .malformedToken:
+            "That does not look like a Oneflow extension token (they are 40 characters long). Copy it again from Oneflow and paste it here."
+        case .tokenRejected:
+            "Oneflow says the token is invalid or has been revoked. Enable the extension again in the Oneflow Marketplace to get a new one."
+        case .noAPIAccess:
+            "HR Bridge needs Oneflow's API and webhooks. Ask your Oneflow account manager to enable API access for your plan, then try again."
+        case .oneflowUnavailable:
+            "Oneflow did not answer or is busy right now. Nothing was lost: try again in a minute and the setup continues where it stopped."
+        case .callbackURLRejected(let detail):
+            "Oneflow only sends webhooks to public HTTPS addresses. Ask your HR Bridge administrator to check the public address (public.base_url). Oneflow said: \(detail)"
+        case .oneflowRejected(let detail):
+            "Oneflow said: \(detail). Try again; if it keeps failing, contact HR Bridge support with the reference below."
+        case .storage:
+            "Our database did not answer. Nothing was lost: try again in a minute."
+        }
+    }
+
+    /// Whether trying again with the same token can work.
+    var isRetryable: Bool {
+        switch self {
+        case .oneflowUnavailable, .storage, .oneflowRejected: true
+        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected: false
+        }
+    }
+
+    /// Maps a failed Oneflow call made during setup.
+    static func from(_ error: OneflowError) -> SetupError {
+        if error.isUnauthorized { return .tokenRejected }
+        if error.isRetryable { return .oneflowUnavailable }
+        if error.status == 402 || error.status == 403 { return .noAPIAccess }
+        if let problem = error.parameterProblems["callback_url"] { return .callbackURLRejected(problem) }
+        return .oneflowRejected(error.detail)
+    }
+}
