@@ -124,6 +124,7 @@ struct SetupFlowTests {
             #expect(page.status == status)
             #expect(page.body.contains(title))
             #expect(!page.body.contains("Try again"))
+            #expect(page.body.contains("Nothing was stored."))
             #expect(try await installations(r).isEmpty)
             #expect(try await r.oneflow.allTemplateTypes(OneflowCredentials(token: account.token)).isEmpty)
         }
