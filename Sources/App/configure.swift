@@ -7,9 +7,11 @@ import Vapor
 
 /// Wires the application from a validated configuration. Wiring only: no logic here.
 ///
-/// - Parameter oneflow: the Oneflow client to use; `nil` builds the live HTTP client for
-///   `oneflow.base_url`, or for the sandbox mounted here when that is empty.
-public func configure(_ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil) async throws {
+/// - Parameters:
+///   - oneflow: the Oneflow client to use; `nil` builds the live HTTP client for
+///     `oneflow.base_url`, or for the sandbox mounted here when that is empty.
+///   - runWorker: run the background worker with the app (`serve` without `--no-worker`).
+public func configure(_ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil, runWorker: Bool = false) async throws {
     configureHTTP(app, config)
 
     try DatabaseSetup.configure(app, config.database)
@@ -33,7 +35,17 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try app.register(collection: HomeController(config: config))
     try app.register(collection: HealthController())
     try browser.register(collection: SetupController(services: services))
+    try app.register(collection: WebhookReceiver(services: services))
+    try app.register(collection: HRAPIController(services: services))
+
     app.asyncCommands.use(DisconnectCommand(), as: "disconnect")
+    app.asyncCommands.use(ReplayCommand(), as: "replay")
+    app.asyncCommands.use(ReconcileCommand(), as: "reconcile")
+    if runWorker {
+        let worker = SyncWorker(db: app.db, services: services, logger: Logger(label: "hrbridge.worker"))
+        app.lifecycle.use(SyncWorkerLifecycle(worker: worker, concurrency: config.sync.workerConcurrency,
+                                              reconcileInterval: config.sync.reconcileIntervalSeconds))
+    }
 }
 
 /// `hrbridge_session`: HTTP-only, SameSite=Lax (Oneflow's redirect to /setup is a top-level

@@ -11,6 +11,10 @@ enum Entry {
         var arguments = CommandLine.arguments
         let sandboxOnly = arguments.count > 1 && arguments[1] == "sandbox"
         if sandboxOnly { arguments[1] = "serve" }
+        // `serve --no-worker`: HTTP only, for scale-out next to separate workers.
+        let noWorker = arguments.contains("--no-worker")
+        arguments.removeAll { $0 == "--no-worker" }
+        let command = arguments.count > 1 && !arguments[1].hasPrefix("-") ? arguments[1] : "serve"
 
         let config: AppConfig
         do {
@@ -37,7 +41,7 @@ enum Entry {
             if sandboxOnly {
                 try configureSandboxOnly(app, config: config)
             } else {
-                try await configure(app, config: config)
+                try await configure(app, config: config, runWorker: command == "serve" && config.sync.workerEnabled && !noWorker)
             }
             try await app.execute()
         } catch {

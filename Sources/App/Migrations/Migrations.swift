@@ -15,6 +15,8 @@ public enum Migrations {
             // Browser sessions (setup hand-over, admin login), in the database so that
             // several instances share them.
             SessionRecord.migration,
+            CreateContractHistory(),
+            AddInstallationReconciledAt(),
         ]
     }
 }

@@ -36,6 +36,8 @@ public final class Installation: Model, @unchecked Sendable {
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
     @OptionalField(key: "disconnected_at") public var disconnectedAt: Date?
+    /// Reconciliation re-reads contracts changed since this time.
+    @OptionalField(key: "last_reconciled_at") public var lastReconciledAt: Date?
 
     public init() {}
 

@@ -27,10 +27,11 @@ public struct RedactingLogHandler: LogHandler {
         set { inner[metadataKey: key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
-        inner.log(level: level, message: "\(LogRedaction.redact(message.description))",
-                  metadata: metadata.map(LogRedaction.redact), source: source, file: file, function: function, line: line)
+    public func log(event: LogEvent) {
+        var event = event
+        event.message = "\(LogRedaction.redact(event.message.description))"
+        event.metadata = event.metadata.map(LogRedaction.redact)
+        inner.log(event: event)
     }
 }
 

@@ -32,9 +32,12 @@ struct RunningApp: Sendable {
     var oneflow: any OneflowClient { app.services.oneflow }
 }
 
-func withRunningApp(_ overrides: [String: String] = [:], logs: LogStore? = nil, _ body: (RunningApp) async throws -> Void) async throws {
+func withRunningApp(_ overrides: [String: String] = [:], logs: LogStore? = nil, worker: Bool = false,
+                    _ body: (RunningApp) async throws -> Void) async throws {
     let port = try freePort()
-    try await withTestApp(overrides.merging(["HTTP_PORT": String(port)]) { _, new in new }, logs: logs) { app in
+    try await withTestApp(overrides.merging(["HTTP_PORT": String(port)]) { _, new in new }, logs: logs, worker: worker) { app in
+        // Boot runs the lifecycle handlers (sandbox deliveries, the worker when asked), as `serve` does.
+        try await app.asyncBoot()
         try await app.server.start(address: .hostname("127.0.0.1", port: port))
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(redirectConfiguration: .disallow))
         do {

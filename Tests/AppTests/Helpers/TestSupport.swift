@@ -49,6 +49,7 @@ enum TestConfig {
 func withTestApp(
     _ overrides: [String: String] = [:],
     logs: LogStore? = nil,
+    worker: Bool = false,
     _ body: (Application) async throws -> Void
 ) async throws {
     let config = try await TestConfig.app(overrides)
@@ -61,7 +62,7 @@ func withTestApp(
         app.logger.logLevel = .warning
     }
     do {
-        try await configure(app, config: config)
+        try await configure(app, config: config, runWorker: worker)
         try await body(app)
     } catch {
         try? await app.asyncShutdown()
@@ -87,8 +88,8 @@ struct CapturingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let all = self.metadata.merging(explicit ?? [:]) { _, new in new }
-        store.append("\(level) \(message) \(all.map { "\($0)=\($1)" }.sorted().joined(separator: " "))")
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        store.append("\(event.level) \(event.message) \(all.map { "\($0)=\($1)" }.sorted().joined(separator: " "))")
     }
 }

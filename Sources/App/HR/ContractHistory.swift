@@ -1,0 +1,31 @@
+import Fluent
+import Foundation
+
+/// A change of an employment contract and where it came from.
+public final class ContractHistory: Model, @unchecked Sendable {
+    public static let schema = "contract_history"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "contract_id") public var contract: EmploymentContract
+    @OptionalParent(key: "delivery_id") public var delivery: WebhookDelivery?
+    /// `webhook`, `reconcile` or `replay`.
+    @Field(key: "source") public var source: String
+    @Field(key: "event_types") public var eventTypes: String
+    @OptionalField(key: "from_status") public var fromStatus: String?
+    @Field(key: "to_status") public var toStatus: String
+    /// JSON object: field → {"from", "to"}.
+    @Field(key: "changes") public var changes: String
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+
+    public init() {}
+
+    public init(contractID: UUID, deliveryID: UUID?, source: String, eventTypes: [String], fromStatus: String?, toStatus: String, changes: String) {
+        self.$contract.id = contractID
+        self.$delivery.id = deliveryID
+        self.source = source
+        self.eventTypes = eventTypes.joined(separator: ",")
+        self.fromStatus = fromStatus
+        self.toStatus = toStatus
+        self.changes = changes
+    }
+}

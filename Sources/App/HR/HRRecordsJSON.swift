@@ -1,0 +1,101 @@
+import Foundation
+import Vapor
+
+/// The HR JSON API's objects (documented in `Resources/openapi.json`). Dates are ISO 8601 UTC.
+enum HRRecordsJSON {
+    static func time(_ date: Date?) -> String? { date?.formatted(.iso8601) }
+
+    struct Employee: Content {
+        var id: UUID
+        var installation_id: UUID
+        var employee_number: String?
+        var name: String?
+        var email: String?
+        var phone: String?
+        var title: String?
+        var employment_status: String?
+        var fields: [String: String]
+        var custom_fields: [String: String]
+        var created_at: String?
+        var updated_at: String?
+        /// Detail only.
+        var personal_number: String?
+        var contracts: [Contract]?
+        var documents: [Document]?
+
+        init(_ e: App.Employee, box: SecretBox? = nil, contracts: [Contract]? = nil, documents: [Document]? = nil) throws {
+            id = try e.requireID()
+            installation_id = e.$installation.id
+            (employee_number, name, email, phone, title) = (e.employeeNumber, e.name, e.email, e.phone, e.title)
+            employment_status = e.employmentStatus
+            fields = (try? JSONDecoder().decode([String: String].self, from: Data(e.fields.utf8))) ?? [:]
+            custom_fields = (try? JSONDecoder().decode([String: String].self, from: Data(e.customFields.utf8))) ?? [:]
+            (created_at, updated_at) = (time(e.createdAt), time(e.updatedAt))
+            personal_number = try box.flatMap { box in try e.personalNumberSealed.map(box.open) }
+            self.contracts = contracts
+            self.documents = documents
+        }
+    }
+
+    struct Contract: Content {
+        var id: UUID
+        var oneflow_contract_id: Int
+        var employee_id: UUID?
+        var name: String?
+        var status: String
+        var lifecycle_state: String?
+        var start_date: String?
+        var end_date: String?
+        var signed_at: String?
+        var state_updated_at: String?
+        var updated_at: String?
+        var history: [History]?
+
+        init(_ c: EmploymentContract, history: [History]? = nil) throws {
+            id = try c.requireID()
+            (oneflow_contract_id, employee_id, name, status) = (c.oneflowContractID, c.$employee.id, c.name, c.status)
+            (lifecycle_state, start_date, end_date) = (c.lifecycleState, c.startDate, c.endDate)
+            (signed_at, state_updated_at, updated_at) = (time(c.signedAt), time(c.stateUpdatedAt), time(c.updatedAt))
+            self.history = history
+        }
+    }
+
+    struct History: Content {
+        var at: String?
+        var source: String
+        var event_types: [String]
+        var from_status: String?
+        var to_status: String
+        var changes: [String: [String: String?]]
+
+        init(_ h: ContractHistory) {
+            (at, source, from_status, to_status) = (time(h.createdAt), h.source, h.fromStatus, h.toStatus)
+            event_types = h.eventTypes.split(separator: ",").map(String.init)
+            changes = (try? JSONDecoder().decode([String: [String: String?]].self, from: Data(h.changes.utf8))) ?? [:]
+        }
+    }
+
+    struct Document: Content {
+        var id: UUID
+        var contract_id: UUID?
+        var filename: String
+        var content_type: String
+        var size: Int
+        var sha256: String
+        var created_at: String?
+        var url: String
+
+        init(_ d: App.Document) throws {
+            id = try d.requireID()
+            (contract_id, filename, content_type, size, sha256) = (d.$contract.id, d.filename, d.contentType, d.size, d.sha256)
+            created_at = time(d.createdAt)
+            url = "/api/v1/employees/\(d.$employee.id.uuidString)/documents/\(id.uuidString)"
+        }
+    }
+
+    struct EmployeeList: Content {
+        var data: [Employee]
+        var count: Int
+        var next_offset: Int?
+    }
+}

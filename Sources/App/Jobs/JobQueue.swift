@@ -1,0 +1,95 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// The durable job table's operations. A job is claimed atomically with a lease; a worker
+/// that dies leaves an expired lease, and the job is claimed again. Failures back off
+/// exponentially with jitter until `maxAttempts`, then the job is dead (and replayable).
+struct JobQueue: Sendable {
+    let db: any Database
+    /// How long a claimed job is ours before another worker may take it.
+    var lease: TimeInterval = 60
+
+    enum Kind {
+        static let syncDelivery = "sync-delivery"
+        static let reconcile = "reconcile"
+    }
+
+    @discardableResult
+    func enqueue(kind: String, payload: some Encodable, maxAttempts: Int, runAt: Date = Date(), on database: (any Database)? = nil) async throws -> Job {
+        let job = Job(kind: kind, payload: String(decoding: try JSONEncoder().encode(payload), as: UTF8.self), maxAttempts: maxAttempts, runAt: runAt)
+        try await job.create(on: database ?? db)
+        return job
+    }
+
+    /// Takes the next due job — queued and due, or running with an expired lease — in one
+    /// statement, so two workers never get the same one. PostgreSQL skips rows another
+    /// transaction holds (`FOR UPDATE SKIP LOCKED`); SQLite runs one writer at a time.
+    func claim(worker: String, now: Date = Date()) async throws -> Job? {
+        guard let sql = db as? any SQLDatabase else { return nil }
+        let lock = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await sql.raw("""
+            UPDATE jobs SET status = \(bind: Job.Status.running.rawValue), attempts = attempts + 1,
+                lease_expires_at = \(bind: now.addingTimeInterval(lease)), leased_by = \(bind: worker), updated_at = \(bind: now)
+            WHERE id = (
+                SELECT id FROM jobs
+                WHERE (status = \(bind: Job.Status.queued.rawValue) AND run_at <= \(bind: now))
+                   OR (status = \(bind: Job.Status.running.rawValue) AND lease_expires_at < \(bind: now))
+                ORDER BY run_at LIMIT 1 \(unsafeRaw: lock)
+            )
+            RETURNING id
+            """).all()
+        guard let row = rows.first else { return nil }
+        return try await Job.find(try row.decode(column: "id", as: UUID.self), on: db)
+    }
+
+    func succeed(_ job: Job, now: Date = Date()) async throws {
+        job.status = .succeeded
+        job.finishedAt = now
+        job.leaseExpiresAt = nil
+        job.lastError = nil
+        try await job.save(on: db)
+    }
+
+    /// Schedules another attempt, or marks the job dead when it has had all of them.
+    /// - Parameter notBefore: a minimum wait (Oneflow's 429: the per-token window is 5 minutes).
+    /// - Returns: whether the job is now dead.
+    @discardableResult
+    func fail(_ job: Job, error: String, retryable: Bool, notBefore: TimeInterval = 0, now: Date = Date()) async throws -> Bool {
+        job.lastError = String(error.prefix(2000))
+        job.leaseExpiresAt = nil
+        if !retryable || job.attempts >= job.maxAttempts {
+            job.status = .dead
+            job.finishedAt = now
+        } else {
+            job.status = .queued
+            job.runAt = now.addingTimeInterval(max(notBefore, Self.backoff(attempt: job.attempts)))
+        }
+        try await job.save(on: db)
+        return job.status == .dead
+    }
+
+    /// 2^attempt seconds (capped at an hour), ±25% jitter so retries of a burst spread out.
+    static func backoff(attempt: Int) -> TimeInterval {
+        let base = min(pow(2, Double(max(attempt, 1))), 3600)
+        return base * Double.random(in: 0.75...1.25)
+    }
+
+    /// Runs a job again from the start, whatever its state.
+    func replay(_ job: Job, now: Date = Date()) async throws {
+        job.status = .queued
+        job.attempts = 0
+        job.runAt = now
+        job.leaseExpiresAt = nil
+        job.finishedAt = nil
+        try await job.save(on: db)
+    }
+
+    /// Queued or running jobs, and the age of the oldest due one.
+    func depth(now: Date = Date()) async throws -> (count: Int, oldest: TimeInterval?) {
+        let pending = Job.query(on: db).filter(\.$status ~~ [.queued, .running])
+        let count = try await pending.count()
+        let oldest = try await Job.query(on: db).filter(\.$status ~~ [.queued, .running]).sort(\.$runAt).first()
+        return (count, oldest.map { max(0, now.timeIntervalSince($0.runAt)) })
+    }
+}

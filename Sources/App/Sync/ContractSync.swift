@@ -1,0 +1,79 @@
+import Fluent
+import Foundation
+import Logging
+import OneflowAPI
+
+/// Turns one webhook delivery into HR records: fetch the contract with the installation's
+/// token, keep it only if it belongs to our template group, map it, write it, and store the
+/// signed PDF. Decisions come from the fetched contract, never from the notification body
+/// (which the signature does not cover). https://developer.oneflow.com/docs/webhook-and-event
+struct ContractSync {
+    let db: any Database
+    let services: AppServices
+    let logger: Logger
+
+    /// Event types we know; others are recorded on the delivery and otherwise ignored.
+    static let knownEvents = Set(EventType.documented.map(\.rawValue))
+
+    func process(deliveryID: UUID) async throws {
+        guard let delivery = try await WebhookDelivery.query(on: db).filter(\.$id == deliveryID).with(\.$installation).first() else { return }
+        let installation = delivery.installation
+        let events = delivery.eventTypes.split(separator: ",").map(String.init)
+        let unknown = events.filter { !Self.knownEvents.contains($0) }
+        let note = unknown.isEmpty ? "" : " (unknown event types recorded: \(unknown.joined(separator: ", ")))"
+        let source = HRRecordWriter.Source(name: "webhook", deliveryID: deliveryID, eventTypes: events)
+        delivery.attempts += 1
+
+        guard installation.status != .disconnected, let token = try InstallationSecrets(box: services.secretBox).token(of: installation) else {
+            return try await finish(delivery, .ignored, "installation is disconnected")
+        }
+        let outcome = try await sync(contractID: delivery.oneflowContractID, installation: installation, token: token, source: source)
+        try await finish(delivery, outcome.ignored ? .ignored : .processed, outcome.summary + note)
+    }
+
+    struct Result: Sendable {
+        var ignored: Bool
+        var summary: String
+    }
+
+    /// Fetches one contract and applies it. Shared by webhooks and reconciliation.
+    func sync(contractID: Int, installation: Installation, token: String, source: HRRecordWriter.Source) async throws -> Result {
+        let installationID = try installation.requireID()
+        let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
+        let writer = HRRecordWriter(db: db, box: services.secretBox)
+        let caller = InstallationCaller(db: db, logger: logger)
+        let contract: Contract
+        do {
+            contract = try await caller.call(installation) { try await services.oneflow.contract(credentials, id: contractID) }
+        } catch let error as OneflowError where error.isNotFound {
+            // Deleted in Oneflow (or never visible to us).
+            if let outcome = try await writer.markDeleted(oneflowContractID: contractID, installationID: installationID, source: source) {
+                return Result(ignored: false, summary: "contract deleted in Oneflow: \(outcome.kind.rawValue)")
+            }
+            return Result(ignored: true, summary: "contract \(contractID) not found in Oneflow and unknown here")
+        }
+        guard let ours = installation.templateTypeID, contract.templateTypeID == ours else {
+            let theirs = contract.templateTypeID.map(String.init) ?? "unknown"
+            return Result(ignored: true, summary: "contract belongs to template group \(theirs), not ours (\(installation.templateTypeID.map(String.init) ?? "none"))")
+        }
+        let mapped = ContractMapper.map(contract, mapping: services.config.mapping)
+        let outcome = try await writer.apply(mapped, installationID: installationID, source: source)
+        var summary = "\(mapped.status): \(outcome.kind.rawValue)"
+        if mapped.status == ContractState.signed.rawValue, outcome.kind != .stale, let id = outcome.contractID,
+           let stored = try await EmploymentContract.find(id, on: db) {
+            let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory)
+            if let document = try await caller.call(installation, { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored) }) {
+                summary += ", signed PDF \(document.size) bytes"
+            }
+        }
+        logger.info("sync: contract applied", metadata: ["contract": "\(contractID)", "outcome": "\(summary)"])
+        return Result(ignored: false, summary: summary)
+    }
+
+    private func finish(_ delivery: WebhookDelivery, _ status: WebhookDelivery.Status, _ reason: String) async throws {
+        delivery.status = status
+        delivery.outcomeReason = String(reason.prefix(1000))
+        delivery.processedAt = Date()
+        try await delivery.save(on: db)
+    }
+}

@@ -1,0 +1,51 @@
+import Crypto
+import Fluent
+import Foundation
+import OneflowAPI
+
+/// Stores signed contract PDFs under `{data.dir}/documents/`, written atomically, with a
+/// `Document` row carrying size and SHA-256.
+struct DocumentStore {
+    let db: any Database
+    let dataDirectory: String
+
+    /// Downloads and stores the contract's PDF once; later calls find it and do nothing.
+    /// https://developer.oneflow.com/docs/download-a-contract-file
+    @discardableResult
+    func ensureSignedPDF(oneflow: any OneflowClient, credentials: OneflowCredentials, contract: EmploymentContract) async throws -> Document? {
+        let contractID = try contract.requireID()
+        guard let employeeID = contract.$employee.id else { return nil }
+        if let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first() { return existing }
+        let files = try await oneflow.contractFiles(credentials, contractID: contract.oneflowContractID)
+        guard let file = files.first(where: { $0.type == .contract }) else { return nil }
+        let downloaded = try await oneflow.downloadFile(credentials, contractID: contract.oneflowContractID, fileID: file.id)
+
+        let relative = "documents/\(contract.$installation.id.uuidString)/\(contract.oneflowContractID)-\(file.id).pdf"
+        try write(Data(downloaded.data), to: dataDirectory + "/" + relative)
+        let document = Document(
+            employeeID: employeeID, contractID: contractID, filename: "contract-\(contract.oneflowContractID).pdf",
+            contentType: downloaded.contentType ?? "application/pdf", size: downloaded.data.count,
+            sha256: SHA256.hash(data: downloaded.data).map { String(format: "%02x", $0) }.joined(), storagePath: relative)
+        document.oneflowFileID = file.id
+        // Two deliveries of one contract may download at once; one row is kept.
+        return try await db.transaction { tx in
+            try await InstallationLock.acquire(contract.$installation.id, on: tx)
+            if let existing = try await Document.query(on: tx).filter(\.$contract.$id == contractID).first() { return existing }
+            try await document.create(on: tx)
+            return document
+        }
+    }
+
+    func read(_ document: Document) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: dataDirectory + "/" + document.storagePath) else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return data
+    }
+
+    private func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url, options: .atomic)
+    }
+}

@@ -1,0 +1,138 @@
+import Fluent
+import Foundation
+
+/// Applies a mapped contract to the HR records, in one transaction: the employee (matched by
+/// employee number, then email, within the installation), the employment contract, and a
+/// history row listing what changed. Nothing changed → nothing written, so a replayed or
+/// duplicated notification makes no second HR change. An older state never overwrites a
+/// newer one (`state_updated_time`).
+struct HRRecordWriter {
+    struct Outcome: Equatable, Sendable {
+        enum Kind: String, Sendable { case created, updated, unchanged, stale }
+        var kind: Kind
+        var contractID: UUID?
+        var employeeID: UUID?
+    }
+
+    struct Source: Sendable {
+        var name: String
+        var deliveryID: UUID?
+        var eventTypes: [String]
+    }
+
+    let db: any Database
+    let box: SecretBox
+
+    func apply(_ mapped: MappedContract, installationID: UUID, source: Source) async throws -> Outcome {
+        try await db.transaction { tx in
+            try await InstallationLock.acquire(installationID, on: tx)
+            let existing = try await EmploymentContract.query(on: tx)
+                .filter(\.$installation.$id == installationID).filter(\.$oneflowContractID == mapped.oneflowContractID).first()
+            if let stored = existing?.stateUpdatedAt, let fetched = mapped.stateUpdatedAt, fetched < stored.addingTimeInterval(-0.001) {
+                return Outcome(kind: .stale, contractID: existing?.id, employeeID: existing?.$employee.id)
+            }
+            let employee = try await findEmployee(mapped.employee, installationID: installationID, linked: existing?.$employee.id, on: tx)
+            var changes: [String: [String: String?]] = [:]
+            try update(employee, with: mapped, changes: &changes)
+            if employee.id == nil || !changes.isEmpty { try await employee.save(on: tx) }
+
+            let contract = existing ?? EmploymentContract(installationID: installationID, oneflowContractID: mapped.oneflowContractID, status: mapped.status)
+            let before = existing?.status
+            update(contract, with: mapped, employeeID: try employee.requireID(), changes: &changes)
+            guard existing == nil || !changes.isEmpty else {
+                return Outcome(kind: .unchanged, contractID: existing?.id, employeeID: employee.id)
+            }
+            try await contract.save(on: tx)
+            let json = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
+            try await ContractHistory(contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
+                                      eventTypes: source.eventTypes, fromStatus: before, toStatus: contract.status, changes: json).create(on: tx)
+            return Outcome(kind: existing == nil ? .created : .updated, contractID: contract.id, employeeID: employee.id)
+        }
+    }
+
+    /// Marks a contract Oneflow no longer has as deleted (history kept).
+    func markDeleted(oneflowContractID: Int, installationID: UUID, source: Source) async throws -> Outcome? {
+        try await db.transaction { tx in
+            try await InstallationLock.acquire(installationID, on: tx)
+            guard let contract = try await EmploymentContract.query(on: tx).filter(\.$installation.$id == installationID)
+                .filter(\.$oneflowContractID == oneflowContractID).first() else { return nil }
+            guard contract.status != "deleted" else { return Outcome(kind: .unchanged, contractID: contract.id, employeeID: contract.$employee.id) }
+            let before = contract.status
+            contract.status = "deleted"
+            try await contract.save(on: tx)
+            try await ContractHistory(contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
+                                      eventTypes: source.eventTypes, fromStatus: before, toStatus: "deleted",
+                                      changes: #"{"status":{"from":"\#(before)","to":"deleted"}}"#).create(on: tx)
+            return Outcome(kind: .updated, contractID: contract.id, employeeID: contract.$employee.id)
+        }
+    }
+
+    private func findEmployee(_ person: MappedContract.Employee, installationID: UUID, linked: UUID?, on db: any Database) async throws -> Employee {
+        if let linked, let employee = try await Employee.find(linked, on: db) { return employee }
+        if let number = person.employeeNumber,
+           let match = try await Employee.query(on: db).filter(\.$installation.$id == installationID).filter(\.$employeeNumber == number).first() {
+            return match
+        }
+        if let email = person.email,
+           let match = try await Employee.query(on: db).filter(\.$installation.$id == installationID).filter(\.$email == email).first() {
+            return match
+        }
+        return Employee(installationID: installationID)
+    }
+
+    private func update(_ e: Employee, with mapped: MappedContract, changes: inout [String: [String: String?]]) throws {
+        let p = mapped.employee
+        func set(_ key: String, _ path: ReferenceWritableKeyPath<Employee, String?>, _ value: String?) {
+            guard let value, e[keyPath: path] != value else { return }
+            changes["employee.\(key)"] = ["from": e[keyPath: path], "to": value]
+            e[keyPath: path] = value
+        }
+        set("employee_number", \.employeeNumber, p.employeeNumber)
+        set("name", \.name, p.name)
+        set("email", \.email, p.email)
+        set("phone", \.phone, p.phone)
+        set("title", \.title, p.title)
+        set("employment_status", \.employmentStatus, mapped.employmentStatus)
+        if let number = p.personalNumber, try e.personalNumberSealed.map(box.open) != number {
+            changes["employee.personal_number"] = ["from": nil, "to": "(changed)"]
+            e.personalNumberSealed = try box.seal(number)
+        }
+        for (column, incoming) in [(\Employee.fields, p.fields), (\Employee.customFields, p.customFields)] {
+            var merged = (try? JSONDecoder().decode([String: String].self, from: Data(e[keyPath: column].utf8))) ?? [:]
+            for (key, value) in incoming where merged[key] != value {
+                changes["field.\(key)"] = ["from": merged[key], "to": value]
+                merged[key] = value
+            }
+            e[keyPath: column] = String(decoding: try JSONEncoder.sorted.encode(merged), as: UTF8.self)
+        }
+    }
+
+    private func update(_ c: EmploymentContract, with m: MappedContract, employeeID: UUID, changes: inout [String: [String: String?]]) {
+        func set(_ key: String, _ path: ReferenceWritableKeyPath<EmploymentContract, String?>, _ value: String?) {
+            guard let value, c[keyPath: path] != value else { return }
+            changes["contract.\(key)"] = ["from": c[keyPath: path], "to": value]
+            c[keyPath: path] = value
+        }
+        if c.status != m.status || c.id == nil {
+            changes["contract.status"] = ["from": c.id == nil ? nil : c.status, "to": m.status]
+            c.status = m.status
+        }
+        set("name", \.name, m.name)
+        set("lifecycle_state", \.lifecycleState, m.lifecycleState)
+        set("start_date", \.startDate, m.startDate)
+        set("end_date", \.endDate, m.endDate)
+        if c.$employee.id != employeeID { c.$employee.id = employeeID; changes["contract.employee"] = ["from": nil, "to": employeeID.uuidString] }
+        if let t = m.templateTypeID, c.templateTypeID != t { c.templateTypeID = t }
+        if let at = m.stateUpdatedAt { c.stateUpdatedAt = at }
+        if let signed = m.signedAt, c.signedAt == nil { c.signedAt = signed; changes["contract.signed_at"] = ["from": nil, "to": "\(signed)"] }
+    }
+}
+
+extension JSONEncoder {
+    /// Stable output, so equal dictionaries are equal strings.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,68 @@
+import Fluent
+import Foundation
+import Logging
+import OneflowAPI
+
+/// Re-reads each active installation's contracts changed since the last run, newest first,
+/// so a contract changed while we could not receive webhooks (an outage longer than
+/// Oneflow's ~1 h 47 min retry window) still reaches the HR records.
+/// https://developer.oneflow.com/reference/get-contracts, https://developer.oneflow.com/docs/sorting
+struct Reconciler {
+    let db: any Database
+    let services: AppServices
+    let logger: Logger
+    /// Overlap with the previous run, against clock skew between us and Oneflow.
+    static let overlap: TimeInterval = 300
+
+    struct Report: Sendable { var installations = 0; var contracts = 0; var applied = 0 }
+
+    @discardableResult
+    func runAll(now: Date = Date()) async throws -> Report {
+        var report = Report()
+        for installation in try await Installation.query(on: db).filter(\.$status == .active).all() {
+            report.installations += 1
+            let (seen, applied) = try await run(installation, now: now)
+            report.contracts += seen
+            report.applied += applied
+        }
+        return report
+    }
+
+    /// - Returns: contracts looked at, and how many changed HR records.
+    func run(_ installation: Installation, now: Date = Date()) async throws -> (Int, Int) {
+        guard let token = try InstallationSecrets(box: services.secretBox).token(of: installation) else { return (0, 0) }
+        let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
+        let since = installation.lastReconciledAt?.addingTimeInterval(-Self.overlap)
+        let sync = ContractSync(db: db, services: services, logger: logger)
+        let caller = InstallationCaller(db: db, logger: logger)
+        var offset = 0, seen = 0, applied = 0
+        pages: while offset <= Page<Contract>.maxOffset {
+            let query = ContractQuery(offset: offset, limit: 100, sort: ["-state_updated_time"])
+            let page = try await caller.call(installation) { try await services.oneflow.contracts(credentials, query: query) }
+            for contract in page.data {
+                if let since, let changed = contract.stateUpdatedTime ?? contract.updatedTime, changed < since { break pages }
+                guard contract.templateTypeID == nil || contract.templateTypeID == installation.templateTypeID else { continue }
+                seen += 1
+                let result = try await sync.sync(contractID: contract.id, installation: installation, token: token,
+                                                 source: .init(name: "reconcile", deliveryID: nil, eventTypes: []))
+                if !result.ignored, !result.summary.contains("unchanged") { applied += 1 }
+            }
+            offset += page.data.count
+            if page.data.isEmpty || offset >= page.count { break }
+        }
+        installation.lastReconciledAt = now
+        try await installation.save(on: db)
+        logger.info("reconcile: done", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "contracts": "\(seen)", "applied": "\(applied)"])
+        return (seen, applied)
+    }
+
+    /// Queues the next periodic run unless one is already queued; 0 turns it off.
+    static func scheduleNext(on db: any Database, interval: Int, now: Date = Date()) async throws {
+        guard interval > 0 else { return }
+        let queued = try await Job.query(on: db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
+        // The running job is the one calling us; another queued one means a run is already planned.
+        guard queued <= 1 else { return }
+        try await JobQueue(db: db).enqueue(kind: JobQueue.Kind.reconcile, payload: [String: String](), maxAttempts: 3,
+                                           runAt: now.addingTimeInterval(TimeInterval(interval)))
+    }
+}

@@ -1,0 +1,69 @@
+import Fluent
+import Vapor
+
+/// `hrbridge replay <delivery-id>`: processes a webhook delivery again (after a fix, or to
+/// check that nothing changes: a replay of an applied delivery makes no second HR change).
+struct ReplayCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "delivery", help: "Webhook delivery id (UUID)")
+        var delivery: String
+        init() {}
+    }
+
+    var help: String { "Queues one webhook delivery to be processed again" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard let id = UUID(uuidString: signature.delivery), let delivery = try await WebhookDelivery.find(id, on: app.db) else {
+            throw Abort(.notFound, reason: "No webhook delivery \(signature.delivery)")
+        }
+        try await DeliveryReplay(db: app.db, maxAttempts: app.services.config.sync.maxAttempts).replay(delivery)
+        context.console.print("Queued delivery \(id) (contract \(delivery.oneflowContractID)) for processing.")
+    }
+}
+
+/// Puts a delivery back in the queue with a fresh job.
+struct DeliveryReplay {
+    let db: any Database
+    let maxAttempts: Int
+
+    func replay(_ delivery: WebhookDelivery) async throws {
+        try await db.transaction { tx in
+            delivery.status = .pending
+            delivery.outcomeReason = "replay requested"
+            try await delivery.save(on: tx)
+            try await JobQueue(db: tx).enqueue(kind: JobQueue.Kind.syncDelivery, payload: DeliveryInbox.JobPayload(delivery_id: try delivery.requireID()),
+                                               maxAttempts: maxAttempts)
+        }
+    }
+}
+
+/// `hrbridge reconcile`: re-reads recently changed contracts of every active installation now.
+struct ReconcileCommand: AsyncCommand {
+    struct Signature: CommandSignature { init() {} }
+
+    var help: String { "Re-reads the contracts changed since the last run, for every active installation" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let report = try await Reconciler(db: app.db, services: app.services, logger: app.logger).runAll()
+        context.console.print("Reconciled \(report.installations) installation(s): \(report.contracts) contract(s) read, \(report.applied) changed HR records.")
+    }
+}
+
+/// Runs the worker with the application (inside `serve` unless `--no-worker`).
+struct SyncWorkerLifecycle: LifecycleHandler {
+    let worker: SyncWorker
+    let concurrency: Int
+    let reconcileInterval: Int
+
+    func didBootAsync(_ application: Application) async throws {
+        let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
+        if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval) }
+        worker.start(concurrency: concurrency)
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        await worker.stop()
+    }
+}

@@ -1,0 +1,116 @@
+import Fluent
+import Foundation
+import Logging
+import OneflowAPI
+import Synchronization
+import Vapor
+
+/// Runs durable jobs: claims one, does it, records the outcome. Transient failures (Oneflow
+/// 5xx/429/timeouts, database hiccups) retry with backoff; permanent ones go dead at once;
+/// either way the delivery shows why. Runs inside `serve` by default.
+final class SyncWorker: Sendable {
+    let db: any Database
+    let services: AppServices
+    let logger: Logger
+    let name: String
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+
+    init(db: any Database, services: AppServices, logger: Logger) {
+        self.db = db
+        self.services = services
+        self.logger = logger
+        self.name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+    }
+
+    var queue: JobQueue { JobQueue(db: db) }
+
+    /// Claims and runs one job. Returns false when none was due.
+    @discardableResult
+    func runOnce(now: Date = Date()) async -> Bool {
+        let job: Job
+        do {
+            guard let claimed = try await queue.claim(worker: name, now: now) else { return false }
+            job = claimed
+        } catch {
+            logger.error("worker: cannot claim jobs", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return false
+        }
+        await run(job)
+        return true
+    }
+
+    /// Runs jobs until none is due (tests, `hrbridge reconcile`).
+    func drain(limit: Int = 10_000) async -> Int {
+        var count = 0
+        while count < limit, await runOnce() { count += 1 }
+        return count
+    }
+
+    func start(concurrency: Int, pollInterval: Duration = .milliseconds(200)) {
+        loop.withLock { task in
+            guard task == nil else { return }
+            task = Task { [self] in
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<concurrency {
+                        group.addTask {
+                            while !Task.isCancelled {
+                                if await !self.runOnce() { try? await Task.sleep(for: pollInterval) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        logger.info("worker started", metadata: ["worker": "\(name)", "concurrency": "\(concurrency)"])
+    }
+
+    func stop() async {
+        let task = loop.withLock { task in defer { task = nil }; return task }
+        task?.cancel()
+        await task?.value
+    }
+
+    private func run(_ job: Job) async {
+        do {
+            try await perform(job)
+            try await queue.succeed(job)
+        } catch {
+            await failed(job, error)
+        }
+    }
+
+    private func perform(_ job: Job) async throws {
+        switch job.kind {
+        case JobQueue.Kind.syncDelivery:
+            let payload = try JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8))
+            try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: payload.delivery_id)
+        case JobQueue.Kind.reconcile:
+            try await Reconciler(db: db, services: services, logger: logger).runAll()
+            try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds)
+        default:
+            throw Abort(.internalServerError, reason: "unknown job kind \(job.kind)")
+        }
+    }
+
+    private func failed(_ job: Job, _ error: any Error) async {
+        let oneflow = error as? OneflowError
+        // Oneflow's 4xx (other than 429) will not fix itself; everything else may.
+        let retryable = oneflow?.isRetryable ?? !(error is DecodingError)
+        let notBefore: TimeInterval = oneflow?.isRateLimited == true ? 60 : 0
+        let message = oneflow.map(\.description) ?? String(describing: error)
+        do {
+            let dead = try await queue.fail(job, error: message, retryable: retryable, notBefore: notBefore)
+            logger.warning("worker: job failed", metadata: ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "dead": "\(dead)", "error": "\(message)"])
+            if job.kind == JobQueue.Kind.syncDelivery, let payload = try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8)),
+               let delivery = try await WebhookDelivery.find(payload.delivery_id, on: db) {
+                delivery.status = dead ? .dead : .failed
+                delivery.attempts = job.attempts
+                delivery.outcomeReason = String(message.prefix(1000))
+                try await delivery.save(on: db)
+            }
+        } catch {
+            // The lease expires and the job is claimed again: nothing is lost.
+            logger.error("worker: could not record a failure", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+}

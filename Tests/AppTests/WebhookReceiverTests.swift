@@ -1,0 +1,98 @@
+import Fluent
+import SQLKit
+import Foundation
+import OneflowAPI
+import Testing
+@testable import App
+
+/// The ack path: checks, exactly-once inbox, nothing stored from a rejected request.
+@Suite("Webhook receiver")
+struct WebhookReceiverTests {
+    @Test("a valid notification is stored with its job before the 200; the signature is not stored")
+    func accepted() async throws {
+        try await withSyncFixture { f in
+            let body = try f.notification(contractID: 77, events: ["contract:sign"], callbackID: "cb-1")
+            let page = try await f.post(body)
+            #expect(page.status == 200)
+            #expect(page.body.contains("accepted"))
+            let deliveries = try await f.deliveries()
+            #expect(deliveries.count == 1)
+            #expect(deliveries[0].callbackID == "cb-1")
+            #expect(deliveries[0].oneflowContractID == 77)
+            #expect(deliveries[0].eventTypes == "contract:sign")
+            #expect(deliveries[0].status == .pending)
+            #expect(!deliveries[0].payload.contains("signature"))
+            #expect(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).count() == 1)
+        }
+    }
+
+    @Test("rejections store nothing", arguments: [
+        ("bad signature", 401), ("wrong content type", 415), ("malformed JSON", 400), ("unknown key", 404), ("too large", 413), ("empty callback id", 400),
+    ])
+    func rejected(kind: String, status: Int) async throws {
+        try await withSyncFixture { f in
+            let good = try f.notification(contractID: 1, events: ["contract:sign"])
+            let page: Browser.Page
+            switch kind {
+            case "bad signature": page = try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], key: "not-our-key"))
+            case "wrong content type": page = try await f.post(good, contentType: "text/plain")
+            case "malformed JSON": page = try await f.post("{\"contract\": ")
+            case "unknown key": page = try await f.post(good, path: "/webhooks/oneflow/nope")
+            case "too large": page = try await f.post(String(repeating: " ", count: 300 * 1024) + good)
+            default: page = try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], callbackID: ""))
+            }
+            #expect(page.status == status)
+            #expect(try await f.deliveries().isEmpty)
+            #expect(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).count() == 0)
+        }
+    }
+
+    @Test("the previous sign key is accepted during a rotation, not after")
+    func rotation() async throws {
+        try await withSyncFixture(["SETUP_SIGN_KEY_GRACE_SECONDS": "3600"]) { f in
+            let old = try f.signKey
+            _ = try await SetupService(services: f.r.app.services, db: f.db, logger: f.r.app.logger).connect(token: f.token, rotateSignKey: true)
+            #expect(try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], key: old)).status == 200)
+            let installation = try #require(try await Installation.find(f.installation.id, on: f.db))
+            installation.previousSignKeyExpiresAt = Date().addingTimeInterval(-1)
+            try await installation.save(on: f.db)
+            #expect(try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], key: old)).status == 401)
+        }
+    }
+
+    @Test("the same notification 10 times, one after another and all at once: one row, every answer 200")
+    func duplicates() async throws {
+        try await withSyncFixture { f in
+            let body = try f.notification(contractID: 5, events: ["contract:sign"], callbackID: "same")
+            for _ in 0..<10 { #expect(try await f.post(body).status == 200) }
+            let concurrent = try f.notification(contractID: 6, events: ["contract:sign"], callbackID: "same-concurrent")
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<10 { group.addTask { try await f.post(concurrent).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 10))
+            #expect(try await f.deliveries().map(\.callbackID).sorted() == ["same", "same-concurrent"])
+            #expect(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).count() == 2)
+        }
+    }
+
+    @Test("a disconnected installation's webhook is gone (404)")
+    func disconnected() async throws {
+        try await withSyncFixture { f in
+            let body = try f.notification(contractID: 1, events: ["contract:sign"])
+            try await DisconnectService(services: f.r.app.services, db: f.db, logger: f.r.app.logger).disconnect(f.installation)
+            #expect(try await f.post(body).status == 404)
+        }
+    }
+
+    @Test("storage that cannot commit answers 503, never 200")
+    func storageDown() async throws {
+        try await withSyncFixture { f in
+            let body = try f.notification(contractID: 1, events: ["contract:sign"])
+            // The inbox table is gone: every read and insert of the ack path fails.
+            try await (f.db as! any SQLDatabase).raw("ALTER TABLE webhook_deliveries RENAME TO webhook_deliveries_away").run()
+            let page = try await f.post(body)
+            #expect(page.status == 503)
+        }
+    }
+}
