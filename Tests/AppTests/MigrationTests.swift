@@ -6,20 +6,18 @@ import VaporTesting
 @testable import App
 
 /// The same migrations on SQLite and (when `scripts/test` provides one) PostgreSQL.
-/// Serialized: the PostgreSQL case shares one database.
-@Suite("Migrations and storage", .serialized)
+/// Each PostgreSQL case runs in a database of its own (`withFreshDatabase`).
+@Suite("Migrations and storage")
 struct MigrationTests {
     static var databases: [String] { ["sqlite::memory:"] + (testPostgresURL.map { [$0] } ?? []) }
 
     func withDatabase(_ url: String, _ body: (Application) async throws -> Void) async throws {
-        try await withTestApp(["DATABASE_URL": url]) { app in
-            if url.hasPrefix("postgres") {
-                // Start from a clean schema whatever an earlier run left behind.
-                try await app.autoRevert()
-                try await app.autoMigrate()
+        try await withFreshDatabase(url) { url in
+            try await withTestApp(["DATABASE_URL": url]) { app in
+                // SQLite migrates in configure; PostgreSQL deployments run `hrbridge migrate`.
+                if url.hasPrefix("postgres") { try await app.autoMigrate() }
+                try await body(app)
             }
-            try await body(app)
-            if url.hasPrefix("postgres") { try await app.autoRevert() }
         }
     }
 

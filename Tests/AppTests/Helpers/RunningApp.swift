@@ -97,10 +97,11 @@ final class Browser: Sendable {
         try await send(method, path, body: String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self), contentType: "application/json")
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil) async throws -> Page {
+    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil, headers: [String: String] = [:]) async throws -> Page {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "accept", value: "text/html")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let jar = cookies.withLock { $0 }
         if !jar.isEmpty { request.headers.add(name: "cookie", value: jar.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
         if let body {

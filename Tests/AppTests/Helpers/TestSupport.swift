@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import SQLKit
 import Synchronization
 import SystemPackage
 import Testing
@@ -19,6 +20,27 @@ let testMasterKey = Data(repeating: 7, count: 32).base64EncodedString()
 
 /// PostgreSQL for the tests that run on both databases: set by `scripts/test`.
 let testPostgresURL: String? = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+/// Runs `body` with a database URL of its own: SQLite URLs as they are; for PostgreSQL a
+/// fresh database is created (and dropped after), so tests can run in parallel.
+func withFreshDatabase(_ url: String, _ body: (String) async throws -> Void) async throws {
+    guard url.hasPrefix("postgres"), var components = URLComponents(string: url) else { return try await body(url) }
+    let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+    func admin(_ statement: String) async throws {
+        try await withTestApp(["DATABASE_URL": url]) { app in
+            try await (app.db as! any SQLDatabase).raw(SQLQueryString(statement)).run()
+        }
+    }
+    try await admin("CREATE DATABASE \(name)")
+    components.path = "/" + name
+    do {
+        try await body(components.string ?? url)
+    } catch {
+        try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        throw error
+    }
+    try await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+}
 
 enum TestConfig {
     /// The committed defaults, overridden by environment-style variables (`HTTP_PORT` …).

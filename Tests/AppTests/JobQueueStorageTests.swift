@@ -1,0 +1,62 @@
+import Fluent
+import Foundation
+import Testing
+@testable import App
+
+/// The job queue's SQL on both databases: atomic claims, leases, backoff, dead-lettering.
+@Suite("Job queue storage")
+struct JobQueueStorageTests {
+    func withQueue(_ url: String, _ body: (JobQueue, any Database) async throws -> Void) async throws {
+        try await MigrationTests().withDatabase(url) { app in try await body(JobQueue(db: app.db), app.db) }
+    }
+
+    @Test("concurrent claims never hand out the same job; an expired lease is claimed again", arguments: MigrationTests.databases)
+    func claims(url: String) async throws {
+        try await withQueue(url) { queue, db in
+            let now = Date()
+            for n in 0..<5 { try await queue.enqueue(kind: "test", payload: ["n": n], maxAttempts: 3, runAt: now.addingTimeInterval(-1)) }
+            try await queue.enqueue(kind: "test", payload: ["n": 99], maxAttempts: 3, runAt: now.addingTimeInterval(3600))
+            let claimed = try await withThrowingTaskGroup(of: UUID?.self) { group in
+                for worker in 0..<8 { group.addTask { try await queue.claim(worker: "w\(worker)", now: now)?.id } }
+                return try await group.reduce(into: [UUID]()) { if let id = $1 { $0.append(id) } }
+            }
+            #expect(claimed.count == 5)
+            #expect(Set(claimed).count == 5)
+            #expect(try await queue.claim(worker: "late", now: now) == nil)  // the future one is not due
+            let reclaimed = try await queue.claim(worker: "rescuer", now: now.addingTimeInterval(queue.lease + 1))
+            #expect(reclaimed.map { claimed.contains($0.id!) } == true)
+            #expect(reclaimed?.attempts == 2)
+            #expect(reclaimed?.leasedBy == "rescuer")
+        }
+    }
+
+    @Test("failures back off, then go dead; success finishes", arguments: MigrationTests.databases)
+    func outcomes(url: String) async throws {
+        try await withQueue(url) { queue, db in
+            let job = try await queue.enqueue(kind: "test", payload: [String: String](), maxAttempts: 2, runAt: Date().addingTimeInterval(-1))
+            var claimed = try #require(try await queue.claim(worker: "w"))
+            #expect(try await queue.fail(claimed, error: "boom", retryable: true) == false)
+            #expect(try await Job.find(job.id, on: db)?.status == .queued)
+            claimed = try #require(try await queue.claim(worker: "w", now: Date().addingTimeInterval(3600)))
+            #expect(try await queue.fail(claimed, error: "boom again", retryable: true) == true)
+            let dead = try #require(try await Job.find(job.id, on: db))
+            #expect(dead.status == .dead)
+            #expect(dead.lastError == "boom again")
+            try await queue.replay(dead)
+            let again = try #require(try await queue.claim(worker: "w"))
+            try await queue.succeed(again)
+            #expect(try await Job.find(job.id, on: db)?.status == .succeeded)
+            #expect(try await queue.depth().count == 0)
+        }
+    }
+
+    @Test("the installation lock statement runs on both databases", arguments: MigrationTests.databases)
+    func lock(url: String) async throws {
+        try await withQueue(url) { _, db in
+            let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
+            try await installation.save(on: db)
+            try await db.transaction { tx in try await InstallationLock.acquire(try installation.requireID(), on: tx) }
+            #expect(try await Installation.find(installation.id, on: db)?.accountName == "Acme")
+        }
+    }
+}
