@@ -11,9 +11,7 @@ struct ContractSyncTests {
     @Test("sign a contract in our group: within seconds the employee exists with mapped fields, status and the PDF")
     func signed() async throws {
         try await withSyncFixture(worker: true) { f in
-            let id = try await f.newContract()
-            try await f.act("publish", id)
-            try await f.act("sign", id)
+            let id = try await f.signedContract()
             let appeared = try await eventually {
                 let status = try await f.contractRow(id)?.status
                 let documents = try await Document.query(on: f.db).count()
@@ -68,9 +66,7 @@ struct ContractSyncTests {
     @Test("the same notification many times makes one HR change; a replay makes none")
     func exactlyOnce() async throws {
         try await withSyncFixture { f in
-            let id = try await f.newContract()
-            try await f.act("publish", id)
-            try await f.act("sign", id)
+            let id = try await f.signedContract()
             let body = try f.notification(contractID: id, events: ["contract:sign"], callbackID: "cb-once")
             for _ in 0..<10 { _ = try await f.post(body) }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -93,9 +89,7 @@ struct ContractSyncTests {
     @Test("sign delivered before publish, then a stale event: the final state is Oneflow's")
     func outOfOrder() async throws {
         try await withSyncFixture { f in
-            let id = try await f.newContract()
-            try await f.act("publish", id)
-            try await f.act("sign", id)
+            let id = try await f.signedContract()
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], callbackID: "sign"))
             await f.drain()
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:publish"], callbackID: "publish-late"))

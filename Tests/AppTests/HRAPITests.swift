@@ -6,9 +6,7 @@ import Testing
 @Suite("HR JSON API")
 struct HRAPITests {
     func signedEmployee(_ f: SyncFixture) async throws -> Int {
-        let id = try await f.newContract()
-        try await f.act("publish", id)
-        try await f.act("sign", id)
+        let id = try await f.signedContract()
         _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"]))
         await f.drain()
         return id

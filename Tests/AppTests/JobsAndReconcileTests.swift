@@ -33,9 +33,7 @@ struct JobsAndReconcileTests {
     @Test("a transient Oneflow failure is retried with backoff and then completes once")
     func transientFailure() async throws {
         try await withSyncFixture { f in
-            let id = try await f.newContract()
-            try await f.act("publish", id)
-            try await f.act("sign", id)
+            let id = try await f.signedContract()
             // The sandbox's own notifications come and go first, so the fault below hits ours.
             await f.deliver()
             await f.drain()
@@ -107,9 +105,7 @@ struct JobsAndReconcileTests {
             let hook = try await f.r.oneflow.webhook(f.credentials, id: hookID)
             _ = try await f.r.oneflow.updateWebhook(f.credentials, id: hookID, WebhookInput(
                 callbackURL: "http://127.0.0.1:1/down", signKey: hook.signKey, templateGroupID: hook.templateGroupID, filters: hook.filters))
-            let id = try await f.newContract()
-            try await f.act("publish", id)
-            try await f.act("sign", id)
+            let id = try await f.signedContract()
             await f.deliver()
             #expect(try await f.deliveries().isEmpty)
 

@@ -34,6 +34,14 @@ struct SyncFixture {
         return try #require((try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any])?["id"] as? Int)
     }
 
+    /// A contract of ours, published and signed in the sandbox.
+    func signedContract() async throws -> Int {
+        let id = try await newContract()
+        try await act("publish", id)
+        try await act("sign", id)
+        return id
+    }
+
     func act(_ action: String, _ contractID: Int) async throws {
         let page = try await r.control("/contracts/\(contractID)/\(action)")
         #expect(page.status == 200, "\(action): \(page.body)")
