@@ -35,6 +35,11 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try app.register(collection: HomeController(config: config))
     try app.register(collection: HealthController())
     try browser.register(collection: SetupController(services: services))
+    try browser.register(collection: AdminAuthController(password: config.adminPassword))
+    let admin = browser.grouped("admin").grouped(AdminGuard())
+    try admin.register(collection: AdminActivityController(services: services))
+    try admin.register(collection: AdminEmployeesController(services: services))
+    try admin.register(collection: AdminInstallationsController(services: services))
     try app.register(collection: WebhookReceiver(services: services))
     try app.register(collection: HRAPIController(services: services))
 

@@ -1,0 +1,138 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// The dashboard and the webhook activity: every delivery, what became of it, and Replay.
+struct AdminActivityController: RouteCollection {
+    let services: AppServices
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(use: dashboard)
+        routes.get("activity", use: list)
+        routes.get("activity", ":id", use: detail)
+        routes.post("activity", ":id", "replay", use: replay)
+    }
+
+    struct Dashboard: Encodable {
+        struct Count: Encodable { var status: String; var count: Int }
+        var title = "Dashboard"
+        var frame: AdminFrame
+        var counts: [Count]
+        var received: Int
+        var oldestPending: String?
+        var queueDepth: Int
+        var installations: Int
+        var employees: Int
+    }
+
+    @Sendable func dashboard(req: Request) async throws -> View {
+        let since = Date().addingTimeInterval(-86400)
+        var counts: [Dashboard.Count] = []
+        for status in WebhookDelivery.Status.allCases {
+            let count = try await WebhookDelivery.query(on: req.db).filter(\.$status == status).filter(\.$receivedAt >= since).count()
+            counts.append(.init(status: status.rawValue, count: count))
+        }
+        let oldest = try await WebhookDelivery.query(on: req.db).filter(\.$status ~~ [.pending, .failed]).sort(\.$receivedAt).first()
+        return try await req.view.render("admin/dashboard", Dashboard(
+            frame: AdminFrame(req, section: "dashboard"), counts: counts, received: counts.reduce(0) { $0 + $1.count },
+            oldestPending: oldest.map { AdminFormat.age(Date().timeIntervalSince($0.receivedAt)) },
+            queueDepth: try await JobQueue(db: req.db).depth().count,
+            installations: try await Installation.query(on: req.db).count(),
+            employees: try await Employee.query(on: req.db).count()))
+    }
+
+    struct Row: Encodable {
+        var id: String; var received: String; var account: String; var contract: Int; var events: String
+        var status: String; var duration: String; var reason: String
+    }
+
+    struct ListPage: Encodable {
+        struct Option: Encodable { var value: String; var label: String; var selected: Bool }
+        var title = "Webhook activity"
+        var frame: AdminFrame
+        var rows: [Row]
+        var statuses: [Option]
+        var installations: [Option]
+    }
+
+    @Sendable func list(req: Request) async throws -> View {
+        let status = req.query[String.self, at: "status"].flatMap(WebhookDelivery.Status.init(rawValue:))
+        let installation = req.query[String.self, at: "installation"].flatMap(UUID.init(uuidString:))
+        let query = WebhookDelivery.query(on: req.db).with(\.$installation).sort(\.$receivedAt, .descending).limit(200)
+        if let status { query.filter(\.$status == status) }
+        if let installation { query.filter(\.$installation.$id == installation) }
+        let rows = try await query.all().map { d in
+            Row(id: d.id?.uuidString ?? "", received: AdminFormat.time(d.receivedAt), account: d.installation.accountName,
+                contract: d.oneflowContractID, events: d.eventTypes.replacingOccurrences(of: ",", with: ", "), status: d.status.rawValue,
+                duration: d.processedAt.map { AdminFormat.duration($0.timeIntervalSince(d.receivedAt)) } ?? "—", reason: d.outcomeReason ?? "")
+        }
+        let installations = try await Installation.query(on: req.db).sort(\.$accountName).all()
+        return try await req.view.render("admin/activity", ListPage(
+            frame: AdminFrame(req, section: "activity"), rows: rows,
+            statuses: WebhookDelivery.Status.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
+            installations: installations.map { .init(value: $0.id?.uuidString ?? "", label: $0.accountName, selected: $0.id == installation) }))
+    }
+
+    struct DetailPage: Encodable {
+        struct JobRow: Encodable { var status: String; var attempts: Int; var maxAttempts: Int; var runAt: String; var error: String }
+        var title: String
+        var frame: AdminFrame
+        var delivery: Row
+        var callbackID: String
+        var attempts: Int
+        var payload: String
+        var jobs: [JobRow]
+    }
+
+    @Sendable func detail(req: Request) async throws -> View {
+        let d = try await find(req)
+        let jobs = try await Job.query(on: req.db).filter(\.$kind == JobQueue.Kind.syncDelivery)
+            .filter(\.$payload ~~ (d.id?.uuidString ?? "-")).sort(\.$createdAt).all()
+        let pretty = (try? JSONSerialization.jsonObject(with: Data(d.payload.utf8)))
+            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) }
+            .map { String(decoding: $0, as: UTF8.self) } ?? d.payload
+        return try await req.view.render("admin/delivery", DetailPage(
+            title: "Delivery for contract \(d.oneflowContractID)", frame: AdminFrame(req, section: "activity"),
+            delivery: Row(id: d.id?.uuidString ?? "", received: AdminFormat.time(d.receivedAt), account: d.installation.accountName,
+                          contract: d.oneflowContractID, events: d.eventTypes.replacingOccurrences(of: ",", with: ", "), status: d.status.rawValue,
+                          duration: d.processedAt.map { AdminFormat.duration($0.timeIntervalSince(d.receivedAt)) } ?? "—", reason: d.outcomeReason ?? ""),
+            callbackID: d.callbackID, attempts: d.attempts, payload: pretty,
+            jobs: jobs.map { .init(status: $0.status.rawValue, attempts: $0.attempts, maxAttempts: $0.maxAttempts,
+                                   runAt: AdminFormat.time($0.runAt), error: $0.lastError ?? "") }))
+    }
+
+    @Sendable func replay(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        let delivery = try await find(req)
+        try await DeliveryReplay(db: req.db, maxAttempts: services.config.sync.maxAttempts).replay(delivery)
+        return req.redirect(to: "/admin/activity/\(delivery.id?.uuidString ?? "")", message: "Queued for processing again.")
+    }
+
+    private func find(_ req: Request) async throws -> WebhookDelivery {
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let delivery = try await WebhookDelivery.query(on: req.db).filter(\.$id == id).with(\.$installation).first()
+        else { throw Abort(.notFound, reason: "No such delivery.") }
+        return delivery
+    }
+}
+
+/// Times and durations as people read them on admin pages (UTC).
+enum AdminFormat {
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "—" }
+        return date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false)) + " UTC"
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        seconds < 1 ? String(format: "%.0f ms", seconds * 1000) : seconds < 120 ? String(format: "%.1f s", seconds) : age(seconds)
+    }
+
+    static func age(_ seconds: TimeInterval) -> String {
+        switch seconds {
+        case ..<60: return "\(Int(seconds)) s"
+        case ..<3600: return "\(Int(seconds / 60)) min"
+        case ..<86400: return String(format: "%.1f h", seconds / 3600)
+        default: return String(format: "%.1f days", seconds / 86400)
+        }
+    }
+}

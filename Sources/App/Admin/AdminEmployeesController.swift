@@ -1,0 +1,81 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// Employees: a searchable list, and a page per employee with fields, contracts with their
+/// status history, and the signed PDFs.
+struct AdminEmployeesController: RouteCollection {
+    let services: AppServices
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("employees", use: list)
+        routes.get("employees", ":id", use: detail)
+        routes.get("employees", ":id", "documents", ":document", use: document)
+    }
+
+    struct Row: Encodable { var id: String; var name: String; var email: String; var number: String; var status: String; var updated: String }
+    struct ListPage: Encodable { var title = "Employees"; var frame: AdminFrame; var query: String; var rows: [Row] }
+
+    @Sendable func list(req: Request) async throws -> View {
+        let text = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let query = Employee.query(on: req.db).sort(\.$updatedAt, .descending).limit(200)
+        if !text.isEmpty {
+            let pattern = "%\(text.lowercased())%"
+            // LOWER(…) LIKE works alike on SQLite and PostgreSQL.
+            query.group(.or) { or in
+                for column in ["name", "email", "employee_number"] {
+                    or.filter(.sql(unsafeRaw: "LOWER(\(column))"), .custom("LIKE"), .bind(pattern))
+                }
+            }
+        }
+        let rows = try await query.all().map {
+            Row(id: $0.id?.uuidString ?? "", name: $0.name ?? "—", email: $0.email ?? "", number: $0.employeeNumber ?? "",
+                status: $0.employmentStatus ?? "—", updated: AdminFormat.time($0.updatedAt))
+        }
+        return try await req.view.render("admin/employees", ListPage(frame: AdminFrame(req, section: "employees"), query: text, rows: rows))
+    }
+
+    struct DetailPage: Encodable {
+        struct Pair: Encodable { var key: String; var value: String }
+        struct Change: Encodable { var at: String; var source: String; var from: String; var to: String; var events: String; var changes: String }
+        struct ContractView: Encodable {
+            var oneflowID: Int; var name: String; var status: String; var lifecycle: String; var start: String; var signed: String
+            var history: [Change]
+        }
+        struct DocumentView: Encodable { var id: String; var filename: String; var size: String; var sha256: String }
+        var title: String
+        var frame: AdminFrame
+        var id: String
+        var facts: [Pair]
+        var fields: [Pair]
+        var customFields: [Pair]
+        var contracts: [ContractView]
+        var documents: [DocumentView]
+    }
+
+    @Sendable func detail(req: Request) async throws -> View {
+        let json = try await HRAPIController(services: services).employee(req: req)
+        let pairs = { (d: [String: String]) in d.keys.sorted().map { DetailPage.Pair(key: $0, value: d[$0]!) } }
+        let facts: [DetailPage.Pair] = [
+            ("Employee number", json.employee_number), ("Email", json.email), ("Phone", json.phone), ("Title", json.title),
+            ("Employment status", json.employment_status), ("Personal number", json.personal_number.map { _ in "stored encrypted" }),
+        ].map { .init(key: $0.0, value: $0.1 ?? "—") }
+        let contracts = (json.contracts ?? []).map { c in
+            DetailPage.ContractView(
+                oneflowID: c.oneflow_contract_id, name: c.name ?? "Contract \(c.oneflow_contract_id)", status: c.status,
+                lifecycle: c.lifecycle_state ?? "—", start: c.start_date ?? "—", signed: c.signed_at ?? "—",
+                history: (c.history ?? []).reversed().map { h in
+                    .init(at: h.at ?? "", source: h.source, from: h.from_status ?? "—", to: h.to_status, events: h.event_types.joined(separator: ", "),
+                          changes: h.changes.keys.sorted().joined(separator: ", "))
+                })
+        }
+        return try await req.view.render("admin/employee", DetailPage(
+            title: json.name ?? "Employee", frame: AdminFrame(req, section: "employees"), id: json.id.uuidString, facts: facts,
+            fields: pairs(json.fields), customFields: pairs(json.custom_fields), contracts: contracts,
+            documents: (json.documents ?? []).map { .init(id: $0.id.uuidString, filename: $0.filename, size: "\($0.size / 1024 + 1) kB", sha256: $0.sha256) }))
+    }
+
+    @Sendable func document(req: Request) async throws -> Response {
+        try await HRAPIController(services: services).document(req: req)
+    }
+}
