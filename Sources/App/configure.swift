@@ -42,10 +42,12 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try admin.register(collection: AdminInstallationsController(services: services))
     try app.register(collection: WebhookReceiver(services: services))
     try app.register(collection: HRAPIController(services: services))
+    try app.register(collection: MetricsController(metrics: services.metrics))
 
     app.asyncCommands.use(DisconnectCommand(), as: "disconnect")
     app.asyncCommands.use(ReplayCommand(), as: "replay")
     app.asyncCommands.use(ReconcileCommand(), as: "reconcile")
+    app.asyncCommands.use(SendTestWebhookCommand(), as: "send-test-webhook")
     if runWorker {
         let worker = SyncWorker(db: app.db, services: services, logger: Logger(label: "hrbridge.worker"))
         app.lifecycle.use(SyncWorkerLifecycle(worker: worker, concurrency: config.sync.workerConcurrency,

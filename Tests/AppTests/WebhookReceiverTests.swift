@@ -96,3 +96,49 @@ struct WebhookReceiverTests {
         }
     }
 }
+
+@Suite("send-test-webhook")
+struct SendTestWebhookTests {
+    @Test("a signed sample reaches the running service: 200 and a pending delivery; a wrong key gets 401")
+    func send() async throws {
+        try await withSyncFixture { f in
+            let sender = TestWebhookSender(http: f.r.http)
+            let url = f.r.baseURL + f.webhookPath
+            let ok = try await sender.send(url: url, signKey: try f.signKey, contractID: 7, type: "contract:sign", callbackID: "tool-1")
+            #expect(ok.status == 200)
+            #expect(try await f.deliveries().first?.callbackID == "tool-1")
+            let refused = try await sender.send(url: url, signKey: "wrong", contractID: 7, type: "contract:sign", callbackID: "tool-2")
+            #expect(refused.status == 401)
+            #expect(try await f.deliveries().count == 1)
+        }
+    }
+}
+
+@Suite("Metrics")
+struct MetricsTests {
+    @Test("/metrics counts received, duplicate, rejected and processed deliveries, ack latency and the queue")
+    func exposition() async throws {
+        try await withSyncFixture { f in
+            let id = try await f.signedContract()
+            let body = try f.notification(contractID: id, events: ["contract:sign"], callbackID: "m-1")
+            _ = try await f.post(body)
+            _ = try await f.post(body)
+            _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], key: "wrong"))
+            let before = try await f.r.browser().get("/metrics")
+            #expect(before.status == 200)
+            #expect(before.body.contains("hrbridge_jobs_queue_depth"))
+            await f.drain()
+            let text = try await f.r.browser().get("/metrics").body
+            func value(_ series: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+            }
+            // The sandbox's own notifications count too, so lower bounds for those.
+            #expect((value("hrbridge_webhook_deliveries_received_total") ?? 0) >= 1)
+            #expect(value("hrbridge_webhook_deliveries_duplicate_total") == 1)
+            #expect(value(#"hrbridge_webhook_deliveries_rejected_total{reason="bad_signature"}"#) == 1)
+            #expect((value(#"hrbridge_webhook_deliveries_outcome_total{outcome="processed"}"#) ?? 0) >= 1)
+            #expect((value("hrbridge_webhook_ack_seconds_count") ?? 0) >= 2)
+            #expect(value("hrbridge_jobs_queue_depth") == 0)
+        }
+    }
+}

@@ -7,6 +7,7 @@ public struct AppServices: Sendable {
     public let config: AppConfig
     public let oneflow: any OneflowClient
     public let secretBox: SecretBox
+    let metrics = AppMetrics()
 
     public init(config: AppConfig, oneflow: any OneflowClient) throws(ConfigError) {
         guard config.security.masterKey.count == 32 else {

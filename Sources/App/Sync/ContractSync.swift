@@ -75,5 +75,6 @@ struct ContractSync {
         delivery.outcomeReason = String(reason.prefix(1000))
         delivery.processedAt = Date()
         try await delivery.save(on: db)
+        services.metrics.outcome(status)
     }
 }

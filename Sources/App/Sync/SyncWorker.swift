@@ -107,6 +107,7 @@ final class SyncWorker: Sendable {
                 delivery.attempts = job.attempts
                 delivery.outcomeReason = String(message.prefix(1000))
                 try await delivery.save(on: db)
+                services.metrics.outcome(delivery.status)
             }
         } catch {
             // The lease expires and the job is claimed again: nothing is lost.

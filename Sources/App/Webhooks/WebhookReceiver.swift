@@ -26,7 +26,10 @@ struct WebhookReceiver: RouteCollection {
     }
 
     @Sendable func receive(req: Request) async throws -> Response {
+        let started = ContinuousClock.now
+        let metrics = services.metrics
         guard req.headers.contentType?.type == "application", req.headers.contentType?.subType == "json" else {
+            metrics.rejected(.unsupportedMediaType)
             throw Abort(.unsupportedMediaType, reason: "Webhook notifications must be application/json.")
         }
         let notification: WebhookNotification
@@ -34,9 +37,11 @@ struct WebhookReceiver: RouteCollection {
             guard let body = req.body.data else { throw Abort(.badRequest) }
             notification = try JSONDecoder.oneflow().decode(WebhookNotification.self, from: body)
         } catch {
+            metrics.rejected(.malformed)
             throw Abort(.badRequest, reason: "The body is not a Oneflow webhook notification.")
         }
         guard !notification.callbackID.isEmpty, notification.callbackID.count <= 200 else {
+            metrics.rejected(.malformed)
             throw Abort(.badRequest, reason: "callback_id must be 1–200 characters.")
         }
 
@@ -44,10 +49,12 @@ struct WebhookReceiver: RouteCollection {
             try await Installation.query(on: req.db).filter(\.$webhookKey == req.parameters.get("key") ?? "").first()
         }
         guard let installation, installation.status != .disconnected, let installationID = installation.id else {
+            metrics.rejected(.unknownKey)
             throw Abort(.notFound, reason: "No such webhook.")
         }
         let keys = try InstallationSecrets(box: services.secretBox).signKeys(of: installation, now: Date())
         guard notification.isSigned(byAnyOf: keys) else {
+            metrics.rejected(.badSignature)
             req.logger.notice("webhook rejected: bad signature", metadata: ["installation": "\(installationID)"])
             throw Abort(.unauthorized, reason: "The signature does not match.")
         }
@@ -56,6 +63,8 @@ struct WebhookReceiver: RouteCollection {
             try await DeliveryInbox(db: req.db, maxAttempts: services.config.sync.maxAttempts)
                 .accept(notification, installationID: installationID, receivedAt: Date())
         }
+        accepted ? metrics.received() : metrics.duplicate()
+        metrics.acknowledged(after: ContinuousClock.now - started)
         return try await Ack(status: accepted ? "accepted" : "duplicate").encodeResponse(status: .ok, for: req)
     }
 
@@ -64,6 +73,7 @@ struct WebhookReceiver: RouteCollection {
         do {
             return try await body()
         } catch {
+            services.metrics.rejected(.storageUnavailable)
             req.logger.error("webhook: storage unavailable", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             throw Abort(.serviceUnavailable, reason: "Storage is unavailable; please retry.")
         }

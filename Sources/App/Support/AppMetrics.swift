@@ -1,0 +1,55 @@
+import Fluent
+import Foundation
+import Prometheus
+import Vapor
+
+/// HR Bridge's Prometheus metrics, served at `GET /metrics` (text format 0.0.4).
+/// Counters live in this process; queue gauges are read from the database at scrape time,
+/// so every instance reports the shared queue.
+final class AppMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let ack: DurationHistogram
+
+    init() {
+        ack = registry.makeDurationHistogram(
+            name: "hrbridge_webhook_ack_seconds",
+            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1)],
+            help: "Time from receiving a webhook notification to answering it")
+    }
+
+    enum Rejection: String { case unsupportedMediaType = "unsupported_media_type", malformed, unknownKey = "unknown_key", badSignature = "bad_signature", storageUnavailable = "storage_unavailable" }
+
+    func received() { registry.makeCounter(name: "hrbridge_webhook_deliveries_received_total", help: "Webhook notifications accepted").increment() }
+    func duplicate() { registry.makeCounter(name: "hrbridge_webhook_deliveries_duplicate_total", help: "Retries of notifications already accepted").increment() }
+    func rejected(_ reason: Rejection) {
+        registry.makeCounter(name: "hrbridge_webhook_deliveries_rejected_total", labels: [("reason", reason.rawValue)], help: "Webhook notifications refused").increment()
+    }
+    /// processed, ignored, failed or dead.
+    func outcome(_ status: WebhookDelivery.Status) {
+        registry.makeCounter(name: "hrbridge_webhook_deliveries_outcome_total", labels: [("outcome", status.rawValue)],
+                             help: "Deliveries by what processing made of them").increment()
+    }
+    func acknowledged(after duration: Duration) { ack.record(duration) }
+
+    /// The text exposition, with the queue read now.
+    func exposition(db: any Database) async throws -> String {
+        let (depth, oldest) = try await JobQueue(db: db).depth()
+        registry.makeGauge(name: "hrbridge_jobs_queue_depth", help: "Jobs queued or running").set(to: Double(depth))
+        registry.makeGauge(name: "hrbridge_jobs_oldest_pending_seconds", help: "Age of the oldest due job").set(to: oldest ?? 0)
+        return registry.emitToString()
+    }
+}
+
+/// `GET /metrics`.
+struct MetricsController: RouteCollection {
+    let metrics: AppMetrics
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("metrics") { req async throws -> Response in
+            var headers = HTTPHeaders()
+            headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
+            return Response(status: .ok, headers: headers, body: .init(string: try await metrics.exposition(db: req.db)))
+        }
+    }
+}
