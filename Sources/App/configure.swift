@@ -12,6 +12,11 @@ import Vapor
 ///     `oneflow.base_url`, or for the sandbox mounted here when that is empty.
 ///   - runWorker: run the background worker with the app (`serve` without `--no-worker`).
 public func configure(_ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil, runWorker: Bool = false) async throws {
+    // SQLite calls block a thread of this pool, and sqlite-nio's busy handler waits on that
+    // thread for a lock another connection holds. The process-wide default pool has one
+    // thread per core: waiters could fill it and leave the lock holder no thread to commit
+    // on. Our own, larger pool (set before Fluent first uses it) keeps a thread free.
+    app.threadPool = NIOThreadPool(numberOfThreads: max(8, System.coreCount * 4))
     configureHTTP(app, config)
 
     try DatabaseSetup.configure(app, config.database)
@@ -40,6 +45,7 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try admin.register(collection: AdminActivityController(services: services))
     try admin.register(collection: AdminEmployeesController(services: services))
     try admin.register(collection: AdminInstallationsController(services: services))
+    try admin.register(collection: AdminNotificationsController(services: services))
     try app.register(collection: WebhookReceiver(services: services))
     try app.register(collection: HRAPIController(services: services))
     try app.register(collection: MetricsController(metrics: services.metrics))
@@ -50,8 +56,16 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     app.asyncCommands.use(SendTestWebhookCommand(), as: "send-test-webhook")
     if runWorker {
         let worker = SyncWorker(db: app.db, services: services, logger: Logger(label: "hrbridge.worker"))
+        let sender: NotificationSender?
+        do {
+            sender = try config.notify.endpoint.map { _ in
+                try NotificationSender(db: app.db, settings: config.notify, maxAttempts: config.sync.maxAttempts, metrics: services.metrics)
+            }
+        } catch {
+            throw ConfigError(key: "notify.client_certificate_file", "cannot load the client certificate or key: \(error)")
+        }
         app.lifecycle.use(SyncWorkerLifecycle(worker: worker, concurrency: config.sync.workerConcurrency,
-                                              reconcileInterval: config.sync.reconcileIntervalSeconds))
+                                              reconcileInterval: config.sync.reconcileIntervalSeconds, sender: sender))
     }
 }
 

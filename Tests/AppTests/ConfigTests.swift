@@ -77,6 +77,8 @@ struct ConfigTests {
         (["NOTIFY_ENDPOINT": "hr.example.com"], "notify.endpoint"),
         (["LOG_LEVEL": "loud"], "log.level"),
         (["SYNC_WORKER_ENABLED": "maybe"], "sync.worker_enabled"),
+        (["NOTIFY_CA_FILE": "/nonexistent/ca.pem"], "notify.ca_file"),
+        (["NOTIFY_CLIENT_CERTIFICATE_FILE": "/etc/hostname"], "notify.client_key_file"),
     ])
     func badValue(overrides: [String: String], key: String) async throws {
         #expect(try await failingKey(overrides) == key)

@@ -127,7 +127,15 @@ extension AppConfig {
     }
 
     private static func loadNotify(_ r: SettingsReader) throws(ConfigError) -> Notify {
-        Notify(
+        for key in ["notify.ca_file", "notify.client_certificate_file", "notify.client_key_file"] {
+            if let path = try r.optionalString(key), !FileManager.default.isReadableFile(atPath: path) {
+                throw ConfigError(key: key, "cannot read '\(path)'")
+            }
+        }
+        guard (try r.optionalString("notify.client_certificate_file") == nil) == (try r.optionalString("notify.client_key_file") == nil) else {
+            throw ConfigError(key: "notify.client_key_file", "a client certificate needs both notify.client_certificate_file and notify.client_key_file")
+        }
+        return Notify(
             endpoint: try r.optionalString("notify.endpoint").map { url throws(ConfigError) in
                 try ConfigValidation.httpURL(url, key: "notify.endpoint")
             },

@@ -7,7 +7,8 @@ public final class OutboundNotification: Model, @unchecked Sendable {
     public static let schema = "outbound_notifications"
 
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case pending, sent, failed, dead
+        /// `sending`: claimed by a sender until `next_attempt_at` (its lease).
+        case pending, sending, sent, failed, dead
     }
 
     @ID(key: .id) public var id: UUID?

@@ -31,6 +31,10 @@ final class AppMetrics: Sendable {
                              help: "Deliveries by what processing made of them").increment()
     }
     func acknowledged(after duration: Duration) { ack.record(duration) }
+    func notification(sent: Bool) {
+        registry.makeCounter(name: sent ? "hrbridge_notifications_sent_total" : "hrbridge_notifications_failed_total",
+                             help: sent ? "Notifications the HR system accepted" : "Notification attempts that failed").increment()
+    }
 
     /// The text exposition, with the queue read now.
     func exposition(db: any Database) async throws -> String {

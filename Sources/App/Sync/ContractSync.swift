@@ -40,7 +40,8 @@ struct ContractSync {
     func sync(contractID: Int, installation: Installation, token: String, source: HRRecordWriter.Source) async throws -> Result {
         let installationID = try installation.requireID()
         let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
-        let writer = HRRecordWriter(db: db, box: services.secretBox)
+        let outbox = services.config.notify.endpoint == nil ? nil : Outbox()
+        let writer = HRRecordWriter(db: db, box: services.secretBox, outbox: outbox)
         let caller = InstallationCaller(db: db, logger: logger)
         let contract: Contract
         do {
@@ -61,7 +62,7 @@ struct ContractSync {
         var summary = "\(mapped.status): \(outcome.kind.rawValue)"
         if mapped.status == ContractState.signed.rawValue, outcome.kind != .stale, let id = outcome.contractID,
            let stored = try await EmploymentContract.find(id, on: db) {
-            let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory)
+            let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
             if let document = try await caller.call(installation, { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored) }) {
                 summary += ", signed PDF \(document.size) bytes"
             }

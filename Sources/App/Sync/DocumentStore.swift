@@ -8,6 +8,7 @@ import OneflowAPI
 struct DocumentStore {
     let db: any Database
     let dataDirectory: String
+    var outbox: Outbox? = nil
 
     /// Downloads and stores the contract's PDF once; later calls find it and do nothing.
     /// https://developer.oneflow.com/docs/download-a-contract-file
@@ -32,6 +33,8 @@ struct DocumentStore {
             try await InstallationLock.acquire(contract.$installation.id, on: tx)
             if let existing = try await Document.query(on: tx).filter(\.$contract.$id == contractID).first() { return existing }
             try await document.create(on: tx)
+            try await outbox?.record(.document, .created, data: try HRRecordsJSON.Document(document), subjectID: document.id,
+                                     employeeID: employeeID, installationID: contract.$installation.id, on: tx)
             return document
         }
     }

@@ -22,6 +22,8 @@ struct HRRecordWriter {
 
     let db: any Database
     let box: SecretBox
+    /// Set when outbound notifications are on (`notify.endpoint`).
+    var outbox: Outbox? = nil
 
     func apply(_ mapped: MappedContract, installationID: UUID, source: Source) async throws -> Outcome {
         try await db.transaction { tx in
@@ -34,7 +36,9 @@ struct HRRecordWriter {
             let employee = try await findEmployee(mapped.employee, installationID: installationID, linked: existing?.$employee.id, on: tx)
             var changes: [String: [String: String?]] = [:]
             try update(employee, with: mapped, changes: &changes)
-            if employee.id == nil || !changes.isEmpty { try await employee.save(on: tx) }
+            let newEmployee = employee.id == nil
+            let employeeChanged = newEmployee || !changes.isEmpty
+            if employeeChanged { try await employee.save(on: tx) }
 
             let contract = existing ?? EmploymentContract(installationID: installationID, oneflowContractID: mapped.oneflowContractID, status: mapped.status)
             let before = existing?.status
@@ -46,6 +50,14 @@ struct HRRecordWriter {
             let json = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
             try await ContractHistory(contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
                                       eventTypes: source.eventTypes, fromStatus: before, toStatus: contract.status, changes: json).create(on: tx)
+            if let outbox {
+                if employeeChanged {
+                    try await outbox.record(.employee, newEmployee ? .created : .updated, data: try HRRecordsJSON.Employee(employee),
+                                            subjectID: employee.id, employeeID: employee.id, installationID: installationID, on: tx)
+                }
+                try await outbox.record(.contract, existing == nil ? .created : .updated, data: try HRRecordsJSON.Contract(contract),
+                                        subjectID: contract.id, employeeID: employee.id, installationID: installationID, on: tx)
+            }
             return Outcome(kind: existing == nil ? .created : .updated, contractID: contract.id, employeeID: employee.id)
         }
     }
@@ -63,6 +75,8 @@ struct HRRecordWriter {
             try await ContractHistory(contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
                                       eventTypes: source.eventTypes, fromStatus: before, toStatus: "deleted",
                                       changes: #"{"status":{"from":"\#(before)","to":"deleted"}}"#).create(on: tx)
+            try await outbox?.record(.contract, .deleted, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
+                                     employeeID: contract.$employee.id, installationID: installationID, on: tx)
             return Outcome(kind: .updated, contractID: contract.id, employeeID: contract.$employee.id)
         }
     }

@@ -56,14 +56,16 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     let worker: SyncWorker
     let concurrency: Int
     let reconcileInterval: Int
+    let sender: NotificationSender?
 
     func didBootAsync(_ application: Application) async throws {
         let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
         if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval) }
-        worker.start(concurrency: concurrency)
+        worker.start(concurrency: concurrency, sender: sender)
     }
 
     func shutdownAsync(_ application: Application) async {
         await worker.stop()
+        await sender?.shutdown()
     }
 }

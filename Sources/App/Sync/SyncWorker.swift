@@ -46,11 +46,20 @@ final class SyncWorker: Sendable {
         return count
     }
 
-    func start(concurrency: Int, pollInterval: Duration = .milliseconds(200)) {
+    func start(concurrency: Int, sender: NotificationSender? = nil, pollInterval: Duration = .milliseconds(200)) {
         loop.withLock { task in
             guard task == nil else { return }
             task = Task { [self] in
                 await withTaskGroup(of: Void.self) { group in
+                    if let sender {
+                        // One sender: notifications go out in order per employee.
+                        group.addTask {
+                            while !Task.isCancelled {
+                                let sent = (try? await sender.runOnce()) ?? false
+                                if !sent { try? await Task.sleep(for: pollInterval) }
+                            }
+                        }
+                    }
                     for _ in 0..<concurrency {
                         group.addTask {
                             while !Task.isCancelled {

@@ -1,0 +1,27 @@
+import Fluent
+import Foundation
+
+/// Writes outbound notifications in the transaction of the HR change they announce, so a
+/// change is never recorded without its notification, nor announced without being recorded.
+/// Body: `{"timestamp": <unix seconds>, "type", "reason", "data": {…the record as the JSON API returns it…}}`.
+struct Outbox: Sendable {
+    enum RecordType: String { case employee, contract, document }
+    enum Reason: String { case created, updated, deleted }
+
+    struct Body<T: Encodable>: Encodable {
+        var timestamp: Int
+        var type: String
+        var reason: String
+        var data: T
+    }
+
+    func record(_ type: RecordType, _ reason: Reason, data: some Encodable, subjectID: UUID?, employeeID: UUID?,
+                installationID: UUID?, on db: any Database, now: Date = Date()) async throws {
+        let body = Body(timestamp: Int(now.timeIntervalSince1970), type: type.rawValue, reason: reason.rawValue, data: data)
+        let text = String(decoding: try JSONEncoder.sorted.encode(body), as: UTF8.self)
+        // In order per employee: the key every notification about them shares.
+        let key = employeeID?.uuidString ?? subjectID?.uuidString ?? "none"
+        try await OutboundNotification(installationID: installationID, type: type.rawValue, reason: reason.rawValue, subjectID: subjectID,
+                                       orderingKey: key, body: text, now: now).create(on: db)
+    }
+}
