@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 .target(name: "App"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "VaporTesting", package: "vapor"),
             ]
         ),

@@ -59,6 +59,9 @@ struct AdminTests {
             // dead: Oneflow refuses for good
             _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/424242", "status": 400, "count": 1])
             _ = try await f.post(try f.notification(contractID: 424242, events: ["contract:sign"], callbackID: "cb-dead"))
+            // failed: a transient error; the retry is backed off, so it stays failed for now
+            _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/525252", "status": 503, "count": 1])
+            _ = try await f.post(try f.notification(contractID: 525252, events: ["contract:sign"], callbackID: "cb-failed"))
             await f.drain()
             // pending: not processed yet
             _ = try await f.post(try f.notification(contractID: signed, events: ["contract:sign"], callbackID: "cb-pending"))
@@ -66,7 +69,7 @@ struct AdminTests {
             let admin = try await signIn(f)
             let list = try await admin.get("/admin/activity")
             #expect(list.status == 200)
-            for outcome in ["processed", "ignored", "dead", "pending"] {
+            for outcome in ["processed", "ignored", "dead", "failed", "pending"] {
                 #expect(list.body.contains("outcome-\(outcome)\">\(outcome)</span>"), "\(outcome)")
             }
             let dead = try await admin.get("/admin/activity?status=dead")
@@ -135,6 +138,11 @@ struct AdminTests {
             let page = try await admin.get("/admin/installations")
             #expect(page.body.contains("Acme AB"))
             #expect(page.body.contains("install-active"))
+            let again = try await admin.post("/admin/installations/\(try f.installation.requireID())/reprovision",
+                                             form: ["csrf_token": try #require(page.csrfToken)])
+            #expect(again.status == 303)
+            #expect(try await admin.follow(again).body.contains("is provisioned again"))
+            #expect(try await f.r.oneflow.webhooks(f.credentials).count == 1)
             let done = try await admin.post("/admin/installations/\(try f.installation.requireID())/disconnect",
                                             form: ["csrf_token": try #require(page.csrfToken)])
             #expect(done.status == 303)

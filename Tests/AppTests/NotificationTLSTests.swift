@@ -1,0 +1,111 @@
+import Fluent
+import Foundation
+import NIOSSL
+import Synchronization
+import Testing
+import Vapor
+@testable import App
+
+/// Notifications over HTTPS: a private CA (`notify.ca_file`) and a client certificate
+/// (`notify.client_certificate_file`, `notify.client_key_file`), against a local receiver
+/// that requires one. Certificates are made for each run with openssl.
+@Suite("Notifications over TLS")
+struct NotificationTLSTests {
+    struct PKI {
+        let dir: String
+        var ca: String { dir + "/ca.pem" }
+        var serverCert: String { dir + "/server.pem" }
+        var serverKey: String { dir + "/server.key" }
+        var clientCert: String { dir + "/client.pem" }
+        var clientKey: String { dir + "/client.key" }
+
+        static func make() throws -> PKI {
+            let dir = NSTemporaryDirectory() + "hrbridge-pki-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try "subjectAltName=IP:127.0.0.1\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
+            for args in [
+                ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=HR Bridge Test CA"],
+                ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+                ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"],
+                ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=hrbridge"],
+                ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2"],
+            ] {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = ["openssl"] + args
+                process.currentDirectoryURL = URL(fileURLWithPath: dir)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                guard process.terminationStatus == 0 else { throw Abort(.internalServerError, reason: "openssl \(args[0]) failed") }
+            }
+            return PKI(dir: dir)
+        }
+    }
+
+    /// An HTTPS endpoint on 127.0.0.1 that requires a client certificate from the test CA.
+    func withTLSReceiver(_ pki: PKI, _ body: (String, @Sendable () -> Int) async throws -> Void) async throws {
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .critical
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(pki.serverCert).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: pki.serverKey, format: .pem)))
+        tls.certificateVerification = .noHostnameVerification
+        tls.trustRoots = .file(pki.ca)
+        app.http.server.configuration.tlsConfiguration = tls
+        let received = Counter()
+        app.post("hr", "notify") { _ -> HTTPStatus in received.increment(); return .ok }
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let port = try #require(app.http.server.shared.localAddress?.port)
+        do {
+            try await body("https://127.0.0.1:\(port)/hr/notify", { received.value })
+        } catch {
+            await app.server.shutdown()
+            try? await app.asyncShutdown()
+            throw error
+        }
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+    }
+
+    final class Counter: Sendable {
+        private let count = Mutex(0)
+        func increment() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
+    }
+
+    /// Queues one notification and tries to send it with `settings`.
+    func attempt(_ f: SyncFixture, _ settings: AppConfig.Notify) async throws -> OutboundNotification {
+        try await Outbox().record(.employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db)
+        let sender = try NotificationSender(db: f.db, settings: settings, maxAttempts: 3, metrics: f.r.app.services.metrics)
+        _ = try? await sender.drain()
+        await sender.shutdown()
+        return try #require(try await OutboundNotification.query(on: f.db).sort(\.$createdAt, .descending).first())
+    }
+
+    @Test("with the CA file and a client certificate the notification is delivered; without either it is not")
+    func mutualTLS() async throws {
+        let pki = try PKI.make()
+        defer { try? FileManager.default.removeItem(atPath: pki.dir) }
+        try await withTLSReceiver(pki) { url, received in
+            try await withSyncFixture { f in
+                var settings = AppConfig.Notify(endpoint: url, key: nil, secret: nil, connectionTimeoutSeconds: 5,
+                                                caFile: pki.ca, clientCertificateFile: pki.clientCert, clientKeyFile: pki.clientKey)
+                #expect(try await attempt(f, settings).status == .sent)
+                #expect(received() == 1)
+
+                settings.caFile = nil  // the system store does not know our test CA
+                let untrusted = try await attempt(f, settings)
+                #expect(untrusted.status == .failed)
+                #expect(untrusted.lastError?.isEmpty == false)
+
+                settings.caFile = pki.ca
+                settings.clientCertificateFile = nil
+                settings.clientKeyFile = nil  // the receiver requires a client certificate
+                #expect(try await attempt(f, settings).status == .failed)
+                #expect(received() == 1)
+            }
+        }
+    }
+}
