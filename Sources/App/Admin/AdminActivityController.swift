@@ -44,6 +44,14 @@ struct AdminActivityController: RouteCollection {
     struct Row: Encodable {
         var id: String; var received: String; var account: String; var contract: Int; var events: String
         var status: String; var duration: String; var reason: String
+
+        /// `d` must have its installation loaded.
+        init(_ d: WebhookDelivery) {
+            (id, received, account) = (d.id?.uuidString ?? "", AdminFormat.time(d.receivedAt), d.installation.accountName)
+            (contract, events, status) = (d.oneflowContractID, d.eventTypes.replacingOccurrences(of: ",", with: ", "), d.status.rawValue)
+            duration = d.processedAt.map { AdminFormat.duration($0.timeIntervalSince(d.receivedAt)) } ?? "—"
+            reason = d.outcomeReason ?? ""
+        }
     }
 
     struct ListPage: Encodable {
@@ -61,11 +69,7 @@ struct AdminActivityController: RouteCollection {
         let query = WebhookDelivery.query(on: req.db).with(\.$installation).sort(\.$receivedAt, .descending).limit(200)
         if let status { query.filter(\.$status == status) }
         if let installation { query.filter(\.$installation.$id == installation) }
-        let rows = try await query.all().map { d in
-            Row(id: d.id?.uuidString ?? "", received: AdminFormat.time(d.receivedAt), account: d.installation.accountName,
-                contract: d.oneflowContractID, events: d.eventTypes.replacingOccurrences(of: ",", with: ", "), status: d.status.rawValue,
-                duration: d.processedAt.map { AdminFormat.duration($0.timeIntervalSince(d.receivedAt)) } ?? "—", reason: d.outcomeReason ?? "")
-        }
+        let rows = try await query.all().map(Row.init)
         let installations = try await Installation.query(on: req.db).sort(\.$accountName).all()
         return try await req.view.render("admin/activity", ListPage(
             frame: AdminFrame(req, section: "activity"), rows: rows,
@@ -93,9 +97,7 @@ struct AdminActivityController: RouteCollection {
             .map { String(decoding: $0, as: UTF8.self) } ?? d.payload
         return try await req.view.render("admin/delivery", DetailPage(
             title: "Delivery for contract \(d.oneflowContractID)", frame: AdminFrame(req, section: "activity"),
-            delivery: Row(id: d.id?.uuidString ?? "", received: AdminFormat.time(d.receivedAt), account: d.installation.accountName,
-                          contract: d.oneflowContractID, events: d.eventTypes.replacingOccurrences(of: ",", with: ", "), status: d.status.rawValue,
-                          duration: d.processedAt.map { AdminFormat.duration($0.timeIntervalSince(d.receivedAt)) } ?? "—", reason: d.outcomeReason ?? ""),
+            delivery: Row(d),
             callbackID: d.callbackID, attempts: d.attempts, payload: pretty,
             jobs: jobs.map { .init(status: $0.status.rawValue, attempts: $0.attempts, maxAttempts: $0.maxAttempts,
                                    runAt: AdminFormat.time($0.runAt), error: $0.lastError ?? "") }))
