@@ -120,3 +120,38 @@ struct JobsAndReconcileTests {
         }
     }
 }
+
+@Suite("Rate limits and the periodic reconcile")
+struct RateLimitAndScheduleTests {
+    @Test("Oneflow's 429 backs a job off for at least a minute")
+    func rateLimited() async throws {
+        try await withSyncFixture { f in
+            _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/31", "status": 429, "count": 1])
+            _ = try await f.post(try f.notification(contractID: 31, events: ["contract:sign"], callbackID: "limited"))
+            let before = Date()
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            while try await f.deliveries().first(where: { $0.callbackID == "limited" })?.status == .pending { _ = await worker.runOnce() }
+            let job = try #require(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).filter(\.$status == .queued).first())
+            #expect(job.runAt >= before.addingTimeInterval(60))
+            #expect(job.lastError?.contains("429") == true)
+        }
+    }
+
+    @Test("the reconcile job reschedules itself every sync.reconcile_interval; 0 turns it off")
+    func periodic() async throws {
+        try await withSyncFixture(["SYNC_RECONCILE_INTERVAL": "600"]) { f in
+            let now = Date()
+            try await Reconciler.scheduleNext(on: f.db, interval: 600, now: now)
+            let first = try #require(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.reconcile).first())
+            #expect(abs(first.runAt.timeIntervalSince(now) - 600) < 1)
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            while await worker.runOnce(now: now.addingTimeInterval(601)) {}
+            #expect(try await Job.find(first.id, on: f.db)?.status == .succeeded)
+            let next = try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status == .queued).all()
+            #expect(next.count == 1)
+            #expect(try await Installation.find(f.installation.id, on: f.db)?.lastReconciledAt != nil)
+            try await Reconciler.scheduleNext(on: f.db, interval: 0)
+            #expect(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status == .queued).count() == 1)
+        }
+    }
+}
