@@ -41,7 +41,10 @@ struct ContractSyncTests {
             #expect(bytes.starts(with: Array("%PDF".utf8)))
             #expect(document.size == bytes.count)
             #expect(document.sha256 == SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
-            #expect(try await f.deliveries().allSatisfy { $0.status == .processed })
+            // Both notifications (publish, sign) end processed; the worker may still be on the second.
+            let settled = try await eventually { try await f.deliveries().allSatisfy { $0.status == .processed } }
+            let outcomes = try await f.deliveries().map { "\($0.status): \($0.outcomeReason ?? "")" }
+            #expect(settled, "\(outcomes)")
         }
     }
 

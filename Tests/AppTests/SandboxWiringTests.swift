@@ -60,17 +60,11 @@ struct SandboxWiringTests {
 
     @Test("the app's own Oneflow client talks to the mounted sandbox over loopback")
     func clientReachesSandbox() async throws {
-        let port = try freePort()
-        try await withTestApp(["HTTP_PORT": String(port)]) { app in
-            try await app.server.start(address: .hostname("127.0.0.1", port: port))
-            let response = try await app.client.post("http://127.0.0.1:\(port)/sandbox/control/accounts") { req in
-                try req.content.encode(["name": "Loop AB"])
-            }
-            struct Account: Decodable { var token: String }
-            let credentials = OneflowCredentials(token: try response.content.decode(Account.self).token)
-            try await app.services.oneflow.ping(credentials)
-            let account = try await app.services.oneflow.currentAccount(credentials)
-            await app.server.shutdown()
+        try await withRunningApp { r in
+            let created = try await r.newAccount("Loop AB")
+            let credentials = OneflowCredentials(token: created.token)
+            try await r.app.services.oneflow.ping(credentials)
+            let account = try await r.app.services.oneflow.currentAccount(credentials)
             #expect(account.name == "Loop AB")
         }
     }

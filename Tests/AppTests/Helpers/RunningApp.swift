@@ -34,21 +34,36 @@ struct RunningApp: Sendable {
 
 func withRunningApp(_ overrides: [String: String] = [:], logs: LogStore? = nil, worker: Bool = false,
                     _ body: (RunningApp) async throws -> Void) async throws {
-    let port = try freePort()
-    try await withTestApp(overrides.merging(["HTTP_PORT": String(port)]) { _, new in new }, logs: logs, worker: worker) { app in
-        // Boot runs the lifecycle handlers (sandbox deliveries, the worker when asked), as `serve` does.
-        try await app.asyncBoot()
-        try await app.server.start(address: .hostname("127.0.0.1", port: port))
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(redirectConfiguration: .disallow))
+    // The port must be known before the app is configured (the embedded sandbox's URL and our
+    // webhook URLs derive from it), so a free one is picked first — and another test running
+    // in parallel may take it before we bind. Then we try again with another.
+    struct PortTaken: Error {}
+    for attempt in 1...5 {
+        let port = try freePort()
         do {
-            try await body(RunningApp(app: app, port: port, http: http))
-        } catch {
-            try? await http.shutdown()
-            await app.server.shutdown()
-            throw error
+            try await withTestApp(overrides.merging(["HTTP_PORT": String(port)]) { _, new in new }, logs: logs, worker: worker) { app in
+                // Boot runs the lifecycle handlers (sandbox deliveries, the worker when asked), as `serve` does.
+                try await app.asyncBoot()
+                do {
+                    try await app.server.start(address: .hostname("127.0.0.1", port: port))
+                } catch {
+                    throw PortTaken()
+                }
+                let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(redirectConfiguration: .disallow))
+                do {
+                    try await body(RunningApp(app: app, port: port, http: http))
+                } catch {
+                    try? await http.shutdown()
+                    await app.server.shutdown()
+                    throw error
+                }
+                try await http.shutdown()
+                await app.server.shutdown()
+            }
+            return
+        } catch is PortTaken where attempt < 5 {
+            continue
         }
-        try await http.shutdown()
-        await app.server.shutdown()
     }
 }
 
