@@ -11,7 +11,11 @@ import Vapor
 ///   - oneflow: the Oneflow client to use; `nil` builds the live HTTP client for
 ///     `oneflow.base_url`, or for the sandbox mounted here when that is empty.
 ///   - runWorker: run the background worker with the app (`serve` without `--no-worker`).
-public func configure(_ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil, runWorker: Bool = false) async throws {
+///   - servesSandbox: serve the embedded sandbox when `oneflow.base_url` is empty. Only the
+///     process that serves HTTP does: a second copy (in `worker`, `migrate` …) would run a
+///     second delivery engine over the same `sandbox.json`.
+public func configure(_ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil, runWorker: Bool = false,
+                      servesSandbox: Bool = true) async throws {
     // SQLite calls block a thread of this pool, and sqlite-nio's busy handler waits on that
     // thread for a lock another connection holds. The process-wide default pool has one
     // thread per core: waiters could fill it and leave the lock holder no thread to commit
@@ -21,12 +25,12 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
 
     try DatabaseSetup.configure(app, config.database)
     if config.database.kind == "sqlite" {
-        try await DatabaseSetup.prepareSQLite(app.db)
+        try await DatabaseSetup.prepareSQLite(app, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds)
         // The embedded default migrates itself; PostgreSQL deployments run `hrbridge migrate`.
         try await app.autoMigrate()
     }
 
-    if config.oneflow.usesSandbox {
+    if config.oneflow.usesSandbox && servesSandbox {
         try mountSandbox(app, config, setupURL: config.sandbox.setupURL ?? config.publicBaseURL + "/setup")
     }
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config))
@@ -54,18 +58,9 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     app.asyncCommands.use(ReplayCommand(), as: "replay")
     app.asyncCommands.use(ReconcileCommand(), as: "reconcile")
     app.asyncCommands.use(SendTestWebhookCommand(), as: "send-test-webhook")
+    app.asyncCommands.use(WorkerCommand(), as: "worker")
     if runWorker {
-        let worker = SyncWorker(db: app.db, services: services, logger: Logger(label: "hrbridge.worker"))
-        let sender: NotificationSender?
-        do {
-            sender = try config.notify.endpoint.map { _ in
-                try NotificationSender(db: app.db, settings: config.notify, maxAttempts: config.sync.maxAttempts, metrics: services.metrics)
-            }
-        } catch {
-            throw ConfigError(key: "notify.client_certificate_file", "cannot load the client certificate or key: \(error)")
-        }
-        app.lifecycle.use(SyncWorkerLifecycle(worker: worker, concurrency: config.sync.workerConcurrency,
-                                              reconcileInterval: config.sync.reconcileIntervalSeconds, sender: sender))
+        app.lifecycle.use(try SyncWorkerLifecycle.make(app, services: services))
     }
 }
 

@@ -41,7 +41,8 @@ enum Entry {
             if sandboxOnly {
                 try configureSandboxOnly(app, config: config)
             } else {
-                try await configure(app, config: config, runWorker: command == "serve" && config.sync.workerEnabled && !noWorker)
+                try await configure(app, config: config, runWorker: command == "serve" && config.sync.workerEnabled && !noWorker,
+                                    servesSandbox: command == "serve")
             }
             try await app.execute()
         } catch {

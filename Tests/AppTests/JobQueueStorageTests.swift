@@ -50,6 +50,34 @@ struct JobQueueStorageTests {
         }
     }
 
+    @Test("a stopping worker hands back only its own running jobs, due at once, the attempt not counted", arguments: MigrationTests.databases)
+    func release(url: String) async throws {
+        try await withQueue(url) { queue, db in
+            let past = Date().addingTimeInterval(-10)
+            let mine = try await queue.enqueue(kind: "test", payload: ["n": 1], maxAttempts: 3, runAt: past)
+            let theirs = try await queue.enqueue(kind: "test", payload: ["n": 2], maxAttempts: 3, runAt: past.addingTimeInterval(1))
+            #expect(try await queue.claim(worker: "stopping")?.id == mine.id)
+            #expect(try await queue.claim(worker: "busy")?.id == theirs.id)
+
+            #expect(try await queue.release(worker: "stopping") == 1)
+
+            let released = try #require(try await Job.find(mine.id, on: db))
+            #expect(released.status == .queued)
+            #expect(released.attempts == 0)
+            #expect(released.leasedBy == nil && released.leaseExpiresAt == nil)
+            #expect(try await Job.find(theirs.id, on: db)?.status == .running)
+            #expect(try await queue.claim(worker: "next")?.id == mine.id)
+        }
+    }
+
+    @Test("backoff starts at the configured base and doubles, with ±25% jitter")
+    func backoff() {
+        for (attempt, expected) in [(1, 0.5), (2, 1.0), (3, 2.0), (20, 3600.0)] {
+            let wait = JobQueue.backoff(attempt: attempt, base: 0.5)
+            #expect(wait >= expected * 0.75 && wait <= expected * 1.25, "attempt \(attempt): \(wait)")
+        }
+    }
+
     @Test("the installation lock statement runs on both databases", arguments: MigrationTests.databases)
     func lock(url: String) async throws {
         try await withQueue(url) { _, db in

@@ -7,9 +7,13 @@ import VaporTesting
 
 /// The same migrations on SQLite and (when `scripts/test` provides one) PostgreSQL.
 /// Each PostgreSQL case runs in a database of its own (`withFreshDatabase`).
+/// Every other suite runs on PostgreSQL too, through `withTestApp` (`TEST_DATABASE=postgres`).
 @Suite("Migrations and storage")
 struct MigrationTests {
-    static var databases: [String] { ["sqlite::memory:"] + (testPostgresURL.map { [$0] } ?? []) }
+    /// The SQLite pass of `scripts/test` runs these on SQLite; its PostgreSQL pass on PostgreSQL.
+    static var databases: [String] {
+        testsRunOnPostgres ? (testPostgresURL.map { [$0] } ?? []) : ["sqlite::memory:"]
+    }
 
     func withDatabase(_ url: String, _ body: (Application) async throws -> Void) async throws {
         try await withFreshDatabase(url) { url in

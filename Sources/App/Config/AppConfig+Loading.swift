@@ -38,6 +38,7 @@ extension AppConfig {
             publicBaseURL: publicBaseURL,
             dataDirectory: dataDirectory,
             database: try ConfigValidation.database(try r.optionalString("database.url", secret: true), dataDirectory: dataDirectory),
+            sqliteBusyTimeoutMilliseconds: try r.int("database.sqlite_busy_timeout_ms", in: 1...600_000),
             oneflow: Oneflow(
                 baseURL: try r.optionalString("oneflow.base_url").map { url throws(ConfigError) in
                     try ConfigValidation.httpURL(url, key: "oneflow.base_url")
@@ -64,7 +65,9 @@ extension AppConfig {
                 workerEnabled: try r.bool("sync.worker_enabled"),
                 workerConcurrency: try r.int("sync.worker_concurrency", in: 1...64),
                 maxAttempts: try r.int("sync.max_attempts", in: 1...100),
-                reconcileIntervalSeconds: try r.int("sync.reconcile_interval", in: 0...7 * 86400)
+                reconcileIntervalSeconds: try r.int("sync.reconcile_interval", in: 0...7 * 86400),
+                retryBaseSeconds: try r.double("sync.retry_base_seconds", in: 0.001...3600),
+                shutdownGraceSeconds: try r.int("sync.shutdown_grace_seconds", in: 0...3600)
             ),
             sandbox: SandboxSettings(
                 setupURL: try r.optionalString("sandbox.setup_url").map { url throws(ConfigError) in

@@ -10,6 +10,9 @@ public struct AppConfig: Sendable {
     /// The SQLite file, generated keys and stored documents live here.
     public var dataDirectory: String
     public var database: Database
+    /// How long an SQLite write waits for another connection's lock before it fails
+    /// (and the ack path answers 503, so Oneflow retries). sqlite-nio would wait forever.
+    public var sqliteBusyTimeoutMilliseconds: Int
     public var oneflow: Oneflow
     public var security: Security
     public var adminPassword: String
@@ -105,6 +108,10 @@ public struct AppConfig: Sendable {
         public var workerConcurrency: Int
         public var maxAttempts: Int
         public var reconcileIntervalSeconds: Int
+        /// First retry delay; it doubles per attempt (±25% jitter, at most an hour).
+        public var retryBaseSeconds: Double
+        /// On SIGTERM, how long running jobs may finish before they are handed back to the queue.
+        public var shutdownGraceSeconds: Int
     }
 }
 

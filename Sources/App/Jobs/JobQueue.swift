@@ -9,6 +9,8 @@ struct JobQueue: Sendable {
     let db: any Database
     /// How long a claimed job is ours before another worker may take it.
     var lease: TimeInterval = 60
+    /// The first retry's delay (`sync.retry_base_seconds`); it doubles per attempt.
+    var retryBase: TimeInterval = 2
 
     enum Kind {
         static let syncDelivery = "sync-delivery"
@@ -63,16 +65,30 @@ struct JobQueue: Sendable {
             job.finishedAt = now
         } else {
             job.status = .queued
-            job.runAt = now.addingTimeInterval(max(notBefore, Self.backoff(attempt: job.attempts)))
+            job.runAt = now.addingTimeInterval(max(notBefore, Self.backoff(attempt: job.attempts, base: retryBase)))
         }
         try await job.save(on: db)
         return job.status == .dead
     }
 
-    /// 2^attempt seconds (capped at an hour), ±25% jitter so retries of a burst spread out.
-    static func backoff(attempt: Int) -> TimeInterval {
-        let base = min(pow(2, Double(max(attempt, 1))), 3600)
-        return base * Double.random(in: 0.75...1.25)
+    /// base × 2^(attempt−1) (capped at an hour), ±25% jitter so retries of a burst spread out.
+    static func backoff(attempt: Int, base: TimeInterval = 2) -> TimeInterval {
+        let delay = min(base * pow(2, Double(max(attempt, 1) - 1)), 3600)
+        return delay * Double.random(in: 0.75...1.25)
+    }
+
+    /// Hands this worker's running jobs back to the queue (a graceful stop): due at once, and
+    /// the interrupted attempt does not count against the limit.
+    @discardableResult
+    func release(worker: String, now: Date = Date()) async throws -> Int {
+        guard let sql = db as? any SQLDatabase else { return 0 }
+        let rows = try await sql.raw("""
+            UPDATE jobs SET status = \(bind: Job.Status.queued.rawValue), attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+                lease_expires_at = NULL, leased_by = NULL, run_at = \(bind: now), updated_at = \(bind: now)
+            WHERE status = \(bind: Job.Status.running.rawValue) AND leased_by = \(bind: worker)
+            RETURNING id
+            """).all()
+        return rows.count
     }
 
     /// Runs a job again from the start, whatever its state.

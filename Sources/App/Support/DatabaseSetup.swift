@@ -28,10 +28,22 @@ enum DatabaseSetup {
         app.migrations.add(Migrations.all)
     }
 
-    /// Settings that persist in the SQLite file: write-ahead logging lets readers (admin
-    /// pages, the API) proceed while the webhook receiver writes.
-    static func prepareSQLite(_ db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
+    /// Write-ahead logging (persists in the file) lets readers (admin pages, the API) proceed
+    /// while the webhook receiver writes. `busy_timeout` is per connection: sqlite-nio
+    /// installs a busy handler that retries a locked write forever, spinning a thread, so a
+    /// lock held by another process (a backup, a stuck tool) would hang the ack instead of
+    /// answering 503. `PRAGMA busy_timeout` replaces that handler
+    /// (https://sqlite.org/c3ref/busy_timeout.html). fluent-sqlite-driver keeps exactly one
+    /// connection per event loop and has no per-connection hook, so each loop's connection is
+    /// set here, at start-up.
+    static func prepareSQLite(_ app: Application, busyTimeoutMilliseconds: Int) async throws {
+        guard let sql = app.db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
         try await sql.raw("PRAGMA journal_mode = WAL").run()
+        for loop in app.eventLoopGroup.makeIterator() {
+            guard let db = app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLiteDatabase else { continue }
+            try await db.withConnection { connection in
+                connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)").map { _ in }
+            }.get()
+        }
     }
 }

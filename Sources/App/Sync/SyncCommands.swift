@@ -51,11 +51,12 @@ struct ReconcileCommand: AsyncCommand {
     }
 }
 
-/// Runs the worker with the application (inside `serve` unless `--no-worker`).
+/// Runs the worker with the application (inside `serve` unless `--no-worker`; `hrbridge worker`).
 struct SyncWorkerLifecycle: LifecycleHandler {
     let worker: SyncWorker
     let concurrency: Int
     let reconcileInterval: Int
+    let shutdownGrace: Duration
     let sender: NotificationSender?
 
     func didBootAsync(_ application: Application) async throws {
@@ -65,7 +66,7 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     }
 
     func shutdownAsync(_ application: Application) async {
-        await worker.stop()
+        await worker.stop(grace: shutdownGrace)
         await sender?.shutdown()
     }
 }

@@ -14,6 +14,8 @@ final class SyncWorker: Sendable {
     let logger: Logger
     let name: String
     private let loop = Mutex<Task<Void, Never>?>(nil)
+    /// Set by `stop`: loops finish the job in hand and claim no more.
+    private let stopping = Atomic<Bool>(false)
 
     init(db: any Database, services: AppServices, logger: Logger) {
         self.db = db
@@ -22,7 +24,7 @@ final class SyncWorker: Sendable {
         self.name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
-    var queue: JobQueue { JobQueue(db: db) }
+    var queue: JobQueue { JobQueue(db: db, retryBase: services.config.sync.retryBaseSeconds) }
 
     /// Claims and runs one job. Returns false when none was due.
     @discardableResult
@@ -49,12 +51,13 @@ final class SyncWorker: Sendable {
     func start(concurrency: Int, sender: NotificationSender? = nil, pollInterval: Duration = .milliseconds(200)) {
         loop.withLock { task in
             guard task == nil else { return }
+            stopping.store(false, ordering: .relaxed)
             task = Task { [self] in
                 await withTaskGroup(of: Void.self) { group in
                     if let sender {
                         // One sender: notifications go out in order per employee.
                         group.addTask {
-                            while !Task.isCancelled {
+                            while !Task.isCancelled, !self.isStopping {
                                 let sent = (try? await sender.runOnce()) ?? false
                                 if !sent { try? await Task.sleep(for: pollInterval) }
                             }
@@ -62,7 +65,7 @@ final class SyncWorker: Sendable {
                     }
                     for _ in 0..<concurrency {
                         group.addTask {
-                            while !Task.isCancelled {
+                            while !Task.isCancelled, !self.isStopping {
                                 if await !self.runOnce() { try? await Task.sleep(for: pollInterval) }
                             }
                         }
@@ -73,10 +76,27 @@ final class SyncWorker: Sendable {
         logger.info("worker started", metadata: ["worker": "\(name)", "concurrency": "\(concurrency)"])
     }
 
-    func stop() async {
-        let task = loop.withLock { task in defer { task = nil }; return task }
-        task?.cancel()
-        await task?.value
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// A graceful stop (SIGTERM): no new claims; jobs in hand get `grace` to finish, then
+    /// are cancelled; whatever this worker still holds goes back to the queue at once
+    /// instead of waiting for its lease to expire.
+    func stop(grace: Duration = .zero) async {
+        guard let task = loop.withLock({ task in defer { task = nil }; return task }) else { return }
+        stopping.store(true, ordering: .relaxed)
+        let deadline = Task {
+            try? await Task.sleep(for: grace)
+            task.cancel()
+        }
+        await task.value
+        deadline.cancel()
+        do {
+            let released = try await queue.release(worker: name)
+            logger.info("worker stopped", metadata: ["worker": "\(name)", "released_jobs": "\(released)"])
+        } catch {
+            // Their leases expire and another worker takes them: nothing is lost.
+            logger.warning("worker stopped without releasing its jobs", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
     }
 
     private func run(_ job: Job) async {

@@ -67,12 +67,31 @@ enum TestConfig {
     }
 }
 
+/// `TEST_DATABASE=postgres` (the second pass of `scripts/test`) runs every app under test on
+/// a fresh PostgreSQL database of its own instead of in-memory SQLite.
+let testsRunOnPostgres: Bool = ProcessInfo.processInfo.environment["TEST_DATABASE"] == "postgres"
+
 /// Runs `body` with a configured application; always shuts it down.
 func withTestApp(
     _ overrides: [String: String] = [:],
     logs: LogStore? = nil,
     worker: Bool = false,
     _ body: (Application) async throws -> Void
+) async throws {
+    if testsRunOnPostgres, overrides["DATABASE_URL"] == nil {
+        guard let url = testPostgresURL else {
+            Issue.record("TEST_DATABASE=postgres needs TEST_POSTGRES_URL")
+            return
+        }
+        return try await withFreshDatabase(url) { fresh in
+            try await withConfiguredApp(overrides.merging(["DATABASE_URL": fresh]) { _, new in new }, logs: logs, worker: worker, migrate: true, body)
+        }
+    }
+    try await withConfiguredApp(overrides, logs: logs, worker: worker, migrate: false, body)
+}
+
+private func withConfiguredApp(
+    _ overrides: [String: String], logs: LogStore?, worker: Bool, migrate: Bool, _ body: (Application) async throws -> Void
 ) async throws {
     let config = try await TestConfig.app(overrides)
     let app = try await Application.make(.testing)
@@ -85,6 +104,8 @@ func withTestApp(
     }
     do {
         try await configure(app, config: config, runWorker: worker)
+        // SQLite migrates in configure; PostgreSQL deployments run `hrbridge migrate`.
+        if migrate { try await app.autoMigrate() }
         try await body(app)
     } catch {
         try? await app.asyncShutdown()

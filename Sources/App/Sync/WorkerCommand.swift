@@ -1,0 +1,42 @@
+import Fluent
+import UnixSignals
+import Vapor
+
+/// `hrbridge worker`: the background worker without the HTTP server, for scale-out next to
+/// `serve --no-worker` on one PostgreSQL. Jobs are claimed with `FOR UPDATE SKIP LOCKED`
+/// and a lease, so any number of workers can run; SIGTERM or SIGINT stops it gracefully.
+struct WorkerCommand: AsyncCommand {
+    struct Signature: CommandSignature { init() {} }
+
+    var help: String { "Runs the background worker alone (scale-out next to `serve --no-worker`)" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let worker = try SyncWorkerLifecycle.make(app, services: app.services)
+        try await worker.didBootAsync(app)
+        for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+            app.logger.notice("worker: \(signal) received, stopping")
+            break
+        }
+        await worker.shutdownAsync(app)
+    }
+}
+
+extension SyncWorkerLifecycle {
+    /// The worker (and the notification sender when `notify.endpoint` is set) from the configuration.
+    static func make(_ app: Application, services: AppServices) throws -> SyncWorkerLifecycle {
+        let config = services.config
+        let sender: NotificationSender?
+        do {
+            sender = try config.notify.endpoint.map { _ in
+                try NotificationSender(db: app.db, settings: config.notify, maxAttempts: config.sync.maxAttempts, metrics: services.metrics)
+            }
+        } catch {
+            throw ConfigError(key: "notify.client_certificate_file", "cannot load the client certificate or key: \(error)")
+        }
+        return SyncWorkerLifecycle(
+            worker: SyncWorker(db: app.db, services: services, logger: Logger(label: "hrbridge.worker")),
+            concurrency: config.sync.workerConcurrency, reconcileInterval: config.sync.reconcileIntervalSeconds,
+            shutdownGrace: .seconds(config.sync.shutdownGraceSeconds), sender: sender)
+    }
+}
