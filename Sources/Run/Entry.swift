@@ -45,6 +45,10 @@ enum Entry {
                                     servesSandbox: command == "serve")
             }
             try await app.execute()
+            // SIGTERM/SIGINT ended `serve`: answer the requests in flight (Vapor quiesces the
+            // server) while the database is still there. `asyncShutdown` would tear its
+            // storage — the server and the database pools among it — down in no set order.
+            await app.server.shutdown()
         } catch {
             app.logger.critical("hrbridge stopped: \(error)")
             failed = true

@@ -66,6 +66,7 @@ extension AppConfig {
                 workerConcurrency: try r.int("sync.worker_concurrency", in: 1...64),
                 maxAttempts: try r.int("sync.max_attempts", in: 1...100),
                 reconcileIntervalSeconds: try r.int("sync.reconcile_interval", in: 0...7 * 86400),
+                leaseSeconds: try r.int("sync.lease_seconds", in: 1...86400),
                 retryBaseSeconds: try r.double("sync.retry_base_seconds", in: 0.001...3600),
                 shutdownGraceSeconds: try r.int("sync.shutdown_grace_seconds", in: 0...3600)
             ),

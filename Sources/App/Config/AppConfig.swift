@@ -108,6 +108,8 @@ public struct AppConfig: Sendable {
         public var workerConcurrency: Int
         public var maxAttempts: Int
         public var reconcileIntervalSeconds: Int
+        /// How long a claimed job is a worker's; a worker that dies holds its jobs this long.
+        public var leaseSeconds: Int
         /// First retry delay; it doubles per attempt (±25% jitter, at most an hour).
         public var retryBaseSeconds: Double
         /// On SIGTERM, how long running jobs may finish before they are handed back to the queue.

@@ -24,7 +24,9 @@ final class SyncWorker: Sendable {
         self.name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
-    var queue: JobQueue { JobQueue(db: db, retryBase: services.config.sync.retryBaseSeconds) }
+    var queue: JobQueue {
+        JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
+    }
 
     /// Claims and runs one job. Returns false when none was due.
     @discardableResult

@@ -1,0 +1,290 @@
+"""The reliability scenarios of issue #8. Each builds its own World, drives real processes,
+raises Failure when its pass criterion is not met, and returns the figure it measured."""
+import concurrent.futures as futures
+import random
+import shutil
+import sqlite3
+import subprocess
+import threading
+import time
+
+from harness import Failure, World, free_port, wait_for
+
+
+def kill_after_ack(suite):
+    """POST, get 200, SIGKILL at once, restart — every acknowledged delivery is there."""
+    w = World(suite, "kill-after-ack")
+    try:
+        w.serve()
+        w.provision()
+        contract = w.contract(1)
+        w.processes[-1].kill()
+        restarts = []
+        for n in range(suite.rounds):
+            started = time.monotonic()
+            server = w.serve(label="serve-rounds")
+            restarts.append(time.monotonic() - started)
+            bodies = [w.notification(contract, callback_id=f"round-{n}-{i}") for i in range(3)]
+            with futures.ThreadPoolExecutor(3) as pool:
+                posts = [pool.submit(w.post, w.port, cb, body) for cb, body in bodies]
+                # The kill lands right after the first 200: the others are in flight.
+                done = next(futures.as_completed(posts))
+                if done.result()[0] != 200:
+                    raise Failure(f"round {n}: HTTP {done.result()[0]}")
+                server.kill()
+        w.serve()
+        w.wait_drained()
+        ledger = w.check_ledger()
+        w.check_exactly_once(expected_employees=1)
+        ours = sum(1 for cb in w.acked if cb.startswith("round-"))
+        return (f"{suite.rounds} rounds: {ours} acknowledged, all {ours} in the inbox after restart; "
+                f"{ledger['received']} stored; restart {sum(restarts) / len(restarts) * 1000:.0f} ms mean"), ledger
+    finally:
+        w.close()
+
+
+def kill_mid_job(suite):
+    """SIGKILL workers at random while a backlog drains: every job completes, each HR change once."""
+    w = World(suite, "kill-mid-job")
+    contracts = 30
+    try:
+        w.serve(worker=False)
+        w.provision()
+        for n in range(contracts):
+            w.contract(n)
+        # publish + sign for each: the sandbox delivers 2 notifications per contract.
+        wait_for(lambda: w.ledger()["received"] >= 2 * contracts, 60, "the sandbox's deliveries")
+        workers = [w.worker(label=f"worker-{i}") for i in range(2)]
+        kills, started = 0, time.monotonic()
+        rng = random.Random(8)
+        while not w.drained():
+            if time.monotonic() - started > 180:
+                raise Failure(f"backlog not drained after 180 s ({w.ledger()})")
+            time.sleep(rng.uniform(0.05, 0.4))
+            victim = rng.randrange(len(workers))
+            workers[victim].kill()
+            kills += 1
+            workers[victim] = w.worker(label=f"worker-{victim}")
+        elapsed = time.monotonic() - started
+        ledger = w.check_ledger()
+        w.check_exactly_once(expected_employees=contracts)
+        signed = w.db.scalar("SELECT COUNT(*) FROM employment_contracts WHERE status = 'signed'")
+        documents = w.db.scalar("SELECT COUNT(*) FROM documents")
+        if signed != contracts or documents != contracts or ledger["dead"]:
+            raise Failure(f"{signed} signed, {documents} documents of {contracts}; {ledger['dead']} dead")
+        return f"{ledger['received']} deliveries drained in {elapsed:.1f} s through {kills} worker kills; {signed} signed, {documents} PDFs, none twice", ledger
+    finally:
+        w.close()
+
+
+def storage_unavailable(suite):
+    """SQLite locked / PostgreSQL stopped: 503 (never 200, never a hang); retries accepted after."""
+    w = World(suite, "storage-unavailable", database_sqlite_busy_timeout_ms=300)
+    try:
+        w.serve(worker=False)
+        w.provision()
+        contract = w.contract(1, actions=())
+        bodies = [w.notification(contract, event="contract:publish", callback_id=f"outage-{i}") for i in range(5)]
+        release = _make_storage_unavailable(suite, w)
+        try:
+            answers = [w.post(w.port, cb, body) for cb, body in bodies]
+            health = _status(w.port, "/health")
+        finally:
+            release()
+        statuses = [status for status, _ in answers]
+        if any(status != 503 for status in statuses):
+            raise Failure(f"during the outage the receiver answered {statuses}")
+        # WAL lets SQLite readers through a writer's lock, so /health (a read) stays 200 there.
+        if suite.db_kind == "postgres" and health != 503:
+            raise Failure(f"/health answered {health} during the outage")
+        slowest = max(seconds for _, seconds in answers)
+        # Oneflow retries: so do we, until the storage is back.
+        recovered = time.monotonic()
+        for cb, body in bodies:
+            wait_for(lambda: w.post(w.port, cb, body)[0] == 200, 60, f"{cb} to be accepted after recovery", 0.25)
+        recovered = time.monotonic() - recovered
+        stored = w.db.scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE callback_id LIKE 'outage-%'")
+        if stored != len(bodies):
+            raise Failure(f"{stored} of {len(bodies)} retried deliveries stored")
+        w.worker()
+        w.wait_drained()
+        ledger = w.check_ledger()
+        how = "SQLite file locked by another process" if suite.db_kind == "sqlite" else "PostgreSQL stopped"
+        return f"{how}: 5/5 answered 503 (slowest {slowest * 1000:.0f} ms), /health {health}; all accepted {recovered:.1f} s after recovery", ledger
+    finally:
+        w.close()
+
+
+def _status(port, path):
+    from harness import request
+    try:
+        return request(port, "GET", path, timeout=10)[0]
+    except OSError:
+        return None
+
+
+def _make_storage_unavailable(suite, w):
+    """Takes the storage away; returns the function that gives it back."""
+    if suite.db_kind == "sqlite":
+        lock = sqlite3.connect(w.db.path, isolation_level=None, timeout=10)
+        lock.execute("BEGIN EXCLUSIVE")
+
+        def release():
+            lock.execute("ROLLBACK")
+            lock.close()
+        return release
+    subprocess.run(suite.pg_stop, shell=True, check=True, capture_output=True)
+
+    def restart():
+        subprocess.run(suite.pg_start, shell=True, check=True, capture_output=True)
+    return restart
+
+
+def duplicates(suite):
+    """One callback_id 20 times at once across two processes: one row, one HR change, all 200."""
+    w = World(suite, "duplicates")
+    try:
+        w.serve()
+        w.provision()
+        second = w.serve(port=free_port(), worker=False, label="serve-2")
+        ports = [w.port, second.port]
+        ids, statuses = 5, []
+        for n in range(ids):
+            contract = w.contract(100 + n)
+            cb, body = w.notification(contract, callback_id=f"dup-{n}")
+            with futures.ThreadPoolExecutor(20) as pool:
+                statuses += [f.result()[0] for f in [pool.submit(w.post, ports[i % 2], cb, body) for i in range(20)]]
+        if any(status != 200 for status in statuses):
+            raise Failure(f"answers were not all 200: {sorted(set(map(str, statuses)))}")
+        rows = w.db.rows("SELECT callback_id, COUNT(*) FROM webhook_deliveries WHERE callback_id LIKE 'dup-%' GROUP BY callback_id")
+        if len(rows) != ids or any(int(count) != 1 for _, count in rows):
+            raise Failure(f"inbox rows per callback id: {rows}")
+        w.wait_drained()
+        ledger = w.check_ledger()
+        w.check_exactly_once(expected_employees=ids)
+        return f"{ids} callback ids × 20 concurrent posts over 2 processes: {len(statuses)}× 200, 1 row each, 1 HR change each", ledger
+    finally:
+        w.close()
+
+
+def out_of_order(suite):
+    """Events delivered shuffled and stale, over two processes: final HR state = the sandbox's."""
+    w = World(suite, "out-of-order")
+    plans = [("publish", "sign"), ("publish", "decline"), ("publish",), ("publish", "sign", "delete"), ("publish", "expire"),
+             ("publish", "sign"), ("publish", "decline", "delete"), ("publish", "expire", "revive", "sign")]
+    try:
+        w.serve()
+        w.provision()
+        second = w.serve(port=free_port(), label="serve-2")
+        events = []
+        contracts = []
+        for n, plan in enumerate(plans):
+            contract = w.contract(200 + n, actions=plan)
+            contracts.append(contract)
+            events += [(contract, f"contract:{a}") for a in ("create",) + plan] * 2  # each also arrives stale, later
+        random.Random(7).shuffle(events)
+        ports = [w.port, second.port]
+        with futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda e: w.post(ports[e[0] % 2], *w.notification(e[1][0], e[1][1])), enumerate(events)))
+        if any(status != 200 for status, _ in answers):
+            raise Failure(f"answers: {sorted(set(str(s) for s, _ in answers))}")
+        w.wait_drained()
+        mismatched = []
+        for contract in contracts:
+            ours = w.db.rows(f"SELECT status FROM employment_contracts WHERE oneflow_contract_id = {contract}")
+            theirs = w.sandbox_state(contract)
+            # A contract deleted before any of its events was processed never became a record.
+            if [[theirs]] != ours and not (theirs == "deleted" and ours == []):
+                mismatched.append((contract, theirs, ours))
+        if mismatched:
+            raise Failure(f"HR state differs from the sandbox: {mismatched}")
+        ledger = w.check_ledger()
+        # One person per contract; contracts deleted before we saw them have none.
+        w.check_exactly_once(expected_employees=w.db.scalar("SELECT COUNT(*) FROM employment_contracts"))
+        return f"{len(events)} events for {len(plans)} contracts, shuffled and repeated: {len(plans)}/{len(plans)} end in the sandbox's state", ledger
+    finally:
+        w.close()
+
+
+def poison(suite):
+    """A contract Oneflow always fails for goes dead after the limit; the others go through."""
+    w = World(suite, "poison", sync_max_attempts=4)
+    try:
+        w.serve()
+        w.provision()
+        good = [w.contract(300 + n, actions=("publish",)) for n in range(10)]
+        bad = w.contract(399, actions=())  # the highest id: no other contract's path starts with its path
+        from harness import post_json
+        post_json(w.sandbox_port, "/sandbox/control/faults", {"method": "GET", "path": f"/contracts/{bad}", "status": 500, "count": 100000})
+        started = time.monotonic()
+        cb, body = w.notification(bad, event="contract:publish", callback_id="poison")
+        w.post(w.port, cb, body)
+        for contract in good:
+            w.act(contract, "sign")
+        wait_for(lambda: w.db.scalar("SELECT COUNT(*) FROM employment_contracts WHERE status = 'signed'") == len(good),
+                 60, "the other contracts to be signed")
+        others = time.monotonic() - started
+        w.wait_drained()
+        dead = w.db.rows("SELECT status, attempts FROM webhook_deliveries WHERE callback_id = 'poison'")
+        if dead != [["dead", "4"]]:
+            raise Failure(f"the poison delivery is {dead}, expected dead after 4 attempts")
+        ledger = w.check_ledger()
+        w.check_exactly_once(expected_employees=len(good))
+        return (f"poison dead after 4 attempts in {time.monotonic() - started:.1f} s; "
+                f"the other {len(good)} contracts signed in {others:.1f} s meanwhile"), ledger
+    finally:
+        w.close()
+
+
+def graceful_shutdown(suite):
+    """SIGTERM under load: in-flight requests answered or refused, leases released, nothing lost."""
+    w = World(suite, "graceful-shutdown")
+    try:
+        server = w.serve()
+        w.provision()
+        worker = w.worker()
+        contracts = [w.contract(400 + n) for n in range(10)]
+        stop = threading.Event()
+        outcomes = {"ok": 0, "refused": 0, "other": 0}
+        lock = threading.Lock()
+
+        def load(thread):
+            n = 0
+            while not stop.is_set():
+                cb, body = w.notification(contracts[n % len(contracts)], callback_id=f"load-{thread}-{n}")
+                status, _ = w.post(w.port, cb, body, timeout=30)
+                with lock:
+                    outcomes["ok" if status == 200 else "refused" if status is None else "other"] += 1
+                n += 1
+                if status is None:
+                    time.sleep(0.01)
+
+        threads = [threading.Thread(target=load, args=(t,)) for t in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        serve_code, serve_seconds = server.terminate()
+        worker_code, worker_seconds = worker.terminate()
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join()
+        if serve_code != 0 or worker_code != 0:
+            raise Failure(f"exit codes: serve {serve_code}, worker {worker_code}")
+        if outcomes["other"]:
+            raise Failure(f"{outcomes['other']} answers were neither 200 nor a refused connection")
+        held = w.db.scalar("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
+        if held:
+            raise Failure(f"{held} jobs still leased after both processes stopped")
+        ledger_at_stop = w.check_ledger()
+        w.serve()
+        w.wait_drained()
+        ledger = w.check_ledger()
+        w.check_exactly_once(expected_employees=len(contracts))
+        return (f"{outcomes['ok']} acknowledged under load; serve stopped in {serve_seconds:.1f} s, worker in {worker_seconds:.1f} s, "
+                f"0 jobs left leased, {ledger_at_stop['pending']} pending resumed after restart, none lost"), ledger
+    finally:
+        w.close()
+
+
+ALL = [kill_after_ack, kill_mid_job, storage_unavailable, duplicates, out_of_order, poison, graceful_shutdown]
