@@ -88,10 +88,12 @@ private func configureHTTP(_ app: Application, _ config: AppConfig) {
     app.http.server.configuration.hostname = config.http.host
     app.http.server.configuration.port = config.http.port
     app.http.server.configuration.serverName = "hrbridge"
+    app.http.server.configuration.idleTimeout = .seconds(Int64(config.http.idleTimeoutSeconds))
     app.middleware = Middlewares()
     app.middleware.use(RequestLogMiddleware(sensitiveParameters: [config.setup.tokenParameter]))
     app.middleware.use(AppErrorMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(ReadOnlyAPIMiddleware())
+    app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.views.use(.leaf)
 }
 

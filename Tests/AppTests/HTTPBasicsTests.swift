@@ -128,6 +128,27 @@ struct HTTPBasicsTests {
         }
     }
 
+    @Test("paths the file system cannot hold are a 404, not a 500 (found by scripts/fuzz)")
+    func overlongPaths() async throws {
+        try await withTestApp { app in
+            for path in ["/webhooks/oneflow/" + String(repeating: "x", count: 5000), "/css/" + String(repeating: "a", count: 300) + ".css"] {
+                try await app.testing().test(.GET, path) { res in #expect(res.status == .notFound) }
+                // The webhook route itself answers: no content type is a 415, and never a 500.
+                try await app.testing().test(.POST, path) { res in #expect(res.status == .unsupportedMediaType || res.status == .notFound) }
+            }
+        }
+    }
+
+    @Test("the HR API is read-only: other methods, even unknown ones, are 405 with Allow", arguments: ["POST", "DELETE", "QUERY", "TRACE"])
+    func readOnlyAPI(method: String) async throws {
+        try await withTestApp(["API_KEYS": "k"]) { app in
+            try await app.testing().test(HTTPMethod(rawValue: method), "/api/v1/employees", headers: ["Authorization": "Bearer k"]) { res in
+                #expect(res.status == .methodNotAllowed)
+                #expect(res.headers.first(name: "Allow") == "GET, HEAD")
+            }
+        }
+    }
+
     @Test("query redaction", arguments: [
         ("/setup?token=abc", "/setup?token=REDACTED"),
         ("/x?a=1&token=abc&b=2", "/x?a=1&token=REDACTED&b=2"),

@@ -34,7 +34,8 @@ extension AppConfig {
         } ?? "http://127.0.0.1:\(port)"
 
         return AppConfig(
-            http: HTTP(host: try r.string("http.host"), port: port),
+            http: HTTP(host: try r.string("http.host"), port: port,
+                       idleTimeoutSeconds: try r.int("http.idle_timeout_seconds", in: 1...3600, what: "a number of seconds")),
             publicBaseURL: publicBaseURL,
             dataDirectory: dataDirectory,
             database: try ConfigValidation.database(try r.optionalString("database.url", secret: true), dataDirectory: dataDirectory),

@@ -29,6 +29,10 @@ public struct AppConfig: Sendable {
     public struct HTTP: Sendable {
         public var host: String
         public var port: Int
+        /// A connection with no traffic either way for this long is closed: a client that
+        /// announces a body and never sends it does not hold a connection for ever. Longer
+        /// than the slowest request (a setup makes several Oneflow calls).
+        public var idleTimeoutSeconds: Int
     }
 
     public enum Database: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import OneflowAPI
+import NIOHTTP1
 import Vapor
 
 /// Turns every error into a response with the real status: an HTML error page for browsers,
@@ -68,6 +69,9 @@ struct AppErrorMiddleware: AsyncMiddleware {
             return (abort.status, reason, abort.headers)
         case is DecodingError:
             return (.badRequest, "The request body is not valid for this endpoint.", [:])
+        case is HTTPParserError:
+            // A body cut short (the client went away, or the idle timeout closed it).
+            return (.badRequest, "The request could not be read.", [:])
         default:
             return (.internalServerError, "Something went wrong on our side. It has been logged.", [:])
         }

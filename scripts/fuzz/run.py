@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Bad input against a real `hrbridge serve` (issue #8): a seeded fuzz run of the webhook
+and setup routes — malformed JSON, huge and deep bodies, wrong types, invalid UTF-8, broken
+framing, header abuse — then schemathesis against the HR API's OpenAPI document.
+
+Pass: no 5xx from the fuzzed routes, no request left hanging, the server healthy after
+every batch, and nothing stored from a rejected request (inbox rows = accepted deliveries,
+still one installation).
+
+  scripts/fuzz/run.py --binary .build/debug/hrbridge [--db postgres --pg-admin-url …]
+      [--cases 1500] [--seed 1] [--schemathesis .build-venv/bin/schemathesis]
+"""
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "reliability"))
+import cases  # noqa: E402
+from harness import API_KEY, Failure, World, request  # noqa: E402
+
+
+def send(port, data, timeout=10.0):
+    """Sends raw bytes (each request says `Connection: close`); returns (status, body) —
+    status 'closed' when the server hung up without answering (how bad framing may be
+    refused) — or raises Failure on a hang."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading (a body over the limit): the answer may still be there
+        received = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+        except ConnectionResetError:
+            pass
+        except socket.timeout:
+            raise Failure(f"no answer within {timeout:.0f} s to {data[:120]!r}")
+    if not received.startswith(b"HTTP/"):
+        return "closed", b""
+    return int(received.split(b" ", 2)[1]), received.partition(b"\r\n\r\n")[2]
+
+
+def fuzz(world, generator, label):
+    statuses, failures, accepted = {}, [], 0
+    for case, data in generator:
+        status, body = send(world.port, data)
+        accepted += b'"accepted"' in body and status == 200
+        statuses.setdefault(case, {}).setdefault(status, 0)
+        statuses[case][status] += 1
+        if isinstance(status, int) and status >= 500:
+            failures.append(f"{case}: HTTP {status} for {data[:160]!r}")
+    if request(world.port, "GET", "/health")[0] != 200:
+        raise Failure(f"unhealthy after the {label} cases")
+    total = sum(sum(s.values()) for s in statuses.values())
+    print(f"  {label}: {total} requests")
+    for case, by_status in sorted(statuses.items()):
+        print(f"    {case:18} " + ", ".join(f"{k}×{v}" for k, v in sorted(by_status.items(), key=str)))
+    if failures:
+        raise Failure(f"{len(failures)} server errors, e.g. {failures[:3]}")
+    return accepted
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-admin-url")
+    parser.add_argument("--cases", type=int, default=1500, help="webhook cases (setup gets a third as many)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--schemathesis", help="the schemathesis executable; skipped when not given")
+    args = parser.parse_args()
+    suite = argparse.Namespace(binary=os.path.abspath(args.binary), db_kind=args.db, pg_admin_url=args.pg_admin_url,
+                               workdir=tempfile.mkdtemp(prefix="hrbridge-fuzz-"))
+    print(f"fuzz on {args.db}, seed {args.seed}, logs in {suite.workdir}")
+    rng = random.Random(args.seed)
+    world = World(suite, "fuzz")
+    try:
+        # A request that announces more body than it sends waits for the idle timeout.
+        world.serve(HTTP_IDLE_TIMEOUT_SECONDS="1")
+        world.provision()
+        contract = world.contract(1)
+        world.wait_drained()
+        started = time.monotonic()
+        accepted = fuzz(world, cases.webhook_cases(rng, world, args.cases), "webhook")
+        fuzz(world, cases.setup_cases(rng, args.cases // 3), "setup")
+        # The sandbox's own notifications for the contract above may still arrive meanwhile.
+        stored = len({row[0] for row in world.db.rows("SELECT callback_id FROM webhook_deliveries")} - world.sandbox_acked())
+        installations = world.db.scalar("SELECT COUNT(*) FROM installations")
+        if stored != accepted or installations != 1:
+            raise Failure(f"stored {stored} deliveries for {accepted} accepted; {installations} installations")
+        print(f"  stored {stored} deliveries = {accepted} accepted; 1 installation; {time.monotonic() - started:.1f} s")
+        if args.schemathesis:
+            schemathesis(world, args, contract)
+    except Failure as failure:
+        print(f"FAIL: {failure}")
+        return 1
+    finally:
+        world.close()
+    print("fuzz: passed")
+    return 0
+
+
+def schemathesis(world, args, contract):
+    """Property-based requests from the OpenAPI document, every check on, with real data
+    behind the links (the employee of a signed contract, its PDF)."""
+    employee = world.api(f"/contracts/{contract}")["employee_id"]
+    report = os.path.join(world.dir, "schemathesis.xml")
+    command = [args.schemathesis, "run", f"http://127.0.0.1:{world.port}/api/v1/openapi.json",
+               "-H", f"Authorization: Bearer {API_KEY}", "--checks", "all", "--max-examples", "40", "--seed", str(args.seed),
+               "--request-timeout", "10", "--report", "junit", "--report-junit-path", report, "--workers", "2"]
+    print(f"  schemathesis (employee {employee} exists): {' '.join(command[2:3])}")
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    tail = "\n".join(out.stdout.strip().splitlines()[-25:])
+    print("    " + tail.replace("\n", "\n    "))
+    if out.returncode != 0:
+        raise Failure(f"schemathesis found problems (exit {out.returncode}); report {report}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
