@@ -28,6 +28,7 @@ struct WebhookReceiverTests {
 
     @Test("rejections store nothing", arguments: [
         ("bad signature", 401), ("wrong content type", 415), ("malformed JSON", 400), ("unknown key", 404), ("too large", 413), ("empty callback id", 400),
+        ("NUL in a signed callback id", 400), ("NUL in the key", 404),
     ])
     func rejected(kind: String, status: Int) async throws {
         try await withSyncFixture { f in
@@ -39,6 +40,8 @@ struct WebhookReceiverTests {
             case "malformed JSON": page = try await f.post("{\"contract\": ")
             case "unknown key": page = try await f.post(good, path: "/webhooks/oneflow/nope")
             case "too large": page = try await f.post(String(repeating: " ", count: 300 * 1024) + good)
+            case "NUL in a signed callback id": page = try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], callbackID: "a\\u0000b"))
+            case "NUL in the key": page = try await f.post(good, path: "/webhooks/oneflow/%00")
             default: page = try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], callbackID: ""))
             }
             #expect(page.status == status)

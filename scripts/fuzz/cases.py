@@ -1,5 +1,6 @@
 """Bad input for the webhook and setup routes: each generator yields (label, raw HTTP request
 bytes). Raw bytes, so framing and headers can be broken too, not only bodies."""
+import hashlib
 import json
 import random
 
@@ -101,6 +102,10 @@ def webhook_cases(rng, world, count):
         else:  # signed, valid shape, odd content: these may be accepted
             odd = dict(parsed, events=rng.choice([[], [{"id": 1, "type": "x" * 300}], parsed["events"] * 50]))
             odd["contract"] = {"id": rng.choice([0, -5, 2**31, 1])}
+            if rng.random() < 0.3:  # an odd callback id, signed as Oneflow would sign it
+                weird = rng.choice(["\u0000", "a\u0000b", "\n", "\u202e", "ä" * 199, "ä" * 201, " ", "\U0001F600"]) + str(n)
+                odd["callback_id"] = weird
+                odd["signature"] = hashlib.sha1((weird + world.sign_key).encode()).hexdigest()
             yield "signed oddities", raw("POST", path, json.dumps(odd).encode(), JSON)
 
 

@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "reliability"))
 import cases  # noqa: E402
-from harness import API_KEY, Failure, World, request  # noqa: E402
+from harness import API_KEY, Failure, World, log_tails, request  # noqa: E402
 
 
 def send(port, data, timeout=10.0):
@@ -79,9 +79,10 @@ def main():
     parser.add_argument("--cases", type=int, default=1500, help="webhook cases (setup gets a third as many)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--schemathesis", help="the schemathesis executable; skipped when not given")
+    parser.add_argument("--workdir", help="keep data and logs here (default: a temporary directory)")
     args = parser.parse_args()
     suite = argparse.Namespace(binary=os.path.abspath(args.binary), db_kind=args.db, pg_admin_url=args.pg_admin_url,
-                               workdir=tempfile.mkdtemp(prefix="hrbridge-fuzz-"))
+                               workdir=args.workdir or tempfile.mkdtemp(prefix="hrbridge-fuzz-"))
     print(f"fuzz on {args.db}, seed {args.seed}, logs in {suite.workdir}")
     rng = random.Random(args.seed)
     world = World(suite, "fuzz")
@@ -104,6 +105,7 @@ def main():
             schemathesis(world, args, contract)
     except Failure as failure:
         print(f"FAIL: {failure}")
+        print(log_tails(world.dir))
         return 1
     finally:
         world.close()

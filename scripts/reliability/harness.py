@@ -27,6 +27,17 @@ class Failure(Exception):
     """A scenario's pass criterion was not met."""
 
 
+def log_tails(directory, lines=12):
+    """The last lines of every process log of a world: what CI shows when a scenario fails."""
+    out = []
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+        if name.endswith(".log"):
+            with open(os.path.join(directory, name), errors="replace") as f:
+                tail = f.readlines()[-lines:]
+            out.append(f"    --- {name} ---\n" + "".join("    " + line[:300] for line in tail))
+    return "\n".join(out)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

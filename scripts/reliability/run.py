@@ -18,7 +18,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scenarios  # noqa: E402
-from harness import Failure  # noqa: E402
+from harness import Failure, log_tails  # noqa: E402
 
 
 def main():
@@ -51,6 +51,7 @@ def main():
         except Failure as failure:
             failures += 1
             print(f"  FAIL  {scenario.__name__} ({time.monotonic() - started:.1f} s): {failure}")
+            print(log_tails(os.path.join(suite.workdir, f"{args.db}-{scenario.__name__.replace('_', '-')}")))
         except Exception:  # a bug in the harness is a failure too, with its trace
             failures += 1
             print(f"  FAIL  {scenario.__name__}: harness error\n{traceback.format_exc()}")

@@ -40,13 +40,22 @@ struct WebhookReceiver: RouteCollection {
             metrics.rejected(.malformed)
             throw Abort(.badRequest, reason: "The body is not a Oneflow webhook notification.")
         }
-        guard !notification.callbackID.isEmpty, notification.callbackID.count <= 200 else {
+        // Control characters (NUL above all: PostgreSQL text cannot hold it) are not in any
+        // callback id or event type Oneflow sends; storing them would fail and turn into a 503.
+        guard !notification.callbackID.isEmpty, notification.callbackID.count <= 200,
+              !([notification.callbackID] + notification.events.map(\.type.rawValue)).contains(where: Self.hasControlCharacters) else {
             metrics.rejected(.malformed)
-            throw Abort(.badRequest, reason: "callback_id must be 1–200 characters.")
+            throw Abort(.badRequest, reason: "callback_id must be 1–200 printable characters.")
         }
 
+        // Our keys are 32 URL-safe base64 characters (`RandomToken`); anything else is no key of ours.
+        let key = req.parameters.get("key") ?? ""
+        guard key.utf8.count <= 64, key.utf8.allSatisfy(Self.isKeyByte) else {
+            metrics.rejected(.unknownKey)
+            throw Abort(.notFound, reason: "No such webhook.")
+        }
         let installation = try await storage(req) {
-            try await Installation.query(on: req.db).filter(\.$webhookKey == req.parameters.get("key") ?? "").first()
+            try await Installation.query(on: req.db).filter(\.$webhookKey == key).first()
         }
         guard let installation, installation.status != .disconnected, let installationID = installation.id else {
             metrics.rejected(.unknownKey)
@@ -66,6 +75,15 @@ struct WebhookReceiver: RouteCollection {
         accepted ? metrics.received() : metrics.duplicate()
         metrics.acknowledged(after: ContinuousClock.now - started)
         return try await Ack(status: accepted ? "accepted" : "duplicate").encodeResponse(status: .ok, for: req)
+    }
+
+    static func isKeyByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    }
+
+    static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// A database failure on the ack path is a 503: Oneflow retries, nothing is lost.
