@@ -37,8 +37,11 @@ struct ContractSyncTests {
             #expect(contract.signedAt != nil)
             #expect(contract.startDate == "2020-01-01")
             let document = try #require(try await Document.query(on: f.db).first())
-            let bytes = try DocumentStore(db: f.db, dataDirectory: f.r.app.services.config.dataDirectory).read(document)
+            let bytes = try await DocumentStore(db: f.db, dataDirectory: f.r.app.services.config.dataDirectory).read(document)
             #expect(bytes.starts(with: Array("%PDF".utf8)))
+            // In the database, so every instance of a scale-out deployment can serve it.
+            #expect(document.storagePath == Document.inDatabase)
+            #expect(!FileManager.default.fileExists(atPath: f.r.app.services.config.dataDirectory + "/documents"))
             #expect(document.size == bytes.count)
             #expect(document.sha256 == SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
             // Both notifications (publish, sign) end processed; the worker may still be on the second.
@@ -154,6 +157,25 @@ struct ContractSyncTests {
             await f.drain()
             #expect(try await f.employees().count == 1)
             #expect(try await EmploymentContract.query(on: f.db).count() == 3)
+        }
+    }
+
+    @Test("documents an earlier version stored on disk are still served")
+    func legacyDocumentOnDisk() async throws {
+        try await withTestApp { app in
+            let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
+            try await installation.save(on: app.db)
+            let employee = Employee(installationID: try installation.requireID())
+            try await employee.save(on: app.db)
+            let directory = app.services.config.dataDirectory
+            try FileManager.default.createDirectory(atPath: directory + "/documents", withIntermediateDirectories: true)
+            try Data("%PDF-legacy".utf8).write(to: URL(fileURLWithPath: directory + "/documents/old.pdf"))
+            let document = Document(employeeID: try employee.requireID(), contractID: nil, filename: "old.pdf", contentType: "application/pdf",
+                                    size: 11, sha256: "x", storagePath: "documents/old.pdf")
+            try await document.save(on: app.db)
+
+            let bytes = try await DocumentStore(db: app.db, dataDirectory: directory).read(document)
+            #expect(String(decoding: bytes, as: UTF8.self) == "%PDF-legacy")
         }
     }
 }

@@ -29,7 +29,7 @@ struct MigrationTests {
     func tables(url: String) async throws {
         try await withDatabase(url) { app in
             let sql = try #require(app.db as? any SQLDatabase)
-            for table in ["installations", "webhook_deliveries", "jobs", "employees", "employment_contracts", "documents", "outbound_notifications"] {
+            for table in ["installations", "webhook_deliveries", "jobs", "employees", "employment_contracts", "documents", "document_contents", "outbound_notifications"] {
                 let rows = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all)).from(table).all()
                 #expect(rows.count == 1, "table \(table)")
             }

@@ -93,7 +93,7 @@ class Database:
         self.kind = kind
         if kind == "sqlite":
             self.path = os.path.join(directory, "data", "hrbridge.sqlite")
-            self.url = ""  # the embedded default: {data.dir}/hrbridge.sqlite
+            self.url = "sqlite://" + self.path  # named, so processes with other data dirs share it
         else:
             self.name = "rel_" + uuid.uuid4().hex[:12]
             self.admin_url = pg_admin_url
@@ -225,7 +225,10 @@ class World:
         return self.spawn(args, self.env(port, **extra), label, port, wait)
 
     def worker(self, label="worker", **extra):
-        return self.spawn(["worker"], self.env(free_port(), **extra), label)
+        """A worker with a data directory of its own: nothing it stores may depend on the
+        web nodes' disks (documents live in the database)."""
+        own = os.path.join(self.dir, "data-" + label)
+        return self.spawn(["worker"], self.env(free_port(), DATA_DIR=own, **extra), label)
 
     def close(self):
         for process in self.processes:

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from harness import Failure, World, free_port, wait_for
+from harness import API_KEY, Failure, World, free_port, request, wait_for
 
 
 def kill_after_ack(suite):
@@ -72,7 +72,17 @@ def kill_mid_job(suite):
         documents = w.db.scalar("SELECT COUNT(*) FROM documents")
         if signed != contracts or documents != contracts or ledger["dead"]:
             raise Failure(f"{signed} signed, {documents} documents of {contracts}; {ledger['dead']} dead")
-        return f"{ledger['received']} deliveries drained in {elapsed:.1f} s through {kills} worker kills; {signed} signed, {documents} PDFs, none twice", ledger
+        # The workers had data directories of their own; the web node serves their PDFs.
+        some_contract = w.db.rows("SELECT oneflow_contract_id FROM employment_contracts")[0][0]
+        employee = w.api(f"/contracts/{some_contract}")["employee_id"]
+        document = w.api(f"/employees/{employee}")["documents"][0]
+        status, body, _ = request(w.port, "GET", f"/api/v1/employees/{employee}/documents/{document['id']}",
+                                  headers={"authorization": f"Bearer {API_KEY}"})
+        if status != 200 or not body.startswith(b"%PDF"):
+            raise Failure(f"a worker's PDF is not served by serve: HTTP {status}")
+        rerun = w.db.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'sync-delivery' AND attempts > 1")
+        return (f"{ledger['received']} deliveries drained in {elapsed:.1f} s through {kills} worker kills "
+                f"({rerun} jobs claimed again after their worker died); {signed} signed, {documents} PDFs, none twice"), ledger
     finally:
         w.close()
 

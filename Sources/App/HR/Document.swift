@@ -1,8 +1,10 @@
 import Fluent
 import Foundation
 
-/// A stored file of an employee, typically the signed contract PDF. The bytes live under
-/// the data directory at `storagePath`; the row keeps what is needed to serve and verify them.
+/// A stored file of an employee, typically the signed contract PDF. The bytes are a
+/// `DocumentContent` row (`storagePath` is then `database`); documents stored by earlier
+/// versions live under the data directory at `storagePath`. The row keeps what is needed
+/// to serve and verify them.
 public final class Document: Model, @unchecked Sendable {
     public static let schema = "documents"
 
@@ -16,6 +18,7 @@ public final class Document: Model, @unchecked Sendable {
     /// Lowercase hex SHA-256 of the bytes.
     @Field(key: "sha256") public var sha256: String
     @Field(key: "storage_path") public var storagePath: String
+    static let inDatabase = "database"
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
 
     public init() {}

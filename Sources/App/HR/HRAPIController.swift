@@ -60,7 +60,7 @@ struct HRAPIController: RouteCollection {
         guard let id = req.parameters.get("document").flatMap(UUID.init(uuidString:)),
               let document = try await Document.query(on: req.db).filter(\.$id == id).filter(\.$employee.$id == employee.requireID()).first()
         else { throw Abort(.notFound, reason: "No such document.") }
-        let data = try DocumentStore(db: req.db, dataDirectory: services.config.dataDirectory).read(document)
+        let data = try await DocumentStore(db: req.db, dataDirectory: services.config.dataDirectory).read(document)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: document.contentType)
         headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(document.filename)\"")

@@ -17,6 +17,7 @@ public enum Migrations {
             SessionRecord.migration,
             CreateContractHistory(),
             AddInstallationReconciledAt(),
+            CreateDocumentContents(),
         ]
     }
 }

@@ -3,8 +3,8 @@ import Fluent
 import Foundation
 import OneflowAPI
 
-/// Stores signed contract PDFs under `{data.dir}/documents/`, written atomically, with a
-/// `Document` row carrying size and SHA-256.
+/// Stores signed contract PDFs in the database — a `Document` row with size and SHA-256 and
+/// its `DocumentContent`, committed together — so that any instance can serve them.
 struct DocumentStore {
     let db: any Database
     let dataDirectory: String
@@ -21,34 +21,33 @@ struct DocumentStore {
         guard let file = files.first(where: { $0.type == .contract }) else { return nil }
         let downloaded = try await oneflow.downloadFile(credentials, contractID: contract.oneflowContractID, fileID: file.id)
 
-        let relative = "documents/\(contract.$installation.id.uuidString)/\(contract.oneflowContractID)-\(file.id).pdf"
-        try write(Data(downloaded.data), to: dataDirectory + "/" + relative)
+        let bytes = Data(downloaded.data)
         let document = Document(
             employeeID: employeeID, contractID: contractID, filename: "contract-\(contract.oneflowContractID).pdf",
             contentType: downloaded.contentType ?? "application/pdf", size: downloaded.data.count,
-            sha256: SHA256.hash(data: downloaded.data).map { String(format: "%02x", $0) }.joined(), storagePath: relative)
+            sha256: SHA256.hash(data: downloaded.data).map { String(format: "%02x", $0) }.joined(), storagePath: Document.inDatabase)
         document.oneflowFileID = file.id
         // Two deliveries of one contract may download at once; one row is kept.
         return try await db.transaction { tx in
             try await InstallationLock.acquire(contract.$installation.id, on: tx)
             if let existing = try await Document.query(on: tx).filter(\.$contract.$id == contractID).first() { return existing }
             try await document.create(on: tx)
+            try await DocumentContent(documentID: try document.requireID(), data: bytes).create(on: tx)
             try await outbox?.record(.document, .created, data: try HRRecordsJSON.Document(document), subjectID: document.id,
                                      employeeID: employeeID, installationID: contract.$installation.id, on: tx)
             return document
         }
     }
 
-    func read(_ document: Document) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: dataDirectory + "/" + document.storagePath) else {
+    func read(_ document: Document) async throws -> Data {
+        if let content = try await DocumentContent.query(on: db).filter(\.$document.$id == document.requireID()).first() {
+            return content.data
+        }
+        // Stored on disk by a version before documents moved into the database.
+        guard document.storagePath != Document.inDatabase,
+              let data = FileManager.default.contents(atPath: dataDirectory + "/" + document.storagePath) else {
             throw CocoaError(.fileNoSuchFile)
         }
         return data
-    }
-
-    private func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
     }
 }
