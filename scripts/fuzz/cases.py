@@ -2,7 +2,6 @@
 bytes). Raw bytes, so framing and headers can be broken too, not only bodies."""
 import hashlib
 import json
-import random
 
 
 def raw(method, path, body=b"", headers=None, version="HTTP/1.1"):

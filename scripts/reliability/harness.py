@@ -230,6 +230,12 @@ class World:
         own = os.path.join(self.dir, "data-" + label)
         return self.spawn(["worker"], self.env(free_port(), DATA_DIR=own, **extra), label)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self):
         for process in self.processes:
             process.kill()
@@ -330,6 +336,12 @@ class World:
             raise Failure(f"{len(lost)} acknowledged deliveries are not in the inbox, e.g. {sorted(lost)[:3]}")
         if ledger["received"] != total:
             raise Failure(f"ledger does not add up: {ledger}")
+        return ledger
+
+    def verify(self, expected_employees=None):
+        """The checks every scenario ends with; returns the ledger."""
+        ledger = self.check_ledger()
+        self.check_exactly_once(expected_employees)
         return ledger
 
     def check_exactly_once(self, expected_employees=None):

@@ -2,19 +2,17 @@
 raises Failure when its pass criterion is not met, and returns the figure it measured."""
 import concurrent.futures as futures
 import random
-import shutil
 import sqlite3
 import subprocess
 import threading
 import time
 
-from harness import API_KEY, Failure, World, free_port, request, wait_for
+from harness import API_KEY, Failure, World, free_port, post_json, request, wait_for
 
 
 def kill_after_ack(suite):
     """POST, get 200, SIGKILL at once, restart — every acknowledged delivery is there."""
-    w = World(suite, "kill-after-ack")
-    try:
+    with World(suite, "kill-after-ack") as w:
         w.serve()
         w.provision()
         contract = w.contract(1)
@@ -34,20 +32,16 @@ def kill_after_ack(suite):
                 server.kill()
         w.serve()
         w.wait_drained()
-        ledger = w.check_ledger()
-        w.check_exactly_once(expected_employees=1)
+        ledger = w.verify(expected_employees=1)
         ours = sum(1 for cb in w.acked if cb.startswith("round-"))
         return (f"{suite.rounds} rounds: {ours} acknowledged, all {ours} in the inbox after restart; "
                 f"{ledger['received']} stored; restart {sum(restarts) / len(restarts) * 1000:.0f} ms mean"), ledger
-    finally:
-        w.close()
 
 
 def kill_mid_job(suite):
     """SIGKILL workers at random while a backlog drains: every job completes, each HR change once."""
-    w = World(suite, "kill-mid-job")
     contracts = 30
-    try:
+    with World(suite, "kill-mid-job") as w:
         w.serve(worker=False)
         w.provision()
         for n in range(contracts):
@@ -66,8 +60,7 @@ def kill_mid_job(suite):
             kills += 1
             workers[victim] = w.worker(label=f"worker-{victim}")
         elapsed = time.monotonic() - started
-        ledger = w.check_ledger()
-        w.check_exactly_once(expected_employees=contracts)
+        ledger = w.verify(expected_employees=contracts)
         signed = w.db.scalar("SELECT COUNT(*) FROM employment_contracts WHERE status = 'signed'")
         documents = w.db.scalar("SELECT COUNT(*) FROM documents")
         if signed != contracts or documents != contracts or ledger["dead"]:
@@ -83,14 +76,11 @@ def kill_mid_job(suite):
         rerun = w.db.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'sync-delivery' AND attempts > 1")
         return (f"{ledger['received']} deliveries drained in {elapsed:.1f} s through {kills} worker kills "
                 f"({rerun} jobs claimed again after their worker died); {signed} signed, {documents} PDFs, none twice"), ledger
-    finally:
-        w.close()
 
 
 def storage_unavailable(suite):
     """SQLite locked / PostgreSQL stopped: 503 (never 200, never a hang); retries accepted after."""
-    w = World(suite, "storage-unavailable", database_sqlite_busy_timeout_ms=300)
-    try:
+    with World(suite, "storage-unavailable", database_sqlite_busy_timeout_ms=300) as w:
         w.serve(worker=False)
         w.provision()
         contract = w.contract(1, actions=())
@@ -121,12 +111,9 @@ def storage_unavailable(suite):
         ledger = w.check_ledger()
         how = "SQLite file locked by another process" if suite.db_kind == "sqlite" else "PostgreSQL stopped"
         return f"{how}: 5/5 answered 503 (slowest {slowest * 1000:.0f} ms), /health {health}; all accepted {recovered:.1f} s after recovery", ledger
-    finally:
-        w.close()
 
 
 def _status(port, path):
-    from harness import request
     try:
         return request(port, "GET", path, timeout=10)[0]
     except OSError:
@@ -152,8 +139,7 @@ def _make_storage_unavailable(suite, w):
 
 def duplicates(suite):
     """One callback_id 20 times at once across two processes: one row, one HR change, all 200."""
-    w = World(suite, "duplicates")
-    try:
+    with World(suite, "duplicates") as w:
         w.serve()
         w.provision()
         second = w.serve(port=free_port(), worker=False, label="serve-2")
@@ -170,19 +156,15 @@ def duplicates(suite):
         if len(rows) != ids or any(int(count) != 1 for _, count in rows):
             raise Failure(f"inbox rows per callback id: {rows}")
         w.wait_drained()
-        ledger = w.check_ledger()
-        w.check_exactly_once(expected_employees=ids)
+        ledger = w.verify(expected_employees=ids)
         return f"{ids} callback ids × 20 concurrent posts over 2 processes: {len(statuses)}× 200, 1 row each, 1 HR change each", ledger
-    finally:
-        w.close()
 
 
 def out_of_order(suite):
     """Events delivered shuffled and stale, over two processes: final HR state = the sandbox's."""
-    w = World(suite, "out-of-order")
     plans = [("publish", "sign"), ("publish", "decline"), ("publish",), ("publish", "sign", "delete"), ("publish", "expire"),
              ("publish", "sign"), ("publish", "decline", "delete"), ("publish", "expire", "revive", "sign")]
-    try:
+    with World(suite, "out-of-order") as w:
         w.serve()
         w.provision()
         second = w.serve(port=free_port(), label="serve-2")
@@ -208,23 +190,18 @@ def out_of_order(suite):
                 mismatched.append((contract, theirs, ours))
         if mismatched:
             raise Failure(f"HR state differs from the sandbox: {mismatched}")
-        ledger = w.check_ledger()
         # One person per contract; contracts deleted before we saw them have none.
-        w.check_exactly_once(expected_employees=w.db.scalar("SELECT COUNT(*) FROM employment_contracts"))
+        ledger = w.verify(expected_employees=w.db.scalar("SELECT COUNT(*) FROM employment_contracts"))
         return f"{len(events)} events for {len(plans)} contracts, shuffled and repeated: {len(plans)}/{len(plans)} end in the sandbox's state", ledger
-    finally:
-        w.close()
 
 
 def poison(suite):
     """A contract Oneflow always fails for goes dead after the limit; the others go through."""
-    w = World(suite, "poison", sync_max_attempts=4)
-    try:
+    with World(suite, "poison", sync_max_attempts=4) as w:
         w.serve()
         w.provision()
         good = [w.contract(300 + n, actions=("publish",)) for n in range(10)]
         bad = w.contract(399, actions=())  # the highest id: no other contract's path starts with its path
-        from harness import post_json
         post_json(w.sandbox_port, "/sandbox/control/faults", {"method": "GET", "path": f"/contracts/{bad}", "status": 500, "count": 100000})
         started = time.monotonic()
         cb, body = w.notification(bad, event="contract:publish", callback_id="poison")
@@ -238,18 +215,14 @@ def poison(suite):
         dead = w.db.rows("SELECT status, attempts FROM webhook_deliveries WHERE callback_id = 'poison'")
         if dead != [["dead", "4"]]:
             raise Failure(f"the poison delivery is {dead}, expected dead after 4 attempts")
-        ledger = w.check_ledger()
-        w.check_exactly_once(expected_employees=len(good))
+        ledger = w.verify(expected_employees=len(good))
         return (f"poison dead after 4 attempts in {time.monotonic() - started:.1f} s; "
                 f"the other {len(good)} contracts signed in {others:.1f} s meanwhile"), ledger
-    finally:
-        w.close()
 
 
 def graceful_shutdown(suite):
     """SIGTERM under load: in-flight requests answered or refused, leases released, nothing lost."""
-    w = World(suite, "graceful-shutdown")
-    try:
+    with World(suite, "graceful-shutdown") as w:
         server = w.serve()
         w.provision()
         worker = w.worker()
@@ -289,12 +262,9 @@ def graceful_shutdown(suite):
         ledger_at_stop = w.check_ledger()
         w.serve()
         w.wait_drained()
-        ledger = w.check_ledger()
-        w.check_exactly_once(expected_employees=len(contracts))
+        ledger = w.verify(expected_employees=len(contracts))
         return (f"{outcomes['ok']} acknowledged under load; serve stopped in {serve_seconds:.1f} s, worker in {worker_seconds:.1f} s, "
                 f"0 jobs left leased, {ledger_at_stop['pending']} pending resumed after restart, none lost"), ledger
-    finally:
-        w.close()
 
 
 ALL = [kill_after_ack, kill_mid_job, storage_unavailable, duplicates, out_of_order, poison, graceful_shutdown]
