@@ -31,6 +31,8 @@ let package = Package(
             dependencies: [
                 .target(name: "App"),
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(

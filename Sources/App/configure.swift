@@ -50,7 +50,8 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try admin.register(collection: AdminEmployeesController(services: services))
     try admin.register(collection: AdminInstallationsController(services: services))
     try admin.register(collection: AdminNotificationsController(services: services))
-    try app.register(collection: WebhookReceiver(services: services))
+    try app.register(collection: WebhookReceiver(
+        services: services, inbox: GroupCommitInbox(maxAttempts: config.sync.maxAttempts) { app.db }, installations: WebhookKeyCache()))
     try app.register(collection: HRAPIController(services: services))
     try app.register(collection: MetricsController(metrics: services.metrics))
 
@@ -99,7 +100,7 @@ private func configureHTTP(_ app: Application, _ config: AppConfig) {
 
 private func mountSandbox(_ app: Application, _ config: AppConfig, setupURL: String) throws {
     let sandbox = Sandbox(configuration: .init(
-        dataFile: config.database == .sqliteInMemory ? nil : config.dataDirectory + "/sandbox.json",
+        dataFile: config.database == .sqliteInMemory || !config.sandbox.persist ? nil : config.dataDirectory + "/sandbox.json",
         setupURL: setupURL, tokenParameter: config.setup.tokenParameter,
         extensionTemplateGroupName: config.extensionSettings.templateGroupName, retryScale: config.sandbox.retryScale
     ), logger: Logger(label: "hrbridge.sandbox"))

@@ -1,12 +1,19 @@
 import App
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Vapor
 
 /// `hrbridge`: configuration → logging → application → command (thin on purpose).
 @main
 enum Entry {
     static func main() async {
+        // Swift concurrency runs on NIO's event loops instead of Dispatch's threads: a request
+        // no longer hops between the two thread sets on every await, each hop a thread wake-up
+        // (the ack benchmark's profile was dominated by them; bench/RESULTS.md). Done first,
+        // before anything else is enqueued. Vapor's template carries the same line.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         // `hrbridge sandbox [--port P]` is `serve` with only the sandbox mounted.
         var arguments = CommandLine.arguments
         let sandboxOnly = arguments.count > 1 && arguments[1] == "sandbox"

@@ -190,14 +190,16 @@ class World:
         os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
         self.db = Database(suite.db_kind, self.dir, suite.pg_admin_url)
         self.port = free_port()  # the main serve process; the webhook URL names it
-        self.sandbox_port = free_port()
+        # embedded_sandbox: the sandbox inside the main `serve` (no process of its own).
+        self.embedded = settings.pop("embedded_sandbox", False)
+        self.sandbox_port = self.port if self.embedded else free_port()
         self.settings = settings
         self.processes = []
         self.acked = set()  # callback ids some process answered 200
-        sandbox_env = self.env(self.sandbox_port, DATA_DIR=os.path.join(self.dir, "sandbox"),
-                               SANDBOX_SETUP_URL=f"http://127.0.0.1:{self.port}/setup",
-                               SANDBOX_RETRY_SCALE=settings.get("retry_scale", "0.01"))
-        self.sandbox = self.spawn(["sandbox"], sandbox_env, "sandbox", self.sandbox_port)
+        if not self.embedded:
+            sandbox_env = self.env(self.sandbox_port, DATA_DIR=os.path.join(self.dir, "sandbox"),
+                                   SANDBOX_SETUP_URL=f"http://127.0.0.1:{self.port}/setup")
+            self.sandbox = self.spawn(["sandbox"], sandbox_env, "sandbox", self.sandbox_port)
         self.db.migrate(suite.binary, self.env(self.port))
 
     def env(self, port, **extra):
@@ -205,12 +207,13 @@ class World:
             "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
             "HTTP_PORT": str(port), "DATA_DIR": os.path.join(self.dir, "data"), "DATABASE_URL": self.db.url,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
-            "ONEFLOW_BASE_URL": f"http://127.0.0.1:{self.sandbox_port}/sandbox/oneflow",
+            # The main serve of an embedded-sandbox world mounts it (empty = the sandbox).
+            "ONEFLOW_BASE_URL": "" if self.embedded and port == self.port else f"http://127.0.0.1:{self.sandbox_port}/sandbox/oneflow",
             "SECURITY_MASTER_KEY": MASTER_KEY, "ADMIN_PASSWORD": "reliability-admin", "API_KEYS": API_KEY,
             "LOG_LEVEL": "notice", "SYNC_RECONCILE_INTERVAL": "0", "SYNC_LEASE_SECONDS": "3",
-            "SYNC_RETRY_BASE_SECONDS": "0.05", "SYNC_WORKER_CONCURRENCY": "2",
+            "SYNC_RETRY_BASE_SECONDS": "0.05", "SYNC_WORKER_CONCURRENCY": "2", "SANDBOX_RETRY_SCALE": "0.01",
         }
-        env.update({k.upper(): str(v) for k, v in self.settings.items() if k.upper().startswith(("SYNC_", "DATABASE_SQLITE"))})
+        env.update({k.upper(): str(v) for k, v in self.settings.items()})
         env.update(extra)
         return env
 

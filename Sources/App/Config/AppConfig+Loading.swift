@@ -67,6 +67,7 @@ extension AppConfig {
                 workerConcurrency: try r.int("sync.worker_concurrency", in: 1...64),
                 maxAttempts: try r.int("sync.max_attempts", in: 1...100),
                 reconcileIntervalSeconds: try r.int("sync.reconcile_interval", in: 0...7 * 86400),
+                pollIntervalMilliseconds: try r.int("sync.poll_interval_ms", in: 1...60_000),
                 leaseSeconds: try r.int("sync.lease_seconds", in: 1...86400),
                 retryBaseSeconds: try r.double("sync.retry_base_seconds", in: 0.001...3600),
                 shutdownGraceSeconds: try r.int("sync.shutdown_grace_seconds", in: 0...3600)
@@ -75,7 +76,8 @@ extension AppConfig {
                 setupURL: try r.optionalString("sandbox.setup_url").map { url throws(ConfigError) in
                     try ConfigValidation.httpURL(url, key: "sandbox.setup_url")
                 },
-                retryScale: try r.double("sandbox.retry_scale", in: 0.000001...1000)
+                retryScale: try r.double("sandbox.retry_scale", in: 0.000001...1000),
+                persist: try r.bool("sandbox.persist")
             ),
             logLevel: try ConfigValidation.logLevel(try r.string("log.level"))
         )

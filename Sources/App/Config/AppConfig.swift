@@ -105,6 +105,10 @@ public struct AppConfig: Sendable {
         public var setupURL: String?
         /// 1.0 = Oneflow's real webhook retry timing; smaller values compress it (tests, demos).
         public var retryScale: Double
+        /// Keep the sandbox's accounts and contracts in `{data.dir}/sandbox.json` across restarts.
+        /// Off: in memory only (benchmarks with thousands of contracts: the file is rewritten
+        /// on every change).
+        public var persist: Bool
     }
 
     public struct Sync: Sendable {
@@ -112,6 +116,8 @@ public struct AppConfig: Sendable {
         public var workerConcurrency: Int
         public var maxAttempts: Int
         public var reconcileIntervalSeconds: Int
+        /// How often an idle worker looks for due jobs (each of its `workerConcurrency` loops).
+        public var pollIntervalMilliseconds: Int
         /// How long a claimed job is a worker's; a worker that dies holds its jobs this long.
         public var leaseSeconds: Int
         /// First retry delay; it doubles per attempt (±25% jitter, at most an hour).

@@ -57,12 +57,13 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     let concurrency: Int
     let reconcileInterval: Int
     let shutdownGrace: Duration
+    let pollInterval: Duration
     let sender: NotificationSender?
 
     func didBootAsync(_ application: Application) async throws {
         let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
         if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval) }
-        worker.start(concurrency: concurrency, sender: sender)
+        worker.start(concurrency: concurrency, sender: sender, pollInterval: pollInterval)
     }
 
     func shutdownAsync(_ application: Application) async {

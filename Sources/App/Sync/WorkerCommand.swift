@@ -37,6 +37,7 @@ extension SyncWorkerLifecycle {
         return SyncWorkerLifecycle(
             worker: SyncWorker(db: app.db, services: services, logger: Logger(label: "hrbridge.worker")),
             concurrency: config.sync.workerConcurrency, reconcileInterval: config.sync.reconcileIntervalSeconds,
-            shutdownGrace: .seconds(config.sync.shutdownGraceSeconds), sender: sender)
+            shutdownGrace: .seconds(config.sync.shutdownGraceSeconds), pollInterval: .milliseconds(config.sync.pollIntervalMilliseconds),
+            sender: sender)
     }
 }

@@ -7,12 +7,15 @@ import Vapor
 ///
 /// The ack path does the minimum: check size and type, find the installation, verify
 /// `sha1(callback_id + sign_key)` in constant time (current key, or the previous one during a
-/// rotation), then insert the delivery and its job in one transaction and answer 200 only
+/// rotation), then insert the delivery and its job in one transaction — shared with the
+/// notifications arriving at the same moment (`GroupCommitInbox`) — and answer 200 only
 /// after the commit. A retry of the same notification (same `callback_id`) is answered 200
 /// without a new row. Anything but 200 makes Oneflow retry, so a storage failure is a 503.
 /// https://developer.oneflow.com/docs/introduction, https://developer.oneflow.com/docs/webhook-and-event
 struct WebhookReceiver: RouteCollection {
     let services: AppServices
+    let inbox: GroupCommitInbox
+    let installations: WebhookKeyCache
 
     /// Oneflow's notification is a few hundred bytes; anything near this is not one.
     static let maxBody: ByteCount = "256kb"
@@ -55,26 +58,33 @@ struct WebhookReceiver: RouteCollection {
             throw Abort(.notFound, reason: "No such webhook.")
         }
         let installation = try await storage(req) {
-            try await Installation.query(on: req.db).filter(\.$webhookKey == key).first()
+            try await installations.entry(for: key) { try await live(key, req) }
         }
-        guard let installation, installation.status != .disconnected, let installationID = installation.id else {
+        guard let installation else {
             metrics.rejected(.unknownKey)
             throw Abort(.notFound, reason: "No such webhook.")
         }
-        let keys = try InstallationSecrets(box: services.secretBox).signKeys(of: installation, now: Date())
-        guard notification.isSigned(byAnyOf: keys) else {
+        guard notification.isSigned(byAnyOf: installation.signKeys) else {
             metrics.rejected(.badSignature)
-            req.logger.notice("webhook rejected: bad signature", metadata: ["installation": "\(installationID)"])
+            req.logger.notice("webhook rejected: bad signature", metadata: ["installation": "\(installation.installationID)"])
             throw Abort(.unauthorized, reason: "The signature does not match.")
         }
 
         let accepted = try await storage(req) {
-            try await DeliveryInbox(db: req.db, maxAttempts: services.config.sync.maxAttempts)
-                .accept(notification, installationID: installationID, receivedAt: Date())
+            try await inbox.accept(.init(notification: notification, installationID: installation.installationID, receivedAt: Date()))
         }
         accepted ? metrics.received() : metrics.duplicate()
         metrics.acknowledged(after: ContinuousClock.now - started)
         return try await Ack(status: accepted ? "accepted" : "duplicate").encodeResponse(status: .ok, for: req)
+    }
+
+    /// The installation with this webhook key and its sign keys, unless it is disconnected.
+    private func live(_ key: String, _ req: Request) async throws -> WebhookKeyCache.Entry? {
+        guard let installation = try await Installation.query(on: req.db).filter(\.$webhookKey == key).first(),
+              installation.status != .disconnected, let id = installation.id else { return nil }
+        let now = Date()
+        let keys = try InstallationSecrets(box: services.secretBox).signKeys(of: installation, now: now)
+        return .init(installationID: id, signKeys: keys, keysValidUntil: keys.count > 1 ? installation.previousSignKeyExpiresAt : nil)
     }
 
     static func isKeyByte(_ byte: UInt8) -> Bool {
@@ -95,48 +105,5 @@ struct WebhookReceiver: RouteCollection {
             req.logger.error("webhook: storage unavailable", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             throw Abort(.serviceUnavailable, reason: "Storage is unavailable; please retry.")
         }
-    }
-}
-
-/// The inbox: a delivery row and its sync job, committed together.
-struct DeliveryInbox {
-    let db: any Database
-    let maxAttempts: Int
-
-    /// What is stored of a notification: everything but the signature.
-    struct StoredPayload: Codable {
-        var contract: WebhookNotification.ContractRef
-        var callback_id: String
-        var events: [ContractEvent]
-    }
-
-    struct JobPayload: Codable {
-        var delivery_id: UUID
-    }
-
-    /// - Returns: false when this notification was already accepted (a retry).
-    func accept(_ notification: WebhookNotification, installationID: UUID, receivedAt: Date) async throws -> Bool {
-        if try await isKnown(notification.callbackID, installationID) { return false }
-        let payload = StoredPayload(contract: notification.contract, callback_id: notification.callbackID, events: notification.events)
-        let delivery = WebhookDelivery(
-            installationID: installationID, callbackID: notification.callbackID, oneflowContractID: notification.contract.id,
-            eventTypes: notification.events.map(\.type.rawValue),
-            payload: String(decoding: try JSONEncoder.oneflow().encode(payload), as: UTF8.self), receivedAt: receivedAt)
-        do {
-            try await db.transaction { tx in
-                try await delivery.create(on: tx)
-                try await JobQueue(db: tx).enqueue(kind: JobQueue.Kind.syncDelivery, payload: JobPayload(delivery_id: try delivery.requireID()),
-                                                   maxAttempts: maxAttempts, runAt: receivedAt)
-            }
-        } catch {
-            // Two copies raced past the check: the unique (installation, callback_id) kept one.
-            if try await isKnown(notification.callbackID, installationID) { return false }
-            throw error
-        }
-        return true
-    }
-
-    private func isKnown(_ callbackID: String, _ installationID: UUID) async throws -> Bool {
-        try await WebhookDelivery.query(on: db).filter(\.$installation.$id == installationID).filter(\.$callbackID == callbackID).count() > 0
     }
 }

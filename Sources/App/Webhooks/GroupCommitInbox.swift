@@ -1,0 +1,60 @@
+import Fluent
+import Foundation
+import Synchronization
+
+/// Group commit for the ack path. A notification that arrives while the inbox is committing
+/// waits, and everything that waited goes into the next transaction together; each request
+/// is answered only after the commit that holds its row. One client sees one commit per
+/// request, as before; a burst pays one commit per batch instead of one per notification.
+final class GroupCommitInbox: Sendable {
+    typealias Waiter = (entry: DeliveryInbox.Entry, continuation: CheckedContinuation<Bool, any Error>)
+
+    private struct State {
+        var waiting: [Waiter] = []
+        var writing = false
+    }
+
+    /// Bounded so that one statement's binds stay far below SQLite's and PostgreSQL's limits.
+    static let maxBatch = 256
+
+    private let database: @Sendable () -> any Database
+    private let maxAttempts: Int
+    private let state = Mutex(State())
+
+    init(maxAttempts: Int, database: @escaping @Sendable () -> any Database) {
+        self.database = database
+        self.maxAttempts = maxAttempts
+    }
+
+    /// - Returns: false when this notification was already accepted (a retry).
+    func accept(_ entry: DeliveryInbox.Entry) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            let startWriter = state.withLock { state in
+                state.waiting.append((entry, continuation))
+                defer { state.writing = true }
+                return !state.writing
+            }
+            if startWriter { Task { await self.write() } }
+        }
+    }
+
+    /// Commits batches until nobody waits.
+    private func write() async {
+        while true {
+            let batch = state.withLock { state -> [Waiter] in
+                let batch = Array(state.waiting.prefix(Self.maxBatch))
+                state.waiting.removeFirst(batch.count)
+                if batch.isEmpty { state.writing = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let created = try await DeliveryInbox(db: database(), maxAttempts: maxAttempts).store(batch.map(\.entry))
+                for (waiter, isNew) in zip(batch, created) { waiter.continuation.resume(returning: isNew) }
+            } catch {
+                // Nothing of this batch is stored: every request in it gets its 503.
+                for waiter in batch { waiter.continuation.resume(throwing: error) }
+            }
+        }
+    }
+}

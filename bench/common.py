@@ -1,0 +1,73 @@
+"""Shared by the benchmarks: the machine, wrk, peak memory, and where results go.
+
+Processes, the database and the provisioned installation come from the reliability suite's
+harness (scripts/reliability/harness.py), so a benchmark runs the same real `hrbridge`
+the tests do — here a release build.
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "reliability"))
+OUT = os.path.join(ROOT, "bench", "out")
+LUA = os.path.join(ROOT, "bench", "wrk", "webhook.lua")
+
+
+def machine():
+    """What a result was measured on (bench/RESULTS.md keeps it with the figures)."""
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1))
+    cpu = re.search(r"model name\s*:\s*(.+)", open("/proc/cpuinfo").read())
+    return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "nproc": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1),
+            "cpu": cpu.group(1).strip() if cpu else platform.processor(), "kernel": platform.release()}
+
+
+def peak_rss_mib(process):
+    """The process's peak resident set so far (VmHWM), in MiB."""
+    with open(f"/proc/{process.popen.pid}/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) / 1024
+
+
+def wrk(port, seconds, connections, threads, env, timeout_s=10):
+    """Runs wrk with bench/wrk/webhook.lua; returns its RESULT as a dict (latencies in ms)."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s", "-s", LUA,
+               f"http://127.0.0.1:{port}"]
+    out = subprocess.run(command, env={**os.environ, "THREADS": str(threads), **env}, capture_output=True, text=True,
+                         timeout=seconds + 120)
+    line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result: {out.stdout}{out.stderr}")
+    r = json.loads(line[len("RESULT "):])
+    r["rate"] = r["requests"] / (r["duration_us"] / 1e6)
+    for key in ("p50", "p99", "p999", "max"):
+        r[key + "_ms"] = r.pop(key + "_us") / 1000
+    return r
+
+
+def save(name, record):
+    """Appends a run to bench/out/{name}.jsonl (ignored by git; RESULTS.md is curated)."""
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, name + ".jsonl"), "a") as f:
+        f.write(json.dumps(record) + "\n")
+    print(f"\nsaved to bench/out/{name}.jsonl")
+
+
+def bodies_file(world, path, count, prefix):
+    """count correctly signed notifications with unique callback ids, one a line."""
+    contract = world.contract(1, actions=("publish",))
+    with open(path, "w") as f:
+        for n in range(count):
+            f.write(world.notification(contract, event="contract:publish", callback_id=f"{prefix}-{n}")[1] + "\n")
+    return path
+
+
+def suite(binary, db="sqlite", pg_admin_url=None, workdir=None):
+    import argparse
+    import tempfile
+    return argparse.Namespace(binary=os.path.abspath(binary), db_kind=db, pg_admin_url=pg_admin_url,
+                              workdir=workdir or tempfile.mkdtemp(prefix="hrbridge-bench-"))

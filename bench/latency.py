@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Acknowledgement latency at fixed delivery rates (issue #9).
+
+`hrbridge serve` (release build, SQLite, the sandbox, the worker on — as deployed) receives
+correctly signed notifications with unique callback ids at 200, 1,000 and 2,000 per second
+for 30 s each; printed are the achieved rate, p50/p99/p99.9 ack latency and the 5xx count.
+
+The rate comes from wrk pacing each connection (`delay()` in bench/wrk/webhook.lua): every
+connection sends 20 requests/s, so N/20 connections make N/s. The pacing is closed-loop —
+a stalled server is sent less rather than queued against — so a stall shows as an achieved
+rate below the target, not only as latency.
+
+  scripts/bench latency
+  bench/latency.py --binary .build/release/hrbridge [--rates 200,1000,2000] [--seconds 30]
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from harness import World  # noqa: E402
+
+PER_CONNECTION = 20  # requests/s
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--rates", default="200,1000,2000")
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--worker", default="on", choices=["on", "off"], help="the in-process worker (default on)")
+    args = parser.parse_args()
+
+    with World(common.suite(args.binary), "latency") as w:
+        server = w.serve(worker=args.worker == "on")
+        w.provision()
+        print(f"hrbridge serve (release, SQLite, worker {args.worker}), {args.seconds} s per rate\n")
+        print(f"{'target/s':>8}  {'achieved/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'p99.9 ms':>8}  {'max ms':>7}  {'5xx':>4}  {'errors':>6}")
+        rows = []
+        for rate in [int(r) for r in args.rates.split(",")]:
+            connections = max(1, rate // PER_CONNECTION)
+            bodies = common.bodies_file(w, os.path.join(w.dir, f"bodies-{rate}.txt"), int(rate * args.seconds * 1.2), f"lat-{rate}")
+            r = common.wrk(w.port, args.seconds, connections, min(2, connections),
+                           {"MODE": "webhook", "BODIES": bodies, "WEBHOOK_PATH": w.webhook_path, "RATE_PER_CONNECTION": str(PER_CONNECTION)})
+            rows.append({"target": rate, "connections": connections, **r})
+            print(f"{rate:>8}  {r['rate']:>10.0f}  {r['p50_ms']:>7.2f}  {r['p99_ms']:>7.2f}  {r['p999_ms']:>8.2f}  {r['max_ms']:>7.1f}  "
+                  f"{r['s5xx']:>4}  {r['socket_errors'] + r['timeouts']:>6}")
+        rss = common.peak_rss_mib(server)
+        backlog = w.open_sync_jobs()
+        print(f"\nserver peak RSS {rss:.0f} MiB; {backlog} sync jobs still queued at the end")
+        common.save("latency", {"machine": common.machine(), "db": "sqlite", "worker": args.worker, "seconds": args.seconds,
+                                "runs": rows, "peak_rss_mib": rss, "backlog": backlog})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
