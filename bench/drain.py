@@ -4,7 +4,7 @@
 1. `hrbridge serve --no-worker` with the sandbox inside it (in memory) and one installation.
 2. N signed contracts (default 10,000) are made in the sandbox; it sends two notifications
    each (publish, sign) and we wait until every one is acknowledged and in the inbox.
-3. `hrbridge worker` starts against that backlog: the time until every delivery is
+3. `hrbridge worker` (`--workers` of them) starts against that backlog: the time until every delivery is
    processed gives contracts/s (each contract: two deliveries, two contract reads, one PDF).
 4. At low load, one contract at a time is signed and the time from the sign until the
    record is visible as signed in the JSON API is measured (p50/p95).
@@ -31,6 +31,7 @@ def main():
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-admin-url")
     parser.add_argument("--concurrency", type=int, default=8, help="worker jobs at once")
+    parser.add_argument("--workers", type=int, default=1, help="`hrbridge worker` processes")
     parser.add_argument("--samples", type=int, default=40, help="single-contract latency samples")
     args = parser.parse_args()
 
@@ -39,7 +40,7 @@ def main():
     with World(common.suite(args.binary, args.db, args.pg_admin_url), "drain", **settings) as w:
         server = w.serve(worker=False)
         w.provision()
-        print(f"drain on {args.db}: {args.contracts} contracts, worker concurrency {args.concurrency} (release build)")
+        print(f"drain on {args.db}: {args.contracts} contracts, {args.workers} worker(s) at concurrency {args.concurrency} (release build)")
 
         started = time.monotonic()
         with futures.ThreadPoolExecutor(8) as pool:
@@ -50,7 +51,7 @@ def main():
         print(f"  made and signed in the sandbox in {made:.0f} s; all {2 * args.contracts} notifications acknowledged after {acked:.0f} s")
 
         started = time.monotonic()
-        worker = w.worker()
+        workers = [w.worker(label=f"worker-{i}") for i in range(args.workers)]
         w.wait_drained(timeout=3600)
         elapsed = time.monotonic() - started
         signed = w.db.scalar("SELECT COUNT(*) FROM employment_contracts WHERE status = 'signed'")
@@ -68,10 +69,10 @@ def main():
             wait_for(lambda: visible(w, contract, "signed"), 30, "the signed contract", 0.002)
             latencies.append((time.monotonic() - t0) * 1000)
         p50, p95 = statistics.median(latencies), statistics.quantiles(latencies, n=20)[18]
-        rss = {"serve": common.peak_rss_mib(server), "worker": common.peak_rss_mib(worker)}
+        rss = {"serve": common.peak_rss_mib(server), "worker": max(common.peak_rss_mib(p) for p in workers)}
         print(f"  webhook → record visible, one at a time: p50 {p50:.0f} ms, p95 {p95:.0f} ms ({args.samples} samples)")
         print(f"  peak RSS: serve {rss['serve']:.0f} MiB, worker {rss['worker']:.0f} MiB")
-        common.save("drain", {"machine": common.machine(), "db": args.db, "contracts": args.contracts, "concurrency": args.concurrency,
+        common.save("drain", {"machine": common.machine(), "db": args.db, "contracts": args.contracts, "concurrency": args.concurrency, "workers": args.workers,
                               "drain_seconds": elapsed, "contracts_per_second": rate, "signed": signed, "documents": documents,
                               "latency_ms": {"p50": p50, "p95": p95, "samples": latencies}, "peak_rss_mib": rss})
     return 0 if signed == args.contracts and documents == args.contracts else 1
