@@ -14,6 +14,8 @@ import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "reliability"))
+import harness  # noqa: E402
+
 OUT = os.path.join(ROOT, "bench", "out")
 LUA = os.path.join(ROOT, "bench", "wrk", "webhook.lua")
 
@@ -66,8 +68,5 @@ def bodies_file(world, path, count, prefix):
     return path
 
 
-def suite(binary, db="sqlite", pg_admin_url=None, workdir=None):
-    import argparse
-    import tempfile
-    return argparse.Namespace(binary=os.path.abspath(binary), db_kind=db, pg_admin_url=pg_admin_url,
-                              workdir=workdir or tempfile.mkdtemp(prefix="hrbridge-bench-"))
+def suite(binary, db="sqlite", pg_admin_url=None):
+    return harness.suite(binary, db, pg_admin_url, purpose="bench")

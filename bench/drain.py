@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from harness import World, request, wait_for  # noqa: E402
+from harness import API_KEY, World, request, wait_for  # noqa: E402
 
 
 def main():
@@ -79,7 +79,7 @@ def main():
 
 
 def visible(w, contract, status):
-    code, body, _ = request(w.port, "GET", f"/api/v1/contracts/{contract}", headers={"authorization": "Bearer reliability-key"})
+    code, body, _ = request(w.port, "GET", f"/api/v1/contracts/{contract}", headers={"authorization": f"Bearer {API_KEY}"})
     return code == 200 and f'"status":"{status}"' in body.decode()
 
 

@@ -16,13 +16,13 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "reliability"))
 import cases  # noqa: E402
+import harness  # noqa: E402
 from harness import API_KEY, Failure, World, log_tails, request  # noqa: E402
 
 
@@ -81,8 +81,7 @@ def main():
     parser.add_argument("--schemathesis", help="the schemathesis executable; skipped when not given")
     parser.add_argument("--workdir", help="keep data and logs here (default: a temporary directory)")
     args = parser.parse_args()
-    suite = argparse.Namespace(binary=os.path.abspath(args.binary), db_kind=args.db, pg_admin_url=args.pg_admin_url,
-                               workdir=args.workdir or tempfile.mkdtemp(prefix="hrbridge-fuzz-"))
+    suite = harness.suite(args.binary, args.db, args.pg_admin_url, args.workdir, purpose="fuzz")
     print(f"fuzz on {args.db}, seed {args.seed}, logs in {suite.workdir}")
     rng = random.Random(args.seed)
     world = World(suite, "fuzz")

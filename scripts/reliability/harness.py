@@ -14,7 +14,9 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
+import types
 import urllib.parse
 import urllib.request
 import uuid
@@ -42,6 +44,13 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def suite(binary, db_kind="sqlite", pg_admin_url=None, workdir=None, purpose="reliability", **extra):
+    """What every World of one run shares: the binary, the database kind and where the data
+    and logs go (a new temporary directory unless `workdir` is given)."""
+    return types.SimpleNamespace(binary=os.path.abspath(binary), db_kind=db_kind, pg_admin_url=pg_admin_url,
+                                 workdir=workdir or tempfile.mkdtemp(prefix=f"hrbridge-{purpose}-"), **extra)
 
 
 # --- HTTP ---------------------------------------------------------------------------------

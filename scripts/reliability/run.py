@@ -12,12 +12,12 @@ and start the server for the storage-outage scenario.
 import argparse
 import os
 import sys
-import tempfile
 import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scenarios  # noqa: E402
+import harness  # noqa: E402
 from harness import Failure, log_tails  # noqa: E402
 
 
@@ -35,9 +35,8 @@ def main():
     if args.db == "postgres" and not (args.pg_admin_url and args.pg_stop and args.pg_start):
         parser.error("--db postgres needs --pg-admin-url, --pg-stop and --pg-start")
 
-    suite = argparse.Namespace(binary=os.path.abspath(args.binary), db_kind=args.db, pg_admin_url=args.pg_admin_url,
-                               pg_stop=args.pg_stop, pg_start=args.pg_start, rounds=args.rounds,
-                               workdir=args.workdir or tempfile.mkdtemp(prefix="hrbridge-reliability-"))
+    suite = harness.suite(args.binary, args.db, args.pg_admin_url, args.workdir,
+                          pg_stop=args.pg_stop, pg_start=args.pg_start, rounds=args.rounds)
     chosen = [s for s in scenarios.ALL if not args.only or s.__name__ in args.only]
     print(f"reliability on {args.db}: {len(chosen)} scenarios, logs in {suite.workdir}")
     failures = 0

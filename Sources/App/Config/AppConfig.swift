@@ -7,7 +7,7 @@ public struct AppConfig: Sendable {
     public var http: HTTP
     /// What Oneflow and browsers use to reach us, without a trailing slash.
     public var publicBaseURL: String
-    /// The SQLite file, generated keys and stored documents live here.
+    /// The SQLite file and generated keys live here (and PDFs stored by earlier versions).
     public var dataDirectory: String
     public var database: Database
     /// How long an SQLite write waits for another connection's lock before it fails

@@ -31,11 +31,6 @@ struct DeliveryInbox {
         var receivedAt: Date
     }
 
-    /// - Returns: false when this notification was already accepted (a retry).
-    func accept(_ notification: WebhookNotification, installationID: UUID, receivedAt: Date) async throws -> Bool {
-        try await store([Entry(notification: notification, installationID: installationID, receivedAt: receivedAt)])[0]
-    }
-
     /// Stores every entry not stored yet, each with its job, in one transaction. A
     /// `callback_id` the installation already has — or that comes twice in `entries` — is
     /// skipped by the unique (installation, callback_id) index: `ON CONFLICT DO NOTHING` is

@@ -32,9 +32,4 @@ final class WebhookKeyCache: Sendable {
         entries.withLock { $0[key] = (loaded, now + min(lifetime, keysLeft)) }
         return loaded
     }
-
-    /// Forgets one key at once (this process disconnected or re-keyed its installation).
-    func forget(_ key: String) {
-        entries.withLock { _ = $0.removeValue(forKey: key) }
-    }
 }
