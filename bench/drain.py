@@ -56,9 +56,11 @@ def main():
         elapsed = time.monotonic() - started
         signed = w.db.scalar("SELECT COUNT(*) FROM employment_contracts WHERE status = 'signed'")
         documents = w.db.scalar("SELECT COUNT(*) FROM documents")
+        # Deliveries settled by another delivery's fetch of the same contract (CoveredDeliveries).
+        covered = w.db.scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE outcome_reason LIKE '%answered by delivery%'")
         rate = args.contracts / elapsed
         print(f"  drained in {elapsed:.1f} s: {rate:.0f} contracts/s ({2 * args.contracts / elapsed:.0f} deliveries/s); "
-              f"{signed} signed, {documents} PDFs")
+              f"{signed} signed, {documents} PDFs; {covered} deliveries answered by another's fetch")
 
         latencies = []
         for n in range(args.samples):
@@ -73,7 +75,7 @@ def main():
         print(f"  webhook → record visible, one at a time: p50 {p50:.0f} ms, p95 {p95:.0f} ms ({args.samples} samples)")
         print(f"  peak RSS: serve {rss['serve']:.0f} MiB, worker {rss['worker']:.0f} MiB")
         common.save("drain", {"machine": common.machine(), "db": args.db, "contracts": args.contracts, "concurrency": args.concurrency, "workers": args.workers,
-                              "drain_seconds": elapsed, "contracts_per_second": rate, "signed": signed, "documents": documents,
+                              "drain_seconds": elapsed, "contracts_per_second": rate, "signed": signed, "documents": documents, "covered": covered,
                               "latency_ms": {"p50": p50, "p95": p95, "samples": latencies}, "peak_rss_mib": rss})
     return 0 if signed == args.contracts and documents == args.contracts else 1
 

@@ -18,6 +18,7 @@ public enum Migrations {
             CreateContractHistory(),
             AddInstallationReconciledAt(),
             CreateDocumentContents(),
+            AddSyncIndexes(),
         ]
     }
 }

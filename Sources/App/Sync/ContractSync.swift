@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Logging
 import OneflowAPI
+import SQLKit
 
 /// Turns one webhook delivery into HR records: fetch the contract with the installation's
 /// token, keep it only if it belongs to our template group, map it, write it, and store the
@@ -15,7 +16,8 @@ struct ContractSync {
     /// Event types we know; others are recorded on the delivery and otherwise ignored.
     static let knownEvents = Set(EventType.documented.map(\.rawValue))
 
-    func process(deliveryID: UUID) async throws {
+    /// - Parameter covered: other deliveries of the contract this fetch may answer.
+    func process(deliveryID: UUID, covering covered: CoveredDeliveries? = nil) async throws {
         guard let delivery = try await WebhookDelivery.query(on: db).filter(\.$id == deliveryID).with(\.$installation).first() else { return }
         let installation = delivery.installation
         let events = delivery.eventTypes.split(separator: ",").map(String.init)
@@ -27,8 +29,13 @@ struct ContractSync {
         guard installation.status != .disconnected, let token = try InstallationSecrets(box: services.secretBox).token(of: installation) else {
             return try await finish(delivery, .ignored, "installation is disconnected")
         }
+        let covered = covered ?? CoveredDeliveries(db: db)
+        let others = try await covered.pending(contractID: delivery.oneflowContractID, installationID: try installation.requireID(), except: deliveryID)
         let outcome = try await sync(contractID: delivery.oneflowContractID, installation: installation, token: token, source: source)
-        try await finish(delivery, outcome.ignored ? .ignored : .processed, outcome.summary + note)
+        let status: WebhookDelivery.Status = outcome.ignored ? .ignored : .processed
+        try await finish(delivery, status, outcome.summary + note)
+        let settled = try await covered.settle(queued: others, by: deliveryID, status: status, reason: outcome.summary)
+        for _ in settled { services.metrics.outcome(status) }
     }
 
     struct Result: Sendable {
@@ -60,8 +67,7 @@ struct ContractSync {
         let mapped = ContractMapper.map(contract, mapping: services.config.mapping)
         let outcome = try await writer.apply(mapped, installationID: installationID, source: source)
         var summary = "\(mapped.status): \(outcome.kind.rawValue)"
-        if mapped.status == ContractState.signed.rawValue, outcome.kind != .stale, let id = outcome.contractID,
-           let stored = try await EmploymentContract.find(id, on: db) {
+        if mapped.status == ContractState.signed.rawValue, outcome.kind != .stale, let stored = outcome.contract {
             let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
             if let document = try await caller.call(installation, { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored) }) {
                 summary += ", signed PDF \(document.size) bytes"
@@ -71,11 +77,20 @@ struct ContractSync {
         return Result(ignored: false, summary: summary)
     }
 
+    /// Records the delivery's outcome (one statement; see `JobQueue.succeed`).
     private func finish(_ delivery: WebhookDelivery, _ status: WebhookDelivery.Status, _ reason: String) async throws {
         delivery.status = status
         delivery.outcomeReason = String(reason.prefix(1000))
         delivery.processedAt = Date()
-        try await delivery.save(on: db)
+        if let sql = db as? any SQLDatabase {
+            try await sql.raw("""
+                UPDATE webhook_deliveries SET status = \(bind: status.rawValue), outcome_reason = \(bind: delivery.outcomeReason),
+                    processed_at = \(bind: delivery.processedAt), attempts = \(bind: delivery.attempts)
+                WHERE id = \(bind: try delivery.requireID())
+                """).run()
+        } else {
+            try await delivery.save(on: db)
+        }
         services.metrics.outcome(status)
     }
 }

@@ -12,6 +12,12 @@ struct HRRecordWriter {
         var kind: Kind
         var contractID: UUID?
         var employeeID: UUID?
+        /// The contract as written (or found), so the caller need not read it again.
+        var contract: EmploymentContract? = nil
+
+        static func == (a: Outcome, b: Outcome) -> Bool {
+            a.kind == b.kind && a.contractID == b.contractID && a.employeeID == b.employeeID
+        }
     }
 
     struct Source: Sendable {
@@ -31,7 +37,7 @@ struct HRRecordWriter {
             let existing = try await EmploymentContract.query(on: tx)
                 .filter(\.$installation.$id == installationID).filter(\.$oneflowContractID == mapped.oneflowContractID).first()
             if let stored = existing?.stateUpdatedAt, let fetched = mapped.stateUpdatedAt, fetched < stored.addingTimeInterval(-0.001) {
-                return Outcome(kind: .stale, contractID: existing?.id, employeeID: existing?.$employee.id)
+                return Outcome(kind: .stale, contractID: existing?.id, employeeID: existing?.$employee.id, contract: existing)
             }
             let employee = try await findEmployee(mapped.employee, installationID: installationID, linked: existing?.$employee.id, on: tx)
             var changes: [String: [String: String?]] = [:]
@@ -44,7 +50,7 @@ struct HRRecordWriter {
             let before = existing?.status
             update(contract, with: mapped, employeeID: try employee.requireID(), changes: &changes)
             guard existing == nil || !changes.isEmpty else {
-                return Outcome(kind: .unchanged, contractID: existing?.id, employeeID: employee.id)
+                return Outcome(kind: .unchanged, contractID: existing?.id, employeeID: employee.id, contract: existing)
             }
             try await contract.save(on: tx)
             let json = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
@@ -58,7 +64,7 @@ struct HRRecordWriter {
                 try await outbox.record(.contract, existing == nil ? .created : .updated, data: try HRRecordsJSON.Contract(contract),
                                         subjectID: contract.id, employeeID: employee.id, installationID: installationID, on: tx)
             }
-            return Outcome(kind: existing == nil ? .created : .updated, contractID: contract.id, employeeID: employee.id)
+            return Outcome(kind: existing == nil ? .created : .updated, contractID: contract.id, employeeID: employee.id, contract: contract)
         }
     }
 

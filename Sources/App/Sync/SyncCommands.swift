@@ -51,9 +51,12 @@ struct ReconcileCommand: AsyncCommand {
     }
 }
 
-/// Runs the worker with the application (inside `serve` unless `--no-worker`; `hrbridge worker`).
+/// Runs the worker with the application (inside `serve` unless `--no-worker`; `hrbridge worker`):
+/// one `SyncWorker` per event loop, `concurrency` shared among them, so the work uses every
+/// core (see `EventLoopTaskExecutor`). Only the first sends notifications (one sender keeps
+/// them in order per employee).
 struct SyncWorkerLifecycle: LifecycleHandler {
-    let worker: SyncWorker
+    let workers: [SyncWorker]
     let concurrency: Int
     let reconcileInterval: Int
     let shutdownGrace: Duration
@@ -63,11 +66,16 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     func didBootAsync(_ application: Application) async throws {
         let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
         if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval) }
-        worker.start(concurrency: concurrency, sender: sender, pollInterval: pollInterval)
+        for (index, worker) in workers.enumerated() {
+            let share = concurrency / workers.count + (index < concurrency % workers.count ? 1 : 0)
+            worker.start(concurrency: share, sender: index == 0 ? sender : nil, pollInterval: pollInterval)
+        }
     }
 
     func shutdownAsync(_ application: Application) async {
-        await worker.stop(grace: shutdownGrace)
+        await withTaskGroup(of: Void.self) { group in
+            for worker in workers { group.addTask { await worker.stop(grace: shutdownGrace) } }
+        }
         await sender?.shutdown()
     }
 }

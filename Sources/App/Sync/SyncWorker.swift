@@ -17,8 +17,12 @@ final class SyncWorker: Sendable {
     /// Set by `stop`: loops finish the job in hand and claim no more.
     private let stopping = Atomic<Bool>(false)
 
-    init(db: any Database, services: AppServices, logger: Logger) {
+    /// Where the worker's loops run (`nil`: wherever Swift concurrency puts them).
+    let executor: EventLoopTaskExecutor?
+
+    init(db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil) {
         self.db = db
+        self.executor = executor
         self.services = services
         self.logger = logger
         self.name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
@@ -28,18 +32,24 @@ final class SyncWorker: Sendable {
         JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
     }
 
-    /// Claims and runs one job. Returns false when none was due.
+    /// Jobs one loop claims at once. Notifications of one contract (publish, sign, …) arrive
+    /// together, so a batch often holds several of them and one fetch answers them all
+    /// (`CoveredDeliveries`). Small enough that the last job of a batch starts well inside
+    /// its lease even when Oneflow is slow.
+    static let batchSize = 8
+
+    /// Claims up to `batchSize` due jobs and runs them. Returns false when none was due.
     @discardableResult
     func runOnce(now: Date = Date()) async -> Bool {
-        let job: Job
+        let jobs: [Job]
         do {
-            guard let claimed = try await queue.claim(worker: name, now: now) else { return false }
-            job = claimed
+            jobs = try await queue.claim(worker: name, limit: Self.batchSize, now: now)
         } catch {
             logger.error("worker: cannot claim jobs", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             return false
         }
-        await run(job)
+        guard !jobs.isEmpty else { return false }
+        await run(batch: jobs)
         return true
     }
 
@@ -54,7 +64,7 @@ final class SyncWorker: Sendable {
         loop.withLock { task in
             guard task == nil else { return }
             stopping.store(false, ordering: .relaxed)
-            task = Task { [self] in
+            task = Task(executorPreference: executor) { [self] in
                 await withTaskGroup(of: Void.self) { group in
                     if let sender {
                         // One sender: notifications go out in order per employee.
@@ -101,20 +111,52 @@ final class SyncWorker: Sendable {
         }
     }
 
-    private func run(_ job: Job) async {
-        do {
-            try await perform(job)
-            try await queue.succeed(job)
-        } catch {
-            await failed(job, error)
+    /// Runs a claimed batch: deliveries of one contract together (the oldest leads, one
+    /// fetch answers the rest), everything else one by one. Jobs not started when a stop
+    /// comes are handed back by `stop`.
+    private func run(batch jobs: [Job]) async {
+        for group in await groupedByContract(jobs) {
+            guard !isStopping else { return }
+            await run(group[0], holding: Array(group.dropFirst()))
         }
     }
 
-    private func perform(_ job: Job) async throws {
+    private func run(_ job: Job, holding siblings: [Job] = []) async {
+        do {
+            try await perform(job, holding: siblings)
+            try await queue.succeed(job)
+        } catch {
+            await failed(job, error)
+            // The lead's failure says nothing certain about the others: each runs on its own.
+            for sibling in siblings where !isStopping { await run(sibling) }
+        }
+    }
+
+    /// Groups the batch's delivery jobs by (installation, contract), in claim order; other
+    /// jobs, and deliveries that cannot be read, form groups of one.
+    private func groupedByContract(_ jobs: [Job]) async -> [[Job]] {
+        let deliveries = jobs.compactMap { job in
+            job.kind == JobQueue.Kind.syncDelivery ? (try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8)))?.delivery_id : nil
+        }
+        guard jobs.count > 1, deliveries.count > 1,
+              let contracts = try? await CoveredDeliveries(db: db).contracts(of: deliveries) else { return jobs.map { [$0] } }
+        var groups: [[Job]] = []
+        var index: [String: Int] = [:]
+        for job in jobs {
+            guard job.kind == JobQueue.Kind.syncDelivery,
+                  let delivery = try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8)).delivery_id,
+                  let key = contracts[delivery] else { groups.append([job]); continue }
+            if let at = index[key] { groups[at].append(job) } else { index[key] = groups.count; groups.append([job]) }
+        }
+        return groups
+    }
+
+    private func perform(_ job: Job, holding siblings: [Job]) async throws {
         switch job.kind {
         case JobQueue.Kind.syncDelivery:
             let payload = try JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8))
-            try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: payload.delivery_id)
+            let covered = CoveredDeliveries(db: db, worker: name, held: siblings)
+            try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: payload.delivery_id, covering: covered)
         case JobQueue.Kind.reconcile:
             try await Reconciler(db: db, services: services, logger: logger).runAll()
             try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds)

@@ -34,8 +34,15 @@ extension SyncWorkerLifecycle {
         } catch {
             throw ConfigError(key: "notify.client_certificate_file", "cannot load the client certificate or key: \(error)")
         }
+        // One worker per event loop, each with the database on its loop (`EventLoopTaskExecutor`).
+        let logger = Logger(label: "hrbridge.worker")
+        let loops = Array(app.eventLoopGroup.makeIterator().prefix(max(1, config.sync.workerConcurrency)))
+        let workers = try loops.map { loop in
+            guard let db = app.databases.database(logger: logger, on: loop) else { throw ConfigError(key: "database.url", "no database is configured") }
+            return SyncWorker(db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop))
+        }
         return SyncWorkerLifecycle(
-            worker: SyncWorker(db: app.db, services: services, logger: Logger(label: "hrbridge.worker")),
+            workers: workers,
             concurrency: config.sync.workerConcurrency, reconcileInterval: config.sync.reconcileIntervalSeconds,
             shutdownGrace: .seconds(config.sync.shutdownGraceSeconds), pollInterval: .milliseconds(config.sync.pollIntervalMilliseconds),
             sender: sender)

@@ -23,6 +23,12 @@ struct DeliveryInbox {
 
     struct JobPayload: Codable {
         var delivery_id: UUID
+
+        /// The stored form. One encoder writes every delivery job's payload, so a job can
+        /// be found by it (`CoveredDeliveries`).
+        static func json(for deliveryID: UUID) throws -> String {
+            String(decoding: try JSONEncoder().encode(JobPayload(delivery_id: deliveryID)), as: UTF8.self)
+        }
     }
 
     struct Entry: Sendable {
@@ -56,8 +62,7 @@ struct DeliveryInbox {
                 let jobs = sql.insert(into: Job.schema)
                     .columns("id", "kind", "payload", "status", "attempts", "max_attempts", "run_at", "created_at", "updated_at")
                 for (id, entry) in zip(ids, entries) where created.contains(id) {
-                    let payload = String(decoding: try JSONEncoder().encode(JobPayload(delivery_id: id)), as: UTF8.self)
-                    jobs.values([UUID(), JobQueue.Kind.syncDelivery, payload, Job.Status.queued.rawValue, 0, maxAttempts,
+                    jobs.values([UUID(), JobQueue.Kind.syncDelivery, try JobPayload.json(for: id), Job.Status.queued.rawValue, 0, maxAttempts,
                                  entry.receivedAt, entry.receivedAt, entry.receivedAt] as [any Encodable & Sendable])
                 }
                 try await jobs.run()
