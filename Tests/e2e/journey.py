@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""The whole journey in a real browser (issue #10), as a customer walks it.
+
+Starts `hrbridge serve` as a newcomer would — its embedded defaults (SQLite, the sandbox
+inside it) — on a free port with a fresh data directory, then drives headless Chromium:
+
+  Marketplace → "Enable extension" → setup success page (template group, data fields,
+  webhook URL) → sandbox contracts page → a contract in our template group with employee
+  data → publish, sign → admin sign-in (the password generated at first start) → the
+  employee with the mapped fields, status signed, a PDF that downloads → webhook activity:
+  the deliveries processed, one opened with its payload.
+  Unhappy path: a pasted invalid token → the failure page.
+
+Every page is checked for basic accessibility and layout at 1280 and 375 px (checks.py) and
+photographed at both widths into --screenshots (ignored by git).
+
+  Tests/e2e/journey.py --binary .build/debug/hrbridge [--screenshots DIR] [--show]
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import page_problems  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WIDTHS = (1280, 375)
+EMPLOYEE = {
+    "employee_name": "Jane Doe", "employee_email": "jane.doe@acme.example", "employee_phone": "+46 70 123 45 67",
+    "employee_title": "Support Engineer",
+    "field_employee_number": "E-2001", "field_start_date": "2027-01-04", "field_job_title": "Support Engineer",
+    "field_department": "Customer Success", "field_employment_type": "permanent", "field_salary": "42000 SEK/month",
+}
+
+
+class JourneyFailed(Exception):
+    pass
+
+
+def expect(condition, what):
+    if not condition:
+        raise JourneyFailed(what)
+
+
+def wait_until(condition, what, timeout=30.0, interval=0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except WebDriverException:
+            pass
+        time.sleep(interval)
+    raise JourneyFailed(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`hrbridge serve` with nothing configured but where to listen and store."""
+
+    def __init__(self, binary, workdir):
+        self.port = free_port()
+        self.data = os.path.join(workdir, "data")
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
+               "HTTP_PORT": str(self.port), "DATA_DIR": self.data, "PUBLIC_BASE_URL": self.base,
+               # The sandbox's webhook retries and our worker's polling at their defaults;
+               # only the first retry delay is shortened so a failure shows quickly.
+               "SANDBOX_RETRY_SCALE": "0.05"}
+        self.log_path = os.path.join(workdir, "serve.log")
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([binary, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        wait_until(self.healthy, "hrbridge serve to answer /health", timeout=60, interval=0.1)
+
+    def healthy(self):
+        if self.process.poll() is not None:
+            raise JourneyFailed(f"hrbridge serve exited with {self.process.returncode}:\n{self.tail()}")
+        try:
+            with urllib.request.urlopen(self.base + "/health", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def admin_password(self):
+        with open(os.path.join(self.data, "admin-password")) as f:
+            return f.read().strip()
+
+    def tail(self, lines=30):
+        with open(self.log_path, "rb") as f:
+            return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+class Browser:
+    def __init__(self, base, screenshots, show=False):
+        self.base, self.screenshots, self.step = base, screenshots, 0
+        self.problems = []
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser") or ""
+        if not show:
+            options.add_argument("--headless=new")
+        for argument in ("--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                         "--lang=en-US", "--force-color-profile=srgb", "--hide-scrollbars"):
+            options.add_argument(argument)
+        driver = shutil.which("chromedriver") or "/usr/lib/chromium/chromedriver"
+        self.driver = webdriver.Chrome(service=Service(driver), options=options)
+        self.driver.set_page_load_timeout(30)
+
+    def open(self, path):
+        self.driver.get(self.base + path)
+
+    def find(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def find_all(self, css):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css="body"):
+        return self.find(css).text
+
+    def fill(self, field_id, value):
+        element = self.find(f"#{field_id}")
+        element.clear()
+        element.send_keys(value)
+
+    def submit(self, css):
+        """Clicks a submit button and waits for the next page."""
+        old = self.find("html")
+        self.find(css).click()
+        wait_until(lambda: self._stale(old), "the next page")
+
+    def _stale(self, element):
+        try:
+            element.tag_name
+            return False
+        except WebDriverException:
+            return True
+
+    def _viewport(self, width, height):
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+    def record(self, name):
+        """Checks the page at each width and photographs it (the whole page)."""
+        self.step += 1
+        for width in WIDTHS:
+            self._viewport(width, 900)
+            for problem in page_problems(self.driver, width):
+                self.problems.append(f"{name} at {width} px: {problem}")
+            height = self.driver.execute_script("return Math.ceil(document.documentElement.scrollHeight)")
+            self._viewport(width, min(max(height, 600), 8000))
+            shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+            path = os.path.join(self.screenshots, f"{self.step:02d}-{name}-{width}.png")
+            with open(path, "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+        self._viewport(1280, 900)
+        print(f"  ✓ {self.step:02d} {name}: {self.driver.title}")
+
+    def quit(self):
+        self.driver.quit()
+
+
+# A page with one of each problem the checks look for: they must report every one, or a
+# passing journey would prove nothing about the pages.
+BROKEN_PAGE = """<!doctype html><html><head><title>broken</title></head><body style="background:#fff;margin:0">
+<h1>Title</h1><h3>A skipped level</h3><h1>A second h1</h1>
+<input id="unlabelled" type="text"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="10" height="10">
+<p style="color:#c0c0c0">faint text</p><div style="width:900px">too wide</div></body></html>"""
+BROKEN_PAGE_PROBLEMS = ("form control without a label", "image without alt", "2 h1 elements", "heading level skipped",
+                        "contrast", "scrolls sideways", "no lang")
+
+
+def checks_catch_problems(b):
+    b.driver.get("data:text/html;charset=utf-8," + urllib.parse.quote(BROKEN_PAGE))
+    b._viewport(375, 900)
+    found = page_problems(b.driver, 375)
+    b._viewport(1280, 900)
+    missed = [p for p in BROKEN_PAGE_PROBLEMS if not any(p in f for f in found)]
+    expect(not missed, f"the page checks missed {missed} on a page made to fail them (found {found})")
+    print(f"  ✓ the page checks catch all {len(BROKEN_PAGE_PROBLEMS)} kinds of problem on a page made to fail them")
+
+
+def journey(b, server):
+    # 1. The Marketplace: a new account enables the extension.
+    b.open("/sandbox")
+    expect("Marketplace" in b.text("h1"), "the sandbox Marketplace page")
+    Select(b.find("#account")).select_by_value("new")
+    b.fill("name", "Acme AB")
+    b.record("marketplace")
+    b.submit("form[action='/sandbox/marketplace/enable'] button[type=submit]")
+
+    # 2. Our setup success page, reached through Oneflow's redirect with the token.
+    wait_until(lambda: "/setup/complete/" in b.driver.current_url, "the setup success page")
+    expect("token=" not in b.driver.current_url, "the token left the address bar")
+    expect("HR Bridge is connected to Acme AB" in b.text("h1"), f"the success heading, got {b.text('h1')!r}")
+    facts = b.text(".facts-list")
+    expect("HR Bridge" in facts, "the template group name on the success page")
+    for name, custom_id in (("Employee number", "employee_number"), ("Start date", "start_date"), ("Department", "department")):
+        expect(name in facts and custom_id in facts, f"data field {name} ({custom_id}) on the success page")
+    webhook = [c.text for c in b.find_all(".facts-list code") if "/webhooks/oneflow/" in c.text]
+    expect(webhook and webhook[0].startswith(server.base + "/webhooks/oneflow/"), f"the webhook URL on the success page, got {webhook}")
+    b.record("setup-complete")
+
+    # 3. The sandbox's contracts page: a contract in our template group, with employee data.
+    b.open("/sandbox/contracts")
+    groups = Select(b.find("#switch-type"))
+    if groups.first_selected_option.text != "HR Bridge":
+        groups.select_by_visible_text("HR Bridge")
+        b.submit("form.inline-form button[type=submit]")
+    expect("From a template in HR Bridge" in b.text(".panel"), "the new-contract form for our template group")
+    for field_id, value in EMPLOYEE.items():
+        b.fill(field_id, value)
+    b.record("sandbox-new-contract")
+    b.submit("form[method=post][action='/sandbox/contracts'] button[type=submit]")
+
+    def row():
+        rows = [r for r in b.find_all("table tbody tr") if EMPLOYEE["employee_name"] in r.text]
+        expect(len(rows) == 1, f"one contract row for {EMPLOYEE['employee_name']}, found {len(rows)}")
+        return rows[0]
+
+    contract_id = row().find_element(By.CSS_SELECTOR, "td").text.strip()
+    for action, state in (("publish", "pending"), ("sign", "signed")):
+        b.submit(f"form[action='/sandbox/contracts/{contract_id}/{action}'] button")
+        shown = row().find_element(By.CSS_SELECTOR, ".badge").text
+        expect(shown == state, f"the contract {state} in the sandbox after {action}, shown {shown!r}")
+    b.record("sandbox-signed")
+
+    # 4. The admin UI, with the password generated at first start.
+    b.open("/admin/login")
+    b.record("admin-login")
+    b.fill("password", server.admin_password())
+    b.submit("form[action='/admin/login'] button[type=submit]")
+    expect("/admin/login" not in b.driver.current_url, "signed in to the admin UI")
+
+    def employee_listed():
+        b.open("/admin/employees")
+        return EMPLOYEE["employee_name"] in b.text("main")
+    wait_until(employee_listed, "the employee in the admin UI (the worker turns the signed contract into records)")
+    b.record("admin-employees")
+    b.driver.find_element(By.LINK_TEXT, EMPLOYEE["employee_name"]).click()
+    employee_url = b.driver.current_url
+
+    def signed_with_pdf():
+        b.driver.get(employee_url)
+        return b.find_all(".badge.state-signed") and b.find_all("a[href*='/documents/']")
+    wait_until(signed_with_pdf, "status signed and the signed PDF on the employee page")
+    page = b.text("main")
+    for value in (EMPLOYEE["employee_email"], EMPLOYEE["field_employee_number"], EMPLOYEE["field_department"],
+                  EMPLOYEE["field_start_date"], EMPLOYEE["field_salary"]):
+        expect(value in page, f"{value!r} on the employee page")
+    link = b.find("a[href*='/documents/']")
+    expect(re.fullmatch(rf"contract-{contract_id}\.pdf", link.text), f"the PDF named after the contract, got {link.text!r}")
+    download = b.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(async r => {
+          const bytes = new Uint8Array(await r.arrayBuffer());
+          done({status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'),
+                size: bytes.length, head: String.fromCharCode(...bytes.slice(0, 5))});
+        }).catch(e => done({error: String(e)}));
+    """, link.get_attribute("href"))
+    expect(download.get("status") == 200 and download.get("head") == "%PDF-" and "pdf" in (download.get("type") or ""),
+           f"the signed PDF downloads, got {download}")
+    b.record("admin-employee")
+
+    # 5. Webhook activity: every delivery processed, one opened with its payload.
+    def all_processed():
+        b.open("/admin/activity")
+        badges = [e.text for e in b.find_all("td .badge")]
+        return badges and all(badge in ("processed", "ignored") for badge in badges) and "processed" in badges
+    wait_until(all_processed, "every webhook delivery processed")
+    b.record("admin-activity")
+    sign_rows = [r for r in b.find_all("table tbody tr") if "contract:sign" in r.text]
+    expect(sign_rows, "the contract:sign delivery in the activity list")
+    sign_rows[0].find_element(By.CSS_SELECTOR, "a").click()
+    expect("processed" in b.text(".facts-list"), "the delivery's outcome: processed")
+    payload = b.text("pre.payload")
+    try:
+        stored = json.loads(payload)
+    except ValueError:
+        raise JourneyFailed(f"the payload is not JSON: {payload[:200]!r}")
+    expect(stored.get("contract", {}).get("id") == int(contract_id) and stored.get("callback_id"),
+           f"the payload names contract {contract_id} and its callback_id: {payload[:200]}")
+    expect("contract:sign" in [e.get("type") for e in stored.get("events", [])], "the payload's events include contract:sign")
+    expect("signature" not in stored, "the stored payload has no signature")
+    b.record("admin-delivery")
+
+
+def unhappy_path(b):
+    """A pasted token Oneflow does not know: the failure page, nothing stored."""
+    b.driver.delete_all_cookies()
+    b.open("/setup")
+    expect("Connect your Oneflow account" in b.text("h1"), "the paste-a-token page")
+    b.fill("token", "0123456789abcdef0123456789abcdef01234567")
+    b.record("setup-paste-token")
+    b.submit("form[action='/setup'] button[type=submit]")
+    alert = b.text("[role=alert]")
+    expect(b.find_all("h1") and alert, "the failure page with its message")
+    expect("token" in alert.lower() or "token" in b.text("h1").lower(), f"the failure page says the token was refused, got {alert!r}")
+    expect(b.find_all("a[href='/setup']"), "a way to paste another token")
+    b.record("setup-failed")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--screenshots", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "screenshots"))
+    parser.add_argument("--show", action="store_true", help="a visible browser window instead of headless")
+    args = parser.parse_args()
+    os.makedirs(args.screenshots, exist_ok=True)
+    for old in os.listdir(args.screenshots):
+        if old.endswith(".png"):
+            os.remove(os.path.join(args.screenshots, old))
+
+    workdir = tempfile.mkdtemp(prefix="hrbridge-e2e-")
+    server = browser = None
+    try:
+        server = Server(os.path.abspath(args.binary), workdir)
+        print(f"browser journey against {server.base} (data in {workdir})")
+        browser = Browser(server.base, args.screenshots, args.show)
+        checks_catch_problems(browser)
+        journey(browser, server)
+        unhappy_path(browser)
+        if browser.problems:
+            raise JourneyFailed("accessibility or layout problems:\n  " + "\n  ".join(browser.problems))
+        print(f"journey passed: {browser.step} pages checked at {' and '.join(map(str, WIDTHS))} px; screenshots in {args.screenshots}")
+        return 0
+    except (JourneyFailed, WebDriverException) as failure:
+        if browser:
+            try:
+                browser.driver.save_screenshot(os.path.join(args.screenshots, "FAILED.png"))
+                print(f"failed at {browser.driver.current_url}", file=sys.stderr)
+            except WebDriverException:
+                pass
+        log = f"\n--- serve log (last lines) ---\n{server.tail()}" if server else ""
+        print(f"JOURNEY FAILED: {failure}{log}", file=sys.stderr)
+        return 1
+    finally:
+        if browser:
+            browser.quit()
+        if server:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
