@@ -6,12 +6,13 @@ import SQLKit
 /// - `jobs(payload)`: a delivery's job by its payload (`{"delivery_id":"…"}`), so a worker
 ///   that has fetched a contract settles the contract's other queued deliveries in one
 ///   statement (`CoveredDeliveries`) instead of scanning every queued job;
-/// - `documents(contract_id)`: "does this contract have its PDF yet?", asked on every
-///   signed contract, was a scan of all documents.
+/// - `documents(contract_id)`, unique: "does this contract have its PDF yet?", asked on every
+///   signed contract, was a scan of all documents; and a contract has one signed PDF, so
+///   two workers downloading it at once keep one row without a lock (`DocumentStore`).
 struct AddSyncIndexes: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await IndexHelper.create("jobs_payload", on: "jobs", columns: ["payload"], in: database)
-        try await IndexHelper.create("documents_contract", on: "documents", columns: ["contract_id"], in: database)
+        try await IndexHelper.create("documents_contract", on: "documents", columns: ["contract_id"], unique: true, in: database)
     }
 
     func revert(on database: any Database) async throws {
