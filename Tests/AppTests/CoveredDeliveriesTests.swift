@@ -12,7 +12,7 @@ struct CoveredDeliveriesTests {
         try await withSyncFixture { f in
             let id = try await f.signedContract()
             let other = try await f.newContract(name: "Other Person", email: "other@example.com", values: ["employee_number": "20001"])
-            try await settleSandboxNotifications(f)
+            try await f.settle()
             let earlier = try Set(try await f.deliveries().map { try $0.requireID() })
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:publish"], callbackID: "publish"))
             _ = try await f.post(try f.notification(contractID: other, events: ["contract:create"], callbackID: "other"))
@@ -49,7 +49,7 @@ struct CoveredDeliveriesTests {
     func queuedAndHeld() async throws {
         try await withSyncFixture { f in
             let id = try await f.signedContract()
-            try await settleSandboxNotifications(f)
+            try await f.settle()
             for callback in ["first", "second", "third"] {
                 _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], callbackID: callback))
             }
@@ -90,21 +90,6 @@ struct CoveredDeliveriesTests {
             #expect(deliveries.count == 2 && deliveries.allSatisfy { $0.status == .ignored })
             #expect(deliveries.filter { $0.outcomeReason?.contains("answered by") == true }.count == 1)
             #expect(try await f.contractRow(id) == nil)
-        }
-    }
-
-    /// The sandbox's own notifications of the contracts made so far, sent and processed, so
-    /// that only the test's notifications are queued. The sandbox also sends in the
-    /// background, so this waits until no new one has come for a moment.
-    private func settleSandboxNotifications(_ f: SyncFixture) async throws {
-        var seen = -1
-        for _ in 0..<20 {
-            await f.deliver()
-            await f.drain()
-            let count = try await f.deliveries().count
-            if count == seen { return }
-            seen = count
-            try await Task.sleep(for: .milliseconds(300))
         }
     }
 }

@@ -11,8 +11,7 @@ struct DocumentStoreTests {
     func concurrentDownloads() async throws {
         try await withSyncFixture { f in
             let id = try await f.signedContract()
-            await f.deliver()
-            await f.drain()
+            try await f.settle()
             let contract = try #require(try await f.contractRow(id))
             // Start again from no document, then download it from four places at once.
             try await DocumentContent.query(on: f.db).delete()
@@ -38,8 +37,7 @@ struct DocumentStoreTests {
     func uniquePerContract() async throws {
         try await withSyncFixture { f in
             let id = try await f.signedContract()
-            await f.deliver()
-            await f.drain()
+            try await f.settle()
             let existing = try #require(try await Document.query(on: f.db).first())
             let contract = try #require(try await f.contractRow(id))
             let copy = Document(employeeID: try #require(contract.$employee.id), contractID: try contract.requireID(), filename: "copy.pdf",

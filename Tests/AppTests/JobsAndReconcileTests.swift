@@ -35,8 +35,7 @@ struct JobsAndReconcileTests {
         try await withSyncFixture { f in
             let id = try await f.signedContract()
             // The sandbox's own notifications come and go first, so the fault below hits ours.
-            await f.deliver()
-            await f.drain()
+            try await f.settle()
             let historyBefore = try await f.history().count
             _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/\(id)", "status": 503, "count": 1])
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], callbackID: "flaky"))

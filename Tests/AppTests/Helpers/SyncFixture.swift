@@ -56,6 +56,21 @@ struct SyncFixture {
         await SyncWorker(db: db, services: r.app.services, logger: r.app.logger).drain()
     }
 
+    /// Sends and processes every notification the sandbox has for what was done so far.
+    /// The sandbox also sends in the background, so this waits until no new delivery has
+    /// come for a moment.
+    func settle() async throws {
+        var seen = -1
+        for _ in 0..<20 {
+            await deliver()
+            await drain()
+            let count = try await WebhookDelivery.query(on: db).count()
+            if count == seen { return }
+            seen = count
+            try await Task.sleep(for: .milliseconds(300))
+        }
+    }
+
     var signKey: String {
         get throws { try #require(try InstallationSecrets(box: r.app.services.secretBox).signKeys(of: installation, now: Date()).first) }
     }
