@@ -77,6 +77,25 @@ struct CoveredDeliveriesTests {
         }
     }
 
+    @Test("notifications the lead does not answer (installation disconnected) run on their own at once, not after their lease")
+    func unanswered() async throws {
+        try await withSyncFixture { f in
+            let id = try await f.signedContract()
+            try await f.settle()
+            _ = try await f.post(try f.notification(contractID: id, events: ["contract:publish"], callbackID: "one"))
+            _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], callbackID: "two"))
+            f.installation.status = .disconnected
+            try await f.installation.save(on: f.db)
+
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            #expect(await worker.runOnce())
+            let ours = try await f.deliveries().filter { ["one", "two"].contains($0.callbackID) }
+            #expect(ours.count == 2 && ours.allSatisfy { $0.status == .ignored && $0.outcomeReason == "installation is disconnected" })
+            let running = try await Job.query(on: f.db).filter(\.$status == .running).count()
+            #expect(running == 0)
+        }
+    }
+
     @Test("a contract of another template group: every notification of it is ignored by one fetch")
     func ignored() async throws {
         try await withSyncFixture { f in

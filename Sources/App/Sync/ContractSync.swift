@@ -17,8 +17,10 @@ struct ContractSync {
     static let knownEvents = Set(EventType.documented.map(\.rawValue))
 
     /// - Parameter covered: other deliveries of the contract this fetch may answer.
-    func process(deliveryID: UUID, covering covered: CoveredDeliveries? = nil) async throws {
-        guard let delivery = try await WebhookDelivery.query(on: db).filter(\.$id == deliveryID).with(\.$installation).first() else { return }
+    /// - Returns: the other deliveries it answered (`CoveredDeliveries.settle`).
+    @discardableResult
+    func process(deliveryID: UUID, covering covered: CoveredDeliveries? = nil) async throws -> Set<UUID> {
+        guard let delivery = try await WebhookDelivery.query(on: db).filter(\.$id == deliveryID).with(\.$installation).first() else { return [] }
         let installation = delivery.installation
         let events = delivery.eventTypes.split(separator: ",").map(String.init)
         let unknown = events.filter { !Self.knownEvents.contains($0) }
@@ -27,7 +29,8 @@ struct ContractSync {
         delivery.attempts += 1
 
         guard installation.status != .disconnected, let token = try InstallationSecrets(box: services.secretBox).token(of: installation) else {
-            return try await finish(delivery, .ignored, "installation is disconnected")
+            try await finish(delivery, .ignored, "installation is disconnected")
+            return []
         }
         let covered = covered ?? CoveredDeliveries(db: db)
         let others = try await covered.pending(contractID: delivery.oneflowContractID, installationID: try installation.requireID(), except: deliveryID)
@@ -36,6 +39,7 @@ struct ContractSync {
         try await finish(delivery, status, outcome.summary + note)
         let settled = try await covered.settle(queued: others, by: deliveryID, status: status, reason: outcome.summary)
         for _ in settled { services.metrics.outcome(status) }
+        return Set(settled)
     }
 
     struct Result: Sendable {

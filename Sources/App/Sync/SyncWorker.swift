@@ -122,44 +122,52 @@ final class SyncWorker: Sendable {
     }
 
     private func run(_ job: Job, holding siblings: [Job] = []) async {
+        var answered: Set<UUID> = []
         do {
-            try await perform(job, holding: siblings)
+            answered = try await perform(job, holding: siblings)
             try await queue.succeed(job)
         } catch {
             await failed(job, error)
-            // The lead's failure says nothing certain about the others: each runs on its own.
-            for sibling in siblings where !isStopping { await run(sibling) }
         }
+        // Siblings the lead did not answer (it failed, or stopped early — e.g. a disconnected
+        // installation) run on their own rather than wait for their lease to expire.
+        for sibling in siblings where !isStopping {
+            if let delivery = Self.deliveryID(of: sibling), answered.contains(delivery) { continue }
+            await run(sibling)
+        }
+    }
+
+    private static func deliveryID(of job: Job) -> UUID? {
+        guard job.kind == JobQueue.Kind.syncDelivery else { return nil }
+        return (try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8)))?.delivery_id
     }
 
     /// Groups the batch's delivery jobs by (installation, contract), in claim order; other
     /// jobs, and deliveries that cannot be read, form groups of one.
     private func groupedByContract(_ jobs: [Job]) async -> [[Job]] {
-        let deliveries = jobs.compactMap { job in
-            job.kind == JobQueue.Kind.syncDelivery ? (try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8)))?.delivery_id : nil
-        }
+        let deliveries = jobs.compactMap(Self.deliveryID(of:))
         guard jobs.count > 1, deliveries.count > 1,
               let contracts = try? await CoveredDeliveries(db: db).contracts(of: deliveries) else { return jobs.map { [$0] } }
         var groups: [[Job]] = []
         var index: [String: Int] = [:]
         for job in jobs {
-            guard job.kind == JobQueue.Kind.syncDelivery,
-                  let delivery = try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8)).delivery_id,
-                  let key = contracts[delivery] else { groups.append([job]); continue }
+            guard let delivery = Self.deliveryID(of: job), let key = contracts[delivery] else { groups.append([job]); continue }
             if let at = index[key] { groups[at].append(job) } else { index[key] = groups.count; groups.append([job]) }
         }
         return groups
     }
 
-    private func perform(_ job: Job, holding siblings: [Job]) async throws {
+    /// - Returns: the held deliveries the job answered as well.
+    private func perform(_ job: Job, holding siblings: [Job]) async throws -> Set<UUID> {
         switch job.kind {
         case JobQueue.Kind.syncDelivery:
             let payload = try JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8))
             let covered = CoveredDeliveries(db: db, worker: name, held: siblings)
-            try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: payload.delivery_id, covering: covered)
+            return try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: payload.delivery_id, covering: covered)
         case JobQueue.Kind.reconcile:
             try await Reconciler(db: db, services: services, logger: logger).runAll()
             try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds)
+            return []
         default:
             throw Abort(.internalServerError, reason: "unknown job kind \(job.kind)")
         }
