@@ -90,3 +90,68 @@ return problems;
 def page_problems(driver, width):
     """Every problem the checks find on the page as it is now, at `width` px."""
     return driver.execute_script(PAGE_CHECKS, width)
+
+
+# --- The stylesheet itself ----------------------------------------------------------------
+# The page checks see only the states the journey reaches; the stylesheet also styles dead
+# deliveries, declined contracts, warnings. Every rule that sets a text colour or a
+# background is checked here: its own text on its own background, or — where the rule sets
+# only one of them — against the page and card backgrounds, or with the text it inherits.
+
+import re  # noqa: E402
+
+
+def _hex(value):
+    value = value.strip().lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    return tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def _luminance(rgb):
+    def channel(v):
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def stylesheet_problems(css):
+    """Text/background pairs of the stylesheet below WCAG AA (4.5:1)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    variables = dict(re.findall(r"--([\w-]+)\s*:\s*(#[0-9a-fA-F]{3,6})\b", css))
+
+    def colour(value):
+        value = value.strip()
+        match = re.fullmatch(r"var\(--([\w-]+)\)", value)
+        if match:
+            value = variables.get(match.group(1), "")
+        return _hex(value) if re.fullmatch(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}", value) else None
+
+    page, card, ink = colour("var(--bg)"), colour("var(--card)"), colour("var(--ink)")
+    problems = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        declarations = dict((k.strip(), v.strip()) for k, v in re.findall(r"(?:^|;)\s*([\w-]+)\s*:\s*([^;]+)", body))
+        fg = colour(declarations["color"]) if "color" in declarations else None
+        bg = colour(declarations.get("background", declarations.get("background-color", "")).split()[0]) \
+            if ("background" in declarations or "background-color" in declarations) else None
+        if fg is None and bg is None:
+            continue
+        if fg and bg:
+            pairs = [(fg, bg)]
+        elif fg:
+            pairs = [(fg, page), (fg, card)]
+        else:
+            # A background alone carries inherited text: the body's ink, or a button's white.
+            pairs = [max(((ink, bg), ((255, 255, 255), bg)), key=lambda pair: contrast(*pair))]
+        for text, back in pairs:
+            ratio = contrast(text, back)
+            problem = f"stylesheet: {selectors.strip()} — text rgb{text} on rgb{back}: {ratio:.2f}:1 < 4.5:1"
+            if ratio < 4.5 and problem not in problems:
+                problems.append(problem)
+    return problems

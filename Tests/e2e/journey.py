@@ -38,7 +38,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import page_problems  # noqa: E402
+from checks import page_problems, stylesheet_problems  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WIDTHS = (1280, 375)
@@ -207,7 +207,20 @@ def checks_catch_problems(b):
     b._viewport(1280, 900)
     missed = [p for p in BROKEN_PAGE_PROBLEMS if not any(p in f for f in found)]
     expect(not missed, f"the page checks missed {missed} on a page made to fail them (found {found})")
-    print(f"  ✓ the page checks catch all {len(BROKEN_PAGE_PROBLEMS)} kinds of problem on a page made to fail them")
+    faint = stylesheet_problems(":root { --bg: #f5f7fb; --card: #fff; --ink: #1a2233; } .hint { color: #b0b0b0; } .badge { background: #888; color: #777; }")
+    flagged = {problem.split(" — ")[0].removeprefix("stylesheet: ") for problem in faint}
+    expect(flagged == {".hint", ".badge"}, f"the stylesheet check missed a faint colour or a badge (found {faint})")
+    print(f"  ✓ the page checks catch all {len(BROKEN_PAGE_PROBLEMS)} kinds of problem on a page made to fail them, "
+          "the stylesheet check both faint pairs")
+
+
+def stylesheet(b, server):
+    """Every text colour of the stylesheet, including states the journey does not reach."""
+    with urllib.request.urlopen(server.base + "/css/app.css", timeout=10) as response:
+        css = response.read().decode()
+    b.problems.extend(stylesheet_problems(css))
+    declarations = len(re.findall(r"color\s*:", css))
+    print(f"  ✓ stylesheet: {declarations} colour declarations checked")
 
 
 def journey(b, server):
@@ -348,6 +361,7 @@ def main():
         print(f"browser journey against {server.base} (data in {workdir})")
         browser = Browser(server.base, args.screenshots, args.show)
         checks_catch_problems(browser)
+        stylesheet(browser, server)
         journey(browser, server)
         unhappy_path(browser)
         if browser.problems:
