@@ -34,7 +34,7 @@ struct GroupCommitInboxTests {
             let jobs = try await Job.query(on: app.db).filter(\.$kind == JobQueue.Kind.syncDelivery).all()
             #expect(jobs.count == 50)
             #expect(jobs.allSatisfy { $0.status == .queued && $0.maxAttempts == 5 })
-            let pointedAt = try Set(jobs.map { try JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data($0.payload.utf8)).delivery_id })
+            let pointedAt = try Set(jobs.map { try DeliveryInbox.JobPayload.deliveryID(in: $0.payload) })
             #expect(pointedAt == Set(deliveries.compactMap(\.id)))
             // The same notification later: a duplicate, nothing new.
             let again = try await inbox.accept(entries[0])

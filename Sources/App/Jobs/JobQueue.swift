@@ -73,12 +73,21 @@ struct JobQueue: Sendable {
         job.leaseExpiresAt = nil
         job.lastError = nil
         job.updatedAt = now
-        guard let sql = db as? any SQLDatabase else { return try await job.save(on: db) }
-        try await sql.raw("""
+        guard db is any SQLDatabase else { return try await job.save(on: db) }
+        try await succeed(where: "id = \(bind: try job.requireID())", now: now)
+    }
+
+    /// Records as done every job `condition` selects, in one statement.
+    /// - Returns: their payloads.
+    @discardableResult
+    func succeed(where condition: SQLQueryString, now: Date = Date()) async throws -> [String] {
+        guard let sql = db as? any SQLDatabase else { return [] }
+        return try await sql.raw("""
             UPDATE jobs SET status = \(bind: Job.Status.succeeded.rawValue), finished_at = \(bind: now), lease_expires_at = NULL,
                 last_error = NULL, updated_at = \(bind: now)
-            WHERE id = \(bind: try job.requireID())
-            """).run()
+            WHERE \(condition)
+            RETURNING payload
+            """).all().map { try $0.decode(column: "payload", as: String.self) }
     }
 
     /// Schedules another attempt, or marks the job dead when it has had all of them.

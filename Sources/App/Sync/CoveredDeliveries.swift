@@ -23,7 +23,7 @@ struct CoveredDeliveries {
     static let limit = 100
 
     private var heldDeliveries: Set<UUID> {
-        Set(held.compactMap { try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data($0.payload.utf8)).delivery_id })
+        Set(held.compactMap { try? DeliveryInbox.JobPayload.deliveryID(in: $0.payload) })
     }
 
     /// Each delivery's installation and contract, as one key.
@@ -64,14 +64,8 @@ struct CoveredDeliveries {
         return try await db.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { return [] }
             func succeed(_ condition: SQLQueryString) async throws -> [UUID] {
-                try await sql.raw("""
-                    UPDATE jobs SET status = \(bind: Job.Status.succeeded.rawValue), finished_at = \(bind: now), updated_at = \(bind: now),
-                        lease_expires_at = NULL, last_error = NULL
-                    WHERE kind = \(bind: JobQueue.Kind.syncDelivery) AND \(condition)
-                    RETURNING payload
-                    """).all().map { row in
-                        try JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(try row.decode(column: "payload", as: String.self).utf8)).delivery_id
-                    }
+                try await JobQueue(db: tx).succeed(where: "kind = \(bind: JobQueue.Kind.syncDelivery) AND \(condition)", now: now)
+                    .map(DeliveryInbox.JobPayload.deliveryID(in:))
             }
             var settled: [UUID] = []
             if !heldIDs.isEmpty {

@@ -139,7 +139,7 @@ final class SyncWorker: Sendable {
 
     private static func deliveryID(of job: Job) -> UUID? {
         guard job.kind == JobQueue.Kind.syncDelivery else { return nil }
-        return (try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8)))?.delivery_id
+        return try? DeliveryInbox.JobPayload.deliveryID(in: job.payload)
     }
 
     /// Groups the batch's delivery jobs by (installation, contract), in claim order; other
@@ -161,9 +161,9 @@ final class SyncWorker: Sendable {
     private func perform(_ job: Job, holding siblings: [Job]) async throws -> Set<UUID> {
         switch job.kind {
         case JobQueue.Kind.syncDelivery:
-            let payload = try JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8))
+            let deliveryID = try DeliveryInbox.JobPayload.deliveryID(in: job.payload)
             let covered = CoveredDeliveries(db: db, worker: name, held: siblings)
-            return try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: payload.delivery_id, covering: covered)
+            return try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: deliveryID, covering: covered)
         case JobQueue.Kind.reconcile:
             try await Reconciler(db: db, services: services, logger: logger).runAll()
             try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds)
@@ -182,8 +182,7 @@ final class SyncWorker: Sendable {
         do {
             let dead = try await queue.fail(job, error: message, retryable: retryable, notBefore: notBefore)
             logger.warning("worker: job failed", metadata: ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "dead": "\(dead)", "error": "\(message)"])
-            if job.kind == JobQueue.Kind.syncDelivery, let payload = try? JSONDecoder().decode(DeliveryInbox.JobPayload.self, from: Data(job.payload.utf8)),
-               let delivery = try await WebhookDelivery.find(payload.delivery_id, on: db) {
+            if let deliveryID = Self.deliveryID(of: job), let delivery = try await WebhookDelivery.find(deliveryID, on: db) {
                 delivery.status = dead ? .dead : .failed
                 delivery.attempts = job.attempts
                 delivery.outcomeReason = String(message.prefix(1000))

@@ -29,6 +29,11 @@ struct DeliveryInbox {
         static func json(for deliveryID: UUID) throws -> String {
             String(decoding: try JSONEncoder().encode(JobPayload(delivery_id: deliveryID)), as: UTF8.self)
         }
+
+        /// The delivery a stored payload names.
+        static func deliveryID(in json: String) throws -> UUID {
+            try JSONDecoder().decode(JobPayload.self, from: Data(json.utf8)).delivery_id
+        }
     }
 
     struct Entry: Sendable {
