@@ -52,9 +52,7 @@ struct AdminTests {
             let signed = try await f.signedContract()
             _ = try await f.post(try f.notification(contractID: signed, events: ["contract:sign"], callbackID: "cb-processed"))
             // ignored: another group
-            let other = try await f.r.control("/template_types", json: ["token": f.token, "name": "Sales"])
-            let otherID = try #require((try JSONSerialization.jsonObject(with: Data(other.body.utf8)) as? [String: Any])?["id"] as? Int)
-            let foreign = try await f.newContract(templateTypeID: otherID, values: [:])
+            let foreign = try await f.newContract(templateTypeID: try await f.otherTemplateGroup(), values: [:])
             _ = try await f.post(try f.notification(contractID: foreign, events: ["contract:publish"], callbackID: "cb-ignored"))
             // dead: Oneflow refuses for good
             _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/424242", "status": 400, "count": 1])

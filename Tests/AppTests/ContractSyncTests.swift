@@ -54,8 +54,7 @@ struct ContractSyncTests {
     @Test("a contract of another template group is ignored with the reason; no employee")
     func otherGroup() async throws {
         try await withSyncFixture { f in
-            let other = try await f.r.control("/template_types", json: ["token": f.token, "name": "Sales"])
-            let otherID = try #require((try JSONSerialization.jsonObject(with: Data(other.body.utf8)) as? [String: Any])?["id"] as? Int)
+            let otherID = try await f.otherTemplateGroup()
             let id = try await f.newContract(templateTypeID: otherID, values: [:])
             try await f.act("publish", id)
             try await f.act("sign", id)

@@ -34,6 +34,13 @@ struct SyncFixture {
         return try #require((try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any])?["id"] as? Int)
     }
 
+    /// Another template group of the account (not ours), through the sandbox control API.
+    func otherTemplateGroup(_ name: String = "Sales") async throws -> Int {
+        let page = try await r.control("/template_types", json: ["token": token, "name": name])
+        #expect(page.status == 200, "\(page.body)")
+        return try #require((try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any])?["id"] as? Int)
+    }
+
     /// A contract of ours, published and signed in the sandbox.
     func signedContract() async throws -> Int {
         let id = try await newContract()
