@@ -22,12 +22,8 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 
@@ -41,6 +37,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import page_problems, stylesheet_problems  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "reliability"))
+import harness  # noqa: E402  (the reliability suite's process and polling helpers)
+
 WIDTHS = (1280, 375)
 EMPLOYEE = {
     "employee_name": "Jane Doe", "employee_email": "jane.doe@acme.example", "employee_phone": "+46 70 123 45 67",
@@ -60,48 +59,36 @@ def expect(condition, what):
 
 
 def wait_until(condition, what, timeout=30.0, interval=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """harness.wait_for, with a page that is still loading counted as not yet."""
+    def attempt():
         try:
-            if condition():
-                return
+            return condition()
         except WebDriverException:
-            pass
-        time.sleep(interval)
-    raise JourneyFailed(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+            return False
+    try:
+        harness.wait_for(attempt, timeout, what, interval)
+    except harness.Failure as failure:
+        raise JourneyFailed(str(failure)) from None
 
 
 class Server:
     """`hrbridge serve` with nothing configured but where to listen and store."""
 
     def __init__(self, binary, workdir):
-        self.port = free_port()
+        self.port = harness.free_port()
         self.data = os.path.join(workdir, "data")
         self.base = f"http://127.0.0.1:{self.port}"
         env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
                "HTTP_PORT": str(self.port), "DATA_DIR": self.data, "PUBLIC_BASE_URL": self.base,
-               # The sandbox's webhook retries and our worker's polling at their defaults;
-               # only the first retry delay is shortened so a failure shows quickly.
+               # The sandbox's webhook retry schedule at 5%, so a failed delivery is retried
+               # within seconds; everything else at its default.
                "SANDBOX_RETRY_SCALE": "0.05"}
         self.log_path = os.path.join(workdir, "serve.log")
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen([binary, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
-        wait_until(self.healthy, "hrbridge serve to answer /health", timeout=60, interval=0.1)
-
-    def healthy(self):
-        if self.process.poll() is not None:
-            raise JourneyFailed(f"hrbridge serve exited with {self.process.returncode}:\n{self.tail()}")
+        self.process = harness.Process(binary, ["serve"], env, self.log_path, self.port)
         try:
-            with urllib.request.urlopen(self.base + "/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+            self.process.start()
+        except harness.Failure as failure:
+            raise JourneyFailed(f"{failure}:\n{self.tail()}") from None
 
     def admin_password(self):
         with open(os.path.join(self.data, "admin-password")) as f:
@@ -112,13 +99,10 @@ class Server:
             return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
+        try:
+            self.process.terminate(timeout=20)
+        except harness.Failure:
+            pass  # killed after the timeout
 
 
 class Browser:
