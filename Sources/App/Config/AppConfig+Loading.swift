@@ -65,6 +65,7 @@ extension AppConfig {
             sync: Sync(
                 workerEnabled: try r.bool("sync.worker_enabled"),
                 workerConcurrency: try r.int("sync.worker_concurrency", in: 1...64),
+                batchSize: try r.int("sync.batch_size", in: 1...500),
                 maxAttempts: try r.int("sync.max_attempts", in: 1...100),
                 reconcileIntervalSeconds: try r.int("sync.reconcile_interval", in: 0...7 * 86400),
                 pollIntervalMilliseconds: try r.int("sync.poll_interval_ms", in: 1...60_000),

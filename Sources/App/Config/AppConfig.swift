@@ -114,6 +114,8 @@ public struct AppConfig: Sendable {
     public struct Sync: Sendable {
         public var workerEnabled: Bool
         public var workerConcurrency: Int
+        /// Jobs one worker loop claims at once and runs together (`BatchSync`).
+        public var batchSize: Int
         public var maxAttempts: Int
         public var reconcileIntervalSeconds: Int
         /// How often an idle worker looks for due jobs (each of its `workerConcurrency` loops).

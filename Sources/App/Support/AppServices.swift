@@ -8,6 +8,8 @@ public struct AppServices: Sendable {
     public let oneflow: any OneflowClient
     public let secretBox: SecretBox
     let metrics = AppMetrics()
+    /// The worker's write transactions, one at a time on SQLite.
+    let writeGate = WriteGate()
 
     public init(config: AppConfig, oneflow: any OneflowClient) throws(ConfigError) {
         guard config.security.masterKey.count == 32 else {

@@ -26,28 +26,29 @@ struct CoveredDeliveries {
         Set(held.compactMap { try? DeliveryInbox.JobPayload.deliveryID(in: $0.payload) })
     }
 
-    /// Each delivery's installation and contract, as one key.
-    func contracts(of deliveries: [UUID]) async throws -> [UUID: String] {
-        guard let sql = db as? any SQLDatabase, !deliveries.isEmpty else { return [:] }
-        let rows = try await sql.raw("""
-            SELECT id, installation_id, oneflow_contract_id FROM webhook_deliveries WHERE id IN (\(binds: deliveries))
-            """).all()
-        return try Dictionary(rows.map { row in
-            (try row.decode(column: "id", as: UUID.self),
-             "\(try row.decode(column: "installation_id", as: UUID.self))/\(try row.decode(column: "oneflow_contract_id", as: Int.self))")
-        }, uniquingKeysWith: { first, _ in first })
-    }
-
     /// Pending or retrying deliveries of the contract, other than `deliveryID`.
     func pending(contractID: Int, installationID: UUID, except deliveryID: UUID) async throws -> [UUID] {
-        guard let sql = db as? any SQLDatabase else { return [] }
-        return try await sql.raw("""
-            SELECT id FROM webhook_deliveries
-            WHERE installation_id = \(bind: installationID) AND oneflow_contract_id = \(bind: contractID)
+        try await pending(contractIDs: [contractID], installationID: installationID, except: [deliveryID])[contractID] ?? []
+    }
+
+    /// Pending or retrying deliveries of each of an installation's contracts, other than
+    /// `except` and the held ones; at most `limit` per contract.
+    func pending(contractIDs: [Int], installationID: UUID, except: Set<UUID>) async throws -> [Int: [UUID]] {
+        guard let sql = db as? any SQLDatabase, !contractIDs.isEmpty else { return [:] }
+        let rows = try await sql.raw("""
+            SELECT id, oneflow_contract_id FROM webhook_deliveries
+            WHERE installation_id = \(bind: installationID) AND oneflow_contract_id IN (\(binds: contractIDs))
               AND status IN (\(bind: WebhookDelivery.Status.pending.rawValue), \(bind: WebhookDelivery.Status.failed.rawValue))
-              AND id <> \(bind: deliveryID)
-            LIMIT \(bind: Self.limit)
-            """).all().map { try $0.decode(column: "id", as: UUID.self) }.filter { !heldDeliveries.contains($0) }
+            LIMIT \(bind: Self.limit * contractIDs.count + except.count)
+            """).all()
+        let skip = except.union(heldDeliveries)
+        var pending: [Int: [UUID]] = [:]
+        for row in rows {
+            let id = try row.decode(column: "id", as: UUID.self), contract = try row.decode(column: "oneflow_contract_id", as: Int.self)
+            guard !skip.contains(id), pending[contract, default: []].count < Self.limit else { continue }
+            pending[contract, default: []].append(id)
+        }
+        return pending
     }
 
     /// Records the `held` deliveries and those of `queued` whose job is still queued as
@@ -57,36 +58,56 @@ struct CoveredDeliveries {
     /// - Returns: the deliveries settled.
     @discardableResult
     func settle(queued: [UUID], by deliveryID: UUID, status: WebhookDelivery.Status, reason: String, now: Date = Date()) async throws -> [UUID] {
-        let queuedPayloads = try queued.map { try DeliveryInbox.JobPayload.json(for: $0) }
-        let heldIDs = held.compactMap(\.id)
-        guard !queuedPayloads.isEmpty || !heldIDs.isEmpty else { return [] }
-        let note = String("\(reason) (answered by delivery \(deliveryID)'s fetch)".prefix(1000))
+        let answer = Answer(lead: deliveryID, held: held, queued: queued, outcome: .init(status: status, reason: reason))
         return try await db.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { return [] }
-            func succeed(_ condition: SQLQueryString) async throws -> [UUID] {
-                try await JobQueue(db: tx).succeed(where: "kind = \(bind: JobQueue.Kind.syncDelivery) AND \(condition)", now: now)
-                    .map(DeliveryInbox.JobPayload.deliveryID(in:))
-            }
-            var settled: [UUID] = []
-            if !heldIDs.isEmpty {
-                settled += try await succeed("status = \(bind: Job.Status.running.rawValue) AND leased_by = \(bind: worker) AND id IN (\(binds: heldIDs))")
-            }
-            if !queuedPayloads.isEmpty {
-                // By the payload index. Without statistics SQLite picks the status index and
-                // scans every queued job (EXPLAIN QUERY PLAN); a unary `+` takes `status` out
-                // of its choice
-                // (https://www.sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_).
-                let status = sql.dialect.name == "sqlite" ? "+status" : "status"
-                settled += try await succeed("\(unsafeRaw: status) = \(bind: Job.Status.queued.rawValue) AND payload IN (\(binds: queuedPayloads))")
-            }
-            let unique = Array(Set(settled))  // a replayed delivery may have had two jobs
-            guard !unique.isEmpty else { return [] }
-            try await sql.raw("""
-                UPDATE webhook_deliveries SET status = \(bind: status.rawValue), outcome_reason = \(bind: note),
-                    processed_at = \(bind: now), attempts = attempts + 1
-                WHERE id IN (\(binds: unique))
-                """).run()
-            return unique
+            let (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs([answer], now: now)
+            try await DeliveryOutcomes.record(outcomes, now: now, on: tx)
+            return settled[0]
         }
+    }
+
+    /// One lead delivery's outcome, for the other deliveries of its contract.
+    struct Answer: Sendable {
+        var lead: UUID
+        /// Jobs this worker holds for other deliveries of the contract.
+        var held: [Job]
+        /// Deliveries of the contract whose job was queued when the lead's fetch started.
+        var queued: [UUID]
+        var outcome: DeliveryOutcomes.Outcome
+    }
+
+    /// Marks done the jobs of every answer's held deliveries, and of its queued deliveries
+    /// whose job is still queued: two statements for any number of answers. The caller
+    /// records the returned outcomes in the same transaction.
+    /// - Returns: each answer's settled deliveries, and their outcomes ("answered by …").
+    func settleJobs(_ answers: [Answer], now: Date = Date()) async throws -> (settled: [[UUID]], outcomes: [UUID: DeliveryOutcomes.Outcome]) {
+        guard let sql = db as? any SQLDatabase else { return (answers.map { _ in [] }, [:]) }
+        func succeed(_ condition: SQLQueryString) async throws -> Set<UUID> {
+            Set(try await JobQueue(db: db).succeed(where: "kind = \(bind: JobQueue.Kind.syncDelivery) AND \(condition)", now: now)
+                .map(DeliveryInbox.JobPayload.deliveryID(in:)))
+        }
+        var settled: Set<UUID> = []
+        let heldIDs = answers.flatMap { $0.held.compactMap(\.id) }
+        if !heldIDs.isEmpty {
+            settled.formUnion(try await succeed("status = \(bind: Job.Status.running.rawValue) AND leased_by = \(bind: worker) AND id IN (\(binds: heldIDs))"))
+        }
+        let queuedPayloads = try answers.flatMap { try $0.queued.map(DeliveryInbox.JobPayload.json(for:)) }
+        if !queuedPayloads.isEmpty {
+            // By the payload index. Without statistics SQLite picks the status index and
+            // scans every queued job (EXPLAIN QUERY PLAN); a unary `+` takes `status` out
+            // of its choice
+            // (https://www.sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_).
+            let status = sql.dialect.name == "sqlite" ? "+status" : "status"
+            settled.formUnion(try await succeed("\(unsafeRaw: status) = \(bind: Job.Status.queued.rawValue) AND payload IN (\(binds: queuedPayloads))"))
+        }
+        var outcomes: [UUID: DeliveryOutcomes.Outcome] = [:]
+        let perAnswer = answers.map { answer in
+            // A replayed delivery may have had two jobs: a set, so it counts once.
+            let mine = Set(answer.held.compactMap(SyncWorker.deliveryID(of:))).union(answer.queued).intersection(settled)
+            let note = DeliveryOutcomes.Outcome(status: answer.outcome.status, reason: "\(answer.outcome.reason) (answered by delivery \(answer.lead)'s fetch)")
+            for delivery in mine { outcomes[delivery] = note }
+            return Array(mine)
+        }
+        return (perAnswer, outcomes)
     }
 }

@@ -10,39 +10,69 @@ struct DocumentStore {
     let dataDirectory: String
     var outbox: Outbox? = nil
 
+    /// A downloaded PDF not stored yet.
+    struct Download: Sendable {
+        var fileID: Int
+        var contentType: String
+        var bytes: Data
+    }
+
     /// Downloads and stores the contract's PDF once; later calls find it and do nothing.
-    /// https://developer.oneflow.com/docs/download-a-contract-file
     @discardableResult
     func ensureSignedPDF(oneflow: any OneflowClient, credentials: OneflowCredentials, contract: EmploymentContract) async throws -> Document? {
         let contractID = try contract.requireID()
-        guard let employeeID = contract.$employee.id else { return nil }
         if let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first() { return existing }
-        let files = try await oneflow.contractFiles(credentials, contractID: contract.oneflowContractID)
-        guard let file = files.first(where: { $0.type == .contract }) else { return nil }
-        let downloaded = try await oneflow.downloadFile(credentials, contractID: contract.oneflowContractID, fileID: file.id)
-
-        let bytes = Data(downloaded.data)
-        let document = Document(
-            employeeID: employeeID, contractID: contractID, filename: "contract-\(contract.oneflowContractID).pdf",
-            contentType: downloaded.contentType ?? "application/pdf", size: downloaded.data.count,
-            sha256: SHA256.hash(data: downloaded.data).map { String(format: "%02x", $0) }.joined(), storagePath: Document.inDatabase)
-        document.oneflowFileID = file.id
+        guard let download = try await download(oneflow: oneflow, credentials: credentials, oneflowContractID: contract.oneflowContractID) else { return nil }
         // Two deliveries of one contract may download at once; the unique index on
         // documents(contract_id) keeps one row, and the other finds it. No installation lock:
         // it serialized every PDF of an installation behind its HR writes (bench/RESULTS.md).
         do {
-            return try await db.transaction { tx in
-                try await document.create(on: tx)
-                try await DocumentContent(documentID: try document.requireID(), data: bytes).create(on: tx)
-                try await outbox?.record(.document, .created, data: try HRRecordsJSON.Document(document), subjectID: document.id,
-                                         employeeID: employeeID, installationID: contract.$installation.id, on: tx)
-                return document
-            }
+            return try await db.transaction { tx in try await store(download, for: contract, on: tx) }
         } catch {
             guard (error as? any DatabaseError)?.isConstraintFailure == true,
                   let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first() else { throw error }
             return existing
         }
+    }
+
+    /// Fetches the contract's signed file from Oneflow (nil: it has none yet).
+    /// https://developer.oneflow.com/docs/download-a-contract-file
+    func download(oneflow: any OneflowClient, credentials: OneflowCredentials, oneflowContractID: Int) async throws -> Download? {
+        let files = try await oneflow.contractFiles(credentials, contractID: oneflowContractID)
+        guard let file = files.first(where: { $0.type == .contract }) else { return nil }
+        let downloaded = try await oneflow.downloadFile(credentials, contractID: oneflowContractID, fileID: file.id)
+        return Download(fileID: file.id, contentType: downloaded.contentType ?? "application/pdf", bytes: Data(downloaded.data))
+    }
+
+    /// Stores a download as the contract's PDF — the row, its bytes and its outbound
+    /// notification — in the caller's transaction. Fails on the unique index when the
+    /// contract has one already.
+    func store(_ download: Download, for contract: EmploymentContract, on tx: any Database) async throws -> Document? {
+        try await store([(download, contract)], on: tx).first
+    }
+
+    /// Stores several contracts' PDFs: one INSERT for the rows, one for the bytes.
+    func store(_ downloads: [(download: Download, contract: EmploymentContract)], on tx: any Database) async throws -> [Document] {
+        var documents: [Document] = [], contents: [DocumentContent] = [], installations: [UUID] = []
+        for (download, contract) in downloads {
+            guard let employeeID = contract.$employee.id else { continue }
+            let document = Document(
+                employeeID: employeeID, contractID: try contract.requireID(), filename: "contract-\(contract.oneflowContractID).pdf",
+                contentType: download.contentType, size: download.bytes.count,
+                sha256: SHA256.hash(data: download.bytes).map { String(format: "%02x", $0) }.joined(), storagePath: Document.inDatabase)
+            document.id = UUID()
+            document.oneflowFileID = download.fileID
+            documents.append(document)
+            contents.append(DocumentContent(documentID: try document.requireID(), data: download.bytes))
+            installations.append(contract.$installation.id)
+        }
+        try await documents.create(on: tx)
+        try await contents.create(on: tx)
+        for (document, installationID) in zip(documents, installations) {
+            try await outbox?.record(.document, .created, data: try HRRecordsJSON.Document(document), subjectID: document.id,
+                                     employeeID: document.$employee.id, installationID: installationID, on: tx)
+        }
+        return documents
     }
 
     func read(_ document: Document) async throws -> Data {

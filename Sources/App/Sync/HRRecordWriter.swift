@@ -34,38 +34,45 @@ struct HRRecordWriter {
     func apply(_ mapped: MappedContract, installationID: UUID, source: Source) async throws -> Outcome {
         try await db.transaction { tx in
             try await InstallationLock.acquire(installationID, on: tx)
-            let existing = try await EmploymentContract.query(on: tx)
-                .filter(\.$installation.$id == installationID).filter(\.$oneflowContractID == mapped.oneflowContractID).first()
-            if let stored = existing?.stateUpdatedAt, let fetched = mapped.stateUpdatedAt, fetched < stored.addingTimeInterval(-0.001) {
-                return Outcome(kind: .stale, contractID: existing?.id, employeeID: existing?.$employee.id, contract: existing)
-            }
-            let employee = try await findEmployee(mapped.employee, installationID: installationID, linked: existing?.$employee.id, on: tx)
-            var changes: [String: [String: String?]] = [:]
-            try update(employee, with: mapped, changes: &changes)
-            let newEmployee = employee.id == nil
-            let employeeChanged = newEmployee || !changes.isEmpty
-            if employeeChanged { try await employee.save(on: tx) }
-
-            let contract = existing ?? EmploymentContract(installationID: installationID, oneflowContractID: mapped.oneflowContractID, status: mapped.status)
-            let before = existing?.status
-            update(contract, with: mapped, employeeID: try employee.requireID(), changes: &changes)
-            guard existing == nil || !changes.isEmpty else {
-                return Outcome(kind: .unchanged, contractID: existing?.id, employeeID: employee.id, contract: existing)
-            }
-            try await contract.save(on: tx)
-            let json = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
-            try await ContractHistory(contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
-                                      eventTypes: source.eventTypes, fromStatus: before, toStatus: contract.status, changes: json).create(on: tx)
-            if let outbox {
-                if employeeChanged {
-                    try await outbox.record(.employee, newEmployee ? .created : .updated, data: try HRRecordsJSON.Employee(employee),
-                                            subjectID: employee.id, employeeID: employee.id, installationID: installationID, on: tx)
-                }
-                try await outbox.record(.contract, existing == nil ? .created : .updated, data: try HRRecordsJSON.Contract(contract),
-                                        subjectID: contract.id, employeeID: employee.id, installationID: installationID, on: tx)
-            }
-            return Outcome(kind: existing == nil ? .created : .updated, contractID: contract.id, employeeID: employee.id, contract: contract)
+            return try await apply([(mapped, source)], installationID: installationID, locked: tx)[0]
         }
+    }
+
+    /// Several contracts of one installation, inside a transaction that already holds its
+    /// lock (`InstallationLock`): read together, decided one after the other in memory (so a
+    /// later one sees what an earlier one changed, e.g. the employee it created), and written
+    /// together (`HRWriteSet`). One contract at a time is the case of one.
+    func apply(_ contracts: [(MappedContract, Source)], installationID: UUID, locked tx: any Database) async throws -> [Outcome] {
+        let set = try await HRWriteSet.load(installationID: installationID, for: contracts.map(\.0), on: tx)
+        let outcomes = try contracts.map { mapped, source in try apply(mapped, source: source, in: set) }
+        try await set.flush(on: tx, outbox: outbox)
+        return outcomes
+    }
+
+    private func apply(_ mapped: MappedContract, source: Source, in set: HRWriteSet) throws -> Outcome {
+        let existing = set.contracts[mapped.oneflowContractID]
+        if let stored = existing?.stateUpdatedAt, let fetched = mapped.stateUpdatedAt, fetched < stored.addingTimeInterval(-0.001) {
+            return Outcome(kind: .stale, contractID: existing?.id, employeeID: existing?.$employee.id, contract: existing)
+        }
+        let (employee, newEmployee) = set.employee(for: mapped.employee, linked: existing?.$employee.id)
+        var changes: [String: [String: String?]] = [:]
+        try update(employee, with: mapped, changes: &changes)
+        let employeeChanged = newEmployee || !changes.isEmpty
+        if employeeChanged { set.changed(employee) }
+
+        let contract = existing ?? set.newContract(mapped)
+        let before = existing?.status
+        update(contract, with: mapped, employeeID: try employee.requireID(), changes: &changes)
+        guard existing == nil || !changes.isEmpty else {
+            return Outcome(kind: .unchanged, contractID: existing?.id, employeeID: employee.id, contract: existing)
+        }
+        set.changed(contract)
+        let json = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
+        set.record(ContractHistory(contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
+                                   eventTypes: source.eventTypes, fromStatus: before, toStatus: contract.status, changes: json))
+        if employeeChanged { set.notify(.employee, newEmployee ? .created : .updated, employee) }
+        set.notify(.contract, existing == nil ? .created : .updated, contract)
+        return Outcome(kind: existing == nil ? .created : .updated, contractID: contract.id, employeeID: employee.id, contract: contract)
     }
 
     /// Marks a contract Oneflow no longer has as deleted (history kept).
@@ -85,19 +92,6 @@ struct HRRecordWriter {
                                      employeeID: contract.$employee.id, installationID: installationID, on: tx)
             return Outcome(kind: .updated, contractID: contract.id, employeeID: contract.$employee.id)
         }
-    }
-
-    private func findEmployee(_ person: MappedContract.Employee, installationID: UUID, linked: UUID?, on db: any Database) async throws -> Employee {
-        if let linked, let employee = try await Employee.find(linked, on: db) { return employee }
-        if let number = person.employeeNumber,
-           let match = try await Employee.query(on: db).filter(\.$installation.$id == installationID).filter(\.$employeeNumber == number).first() {
-            return match
-        }
-        if let email = person.email,
-           let match = try await Employee.query(on: db).filter(\.$installation.$id == installationID).filter(\.$email == email).first() {
-            return match
-        }
-        return Employee(installationID: installationID)
     }
 
     private func update(_ e: Employee, with mapped: MappedContract, changes: inout [String: [String: String?]]) throws {

@@ -32,18 +32,15 @@ final class SyncWorker: Sendable {
         JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
     }
 
-    /// Jobs one loop claims at once. Notifications of one contract (publish, sign, …) arrive
-    /// together, so a batch often holds several of them and one fetch answers them all
-    /// (`CoveredDeliveries`). Small enough that the last job of a batch starts well inside
-    /// its lease even when Oneflow is slow.
-    static let batchSize = 8
-
-    /// Claims up to `batchSize` due jobs and runs them. Returns false when none was due.
+    /// Claims up to `sync.batch_size` due jobs and runs them. Returns false when none was due.
+    /// Notifications of one contract (publish, sign, …) arrive together, so a batch often
+    /// holds several of them and one fetch answers them all (`CoveredDeliveries`).
     @discardableResult
     func runOnce(now: Date = Date()) async -> Bool {
         let jobs: [Job]
         do {
-            jobs = try await queue.claim(worker: name, limit: Self.batchSize, now: now)
+            let (queue, limit) = (self.queue, services.config.sync.batchSize)
+            jobs = try await services.writeGate.serialize(on: db) { try await queue.claim(worker: name, limit: limit, now: now) }
         } catch {
             logger.error("worker: cannot claim jobs", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             return false
@@ -111,20 +108,25 @@ final class SyncWorker: Sendable {
         }
     }
 
-    /// Runs a claimed batch: deliveries of one contract together (the oldest leads, one
-    /// fetch answers the rest), everything else one by one. Jobs not started when a stop
-    /// comes are handed back by `stop`.
+    /// Runs a claimed batch: its deliveries together in phases (`BatchSync`), then what that
+    /// handed back — other jobs, and contracts it could not finish — one contract at a time.
+    /// Jobs not started when a stop comes are handed back by `stop`.
     private func run(batch jobs: [Job]) async {
-        for group in await groupedByContract(jobs) {
+        let rest = await BatchSync(db: db, services: services, logger: logger, worker: name).run(jobs)
+        for handback in rest {
             guard !isStopping else { return }
-            await run(group[0], holding: Array(group.dropFirst()))
+            await run(handback.jobs[0], holding: Array(handback.jobs.dropFirst()), prefetched: handback.prefetched, failure: handback.failure)
         }
     }
 
-    private func run(_ job: Job, holding siblings: [Job] = []) async {
+    /// - Parameters:
+    ///   - prefetched: what `BatchSync` fetched for the job already.
+    ///   - failure: the job already failed in `BatchSync`; only record it.
+    private func run(_ job: Job, holding siblings: [Job] = [], prefetched: ContractSync.Prefetched? = nil, failure: (any Error)? = nil) async {
         var answered: Set<UUID> = []
         do {
-            answered = try await perform(job, holding: siblings)
+            if let failure { throw failure }
+            answered = try await perform(job, holding: siblings, prefetched: prefetched)
             try await queue.succeed(job)
         } catch {
             await failed(job, error)
@@ -137,33 +139,18 @@ final class SyncWorker: Sendable {
         }
     }
 
-    private static func deliveryID(of job: Job) -> UUID? {
+    static func deliveryID(of job: Job) -> UUID? {
         guard job.kind == JobQueue.Kind.syncDelivery else { return nil }
         return try? DeliveryInbox.JobPayload.deliveryID(in: job.payload)
     }
 
-    /// Groups the batch's delivery jobs by (installation, contract), in claim order; other
-    /// jobs, and deliveries that cannot be read, form groups of one.
-    private func groupedByContract(_ jobs: [Job]) async -> [[Job]] {
-        let deliveries = jobs.compactMap(Self.deliveryID(of:))
-        guard jobs.count > 1, deliveries.count > 1,
-              let contracts = try? await CoveredDeliveries(db: db).contracts(of: deliveries) else { return jobs.map { [$0] } }
-        var groups: [[Job]] = []
-        var index: [String: Int] = [:]
-        for job in jobs {
-            guard let delivery = Self.deliveryID(of: job), let key = contracts[delivery] else { groups.append([job]); continue }
-            if let at = index[key] { groups[at].append(job) } else { index[key] = groups.count; groups.append([job]) }
-        }
-        return groups
-    }
-
     /// - Returns: the held deliveries the job answered as well.
-    private func perform(_ job: Job, holding siblings: [Job]) async throws -> Set<UUID> {
+    private func perform(_ job: Job, holding siblings: [Job], prefetched: ContractSync.Prefetched?) async throws -> Set<UUID> {
         switch job.kind {
         case JobQueue.Kind.syncDelivery:
             let deliveryID = try DeliveryInbox.JobPayload.deliveryID(in: job.payload)
             let covered = CoveredDeliveries(db: db, worker: name, held: siblings)
-            return try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: deliveryID, covering: covered)
+            return try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: deliveryID, covering: covered, prefetched: prefetched)
         case JobQueue.Kind.reconcile:
             try await Reconciler(db: db, services: services, logger: logger).runAll()
             try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds)

@@ -1,0 +1,49 @@
+import FluentKit
+import SQLKit
+import Synchronization
+
+/// Lets one write transaction of this process at a time reach SQLite; the others wait here,
+/// in order, and go on the moment it commits.
+///
+/// SQLite has one write lock per database file. Without this, two event loops' connections
+/// that both want it meet SQLite's busy handler, which puts the loser's thread to sleep for
+/// 1, 2, 5, 10… ms and retries (https://www.sqlite.org/c3ref/busy_timeout.html): the lock
+/// is often free while the waiter still sleeps, and the sleeping thread holds that loop's
+/// only connection. Other processes on the same file (`serve` beside `worker`) still meet
+/// the busy handler. PostgreSQL locks rows, not the database, so there the gate is open.
+final class WriteGate: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Runs `body` as the only gated writer of the process when `db` is SQLite.
+    func serialize<T: Sendable>(on db: any Database, _ body: () async throws -> T) async throws -> T {
+        guard (db as? any SQLDatabase)?.dialect.name == "sqlite" else { return try await body() }
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let free = state.withLock { state in
+                if state.held { state.waiters.append(waiter); return false }
+                state.held = true
+                return true
+            }
+            if free { waiter.resume() }
+        }
+    }
+
+    /// Hands the gate straight to the next waiter, if any.
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else { state.held = false; return nil }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}

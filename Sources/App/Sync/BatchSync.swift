@@ -1,0 +1,280 @@
+import Fluent
+import Foundation
+import Logging
+import OneflowAPI
+import SQLKit
+
+/// Runs a claimed batch of delivery jobs in phases instead of one contract after another:
+/// read the batch's deliveries, fetch its contracts from Oneflow at once, download the signed
+/// PDFs not stored yet at once, then write everything — HR records, PDFs, every delivery's
+/// outcome and the jobs' success — in one transaction.
+///
+/// One contract at a time cost five commits and some twenty statements, each waiting for the
+/// event loop's one SQLite connection and for SQLite's one write lock (bench/RESULTS.md).
+/// A batch costs one commit, and its Oneflow calls overlap.
+///
+/// Only the common case is done here: an active installation whose contract Oneflow
+/// returned. Every other case is handed back to run through `ContractSync` on its own, with
+/// what the batch already fetched (Oneflow is not asked twice); `ContractSync` knows each
+/// error's consequence (a deleted contract, a revoked token, a retry). A failed PDF download
+/// is handed back as the job's failure after the HR write, as `ContractSync` would fail it.
+/// Running a contract again is safe: HR writes compare before they change anything, and a
+/// contract has one PDF.
+struct BatchSync {
+    let db: any Database
+    let services: AppServices
+    let logger: Logger
+    /// The claiming worker's name (`jobs.leased_by`).
+    let worker: String
+
+    /// Jobs the batch did not finish: one contract's (lead first), to run on their own.
+    struct Handback: Sendable {
+        var jobs: [Job]
+        /// What the batch fetched, for `ContractSync` to use instead of fetching again.
+        var prefetched: ContractSync.Prefetched? = nil
+        /// The lead's failure, to record as it is (the siblings then run on their own).
+        var failure: (any Error)? = nil
+    }
+
+    /// One contract's jobs in the batch. The oldest delivery leads: its fetch answers the rest.
+    private struct Item: Sendable {
+        var jobs: [Job]
+        var delivery: WebhookDelivery
+        var credentials: OneflowCredentials
+        /// Queued deliveries of the contract, read before the fetch (`CoveredDeliveries`).
+        var others: [UUID] = []
+        var contract: Contract?
+        var mapped: MappedContract?
+        var status: WebhookDelivery.Status = .processed
+        var summary = ""
+        var download: DocumentStore.Download?
+        /// The PDF is stored already: its size.
+        var storedPDF: Int?
+        var failure: (any Error)?
+
+        var installationID: UUID { delivery.$installation.id }
+        var contractID: Int { delivery.oneflowContractID }
+        var signed: Bool { mapped?.status == ContractState.signed.rawValue }
+        var source: HRRecordWriter.Source {
+            HRRecordWriter.Source(name: "webhook", deliveryID: delivery.id, eventTypes: delivery.eventTypes.split(separator: ",").map(String.init))
+        }
+        var prefetched: ContractSync.Prefetched? { contract.map { .init(contract: .success($0), others: others) } }
+        var outcome: HRRecordWriter.Outcome?
+        /// Deliveries this one answered (`CoveredDeliveries`).
+        var settled: [UUID] = []
+        /// A new PDF to store with the HR write.
+        var storesPDF = false
+
+        /// Takes the HR write's outcome: the summary, and what happens to the PDF.
+        mutating func written(_ outcome: HRRecordWriter.Outcome) {
+            self.outcome = outcome
+            summary = "\(mapped?.status ?? ""): \(outcome.kind.rawValue)"
+            guard outcome.kind != .stale else {
+                failure = nil  // ContractSync would not have downloaded it at all
+                return
+            }
+            guard signed, outcome.contract != nil else { return }
+            if let size = storedPDF {
+                summary += ", signed PDF \(size) bytes"
+            } else if let download {
+                summary += ", signed PDF \(download.bytes.count) bytes"
+                storesPDF = true
+            }
+        }
+    }
+
+    private var outbox: Outbox? { services.config.notify.endpoint == nil ? nil : Outbox() }
+
+    func run(_ jobs: [Job]) async -> [Handback] {
+        var (items, handbacks) = await group(jobs)
+        guard !items.isEmpty else { return handbacks }
+        do {
+            try await findOthers(&items)
+        } catch {
+            return handbacks + items.map { Handback(jobs: $0.jobs) }
+        }
+        items = await fetch(items, failed: &handbacks)
+        do {
+            try await findStoredPDFs(&items)
+        } catch {
+            return handbacks + items.map { Handback(jobs: $0.jobs, prefetched: $0.prefetched) }
+        }
+        await downloadPDFs(&items)
+        return handbacks + (await write(items))
+    }
+
+    /// Groups the batch's delivery jobs by contract, in claim order. Other jobs, unknown
+    /// deliveries and installations without a usable token are handed back.
+    private func group(_ jobs: [Job]) async -> (items: [Item], handbacks: [Handback]) {
+        let ids = jobs.compactMap(SyncWorker.deliveryID(of:))
+        let deliveries: [UUID: WebhookDelivery]
+        do {
+            let rows = try await WebhookDelivery.query(on: db).filter(\.$id ~~ ids).with(\.$installation).all()
+            deliveries = Dictionary(rows.compactMap { row in row.id.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
+        } catch {
+            return ([], jobs.map { Handback(jobs: [$0]) })
+        }
+        var groups: [[Job]] = [], leads: [WebhookDelivery?] = [], index: [String: Int] = [:]
+        for job in jobs {
+            guard let delivery = SyncWorker.deliveryID(of: job).flatMap({ deliveries[$0] }) else {
+                groups.append([job]); leads.append(nil); continue
+            }
+            let key = "\(delivery.$installation.id)/\(delivery.oneflowContractID)"
+            if let at = index[key] { groups[at].append(job) } else { index[key] = groups.count; groups.append([job]); leads.append(delivery) }
+        }
+        var items: [Item] = [], handbacks: [Handback] = []
+        let secrets = InstallationSecrets(box: services.secretBox)
+        for (jobs, lead) in zip(groups, leads) {
+            guard let lead, lead.installation.status != .disconnected,
+                  let token = try? secrets.token(of: lead.installation) else { handbacks.append(Handback(jobs: jobs)); continue }
+            let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
+            items.append(Item(jobs: jobs, delivery: lead, credentials: credentials))
+        }
+        return (items, handbacks)
+    }
+
+    /// The contracts' other queued deliveries, one query per installation.
+    private func findOthers(_ items: inout [Item]) async throws {
+        let held = Set(items.flatMap(\.jobs).compactMap(SyncWorker.deliveryID(of:)))
+        for installationID in Set(items.map(\.installationID)) {
+            let contracts = items.filter { $0.installationID == installationID }.map(\.contractID)
+            let pending = try await CoveredDeliveries(db: db).pending(contractIDs: contracts, installationID: installationID, except: held)
+            for i in items.indices where items[i].installationID == installationID {
+                items[i].others = pending[items[i].contractID] ?? []
+            }
+        }
+    }
+
+    /// Fetches every contract at once and decides whether it is ours. A contract Oneflow did
+    /// not return is handed back with the error. https://developer.oneflow.com/reference/get-contract
+    private func fetch(_ items: [Item], failed: inout [Handback]) async -> [Item] {
+        let oneflow = services.oneflow
+        let contracts = await concurrently(items) { item in try await oneflow.contract(item.credentials, id: item.contractID) }
+        var fetched: [Item] = []
+        for (var item, result) in zip(items, contracts) {
+            guard case .success(let contract) = result else {
+                failed.append(Handback(jobs: item.jobs, prefetched: .init(contract: result, others: item.others)))
+                continue
+            }
+            item.contract = contract
+            if let ours = item.delivery.installation.templateTypeID, contract.templateTypeID == ours {
+                item.mapped = ContractMapper.map(contract, mapping: services.config.mapping)
+            } else {
+                item.status = .ignored
+                item.summary = ContractSync.notOurs(contract, item.delivery.installation)
+            }
+            fetched.append(item)
+        }
+        return fetched
+    }
+
+    /// Which signed contracts have their PDF stored already (one query per installation).
+    private func findStoredPDFs(_ items: inout [Item]) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        for installationID in Set(items.filter(\.signed).map(\.installationID)) {
+            let contracts = items.filter { $0.signed && $0.installationID == installationID }.map(\.contractID)
+            let rows = try await sql.raw("""
+                SELECT c.oneflow_contract_id, d.size FROM documents d JOIN employment_contracts c ON c.id = d.contract_id
+                WHERE c.installation_id = \(bind: installationID) AND c.oneflow_contract_id IN (\(binds: contracts))
+                """).all()
+            let sizes = try Dictionary(rows.map { (try $0.decode(column: "oneflow_contract_id", as: Int.self), try $0.decode(column: "size", as: Int.self)) },
+                                       uniquingKeysWith: { first, _ in first })
+            for i in items.indices where items[i].installationID == installationID { items[i].storedPDF = sizes[items[i].contractID] }
+        }
+    }
+
+    /// Downloads the signed PDFs not stored yet, at once. A failure stays with its item: the
+    /// HR write still happens, then the job fails (as in `ContractSync`). A 401 disconnects
+    /// the installation (`InstallationCaller`). https://developer.oneflow.com/docs/download-a-contract-file
+    private func downloadPDFs(_ items: inout [Item]) async {
+        let missing = items.indices.filter { items[$0].signed && items[$0].storedPDF == nil }
+        guard !missing.isEmpty else { return }
+        let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory)
+        let oneflow = services.oneflow, caller = InstallationCaller(db: db, logger: logger)
+        let downloads = await concurrently(missing.map { items[$0] }) { item in
+            try await caller.call(item.delivery.installation) {
+                try await store.download(oneflow: oneflow, credentials: item.credentials, oneflowContractID: item.contractID)
+            }
+        }
+        for (i, result) in zip(missing, downloads) {
+            switch result {
+            case .success(let download): items[i].download = download
+            case .failure(let error): items[i].failure = error
+            }
+        }
+    }
+
+    /// One transaction: each installation's lock (in a fixed order, so two workers cannot
+    /// deadlock), the HR writes of all its contracts (`HRWriteSet`), the new PDFs, every
+    /// outcome — the leads' and those of the deliveries they answered — and the lead jobs'
+    /// success, a few statements per table for the whole batch. A crash leaves all of it or
+    /// none (the jobs then run again). If it fails, every contract runs on its own.
+    /// - Returns: what the worker still has to do: failed downloads, and held jobs nobody
+    ///   answered (another worker took them).
+    private func write(_ items: [Item]) async -> [Handback] {
+        let writer = HRRecordWriter(db: db, box: services.secretBox, outbox: outbox)
+        let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
+        let written: [Item]
+        do {
+            written = try await services.writeGate.serialize(on: db) {
+                try await db.transaction { [worker] tx in
+                    var items = items
+                    let installations = Set(items.filter { $0.mapped != nil }.map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
+                    for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
+                    for installationID in installations {
+                        let mine = items.indices.filter { items[$0].mapped != nil && items[$0].installationID == installationID }
+                        let outcomes = try await writer.apply(mine.map { (items[$0].mapped!, items[$0].source) }, installationID: installationID, locked: tx)
+                        for (i, outcome) in zip(mine, outcomes) { items[i].written(outcome) }
+                    }
+                    let pdfs = items.filter(\.storesPDF)
+                    try await store.store(pdfs.map { ($0.download!, $0.outcome!.contract!) }, on: tx)
+
+                    let done = items.indices.filter { items[$0].failure == nil }
+                    let answers = try done.map { i in
+                        CoveredDeliveries.Answer(lead: try items[i].delivery.requireID(), held: Array(items[i].jobs.dropFirst()), queued: items[i].others,
+                                                 outcome: .init(status: items[i].status, reason: items[i].summary))
+                    }
+                    var (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs(answers)
+                    for (n, i) in done.enumerated() {
+                        items[i].settled = settled[n]
+                        let note = ContractSync.unknownEventsNote(items[i].source.eventTypes)
+                        outcomes[answers[n].lead] = .init(status: items[i].status, reason: items[i].summary + note)
+                    }
+                    try await DeliveryOutcomes.record(outcomes, on: tx)
+                    let leads = done.compactMap { items[$0].jobs[0].id }
+                    if !leads.isEmpty { try await JobQueue(db: tx).succeed(where: "id IN (\(binds: leads))") }
+                    return items
+                }
+            }
+        } catch {
+            logger.warning("worker: a batch's write failed; its contracts run one by one", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return items.map { Handback(jobs: $0.jobs, prefetched: $0.prefetched) }
+        }
+        var rest: [Handback] = []
+        for item in written {
+            if let failure = item.failure {
+                rest.append(Handback(jobs: item.jobs, failure: failure))
+                continue
+            }
+            for _ in 0...item.settled.count { services.metrics.outcome(item.status) }
+            logger.info("sync: contract applied", metadata: ["contract": "\(item.contractID)", "outcome": "\(item.summary)"])
+            let answered = Set(item.settled)
+            rest += item.jobs.dropFirst().filter { SyncWorker.deliveryID(of: $0).map(answered.contains) != true }.map { Handback(jobs: [$0]) }
+        }
+        return rest
+    }
+
+    /// Runs `body` for every item at once. - Returns: each result, by position.
+    private func concurrently<T: Sendable>(_ items: [Item], _ body: @escaping @Sendable (Item) async throws -> T) async -> [Result<T, any Error>] {
+        await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+            for (i, item) in items.enumerated() {
+                group.addTask {
+                    do { return (i, .success(try await body(item))) } catch { return (i, .failure(error)) }
+                }
+            }
+            var results = [Result<T, any Error>?](repeating: nil, count: items.count)
+            for await (i, result) in group { results[i] = result }
+            return results.map { $0! }
+        }
+    }
+}

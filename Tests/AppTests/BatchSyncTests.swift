@@ -1,0 +1,108 @@
+import Fluent
+import Foundation
+import Testing
+@testable import App
+
+/// A claimed batch runs in phases: every contract fetched and every PDF downloaded at once,
+/// everything written in one transaction; what fails is handed back and handled one by one
+/// exactly as before (`BatchSync`).
+@Suite("Worker batches")
+struct BatchSyncTests {
+    @Test("one batch turns several signed contracts into HR records with their PDFs, and answers every delivery")
+    func severalContracts() async throws {
+        try await withSyncFixture { f in
+            var ids: [Int] = []
+            for n in 0..<5 {
+                let id = try await f.newContract(name: "Person \(n)", email: "person\(n)@example.com", values: ["employee_number": "3000\(n)"])
+                try await f.act("publish", id)
+                try await f.act("sign", id)
+                ids.append(id)
+            }
+            // Publish and sign of each: wait until all ten are in (the sandbox also sends in the background).
+            await f.deliver()
+            #expect(try await eventually { try await f.deliveries().count >= 10 })
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            #expect(await worker.runOnce())  // one claim holds every notification (sync.batch_size 32)
+
+            for id in ids {
+                let row = try #require(try await f.contractRow(id))
+                #expect(row.status == "signed")
+                #expect(try await Document.query(on: f.db).filter(\.$contract.$id == row.id).count() == 1)
+                #expect(try await f.history().filter { $0.$contract.id == row.id }.count == 1)  // created once, as signed
+            }
+            #expect(Set(try await f.employees().compactMap(\.employeeNumber)) == Set((0..<5).map { "3000\($0)" }))
+            let deliveries = try await f.deliveries()
+            #expect(deliveries.count >= 10)
+            #expect(deliveries.allSatisfy { $0.status == .processed && $0.attempts == 1 })
+            #expect(deliveries.allSatisfy { $0.outcomeReason?.contains("signed: created, signed PDF") == true })
+            #expect(deliveries.filter { $0.outcomeReason?.contains("answered by") == false }.count == 5)  // one fetch per contract
+            #expect(try await Job.query(on: f.db).filter(\.$status != .succeeded).count() == 0)
+        }
+    }
+
+    @Test("two contracts of one employee in one batch make one employee with both contracts")
+    func sharedEmployee() async throws {
+        try await withSyncFixture { f in
+            let first = try await f.newContract(name: "Sam Same", email: "sam@example.com", values: ["employee_number": "50001", "department": "Support"])
+            let second = try await f.newContract(name: "Sam Same", email: "sam@example.com", values: ["employee_number": "50001", "department": "Sales"])
+            for id in [first, second] { try await f.act("publish", id) }
+            await f.deliver()
+            #expect(try await eventually { try await f.deliveries().count >= 2 })
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            #expect(await worker.runOnce())
+
+            let employees = try await f.employees()
+            #expect(employees.count == 1)
+            let a = try #require(try await f.contractRow(first)), b = try #require(try await f.contractRow(second))
+            #expect(a.$employee.id == employees.first?.id && b.$employee.id == employees.first?.id)
+            // The later contract's department won, as it would one contract at a time.
+            #expect(employees.first?.fields.contains("Sales") == true)
+        }
+    }
+
+    @Test("a contract Oneflow fails to return fails alone, without a second request; the rest of its batch completes")
+    func fetchFailure() async throws {
+        try await withSyncFixture { f in
+            let good = try await f.newContract()
+            let flaky = try await f.newContract(name: "Flaky Person", email: "flaky@example.com", values: ["employee_number": "40001"])
+            try await f.settle()
+            _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/\(flaky)", "status": 503, "count": 1])
+            _ = try await f.post(try f.notification(contractID: good, events: ["contract:publish"], callbackID: "good"))
+            _ = try await f.post(try f.notification(contractID: flaky, events: ["contract:publish"], callbackID: "flaky"))
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            #expect(await worker.runOnce())
+
+            let deliveries = Dictionary(uniqueKeysWithValues: try await f.deliveries().map { ($0.callbackID, $0) })
+            #expect(deliveries["good"]?.status == .processed)
+            // A second fetch would have succeeded (the fault answers once): there was none.
+            #expect(deliveries["flaky"]?.status == .failed)
+            #expect(deliveries["flaky"]?.outcomeReason?.contains("503") == true)
+        }
+    }
+
+    @Test("a failed PDF download keeps the HR write, fails the job for a retry, and the retry stores the PDF")
+    func downloadFailure() async throws {
+        try await withSyncFixture { f in
+            let id = try await f.newContract()
+            try await f.act("publish", id)
+            try await f.settle()
+            try await f.act("sign", id)
+            _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/\(id)/files", "status": 503, "count": 1])
+            await f.deliver()
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            #expect(await worker.runOnce())
+
+            #expect(try await f.contractRow(id)?.status == "signed")
+            #expect(try await Document.query(on: f.db).count() == 0)
+            let sign = try #require(try await f.deliveries().last)
+            #expect(sign.status == .failed)
+            #expect(sign.outcomeReason?.contains("503") == true)
+            let retry = try #require(try await Job.query(on: f.db).filter(\.$status == .queued).first())
+            #expect(retry.runAt > Date())  // backed off, not repeated at once
+
+            while await worker.runOnce(now: Date().addingTimeInterval(3600)) {}
+            #expect(try await WebhookDelivery.find(sign.id, on: f.db)?.status == .processed)
+            #expect(try await Document.query(on: f.db).count() == 1)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Fluent
+import Foundation
+import Synchronization
+import Testing
+@testable import App
+
+/// One gated write at a time per process on SQLite; none held up on PostgreSQL (`WriteGate`).
+@Suite("Write gate")
+struct WriteGateTests {
+    /// How many bodies are inside at once, the most there ever were, and how many ran.
+    final class Tally: Sendable {
+        let state = Mutex((inside: 0, most: 0, ran: 0))
+        func enter() { state.withLock { $0.inside += 1; $0.most = max($0.most, $0.inside) } }
+        func leave() { state.withLock { $0.inside -= 1; $0.ran += 1 } }
+    }
+
+    struct Boom: Error {}
+
+    @Test("on SQLite, bodies never overlap, every one runs, and a body that throws lets the next in")
+    func exclusive() async throws {
+        try await withRunningApp { r in
+            let gate = WriteGate(), tally = Tally(), db = r.app.db
+            await withTaskGroup(of: Void.self) { group in
+                for n in 0..<40 {
+                    group.addTask {
+                        _ = try? await gate.serialize(on: db) {
+                            tally.enter()
+                            try? await Task.sleep(for: .milliseconds(1))
+                            tally.leave()
+                            if n % 5 == 0 { throw Boom() }
+                        }
+                    }
+                }
+            }
+            let (most, ran) = tally.state.withLock { ($0.most, $0.ran) }
+            #expect(ran == 40)
+            if testsRunOnPostgres {
+                #expect(most > 1)  // open: PostgreSQL's writers overlap
+            } else {
+                #expect(most == 1)
+            }
+        }
+    }
+}
