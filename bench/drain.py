@@ -30,17 +30,19 @@ def main():
     parser.add_argument("--contracts", type=int, default=10_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-admin-url")
-    parser.add_argument("--concurrency", type=int, default=8, help="worker jobs at once")
+    parser.add_argument("--concurrency", type=int, default=4, help="worker loops (sync.worker_concurrency)")
+    parser.add_argument("--batch-size", type=int, default=32, help="jobs a worker loop claims at once (sync.batch_size)")
     parser.add_argument("--workers", type=int, default=1, help="`hrbridge worker` processes")
     parser.add_argument("--samples", type=int, default=40, help="single-contract latency samples")
     args = parser.parse_args()
 
-    settings = {"embedded_sandbox": True, "sandbox_persist": "false", "sync_worker_concurrency": args.concurrency,
+    settings = {"embedded_sandbox": True, "sandbox_persist": "false", "sync_worker_concurrency": args.concurrency, "sync_batch_size": args.batch_size,
                 "sync_lease_seconds": 60, "log_level": "warning"}
     with World(common.suite(args.binary, args.db, args.pg_admin_url), "drain", **settings) as w:
         server = w.serve(worker=False)
         w.provision()
-        print(f"drain on {args.db}: {args.contracts} contracts, {args.workers} worker(s) at concurrency {args.concurrency} (release build)")
+        print(f"drain on {args.db}: {args.contracts} contracts, {args.workers} worker(s) at concurrency {args.concurrency}, "
+              f"batches of {args.batch_size} (release build)")
 
         started = time.monotonic()
         with futures.ThreadPoolExecutor(8) as pool:
@@ -74,7 +76,7 @@ def main():
         rss = {"serve": common.peak_rss_mib(server), "worker": max(common.peak_rss_mib(p) for p in workers)}
         print(f"  webhook → record visible, one at a time: p50 {p50:.0f} ms, p95 {p95:.0f} ms ({args.samples} samples)")
         print(f"  peak RSS: serve {rss['serve']:.0f} MiB, worker {rss['worker']:.0f} MiB")
-        common.save("drain", {"machine": common.machine(), "db": args.db, "contracts": args.contracts, "concurrency": args.concurrency, "workers": args.workers,
+        common.save("drain", {"machine": common.machine(), "db": args.db, "contracts": args.contracts, "concurrency": args.concurrency, "batch_size": args.batch_size, "workers": args.workers,
                               "drain_seconds": elapsed, "contracts_per_second": rate, "signed": signed, "documents": documents, "covered": covered,
                               "latency_ms": {"p50": p50, "p95": p95, "samples": latencies}, "peak_rss_mib": rss})
     return 0 if signed == args.contracts and documents == args.contracts else 1

@@ -5,9 +5,9 @@ import OneflowAPI
 import SQLKit
 
 /// Runs a claimed batch of delivery jobs in phases instead of one contract after another:
-/// read the batch's deliveries, fetch its contracts from Oneflow at once, download the signed
-/// PDFs not stored yet at once, then write everything — HR records, PDFs, every delivery's
-/// outcome and the jobs' success — in one transaction.
+/// read the batch's deliveries, fetch its contracts from Oneflow at once (each signed one
+/// downloading its PDF right after, if not stored yet), then write everything — HR records,
+/// PDFs, every delivery's outcome and the jobs' success — in one transaction.
 ///
 /// One contract at a time cost five commits and some twenty statements, each waiting for the
 /// event loop's one SQLite connection and for SQLite's one write lock (bench/RESULTS.md).
@@ -65,6 +65,17 @@ struct BatchSync {
         /// A new PDF to store with the HR write.
         var storesPDF = false
 
+        /// Takes the fetched contract: ours, mapped, or another template group's, ignored.
+        mutating func fetched(_ contract: Contract, mapping: [String: HRField]) {
+            self.contract = contract
+            if let ours = delivery.installation.templateTypeID, contract.templateTypeID == ours {
+                mapped = ContractMapper.map(contract, mapping: mapping)
+            } else {
+                status = .ignored
+                summary = ContractSync.notOurs(contract, delivery.installation)
+            }
+        }
+
         /// Takes the HR write's outcome: the summary, and what happens to the PDF.
         mutating func written(_ outcome: HRRecordWriter.Outcome) {
             self.outcome = outcome
@@ -76,6 +87,7 @@ struct BatchSync {
             guard signed, outcome.contract != nil else { return }
             if let size = storedPDF {
                 summary += ", signed PDF \(size) bytes"
+                failure = nil  // another worker stored it meanwhile: this download is not needed
             } else if let download {
                 summary += ", signed PDF \(download.bytes.count) bytes"
                 storesPDF = true
@@ -93,13 +105,12 @@ struct BatchSync {
         } catch {
             return handbacks + items.map { Handback(jobs: $0.jobs) }
         }
-        items = await fetch(items, failed: &handbacks)
         do {
-            try await findStoredPDFs(&items)
+            try await findStoredPDFs(&items, on: db)
         } catch {
-            return handbacks + items.map { Handback(jobs: $0.jobs, prefetched: $0.prefetched) }
+            return handbacks + items.map { Handback(jobs: $0.jobs) }
         }
-        await downloadPDFs(&items)
+        items = await fetch(items, failed: &handbacks)
         return handbacks + (await write(items))
     }
 
@@ -145,61 +156,55 @@ struct BatchSync {
         }
     }
 
-    /// Fetches every contract at once and decides whether it is ours. A contract Oneflow did
-    /// not return is handed back with the error. https://developer.oneflow.com/reference/get-contract
+    /// Fetches every contract at once; right after its own fetch, each signed contract of
+    /// ours whose PDF is not stored yet downloads it, without waiting for the other fetches.
+    /// A contract Oneflow did not return is handed back with the error. A failed download
+    /// stays with its item: the HR write still happens, then the job fails (as in
+    /// `ContractSync`); a 401 disconnects the installation (`InstallationCaller`).
+    /// https://developer.oneflow.com/reference/get-contract,
+    /// https://developer.oneflow.com/docs/download-a-contract-file
     private func fetch(_ items: [Item], failed: inout [Handback]) async -> [Item] {
-        let oneflow = services.oneflow
-        let contracts = await concurrently(items) { item in try await oneflow.contract(item.credentials, id: item.contractID) }
+        let oneflow = services.oneflow, mapping = services.config.mapping
+        let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory), caller = InstallationCaller(db: db, logger: logger)
+        let results = await concurrently(items) { item in
+            var item = item
+            item.fetched(try await oneflow.contract(item.credentials, id: item.contractID), mapping: mapping)
+            guard item.signed, item.storedPDF == nil else { return item }
+            do {
+                item.download = try await caller.call(item.delivery.installation) {
+                    try await store.download(oneflow: oneflow, credentials: item.credentials, oneflowContractID: item.contractID)
+                }
+            } catch {
+                item.failure = error
+            }
+            return item
+        }
         var fetched: [Item] = []
-        for (var item, result) in zip(items, contracts) {
-            guard case .success(let contract) = result else {
-                failed.append(Handback(jobs: item.jobs, prefetched: .init(contract: result, others: item.others)))
-                continue
+        for (item, result) in zip(items, results) {
+            switch result {
+            case .success(let item): fetched.append(item)
+            case .failure(let error): failed.append(Handback(jobs: item.jobs, prefetched: .init(contract: .failure(error), others: item.others)))
             }
-            item.contract = contract
-            if let ours = item.delivery.installation.templateTypeID, contract.templateTypeID == ours {
-                item.mapped = ContractMapper.map(contract, mapping: services.config.mapping)
-            } else {
-                item.status = .ignored
-                item.summary = ContractSync.notOurs(contract, item.delivery.installation)
-            }
-            fetched.append(item)
         }
         return fetched
     }
 
-    /// Which signed contracts have their PDF stored already (one query per installation).
-    private func findStoredPDFs(_ items: inout [Item]) async throws {
+    /// Which contracts have their PDF stored already (one query per installation): before the
+    /// fetch, so that it is not downloaded again, and again inside the write transaction,
+    /// where only signed ones matter, as another worker's batch may have stored one meanwhile.
+    private func findStoredPDFs(_ items: inout [Item], on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        for installationID in Set(items.filter(\.signed).map(\.installationID)) {
-            let contracts = items.filter { $0.signed && $0.installationID == installationID }.map(\.contractID)
+        let unknown = items.filter { $0.storedPDF == nil && ($0.contract == nil || $0.signed) }
+        for installationID in Set(unknown.map(\.installationID)) {
+            let contracts = unknown.filter { $0.installationID == installationID }.map(\.contractID)
             let rows = try await sql.raw("""
                 SELECT c.oneflow_contract_id, d.size FROM documents d JOIN employment_contracts c ON c.id = d.contract_id
                 WHERE c.installation_id = \(bind: installationID) AND c.oneflow_contract_id IN (\(binds: contracts))
                 """).all()
             let sizes = try Dictionary(rows.map { (try $0.decode(column: "oneflow_contract_id", as: Int.self), try $0.decode(column: "size", as: Int.self)) },
                                        uniquingKeysWith: { first, _ in first })
-            for i in items.indices where items[i].installationID == installationID { items[i].storedPDF = sizes[items[i].contractID] }
-        }
-    }
-
-    /// Downloads the signed PDFs not stored yet, at once. A failure stays with its item: the
-    /// HR write still happens, then the job fails (as in `ContractSync`). A 401 disconnects
-    /// the installation (`InstallationCaller`). https://developer.oneflow.com/docs/download-a-contract-file
-    private func downloadPDFs(_ items: inout [Item]) async {
-        let missing = items.indices.filter { items[$0].signed && items[$0].storedPDF == nil }
-        guard !missing.isEmpty else { return }
-        let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory)
-        let oneflow = services.oneflow, caller = InstallationCaller(db: db, logger: logger)
-        let downloads = await concurrently(missing.map { items[$0] }) { item in
-            try await caller.call(item.delivery.installation) {
-                try await store.download(oneflow: oneflow, credentials: item.credentials, oneflowContractID: item.contractID)
-            }
-        }
-        for (i, result) in zip(missing, downloads) {
-            switch result {
-            case .success(let download): items[i].download = download
-            case .failure(let error): items[i].failure = error
+            for i in items.indices where items[i].installationID == installationID && items[i].storedPDF == nil {
+                items[i].storedPDF = sizes[items[i].contractID]
             }
         }
     }
@@ -221,6 +226,7 @@ struct BatchSync {
                     var items = items
                     let installations = Set(items.filter { $0.mapped != nil }.map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
                     for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
+                    try await findStoredPDFs(&items, on: tx)
                     for installationID in installations {
                         let mine = items.indices.filter { items[$0].mapped != nil && items[$0].installationID == installationID }
                         let outcomes = try await writer.apply(mine.map { (items[$0].mapped!, items[$0].source) }, installationID: installationID, locked: tx)
