@@ -4,6 +4,7 @@ import Fluent
 import Foundation
 import NIOCore
 import NIOSSL
+import OneflowAPI
 import SQLKit
 
 /// Delivers the outbox to the HR system: POST `notify.endpoint` (`?key=` when set), signed
@@ -43,7 +44,7 @@ final class NotificationSender: Sendable {
 
     static func signature(of body: String, secret: String) -> String {
         "sha256=" + HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-            .map { String(format: "%02x", $0) }.joined()
+            .lowercaseHex
     }
 
     /// Sends the next notification that is due and first in line for its employee.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OneflowAPI
 
 /// Encrypts secrets at rest (extension tokens, sign keys, personal numbers) with AES-256-GCM.
 ///
@@ -72,6 +73,6 @@ public struct SecretBox: Sendable {
     }
 
     static func keyID(_ key: SymmetricKey) -> String {
-        key.withUnsafeBytes { SHA256.hash(data: Data($0)) }.prefix(4).map { String(format: "%02x", $0) }.joined()
+        key.withUnsafeBytes { SHA256.hash(data: Data($0)) }.prefix(4).lowercaseHex
     }
 }

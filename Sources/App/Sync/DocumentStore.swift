@@ -59,7 +59,7 @@ struct DocumentStore {
             let document = Document(
                 employeeID: employeeID, contractID: try contract.requireID(), filename: "contract-\(contract.oneflowContractID).pdf",
                 contentType: download.contentType, size: download.bytes.count,
-                sha256: SHA256.hash(data: download.bytes).map { String(format: "%02x", $0) }.joined(), storagePath: Document.inDatabase)
+                sha256: SHA256.hash(data: download.bytes).lowercaseHex, storagePath: Document.inDatabase)
             document.id = UUID()
             document.oneflowFileID = download.fileID
             documents.append(document)

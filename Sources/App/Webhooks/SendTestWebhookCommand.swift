@@ -64,7 +64,7 @@ struct SendTestWebhookCommand: AsyncCommand {
         guard let url, let key else {
             throw Abort(.badRequest, reason: "Give --url and --sign-key, or --installation <id>")
         }
-        let callbackID = signature.callbackID ?? (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let callbackID = signature.callbackID ?? (0..<20).map { _ in UInt8.random(in: 0...255) }.lowercaseHex
         let result = try await TestWebhookSender(http: app.http.client.shared).send(
             url: url, signKey: key, contractID: signature.contractID ?? 1, type: signature.type ?? "contract:sign", callbackID: callbackID)
         context.console.print("POST \(Redaction.url(url)) callback_id=\(callbackID)")

@@ -29,7 +29,7 @@ public struct WebhookNotification: Codable, Sendable, Equatable {
     /// `signature = sha1(callback_id + sign_key)`, lowercase hex.
     /// https://developer.oneflow.com/docs/introduction (webhook security)
     public static func signature(callbackID: String, signKey: String) -> String {
-        Insecure.SHA1.hash(data: Data((callbackID + signKey).utf8)).map { String(format: "%02x", $0) }.joined()
+        Insecure.SHA1.hash(data: Data((callbackID + signKey).utf8)).lowercaseHex
     }
 
     /// Whether `signature` matches one of `signKeys`, compared in constant time.

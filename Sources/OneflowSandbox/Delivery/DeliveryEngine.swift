@@ -64,7 +64,7 @@ actor DeliveryEngine {
     /// The JSON body Oneflow sends. Key order follows Oneflow's documented example.
     static func body(for delivery: DeliveryRecord, signKey: String?) -> String {
         // Without a sign key the signature is sha1(callback_id): Oneflow's behaviour there is undocumented.
-        let signature = Insecure.SHA1.hash(data: Data((delivery.callbackID + (signKey ?? "")).utf8)).map { String(format: "%02x", $0) }.joined()
+        let signature = Insecure.SHA1.hash(data: Data((delivery.callbackID + (signKey ?? "")).utf8)).lowercaseHex
         let events = delivery.events.map {
             #"{"created_time":"\#(OneflowDate.format($0.createdTime))","id":\#($0.id),"type":"\#($0.type)"}"#
         }.joined(separator: ",")

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OneflowAPI
 
 /// What a webhook create/update body holds, after validation.
 struct WebhookInputRecord: Sendable {
@@ -62,7 +63,7 @@ extension SandboxStore {
             guard hook.templateGroupID == nil || hook.templateGroupID == contract.templateTypeID else { continue }
             let admitted = events.filter { hook.admits(eventType: $0.type, workspaceID: contract.workspaceID) }
             guard !admitted.isEmpty else { continue }
-            let callbackID = (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            let callbackID = (0..<20).map { _ in UInt8.random(in: 0...255) }.lowercaseHex
             state.deliveries.append(DeliveryRecord(
                 id: state.allocateID(), webhookID: hook.id, accountID: hook.accountID, callbackURL: hook.callbackURL,
                 callbackID: callbackID, contractID: contract.id, events: admitted, status: "pending",
