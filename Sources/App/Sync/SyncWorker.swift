@@ -75,7 +75,7 @@ final class SyncWorker: Sendable {
                     for _ in 0..<concurrency {
                         group.addTask {
                             while !Task.isCancelled, !self.isStopping {
-                                if await !self.runOnce() { try? await Task.sleep(for: pollInterval) }
+                                if await !self.runOnce() { try? await Task.sleep(for: Self.jittered(pollInterval)) }
                             }
                         }
                     }
@@ -86,6 +86,14 @@ final class SyncWorker: Sendable {
     }
 
     private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// An idle loop's wait, ±50% at random. Loops that found nothing at the same moment —
+    /// they all queue for the claim behind one batch's write (`WriteGate`) — would otherwise
+    /// poll in step, every `pollInterval`, so a new delivery waited the whole interval
+    /// instead of a fraction of it (bench/RESULTS.md).
+    static func jittered(_ interval: Duration) -> Duration {
+        interval * Double.random(in: 0.5...1.5)
+    }
 
     /// A graceful stop (SIGTERM): no new claims; jobs in hand get `grace` to finish, then
     /// are cancelled; whatever this worker still holds goes back to the queue at once
