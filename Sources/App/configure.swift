@@ -51,7 +51,7 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try admin.register(collection: AdminInstallationsController(services: services))
     try admin.register(collection: AdminNotificationsController(services: services))
     try app.register(collection: WebhookReceiver(
-        services: services, inbox: GroupCommitInbox(maxAttempts: config.sync.maxAttempts) { app.db }, installations: WebhookKeyCache()))
+        services: services, inbox: GroupCommitInbox(maxAttempts: config.sync.maxAttempts, gate: services.writeGate) { app.db }, installations: WebhookKeyCache()))
     try app.register(collection: HRAPIController(services: services))
     try app.register(collection: MetricsController(metrics: services.metrics))
 

@@ -16,6 +16,11 @@ struct WriteGateTests {
 
     struct Boom: Error {}
 
+    final class Log: Sendable {
+        let entries = Mutex<[String]>([])
+        func append(_ entry: String) { entries.withLock { $0.append(entry) } }
+    }
+
     @Test("on SQLite, bodies never overlap, every one runs, and a body that throws lets the next in")
     func exclusive() async throws {
         try await withRunningApp { r in
@@ -39,6 +44,25 @@ struct WriteGateTests {
             } else {
                 #expect(most == 1)
             }
+        }
+    }
+
+    @Test("an acknowledgement waiting for the gate goes before worker writes that waited longer", .enabled(if: !testsRunOnPostgres))
+    func acksFirst() async throws {
+        try await withRunningApp { r in
+            let gate = WriteGate(), db = r.app.db
+            let order = Log()
+            let holder = Task { try await gate.serialize(on: db) { try await Task.sleep(for: .milliseconds(300)) } }
+            try await Task.sleep(for: .milliseconds(50))
+            await withTaskGroup(of: Void.self) { group in
+                for n in 0..<3 {
+                    group.addTask { _ = try? await gate.serialize(on: db) { order.append("worker \(n)") } }
+                    try? await Task.sleep(for: .milliseconds(20))  // queued in this order
+                }
+                group.addTask { _ = try? await gate.serialize(on: db, priority: .ack) { order.append("ack") } }
+            }
+            try await holder.value
+            #expect(order.entries.withLock { $0 } == ["ack", "worker 0", "worker 1", "worker 2"])
         }
     }
 }

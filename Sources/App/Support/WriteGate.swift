@@ -11,38 +11,49 @@ import Synchronization
 /// is often free while the waiter still sleeps, and the sleeping thread holds that loop's
 /// only connection. Other processes on the same file (`serve` beside `worker`) still meet
 /// the busy handler. PostgreSQL locks rows, not the database, so there the gate is open.
+///
+/// Acknowledgements go first (`.ack`): a webhook waits for the write in progress, never
+/// behind a queue of worker batches, because Oneflow counts its time.
 final class WriteGate: Sendable {
+    enum Priority: Sendable { case ack, background }
+
     private struct State {
         var held = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var acks: [CheckedContinuation<Void, Never>] = []
+        var background: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
 
     /// Runs `body` as the only gated writer of the process when `db` is SQLite.
-    func serialize<T: Sendable>(on db: any Database, _ body: () async throws -> T) async throws -> T {
+    func serialize<T: Sendable>(on db: any Database, priority: Priority = .background, _ body: () async throws -> T) async throws -> T {
         guard (db as? any SQLDatabase)?.dialect.name == "sqlite" else { return try await body() }
-        await acquire()
+        await acquire(priority)
         defer { release() }
         return try await body()
     }
 
-    private func acquire() async {
+    private func acquire(_ priority: Priority) async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             let free = state.withLock { state in
-                if state.held { state.waiters.append(waiter); return false }
-                state.held = true
-                return true
+                guard state.held else { state.held = true; return true }
+                switch priority {
+                case .ack: state.acks.append(waiter)
+                case .background: state.background.append(waiter)
+                }
+                return false
             }
             if free { waiter.resume() }
         }
     }
 
-    /// Hands the gate straight to the next waiter, if any.
+    /// Hands the gate straight to the next waiter, acknowledgements first, if any.
     private func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.waiters.isEmpty else { state.held = false; return nil }
-            return state.waiters.removeFirst()
+            if !state.acks.isEmpty { return state.acks.removeFirst() }
+            if !state.background.isEmpty { return state.background.removeFirst() }
+            state.held = false
+            return nil
         }
         next?.resume()
     }

@@ -19,11 +19,14 @@ final class GroupCommitInbox: Sendable {
 
     private let database: @Sendable () -> any Database
     private let maxAttempts: Int
+    /// Shared with the in-process worker; acknowledgements go first.
+    private let gate: WriteGate
     private let state = Mutex(State())
 
-    init(maxAttempts: Int, database: @escaping @Sendable () -> any Database) {
+    init(maxAttempts: Int, gate: WriteGate, database: @escaping @Sendable () -> any Database) {
         self.database = database
         self.maxAttempts = maxAttempts
+        self.gate = gate
     }
 
     /// - Returns: false when this notification was already accepted (a retry).
@@ -49,7 +52,10 @@ final class GroupCommitInbox: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let created = try await DeliveryInbox(db: database(), maxAttempts: maxAttempts).store(batch.map(\.entry))
+                let (db, maxAttempts) = (database(), maxAttempts)
+                let created = try await gate.serialize(on: db, priority: .ack) {
+                    try await DeliveryInbox(db: db, maxAttempts: maxAttempts).store(batch.map(\.entry))
+                }
                 for (waiter, isNew) in zip(batch, created) { waiter.continuation.resume(returning: isNew) }
             } catch {
                 // Nothing of this batch is stored: every request in it gets its 503.
