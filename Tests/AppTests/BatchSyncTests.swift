@@ -8,8 +8,9 @@ import Testing
 /// exactly as before (`BatchSync`).
 @Suite("Worker batches")
 struct BatchSyncTests {
-    @Test("one batch turns several signed contracts into HR records with their PDFs, and answers every delivery")
-    func severalContracts() async throws {
+    @Test("one batch turns several signed contracts into HR records with their PDFs, and answers every delivery (all in one transaction, or two contracts per transaction as in serve)",
+          arguments: [nil, 2] as [Int?])
+    func severalContracts(contractsPerTransaction: Int?) async throws {
         try await withSyncFixture { f in
             var ids: [Int] = []
             for n in 0..<5 {
@@ -21,7 +22,7 @@ struct BatchSyncTests {
             // Publish and sign of each: wait until all ten are in (the sandbox also sends in the background).
             await f.deliver()
             #expect(try await eventually { try await f.deliveries().count >= 10 })
-            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, contractsPerTransaction: contractsPerTransaction)
             #expect(await worker.runOnce())  // one claim holds every notification (sync.batch_size 32)
 
             for id in ids {

@@ -26,6 +26,11 @@ struct BatchSync {
     let logger: Logger
     /// The claiming worker's name (`jobs.leased_by`).
     let worker: String
+    /// Contracts written per transaction (`nil`: the whole batch in one). Inside `serve` a
+    /// webhook acknowledgement waits for the write in progress (`WriteGate` lets it in next),
+    /// so this bounds its wait: a whole batch in one transaction held acks up for tens of
+    /// milliseconds (bench/RESULTS.md). A `worker` process has no acks to let in.
+    var contractsPerTransaction: Int? = nil
 
     /// Jobs the batch did not finish: one contract's (lead first), to run on their own.
     struct Handback: Sendable {
@@ -111,7 +116,11 @@ struct BatchSync {
             return handbacks + items.map { Handback(jobs: $0.jobs) }
         }
         items = await fetch(items, failed: &handbacks)
-        return handbacks + (await write(items))
+        let chunk = max(1, contractsPerTransaction ?? items.count)
+        for start in stride(from: 0, to: items.count, by: chunk) {
+            handbacks += await write(Array(items[start..<min(start + chunk, items.count)]))
+        }
+        return handbacks
     }
 
     /// Groups the batch's delivery jobs by contract, in claim order. Other jobs, unknown

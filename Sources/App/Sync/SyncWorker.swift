@@ -20,8 +20,12 @@ final class SyncWorker: Sendable {
     /// Where the worker's loops run (`nil`: wherever Swift concurrency puts them).
     let executor: EventLoopTaskExecutor?
 
-    init(db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil) {
+    /// Contracts per write transaction (`BatchSync.contractsPerTransaction`).
+    let contractsPerTransaction: Int?
+
+    init(db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil, contractsPerTransaction: Int? = nil) {
         self.db = db
+        self.contractsPerTransaction = contractsPerTransaction
         self.executor = executor
         self.services = services
         self.logger = logger
@@ -120,7 +124,7 @@ final class SyncWorker: Sendable {
     /// handed back — other jobs, and contracts it could not finish — one contract at a time.
     /// Jobs not started when a stop comes are handed back by `stop`.
     private func run(batch jobs: [Job]) async {
-        let rest = await BatchSync(db: db, services: services, logger: logger, worker: name).run(jobs)
+        let rest = await BatchSync(db: db, services: services, logger: logger, worker: name, contractsPerTransaction: contractsPerTransaction).run(jobs)
         for handback in rest {
             guard !isStopping else { return }
             await run(handback.jobs[0], holding: Array(handback.jobs.dropFirst()), prefetched: handback.prefetched, failure: handback.failure)

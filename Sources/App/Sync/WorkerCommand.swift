@@ -12,7 +12,7 @@ struct WorkerCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let worker = try SyncWorkerLifecycle.make(app, services: app.services)
+        let worker = try SyncWorkerLifecycle.make(app, services: app.services, alongsideReceiver: false)
         try await worker.didBootAsync(app)
         for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
             app.logger.notice("worker: \(signal) received, stopping")
@@ -23,8 +23,13 @@ struct WorkerCommand: AsyncCommand {
 }
 
 extension SyncWorkerLifecycle {
+    /// Contracts per write transaction for a worker inside `serve`, next to the webhook
+    /// receiver: an acknowledgement waits for one such transaction at most.
+    static let contractsPerTransactionInServe = 8
+
     /// The worker (and the notification sender when `notify.endpoint` is set) from the configuration.
-    static func make(_ app: Application, services: AppServices) throws -> SyncWorkerLifecycle {
+    /// - Parameter alongsideReceiver: inside `serve`, where webhooks are acknowledged.
+    static func make(_ app: Application, services: AppServices, alongsideReceiver: Bool = true) throws -> SyncWorkerLifecycle {
         let config = services.config
         let sender: NotificationSender?
         do {
@@ -39,7 +44,8 @@ extension SyncWorkerLifecycle {
         let loops = Array(app.eventLoopGroup.makeIterator().prefix(max(1, config.sync.workerConcurrency)))
         let workers = try loops.map { loop in
             guard let db = app.databases.database(logger: logger, on: loop) else { throw ConfigError(key: "database.url", "no database is configured") }
-            return SyncWorker(db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop))
+            return SyncWorker(db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop),
+                              contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil)
         }
         return SyncWorkerLifecycle(
             workers: workers,
