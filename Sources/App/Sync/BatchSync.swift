@@ -48,10 +48,6 @@ struct BatchSync {
         guard !items.isEmpty else { return handbacks }
         do {
             try await findOthers(&items)
-        } catch {
-            return handbacks + items.map { Handback(jobs: $0.jobs) }
-        }
-        do {
             try await findStoredPDFs(&items, on: db)
         } catch {
             return handbacks + items.map { Handback(jobs: $0.jobs) }

@@ -39,9 +39,8 @@ struct ContractSync {
             return []
         }
         let covered = covered ?? CoveredDeliveries(db: db)
-        var others = prefetched?.others ?? []
-        if prefetched == nil {
-            others = try await covered.pending(contractID: delivery.oneflowContractID, installationID: try installation.requireID(), except: deliveryID)
+        let others = if let prefetched { prefetched.others } else {
+            try await covered.pending(contractID: delivery.oneflowContractID, installationID: try installation.requireID(), except: deliveryID)
         }
         let outcome = try await sync(contractID: delivery.oneflowContractID, installation: installation, token: token, source: source,
                                      prefetched: prefetched?.contract)

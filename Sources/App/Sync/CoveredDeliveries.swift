@@ -11,7 +11,7 @@ import SQLKit
 /// those repeats (bench/RESULTS.md). Order comes from the database, not from clocks: the
 /// list is read before the fetch starts, so it holds only rows committed before it.
 /// Two kinds are answered: deliveries whose job is still queued, and ones whose job this
-/// worker claimed in the same batch (`held`; `SyncWorker` groups a batch by contract).
+/// worker claimed in the same batch (`held`; `BatchSync` groups a batch by contract).
 /// https://developer.oneflow.com/docs/webhook-and-event
 struct CoveredDeliveries {
     let db: any Database
@@ -22,9 +22,7 @@ struct CoveredDeliveries {
     /// At most this many are settled by one fetch; the rest run on their own.
     static let limit = 100
 
-    private var heldDeliveries: Set<UUID> {
-        Set(held.compactMap { try? DeliveryInbox.JobPayload.deliveryID(in: $0.payload) })
-    }
+    private var heldDeliveries: Set<UUID> { Set(held.compactMap(SyncWorker.deliveryID(of:))) }
 
     /// Pending or retrying deliveries of the contract, other than `deliveryID`.
     func pending(contractID: Int, installationID: UUID, except deliveryID: UUID) async throws -> [UUID] {

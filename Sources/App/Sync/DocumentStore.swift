@@ -21,6 +21,7 @@ struct DocumentStore {
     @discardableResult
     func ensureSignedPDF(oneflow: any OneflowClient, credentials: OneflowCredentials, contract: EmploymentContract) async throws -> Document? {
         let contractID = try contract.requireID()
+        guard contract.$employee.id != nil else { return nil }  // nobody to file it under (`store` needs one)
         if let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first() { return existing }
         guard let download = try await download(oneflow: oneflow, credentials: credentials, oneflowContractID: contract.oneflowContractID) else { return nil }
         // Two deliveries of one contract may download at once; the unique index on
