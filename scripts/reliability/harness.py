@@ -294,6 +294,10 @@ class World:
         """Callback ids the sandbox's own deliveries got a 200 for."""
         return {d["callback_id"] for d in get_json(self.sandbox_port, "/sandbox/control/deliveries") if d["status"] == "delivered"}
 
+    def sandbox_callback_ids(self):
+        """Callback ids of every delivery the sandbox has made or will retry, answered or not."""
+        return {d["callback_id"] for d in get_json(self.sandbox_port, "/sandbox/control/deliveries")}
+
     # --- Our side -------------------------------------------------------------------------
 
     def notification(self, contract_id, event="contract:sign", callback_id=None):
