@@ -50,8 +50,9 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try admin.register(collection: AdminEmployeesController(services: services))
     try admin.register(collection: AdminInstallationsController(services: services))
     try admin.register(collection: AdminNotificationsController(services: services))
-    try app.register(collection: WebhookReceiver(
-        services: services, inbox: GroupCommitInbox(maxAttempts: config.sync.maxAttempts, gate: services.writeGate) { app.db }, installations: WebhookKeyCache()))
+    let inbox = GroupCommitInbox(maxAttempts: config.sync.maxAttempts, database: makeInboxDatabase(app, config, gate: services.writeGate))
+    app.lifecycle.use(InboxLifecycle(inbox: inbox))
+    try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: WebhookKeyCache()))
     try app.register(collection: HRAPIController(services: services))
     try app.register(collection: MetricsController(metrics: services.metrics))
 
@@ -62,6 +63,24 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     app.asyncCommands.use(WorkerCommand(), as: "worker")
     if runWorker {
         app.lifecycle.use(try SyncWorkerLifecycle.make(app, services: services))
+    }
+}
+
+/// A SQLite file gets the inbox's own connection (`SQLiteInboxConnection`); PostgreSQL and
+/// in-memory SQLite use the application's database.
+private func makeInboxDatabase(_ app: Application, _ config: AppConfig, gate: WriteGate) -> any InboxDatabase {
+    if case .sqlite(let path) = config.database {
+        return SQLiteInboxConnection(path: path, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds, gate: gate)
+    }
+    return FluentInboxDatabase(gate: gate) { app.db }
+}
+
+/// Closes the inbox's own connection when the application shuts down.
+private struct InboxLifecycle: LifecycleHandler {
+    let inbox: GroupCommitInbox
+
+    func shutdownAsync(_ application: Application) async {
+        await inbox.database.close()
     }
 }
 

@@ -18,7 +18,7 @@ struct GroupCommitInboxTests {
             let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
             try await installation.save(on: app.db)
             let installationID = try installation.requireID()
-            let inbox = GroupCommitInbox(maxAttempts: 5, gate: WriteGate()) { app.db }
+            let inbox = GroupCommitInbox(maxAttempts: 5, database: FluentInboxDatabase(gate: WriteGate()) { app.db })
             let entries = try (0..<100).map { try DeliveryInbox.Entry(notification: notification("burst-\($0 % 50)"), installationID: installationID, receivedAt: Date()) }
 
             let answers = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -47,7 +47,7 @@ struct GroupCommitInboxTests {
     func failure() async throws {
         try await withTestApp { app in
             // No installation row: the foreign key rejects the batch.
-            let inbox = GroupCommitInbox(maxAttempts: 5, gate: WriteGate()) { app.db }
+            let inbox = GroupCommitInbox(maxAttempts: 5, database: FluentInboxDatabase(gate: WriteGate()) { app.db })
             await #expect(throws: (any Error).self) {
                 _ = try await inbox.accept(.init(notification: try notification("orphan"), installationID: UUID(), receivedAt: Date()))
             }

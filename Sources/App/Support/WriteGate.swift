@@ -28,6 +28,11 @@ final class WriteGate: Sendable {
     /// Runs `body` as the only gated writer of the process when `db` is SQLite.
     func serialize<T: Sendable>(on db: any Database, priority: Priority = .background, _ body: () async throws -> T) async throws -> T {
         guard (db as? any SQLDatabase)?.dialect.name == "sqlite" else { return try await body() }
+        return try await serialize(priority: priority, body)
+    }
+
+    /// Runs `body` as the only gated writer of the process (the caller knows it writes SQLite).
+    func serialize<T: Sendable>(priority: Priority, _ body: () async throws -> T) async throws -> T {
         await acquire(priority)
         defer { release() }
         return try await body()

@@ -11,7 +11,6 @@ import Vapor
 /// third of the CPU per request (bench/RESULTS.md). Binds go through the same encoders
 /// Fluent uses, so the rows are the ones `WebhookDelivery` and `Job` read.
 struct DeliveryInbox {
-    let db: any Database
     let maxAttempts: Int
 
     /// What is stored of a notification: everything but the signature.
@@ -42,43 +41,77 @@ struct DeliveryInbox {
         }
     }
 
+    /// One notification to store. Its row id and both JSON payloads are made when the request
+    /// arrives, on the request's own task: a batch's commit is serial, its encoding need not be.
     struct Entry: Sendable {
-        var notification: WebhookNotification
-        var installationID: UUID
-        var receivedAt: Date
+        let notification: WebhookNotification
+        let installationID: UUID
+        let receivedAt: Date
+        let deliveryID: UUID
+        let eventTypes: String
+        let payload: String
+        let jobPayload: String
+
+        init(notification: WebhookNotification, installationID: UUID, receivedAt: Date) throws {
+            self.notification = notification
+            self.installationID = installationID
+            self.receivedAt = receivedAt
+            deliveryID = UUID()
+            eventTypes = notification.events.map(\.type.rawValue).joined(separator: ",")
+            let stored = StoredPayload(contract: notification.contract, callback_id: notification.callbackID, events: notification.events)
+            payload = String(decoding: try JSONEncoder.oneflow().encode(stored), as: UTF8.self)
+            jobPayload = try JobPayload.json(for: deliveryID)
+        }
     }
 
-    /// Stores every entry not stored yet, each with its job, in one transaction. A
-    /// `callback_id` the installation already has — or that comes twice in `entries` — is
-    /// skipped by the unique (installation, callback_id) index: `ON CONFLICT DO NOTHING` is
+    static let deliveryColumns = ["id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "attempts", "received_at"]
+    static let jobColumns = ["id", "kind", "payload", "status", "attempts", "max_attempts", "run_at", "created_at", "updated_at"]
+    private static let insertDelivery = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", "))) VALUES ("
+        + placeholders(deliveryColumns.count) + ") ON CONFLICT (installation_id, callback_id) DO NOTHING"
+    private static let insertJob = "INSERT INTO \(Job.schema) (\(jobColumns.joined(separator: ", "))) VALUES (\(placeholders(jobColumns.count)))"
+    private static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+
+    /// Stores every entry not stored yet, each with its job, inside the caller's transaction
+    /// `sql`. A `callback_id` the installation already has — or that comes twice in `entries` —
+    /// is skipped by the unique (installation, callback_id) index: `ON CONFLICT DO NOTHING` is
     /// atomic, also against another process inserting the same notification at that moment.
     /// - Returns: for each entry, whether it was new.
-    func store(_ entries: [Entry]) async throws -> [Bool] {
-        let ids = entries.map { _ in UUID() }
-        let deliveries = try zip(ids, entries).map { id, entry -> [any Encodable & Sendable] in
+    func store(_ entries: [Entry], in sql: any SQLDatabase) async throws -> [Bool] {
+        let insert = sql.insert(into: WebhookDelivery.schema).columns(Self.deliveryColumns)
+        for entry in entries {
             let n = entry.notification
-            let payload = StoredPayload(contract: n.contract, callback_id: n.callbackID, events: n.events)
-            return [id, entry.installationID, n.callbackID, n.contract.id, n.events.map(\.type.rawValue).joined(separator: ","),
-                    String(decoding: try JSONEncoder.oneflow().encode(payload), as: UTF8.self),
-                    WebhookDelivery.Status.pending.rawValue, 0, entry.receivedAt]
+            insert.values([entry.deliveryID, entry.installationID, n.callbackID, n.contract.id, entry.eventTypes,
+                           entry.payload, WebhookDelivery.Status.pending.rawValue, 0, entry.receivedAt] as [any Encodable & Sendable])
         }
-        return try await db.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "the inbox needs an SQL database") }
-            let insert = sql.insert(into: WebhookDelivery.schema)
-                .columns("id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "attempts", "received_at")
-            for row in deliveries { insert.values(row) }
-            let created = Set(try await insert.ignoringConflicts(with: ["installation_id", "callback_id"]).returning("id").all()
-                .map { try $0.decode(column: "id", as: UUID.self) })
-            if !created.isEmpty {
-                let jobs = sql.insert(into: Job.schema)
-                    .columns("id", "kind", "payload", "status", "attempts", "max_attempts", "run_at", "created_at", "updated_at")
-                for (id, entry) in zip(ids, entries) where created.contains(id) {
-                    jobs.values([UUID(), JobQueue.Kind.syncDelivery, try JobPayload.json(for: id), Job.Status.queued.rawValue, 0, maxAttempts,
-                                 entry.receivedAt, entry.receivedAt, entry.receivedAt] as [any Encodable & Sendable])
-                }
-                try await jobs.run()
+        let created = Set(try await insert.ignoringConflicts(with: ["installation_id", "callback_id"]).returning("id").all()
+            .map { try $0.decode(column: "id", as: UUID.self) })
+        if !created.isEmpty {
+            let jobs = sql.insert(into: Job.schema).columns(Self.jobColumns)
+            for entry in entries where created.contains(entry.deliveryID) {
+                jobs.values([UUID(), JobQueue.Kind.syncDelivery, entry.jobPayload, Job.Status.queued.rawValue, 0, maxAttempts,
+                             entry.receivedAt, entry.receivedAt, entry.receivedAt] as [any Encodable & Sendable])
             }
-            return ids.map(created.contains)
+            try await jobs.run()
+        }
+        return entries.map { created.contains($0.deliveryID) }
+    }
+
+    /// The same rows through the inbox's own SQLite connection (`SQLiteInboxConnection`),
+    /// inside its open transaction: one prepared single-row INSERT per row, reused.
+    func store(_ entries: [Entry], in sqlite: RawSQLite) throws -> [Bool] {
+        try entries.map { entry in
+            let n = entry.notification
+            let new = try sqlite.run(Self.insertDelivery, [
+                .uuid(entry.deliveryID), .uuid(entry.installationID), .text(n.callbackID), .integer(n.contract.id), .text(entry.eventTypes),
+                .text(entry.payload), .text(WebhookDelivery.Status.pending.rawValue), .integer(0), .date(entry.receivedAt),
+            ]) > 0
+            if new {
+                try sqlite.run(Self.insertJob, [
+                    .uuid(UUID()), .text(JobQueue.Kind.syncDelivery), .text(entry.jobPayload), .text(Job.Status.queued.rawValue), .integer(0),
+                    .integer(maxAttempts), .date(entry.receivedAt), .date(entry.receivedAt), .date(entry.receivedAt),
+                ])
+            }
+            return new
         }
     }
 }

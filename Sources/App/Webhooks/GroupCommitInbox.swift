@@ -1,4 +1,3 @@
-import Fluent
 import Foundation
 import Synchronization
 
@@ -17,16 +16,13 @@ final class GroupCommitInbox: Sendable {
     /// Bounded so that one statement's binds stay far below SQLite's and PostgreSQL's limits.
     static let maxBatch = 256
 
-    private let database: @Sendable () -> any Database
+    let database: any InboxDatabase
     private let maxAttempts: Int
-    /// Shared with the in-process worker; acknowledgements go first.
-    private let gate: WriteGate
     private let state = Mutex(State())
 
-    init(maxAttempts: Int, gate: WriteGate, database: @escaping @Sendable () -> any Database) {
+    init(maxAttempts: Int, database: any InboxDatabase) {
         self.database = database
         self.maxAttempts = maxAttempts
-        self.gate = gate
     }
 
     /// - Returns: false when this notification was already accepted (a retry).
@@ -37,7 +33,7 @@ final class GroupCommitInbox: Sendable {
                 defer { state.writing = true }
                 return !state.writing
             }
-            if startWriter { Task { await self.write() } }
+            if startWriter { Task(executorPreference: database.executor) { await self.write() } }
         }
     }
 
@@ -52,10 +48,7 @@ final class GroupCommitInbox: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let (db, maxAttempts) = (database(), maxAttempts)
-                let created = try await gate.serialize(on: db, priority: .ack) {
-                    try await DeliveryInbox(db: db, maxAttempts: maxAttempts).store(batch.map(\.entry))
-                }
+                let created = try await database.store(batch.map(\.entry), maxAttempts: maxAttempts)
                 for (waiter, isNew) in zip(batch, created) { waiter.continuation.resume(returning: isNew) }
             } catch {
                 // Nothing of this batch is stored: every request in it gets its 503.

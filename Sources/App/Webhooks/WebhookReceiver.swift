@@ -20,8 +20,12 @@ struct WebhookReceiver: RouteCollection {
     /// Oneflow's notification is a few hundred bytes; anything near this is not one.
     static let maxBody: ByteCount = "256kb"
 
-    struct Ack: Content {
-        var status: String
+    /// The two answers, `{"status":"accepted"}` and `{"status":"duplicate"}`, written once:
+    /// no JSONEncoder per acknowledgement.
+    static func ack(accepted: Bool) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(staticString: accepted ? #"{"status":"accepted"}"# : #"{"status":"duplicate"}"#))
     }
 
     func boot(routes: any RoutesBuilder) throws {
@@ -71,11 +75,11 @@ struct WebhookReceiver: RouteCollection {
         }
 
         let accepted = try await storage(req) {
-            try await inbox.accept(.init(notification: notification, installationID: installation.installationID, receivedAt: Date()))
+            try await inbox.accept(try .init(notification: notification, installationID: installation.installationID, receivedAt: Date()))
         }
         accepted ? metrics.received() : metrics.duplicate()
         metrics.acknowledged(after: ContinuousClock.now - started)
-        return try await Ack(status: accepted ? "accepted" : "duplicate").encodeResponse(status: .ok, for: req)
+        return Self.ack(accepted: accepted)
     }
 
     /// The installation with this webhook key and its sign keys, unless it is disconnected.

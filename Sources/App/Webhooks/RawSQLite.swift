@@ -1,0 +1,111 @@
+import Foundation
+// The SQLite library sqlite-nio builds and links (a target of that package, imported here
+// through the dependency on it): the same library, version and settings Fluent uses.
+import VaporCSQLite
+
+/// A synchronous SQLite connection with prepared statements, for the ack path's inbox only
+/// (`SQLiteInboxConnection`): a batch runs start to end in one call, on one thread, with no
+/// hop to an event loop between statements. Not shared: its owner serializes every use.
+final class RawSQLite {
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+
+    init(path: String, busyTimeoutMilliseconds: Int) throws {
+        // No CREATE: the file and its tables exist (`serve` migrates before it listens).
+        let status = sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        guard status == SQLITE_OK else {
+            let error = RawSQLiteError(status: status, handle: handle, doing: "open the database")
+            close()
+            throw error
+        }
+        // As on Fluent's connections: foreign keys on, a bounded wait for another writer.
+        do {
+            try execute("PRAGMA foreign_keys = ON")
+            try check(sqlite_nio_sqlite3_busy_timeout(handle, Int32(clamping: busyTimeoutMilliseconds)), doing: "set busy_timeout")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    func close() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements = [:]
+        if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// Runs a statement without parameters or rows (BEGIN, COMMIT, PRAGMA …).
+    func execute(_ sql: String) throws {
+        try run(sql, [])
+    }
+
+    /// Runs a prepared (and cached) statement with `values` bound in order; returns the rows
+    /// it changed (0 for an INSERT that `ON CONFLICT DO NOTHING` skipped).
+    @discardableResult
+    func run(_ sql: String, _ values: [Value]) throws -> Int {
+        let statement = try prepared(sql)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        for (index, value) in values.enumerated() {
+            try check(value.bind(to: statement, at: Int32(index + 1)), doing: "bind a value")
+        }
+        let status = sqlite_nio_sqlite3_step(statement)
+        guard status == SQLITE_DONE || status == SQLITE_ROW else { throw RawSQLiteError(status: status, handle: handle, doing: "run a statement") }
+        return Int(sqlite_nio_sqlite3_changes(handle))
+    }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        try check(sqlite_nio_sqlite3_prepare_v2(handle, sql, -1, &statement, nil), doing: "prepare a statement")
+        guard let statement else { throw RawSQLiteError(status: SQLITE_MISUSE, handle: handle, doing: "prepare an empty statement") }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func check(_ status: Int32, doing what: String) throws {
+        guard status == SQLITE_OK else { throw RawSQLiteError(status: status, handle: handle, doing: what) }
+    }
+
+    /// A bound value, stored the way Fluent's SQLite encoder stores it (read back by Fluent
+    /// models): text, integers, and dates as seconds since 1970 (`REAL`).
+    enum Value {
+        case text(String)
+        case integer(Int)
+        case date(Date)
+
+        static func uuid(_ id: UUID) -> Value { .text(id.uuidString) }
+
+        fileprivate func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+            switch self {
+            case .text(let text):
+                // SQLITE_TRANSIENT: SQLite copies the bytes before this call returns.
+                sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), rawSQLiteTransient, UInt8(SQLITE_UTF8))
+            case .integer(let number): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
+            case .date(let date): sqlite_nio_sqlite3_bind_double(statement, index, date.timeIntervalSince1970)
+            }
+        }
+    }
+}
+
+private let rawSQLiteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// SQLite's result code and message; never the statement's values.
+struct RawSQLiteError: Error, CustomStringConvertible {
+    let status: Int32
+    let message: String
+    let doing: String
+
+    init(status: Int32, handle: OpaquePointer?, doing: String) {
+        self.status = status
+        self.doing = doing
+        message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite_nio_sqlite3_errstr(status))
+    }
+
+    var description: String { "SQLite could not \(doing): \(message) (code \(status))" }
+}
