@@ -25,4 +25,19 @@ struct OneflowDateTests {
     func rejects(text: String) {
         #expect(OneflowDate.parse(text) == nil)
     }
+
+    @Test("format agrees with a Gregorian calendar in UTC over four centuries, fractions and dates before 1970 included")
+    func formatMatchesCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        var generator = SystemRandomNumberGenerator()
+        let edges: [Double] = [0, -0.5, -1, 86_399.999, 86_400, 951_782_400, 4_107_542_400, -2_208_988_800, 253_402_300_799]
+        let random = (0..<5_000).map { _ in Double.random(in: -2_208_988_800...7_258_118_400, using: &generator) }
+        for seconds in edges + random {
+            let date = Date(timeIntervalSince1970: seconds)
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d+0000", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+            #expect(OneflowDate.format(date) == expected, "\(seconds)")
+        }
+    }
 }

@@ -24,7 +24,8 @@ struct RequestLogMiddleware: AsyncMiddleware {
     private func log(_ request: Request, path: String, status: UInt, started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        let level: Logger.Level = status >= 500 ? .warning : (request.url.path == "/health" ? .debug : .info)
+        // `path` is the redacted URL, query included; `request.url.path` would parse the URL again.
+        let level: Logger.Level = status >= 500 ? .warning : (path == "/health" || path.hasPrefix("/health?") ? .debug : .info)
         request.logger.log(level: level, "\(request.method.rawValue) \(path) \(status)", metadata: [
             "duration_ms": .string(String(format: "%.1f", ms)),
         ])

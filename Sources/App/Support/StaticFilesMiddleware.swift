@@ -13,9 +13,11 @@ struct StaticFilesMiddleware: AsyncMiddleware {
     }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        // The method first: `url.path` parses the URL again on every call (a webhook POST
+        // paid for it here, bench/RESULTS.md).
+        guard request.method == .GET || request.method == .HEAD else { return try await next.respond(to: request) }
         let path = request.url.path
-        guard request.method == .GET || request.method == .HEAD,
-              Self.folders.contains(where: path.hasPrefix),
+        guard Self.folders.contains(where: path.hasPrefix),
               path.utf8.count <= 1024, !path.split(separator: "/").contains(where: { $0.utf8.count > 255 }) else {
             return try await next.respond(to: request)
         }

@@ -89,7 +89,7 @@ struct CoveredDeliveries {
         if !heldIDs.isEmpty {
             settled.formUnion(try await succeed("status = \(bind: Job.Status.running.rawValue) AND leased_by = \(bind: worker) AND id IN (\(binds: heldIDs))"))
         }
-        let queuedPayloads = try answers.flatMap { try $0.queued.map(DeliveryInbox.JobPayload.json(for:)) }
+        let queuedPayloads = answers.flatMap { $0.queued.map(DeliveryInbox.JobPayload.json(for:)) }
         if !queuedPayloads.isEmpty {
             // By the payload index. Without statistics SQLite picks the status index and
             // scans every queued job (EXPLAIN QUERY PLAN); a unary `+` takes `status` out

@@ -75,7 +75,7 @@ struct WebhookReceiver: RouteCollection {
         }
 
         let accepted = try await storage(req) {
-            try await inbox.accept(try .init(notification: notification, installationID: installation.installationID, receivedAt: Date()))
+            try await inbox.accept(.init(notification: notification, installationID: installation.installationID, receivedAt: Date()))
         }
         accepted ? metrics.received() : metrics.duplicate()
         metrics.acknowledged(after: ContinuousClock.now - started)

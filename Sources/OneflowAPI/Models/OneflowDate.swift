@@ -6,15 +6,31 @@ import Foundation
 /// Parsed by hand rather than with `DateFormatter` so that it is `Sendable`, locale-proof and
 /// also tolerant of the forms other Oneflow pages show (`Z`, `+00:00`, fractional seconds).
 public enum OneflowDate {
-    /// Formats a date the way Oneflow writes it (UTC, `+0000`).
+    /// Formats a date the way Oneflow writes it (UTC, `+0000`), whole seconds (rounded down).
+    ///
+    /// Arithmetic rather than `Calendar` and `String(format:)`: the webhook receiver formats
+    /// every event's time, and a Gregorian calendar made per call cost more than the rest of
+    /// the formatting (bench/RESULTS.md). Days to date: H. Hinnant's `civil_from_days`
+    /// (https://howardhinnant.github.io/date_algorithms.html#civil_from_days).
     public static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d+0000",
-            c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!
-        )
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let second = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))T\(padded(second / 3_600, 2)):"
+            + "\(padded(second % 3_600 / 60, 2)):\(padded(second % 60, 2))+0000"
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HHMM|±HH:MM)`; `nil` for anything else.
