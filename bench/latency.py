@@ -30,26 +30,39 @@ def main():
     parser.add_argument("--rates", default="200,1000,2000")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--worker", default="on", choices=["on", "off"], help="the in-process worker (default on)")
+    parser.add_argument("--warmup", type=int, default=0,
+                        help="seconds at the first rate before the measured runs, not recorded (a fresh server's database "
+                             "files are still growing: bench/RESULTS.md)")
     args = parser.parse_args()
 
     with World(common.suite(args.binary), "latency") as w:
         server = w.serve(worker=args.worker == "on")
         w.provision()
-        print(f"hrbridge serve (release, SQLite, worker {args.worker}), {args.seconds} s per rate\n")
+        warmup = f", after {args.warmup} s at {rates[0]}/s not recorded" if args.warmup else ""
+        print(f"hrbridge serve (release, SQLite, worker {args.worker}), {args.seconds} s per rate{warmup}\n")
         print(f"{'target/s':>8}  {'achieved/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'p99.9 ms':>8}  {'max ms':>7}  {'5xx':>4}  {'errors':>6}")
-        rows = []
-        for rate in [int(r) for r in args.rates.split(",")]:
+        rates = [int(r) for r in args.rates.split(",")]
+
+        def drive(run, rate, seconds):
+            # Fresh callback ids for every run, also when a rate is repeated: a duplicate is
+            # answered without a new row, which is cheaper and would flatter the figures.
             connections = max(1, rate // PER_CONNECTION)
-            bodies = common.bodies_file(w, os.path.join(w.dir, f"bodies-{rate}.txt"), int(rate * args.seconds * 1.2), f"lat-{rate}")
-            r = common.wrk(w.port, args.seconds, connections, min(2, connections),
-                           {"MODE": "webhook", "BODIES": bodies, "WEBHOOK_PATH": w.webhook_path, "RATE_PER_CONNECTION": str(PER_CONNECTION)})
+            bodies = common.bodies_file(w, os.path.join(w.dir, f"bodies-{run}.txt"), int(rate * seconds * 1.2), f"lat-{run}-{rate}")
+            return connections, common.wrk(w.port, seconds, connections, min(2, connections), {
+                "MODE": "webhook", "BODIES": bodies, "WEBHOOK_PATH": w.webhook_path, "RATE_PER_CONNECTION": str(PER_CONNECTION)})
+
+        if args.warmup:
+            drive("warmup", rates[0], args.warmup)
+        rows = []
+        for run, rate in enumerate(rates):
+            connections, r = drive(run, rate, args.seconds)
             rows.append({"target": rate, "connections": connections, **r})
             print(f"{rate:>8}  {r['rate']:>10.0f}  {r['p50_ms']:>7.2f}  {r['p99_ms']:>7.2f}  {r['p999_ms']:>8.2f}  {r['max_ms']:>7.1f}  "
                   f"{r['s5xx']:>4}  {r['socket_errors'] + r['timeouts']:>6}")
         rss = common.peak_rss_mib(server)
         backlog = w.open_sync_jobs()
         print(f"\nserver peak RSS {rss:.0f} MiB; {backlog} sync jobs still queued at the end")
-        common.save("latency", {"machine": common.machine(), "db": "sqlite", "worker": args.worker, "seconds": args.seconds,
+        common.save("latency", {"machine": common.machine(), "db": "sqlite", "worker": args.worker, "seconds": args.seconds, "warmup": args.warmup,
                                 "runs": rows, "peak_rss_mib": rss, "backlog": backlog})
     return 0
 
