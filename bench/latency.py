@@ -35,13 +35,13 @@ def main():
                              "files are still growing: bench/RESULTS.md)")
     args = parser.parse_args()
 
+    rates = [int(r) for r in args.rates.split(",")]
     with World(common.suite(args.binary), "latency") as w:
         server = w.serve(worker=args.worker == "on")
         w.provision()
         warmup = f", after {args.warmup} s at {rates[0]}/s not recorded" if args.warmup else ""
         print(f"hrbridge serve (release, SQLite, worker {args.worker}), {args.seconds} s per rate{warmup}\n")
         print(f"{'target/s':>8}  {'achieved/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'p99.9 ms':>8}  {'max ms':>7}  {'5xx':>4}  {'errors':>6}")
-        rates = [int(r) for r in args.rates.split(",")]
 
         def drive(run, rate, seconds):
             # Fresh callback ids for every run, also when a rate is repeated: a duplicate is
