@@ -11,10 +11,7 @@ import Vapor
 /// rows written through SQLite's C API must be the rows Fluent's models read.
 @Suite("SQLite inbox connection")
 struct SQLiteInboxTests {
-    func notification(_ callbackID: String) throws -> WebhookNotification {
-        let json = #"{"contract":{"id":7},"callback_id":"\#(callbackID)","events":[{"created_time":"2026-01-01T10:00:00+0000","id":1,"type":"contract:sign"},{"created_time":"2026-01-01T10:00:01+0000","id":2,"type":"contract:lifecycle_state:signed"}],"signature":"x"}"#
-        return try JSONDecoder.oneflow().decode(WebhookNotification.self, from: Data(json.utf8))
-    }
+    func notification(_ callbackID: String) throws -> WebhookNotification { try GroupCommitInboxTests.notification(callbackID) }
 
     /// An app on a SQLite file of its own (migrated by `configure`), and an inbox connection to it.
     func withFileApp(_ body: (Application, String, SQLiteInboxConnection) async throws -> Void) async throws {
@@ -35,37 +32,7 @@ struct SQLiteInboxTests {
     @Test("a burst of 100 (50 distinct, each twice): 50 deliveries and 50 jobs that Fluent reads back field for field")
     func burst() async throws {
         try await withFileApp { app, _, connection in
-            let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
-            try await installation.save(on: app.db)
-            let installationID = try installation.requireID()
-            let inbox = GroupCommitInbox(maxAttempts: 5, database: connection)
-            let receivedAt = Date(timeIntervalSince1970: 1_790_000_000.123456)
-            let entries = try (0..<100).map { try DeliveryInbox.Entry(notification: notification("burst-\($0 % 50)"), installationID: installationID, receivedAt: receivedAt) }
-
-            let answers = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for entry in entries { group.addTask { try await inbox.accept(entry) } }
-                return try await group.reduce(into: [Bool]()) { $0.append($1) }
-            }
-            #expect(answers.count(where: { $0 }) == 50)
-
-            let deliveries = try await WebhookDelivery.query(on: app.db).all()
-            #expect(deliveries.count == 50 && Set(deliveries.map(\.callbackID)).count == 50)
-            let first = try #require(deliveries.first)
-            #expect(first.$installation.id == installationID && first.oneflowContractID == 7 && first.status == .pending && first.attempts == 0)
-            #expect(first.eventTypes == "contract:sign,contract:lifecycle_state:signed")
-            #expect(abs(first.receivedAt.timeIntervalSince(receivedAt)) < 0.000_01)
-            let stored = try JSONDecoder.oneflow().decode(DeliveryInbox.StoredPayload.self, from: Data(first.payload.utf8))
-            #expect(stored.callback_id == first.callbackID && stored.contract.id == 7 && stored.events.count == 2)
-
-            let jobs = try await Job.query(on: app.db).filter(\.$kind == JobQueue.Kind.syncDelivery).all()
-            #expect(jobs.count == 50 && jobs.allSatisfy { $0.status == .queued && $0.maxAttempts == 5 && $0.attempts == 0 })
-            #expect(jobs.allSatisfy { abs($0.runAt.timeIntervalSince(receivedAt)) < 0.000_01 })
-            let pointedAt = try Set(jobs.map { try DeliveryInbox.JobPayload.deliveryID(in: $0.payload) })
-            #expect(pointedAt == Set(deliveries.compactMap(\.id)))
-            // A retry later: a duplicate, nothing new.
-            let again = try await inbox.accept(entries[0])
-            let rows = try await WebhookDelivery.query(on: app.db).count()
-            #expect(!again && rows == 50)
+            try await GroupCommitInboxTests.checkBurst(app: app, database: connection)
         }
     }
 

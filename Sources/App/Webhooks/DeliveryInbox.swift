@@ -6,10 +6,11 @@ import Vapor
 
 /// The inbox: delivery rows and their sync jobs, committed together.
 ///
-/// Written with SQLKit rather than Fluent models: this is the ack path, and Fluent finds a
-/// model's fields by reflection on every save — in the ack benchmark's profile that was a
-/// third of the CPU per request (bench/RESULTS.md). Binds go through the same encoders
-/// Fluent uses, so the rows are the ones `WebhookDelivery` and `Job` read.
+/// Written with SQLKit (PostgreSQL, in-memory SQLite) or SQLite's C API (`RawSQLite`, the
+/// SQLite file) rather than Fluent models: this is the ack path, and Fluent finds a model's
+/// fields by reflection on every save — in the ack benchmark's profile that was a third of
+/// the CPU per request (bench/RESULTS.md). Both write the values `deliveryRow` and `jobRow`
+/// give, stored as Fluent stores them, so the rows are the ones `WebhookDelivery` and `Job` read.
 struct DeliveryInbox {
     let maxAttempts: Int
 
@@ -90,19 +91,12 @@ struct DeliveryInbox {
     /// - Returns: for each entry, whether it was new.
     func store(_ entries: [Entry], in sql: any SQLDatabase) async throws -> [Bool] {
         let insert = sql.insert(into: WebhookDelivery.schema).columns(Self.deliveryColumns)
-        for entry in entries {
-            let n = entry.notification
-            insert.values([entry.deliveryID, entry.installationID, n.callbackID, n.contract.id, entry.eventTypes,
-                           entry.payload, WebhookDelivery.Status.pending.rawValue, 0, entry.receivedAt] as [any Encodable & Sendable])
-        }
+        for entry in entries { insert.values(deliveryRow(entry).map(\.encodable)) }
         let created = Set(try await insert.ignoringConflicts(with: ["installation_id", "callback_id"]).returning("id").all()
             .map { try $0.decode(column: "id", as: UUID.self) })
         if !created.isEmpty {
             let jobs = sql.insert(into: Job.schema).columns(Self.jobColumns)
-            for entry in entries where created.contains(entry.deliveryID) {
-                jobs.values([UUID(), JobQueue.Kind.syncDelivery, entry.jobPayload, Job.Status.queued.rawValue, 0, maxAttempts,
-                             entry.receivedAt, entry.receivedAt, entry.receivedAt] as [any Encodable & Sendable])
-            }
+            for entry in entries where created.contains(entry.deliveryID) { jobs.values(jobRow(entry).map(\.encodable)) }
             try await jobs.run()
         }
         return entries.map { created.contains($0.deliveryID) }
@@ -112,18 +106,35 @@ struct DeliveryInbox {
     /// inside its open transaction: one prepared single-row INSERT per row, reused.
     func store(_ entries: [Entry], in sqlite: RawSQLite) throws -> [Bool] {
         try entries.map { entry in
-            let n = entry.notification
-            let new = try sqlite.run(Self.insertDelivery, [
-                .uuid(entry.deliveryID), .uuid(entry.installationID), .text(n.callbackID), .integer(n.contract.id), .text(entry.eventTypes),
-                .text(entry.payload), .text(WebhookDelivery.Status.pending.rawValue), .integer(0), .date(entry.receivedAt),
-            ]) > 0
-            if new {
-                try sqlite.run(Self.insertJob, [
-                    .uuid(UUID()), .text(JobQueue.Kind.syncDelivery), .text(entry.jobPayload), .text(Job.Status.queued.rawValue), .integer(0),
-                    .integer(maxAttempts), .date(entry.receivedAt), .date(entry.receivedAt), .date(entry.receivedAt),
-                ])
-            }
+            let new = try sqlite.run(Self.insertDelivery, deliveryRow(entry)) > 0
+            if new { try sqlite.run(Self.insertJob, jobRow(entry)) }
             return new
+        }
+    }
+
+    /// A delivery row's values, in `deliveryColumns` order: pending, no attempts yet.
+    private func deliveryRow(_ entry: Entry) -> [RawSQLite.Value] {
+        let n = entry.notification
+        return [.uuid(entry.deliveryID), .uuid(entry.installationID), .text(n.callbackID), .integer(n.contract.id), .text(entry.eventTypes),
+                .text(entry.payload), .text(WebhookDelivery.Status.pending.rawValue), .integer(0), .date(entry.receivedAt)]
+    }
+
+    /// Its sync job's values, in `jobColumns` order: queued, due at once.
+    private func jobRow(_ entry: Entry) -> [RawSQLite.Value] {
+        [.uuid(UUID()), .text(JobQueue.Kind.syncDelivery), .text(entry.jobPayload), .text(Job.Status.queued.rawValue), .integer(0),
+         .integer(maxAttempts), .date(entry.receivedAt), .date(entry.receivedAt), .date(entry.receivedAt)]
+    }
+}
+
+private extension RawSQLite.Value {
+    /// The same value for SQLKit, which encodes it with the database's own encoder (a real
+    /// `uuid` on PostgreSQL).
+    var encodable: any Encodable & Sendable {
+        switch self {
+        case .text(let text): text
+        case .integer(let number): number
+        case .date(let date): date
+        case .uuid(let id): id
         }
     }
 }

@@ -73,13 +73,12 @@ final class RawSQLite {
     }
 
     /// A bound value, stored the way Fluent's SQLite encoder stores it (read back by Fluent
-    /// models): text, integers, and dates as seconds since 1970 (`REAL`).
+    /// models): text, integers, dates as seconds since 1970 (`REAL`), UUIDs as upper-case text.
     enum Value {
         case text(String)
         case integer(Int)
         case date(Date)
-
-        static func uuid(_ id: UUID) -> Value { .text(id.uuidString) }
+        case uuid(UUID)
 
         fileprivate func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
             switch self {
@@ -88,6 +87,7 @@ final class RawSQLite {
                 sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), rawSQLiteTransient, UInt8(SQLITE_UTF8))
             case .integer(let number): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
             case .date(let date): sqlite_nio_sqlite3_bind_double(statement, index, date.timeIntervalSince1970)
+            case .uuid(let id): Value.text(id.uuidString).bind(to: statement, at: index)
             }
         }
     }
