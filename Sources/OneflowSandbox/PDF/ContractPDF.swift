@@ -27,10 +27,15 @@ enum ContractPDF {
 
     /// Writes the PDF objects and a cross-reference table with exact byte offsets.
     static func document(lines: [String]) -> Data {
-        var text = "BT /F1 16 Tf 56 780 Td (\(escape(lines.first ?? ""))) Tj /F1 11 Tf"
-        for line in lines.dropFirst() { text += " 0 -18 Td (\(escape(line))) Tj" }
-        text += " ET"
-        let stream = Array(latin1(text))
+        var stream: [UInt8] = Array("BT /F1 16 Tf 56 780 Td (".utf8)
+        appendText(lines.first ?? "", to: &stream)
+        stream += Array(") Tj /F1 11 Tf".utf8)
+        for line in lines.dropFirst() {
+            stream += Array(" 0 -18 Td (".utf8)
+            appendText(line, to: &stream)
+            stream += Array(") Tj".utf8)
+        }
+        stream += Array(" ET".utf8)
         let objects: [[UInt8]] = [
             Array("<< /Type /Catalog /Pages 2 0 R >>".utf8),
             Array("<< /Type /Pages /Kids [3 0 R] /Count 1 >>".utf8),
@@ -46,18 +51,25 @@ enum ContractPDF {
         }
         let xref = out.count
         out += Array("xref\n0 \(objects.count + 1)\n0000000000 65535 f \n".utf8)
-        for offset in offsets { out += Array(String(format: "%010d 00000 n \n", offset).utf8) }
+        for offset in offsets {
+            let digits = String(offset)
+            out += Array(repeating: UInt8(ascii: "0"), count: max(0, 10 - digits.utf8.count)) + Array(digits.utf8) + Array(" 00000 n \n".utf8)
+        }
         out += Array("trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n".utf8)
         return Data(out)
     }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "(", with: "\\(").replacingOccurrences(of: ")", with: "\\)")
-    }
-
-    /// WinAnsi covers Latin-1 letters (å, ä, ö, é …); anything else becomes `?`.
-    static func latin1(_ s: String) -> Data {
-        let mapped = s.replacingOccurrences(of: "–", with: "-").replacingOccurrences(of: "—", with: "-")
-        return Data(mapped.unicodeScalars.map { $0.value < 256 ? UInt8($0.value) : UInt8(ascii: "?") })
+    /// A line as the bytes of a PDF string literal in WinAnsi: `\`, `(` and `)` escaped,
+    /// Latin-1 letters (å, ä, ö, é …) as they are, dashes as `-`, anything else `?`.
+    /// One pass over the scalars: Foundation's `replacingOccurrences`, five per line, was a
+    /// fifth of the sandbox's CPU in `bench/drain` (bench/RESULTS.md).
+    static func appendText(_ s: String, to out: inout [UInt8]) {
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\\", "(", ")": out += [UInt8(ascii: "\\"), UInt8(scalar.value)]
+            case "\u{2013}", "\u{2014}": out.append(UInt8(ascii: "-"))
+            default: out.append(scalar.value < 256 ? UInt8(scalar.value) : UInt8(ascii: "?"))
+            }
+        }
     }
 }
