@@ -12,33 +12,58 @@ struct BatchSyncTests {
           arguments: [nil, 2] as [Int?])
     func severalContracts(contractsPerTransaction: Int?) async throws {
         try await withSyncFixture { f in
-            var ids: [Int] = []
-            for n in 0..<5 {
-                let id = try await f.newContract(name: "Person \(n)", email: "person\(n)@example.com", values: ["employee_number": "3000\(n)"])
-                try await f.act("publish", id)
-                try await f.act("sign", id)
-                ids.append(id)
-            }
-            // Publish and sign of each: wait until all ten are in (the sandbox also sends in the background).
-            await f.deliver()
-            #expect(try await eventually { try await f.deliveries().count >= 10 })
-            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, contractsPerTransaction: contractsPerTransaction)
-            #expect(await worker.runOnce())  // one claim holds every notification (sync.batch_size 32)
-
-            for id in ids {
-                let row = try #require(try await f.contractRow(id))
-                #expect(row.status == "signed")
-                #expect(try await Document.query(on: f.db).filter(\.$contract.$id == row.id).count() == 1)
-                #expect(try await f.history().filter { $0.$contract.id == row.id }.count == 1)  // created once, as signed
-            }
-            #expect(Set(try await f.employees().compactMap(\.employeeNumber)) == Set((0..<5).map { "3000\($0)" }))
-            let deliveries = try await f.deliveries()
-            #expect(deliveries.count >= 10)
-            #expect(deliveries.allSatisfy { $0.status == .processed && $0.attempts == 1 })
-            #expect(deliveries.allSatisfy { $0.outcomeReason?.contains("signed: created, signed PDF") == true })
-            #expect(deliveries.filter { $0.outcomeReason?.contains("answered by") == false }.count == 5)  // one fetch per contract
-            #expect(try await Job.query(on: f.db).filter(\.$status != .succeeded).count() == 0)
+            try await checkSeveralContracts(f) { SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, contractsPerTransaction: contractsPerTransaction) }
         }
+    }
+
+    @Test("on a SQLite file, claims and batch writes run on the worker's own connection and loop, and it closes at shutdown")
+    func ownWriteConnection() async throws {
+        try await withSyncFixture(["DATABASE_URL": ""]) { f in
+            let lifecycle = try SyncWorkerLifecycle.make(f.r.app, services: f.r.app.services, alongsideReceiver: false)
+            let connection = try #require(lifecycle.writeConnection)
+            try await connection.prepare(busyTimeoutMilliseconds: 1000)
+            let lane = connection.lane
+            let onLaneLoop = try await lane.run(f.r.app.services.writeGate) { _ in
+                (lane.executor as? EventLoopTaskExecutor)?.loop.inEventLoop == true
+            }
+            #expect(onLaneLoop)
+            try await checkSeveralContracts(f) { SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, writes: lane) }
+            await connection.shutdown()
+        }
+        // PostgreSQL and in-memory SQLite write on the worker's own database.
+        try await withTestApp { app in
+            let lifecycle = try SyncWorkerLifecycle.make(app, services: app.services)
+            #expect(lifecycle.writeConnection == nil)
+        }
+    }
+
+    /// Five contracts, published and signed: one `runOnce` of the worker writes them all.
+    private func checkSeveralContracts(_ f: SyncFixture, worker makeWorker: () -> SyncWorker) async throws {
+        var ids: [Int] = []
+        for n in 0..<5 {
+            let id = try await f.newContract(name: "Person \(n)", email: "person\(n)@example.com", values: ["employee_number": "3000\(n)"])
+            try await f.act("publish", id)
+            try await f.act("sign", id)
+            ids.append(id)
+        }
+        // Publish and sign of each: wait until all ten are in (the sandbox also sends in the background).
+        await f.deliver()
+        #expect(try await eventually { try await f.deliveries().count >= 10 })
+        #expect(await makeWorker().runOnce())  // one claim holds every notification (sync.batch_size 32)
+
+        for id in ids {
+            let row = try #require(try await f.contractRow(id))
+            #expect(row.status == "signed")
+            #expect(try await Document.query(on: f.db).filter(\.$contract.$id == row.id).count() == 1)
+            #expect(try await f.history().filter { $0.$contract.id == row.id }.count == 1)  // created once, as signed
+        }
+        #expect(Set(try await f.employees().compactMap(\.employeeNumber)) == Set((0..<5).map { "3000\($0)" }))
+        let deliveries = try await f.deliveries()
+        #expect(deliveries.count >= 10)
+        #expect(deliveries.allSatisfy { $0.status == .processed && $0.attempts == 1 })
+        #expect(deliveries.allSatisfy { $0.outcomeReason?.contains("signed: created, signed PDF") == true })
+        #expect(deliveries.filter { $0.outcomeReason?.contains("answered by") == false }.count == 5)  // one fetch per contract
+        #expect(try await Job.query(on: f.db).filter(\.$status != .succeeded).count() == 0)
     }
 
     @Test("two contracts of one employee in one batch make one employee with both contracts")

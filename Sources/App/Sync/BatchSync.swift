@@ -22,6 +22,8 @@ import SQLKit
 /// contract has one PDF.
 struct BatchSync {
     let db: any Database
+    /// Where the write transaction runs (`WriteLane`).
+    let writes: WriteLane
     let services: AppServices
     let logger: Logger
     /// The claiming worker's name (`jobs.leased_by`).
@@ -167,7 +169,7 @@ struct BatchSync {
         let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
         let written: [Item]
         do {
-            written = try await services.writeGate.serialize(on: db) {
+            written = try await writes.run(services.writeGate) { db in
                 try await db.transaction { [worker] tx in
                     var items = items
                     let installations = Set(items.filter { $0.mapped != nil }.map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
@@ -179,7 +181,7 @@ struct BatchSync {
                         for (i, outcome) in zip(mine, outcomes) { items[i].written(outcome) }
                     }
                     let pdfs = items.filter(\.storesPDF)
-                    try await store.store(pdfs.map { ($0.download!, $0.outcome!.contract!) }, on: tx)
+                    _ = try await store.store(pdfs.map { ($0.download!, $0.outcome!.contract!) }, on: tx)
 
                     let done = items.indices.filter { items[$0].failure == nil }
                     let answers = try done.map { i in

@@ -57,6 +57,9 @@ struct ReconcileCommand: AsyncCommand {
 /// them in order per employee).
 struct SyncWorkerLifecycle: LifecycleHandler {
     let workers: [SyncWorker]
+    /// The workers' write connection on a SQLite file (`WriteLane`), closed after they stop.
+    var writeConnection: WorkerSQLiteConnection? = nil
+    var busyTimeoutMilliseconds = 0
     let concurrency: Int
     let reconcileInterval: Int
     let shutdownGrace: Duration
@@ -66,6 +69,7 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     func didBootAsync(_ application: Application) async throws {
         let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
         if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval) }
+        try await writeConnection?.prepare(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         for (index, worker) in workers.enumerated() {
             let share = concurrency / workers.count + (index < concurrency % workers.count ? 1 : 0)
             worker.start(concurrency: share, sender: index == 0 ? sender : nil, pollInterval: pollInterval)
@@ -77,5 +81,6 @@ struct SyncWorkerLifecycle: LifecycleHandler {
             for worker in workers { group.addTask { await worker.stop(grace: shutdownGrace) } }
         }
         await sender?.shutdown()
+        await writeConnection?.shutdown()
     }
 }

@@ -23,8 +23,13 @@ final class SyncWorker: Sendable {
     /// Contracts per write transaction (`BatchSync.contractsPerTransaction`).
     let contractsPerTransaction: Int?
 
-    init(db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil, contractsPerTransaction: Int? = nil) {
+    /// Where claims and batch writes run (default: `db`, on the worker's own executor).
+    let writes: WriteLane
+
+    init(db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil, contractsPerTransaction: Int? = nil,
+         writes: WriteLane? = nil) {
         self.db = db
+        self.writes = writes ?? WriteLane(db: db)
         self.contractsPerTransaction = contractsPerTransaction
         self.executor = executor
         self.services = services
@@ -32,7 +37,9 @@ final class SyncWorker: Sendable {
         self.name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
-    var queue: JobQueue {
+    var queue: JobQueue { queue(on: db) }
+
+    func queue(on db: any Database) -> JobQueue {
         JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
     }
 
@@ -43,8 +50,8 @@ final class SyncWorker: Sendable {
     func runOnce(now: Date = Date()) async -> Bool {
         let jobs: [Job]
         do {
-            let (queue, limit) = (self.queue, services.config.sync.batchSize)
-            jobs = try await services.writeGate.serialize(on: db) { try await queue.claim(worker: name, limit: limit, now: now) }
+            let limit = services.config.sync.batchSize
+            jobs = try await writes.run(services.writeGate) { db in try await queue(on: db).claim(worker: name, limit: limit, now: now) }
         } catch {
             logger.error("worker: cannot claim jobs", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             return false
@@ -124,7 +131,8 @@ final class SyncWorker: Sendable {
     /// handed back — other jobs, and contracts it could not finish — one contract at a time.
     /// Jobs not started when a stop comes are handed back by `stop`.
     private func run(batch jobs: [Job]) async {
-        let rest = await BatchSync(db: db, services: services, logger: logger, worker: name, contractsPerTransaction: contractsPerTransaction).run(jobs)
+        let rest = await BatchSync(db: db, writes: writes, services: services, logger: logger, worker: name,
+                                   contractsPerTransaction: contractsPerTransaction).run(jobs)
         for handback in rest {
             guard !isStopping else { return }
             await run(handback.jobs[0], holding: Array(handback.jobs.dropFirst()), prefetched: handback.prefetched, failure: handback.failure)

@@ -42,13 +42,17 @@ extension SyncWorkerLifecycle {
         // One worker per event loop, each with the database on its loop (`EventLoopTaskExecutor`).
         let logger = Logger(label: "hrbridge.worker")
         let loops = Array(app.eventLoopGroup.makeIterator().prefix(max(1, config.sync.workerConcurrency)))
+        // A SQLite file: the writes on a connection and loop of their own (`WriteLane`).
+        let writeConnection: WorkerSQLiteConnection? = if case .sqlite(let path) = config.database {
+            WorkerSQLiteConnection(path: path, threadPool: app.threadPool, logger: logger)
+        } else { nil }
         let workers = try loops.map { loop in
             guard let db = app.databases.database(logger: logger, on: loop) else { throw ConfigError(key: "database.url", "no database is configured") }
             return SyncWorker(db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop),
-                              contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil)
+                              contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil, writes: writeConnection?.lane)
         }
         return SyncWorkerLifecycle(
-            workers: workers,
+            workers: workers, writeConnection: writeConnection, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds,
             concurrency: config.sync.workerConcurrency, reconcileInterval: config.sync.reconcileIntervalSeconds,
             shutdownGrace: .seconds(config.sync.shutdownGraceSeconds), pollInterval: .milliseconds(config.sync.pollIntervalMilliseconds),
             sender: sender)
