@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// A change of an employment contract and where it came from.
 public final class ContractHistory: Model, @unchecked Sendable {
@@ -27,5 +28,21 @@ public final class ContractHistory: Model, @unchecked Sendable {
         self.fromStatus = fromStatus
         self.toStatus = toStatus
         self.changes = changes
+    }
+}
+
+/// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
+extension ContractHistory: SQLInsertable {
+    static let insertColumns = ["id", "contract_id", "delivery_id", "source", "event_types", "from_status", "to_status", "changes", "created_at"]
+
+    func prepareInsert(at now: Date) {
+        if id == nil { id = UUID() }
+        $id.exists = true
+        createdAt = now
+    }
+
+    var insertValues: [any SQLExpression] {
+        [SQLBind(id), SQLBind($contract.id), SQLBind($delivery.id), SQLBind(source), SQLBind(eventTypes), SQLBind(fromStatus),
+         SQLBind(toStatus), SQLBind(changes), SQLBind(createdAt)]
     }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// A stored file of an employee, typically the signed contract PDF. The bytes are a
 /// `DocumentContent` row (`storagePath` is then `database`); documents stored by earlier
@@ -31,5 +32,22 @@ public final class Document: Model, @unchecked Sendable {
         self.size = size
         self.sha256 = sha256
         self.storagePath = storagePath
+    }
+}
+
+/// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
+extension Document: SQLInsertable {
+    static let insertColumns = ["id", "employee_id", "contract_id", "oneflow_file_id", "filename", "content_type", "size", "sha256",
+                                "storage_path", "created_at"]
+
+    func prepareInsert(at now: Date) {
+        if id == nil { id = UUID() }
+        $id.exists = true
+        createdAt = now
+    }
+
+    var insertValues: [any SQLExpression] {
+        [SQLBind(id), SQLBind($employee.id), SQLBind($contract.id), SQLBind(oneflowFileID), SQLBind(filename), SQLBind(contentType),
+         SQLBind(size), SQLBind(sha256), SQLBind(storagePath), SQLBind(createdAt)]
     }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// The bytes of a `Document` (BLOB on SQLite, bytea on PostgreSQL).
 public final class DocumentContent: Model, @unchecked Sendable {
@@ -15,4 +16,16 @@ public final class DocumentContent: Model, @unchecked Sendable {
         self.$document.id = documentID
         self.data = data
     }
+}
+
+/// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
+extension DocumentContent: SQLInsertable {
+    static let insertColumns = ["id", "document_id", "data"]
+
+    func prepareInsert(at now: Date) {
+        if id == nil { id = UUID() }
+        $id.exists = true
+    }
+
+    var insertValues: [any SQLExpression] { [SQLBind(id), SQLBind($document.id), SQLBind(data)] }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// An employee as the HR system sees it, built from the counterparty participant and the
 /// mapped data fields of our contracts. Matched by employee number, then email, within an
@@ -33,5 +34,23 @@ public final class Employee: Model, @unchecked Sendable {
         self.$installation.id = installationID
         self.fields = "{}"
         self.customFields = "{}"
+    }
+}
+
+/// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
+extension Employee: SQLInsertable {
+    static let insertColumns = ["id", "installation_id", "employee_number", "name", "email", "phone", "personal_number_sealed", "title",
+                                "fields", "custom_fields", "employment_status", "created_at", "updated_at"]
+
+    func prepareInsert(at now: Date) {
+        if id == nil { id = UUID() }
+        $id.exists = true
+        (createdAt, updatedAt) = (now, now)
+    }
+
+    var insertValues: [any SQLExpression] {
+        [SQLBind(id), SQLBind($installation.id), SQLBind(employeeNumber), SQLBind(name), SQLBind(email), SQLBind(phone),
+         SQLBind(personalNumberSealed), SQLBind(title), SQLBind(fields), SQLBind(customFields), SQLBind(employmentStatus),
+         SQLBind(createdAt), SQLBind(updatedAt)]
     }
 }

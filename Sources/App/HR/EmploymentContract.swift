@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// A Oneflow contract of our template group, as an HR employment contract.
 public final class EmploymentContract: Model, @unchecked Sendable {
@@ -28,5 +29,23 @@ public final class EmploymentContract: Model, @unchecked Sendable {
         self.$installation.id = installationID
         self.oneflowContractID = oneflowContractID
         self.status = status
+    }
+}
+
+/// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
+extension EmploymentContract: SQLInsertable {
+    static let insertColumns = ["id", "installation_id", "employee_id", "oneflow_contract_id", "template_type_id", "name", "status",
+                                "state_updated_at", "lifecycle_state", "start_date", "end_date", "signed_at", "created_at", "updated_at"]
+
+    func prepareInsert(at now: Date) {
+        if id == nil { id = UUID() }
+        $id.exists = true
+        (createdAt, updatedAt) = (now, now)
+    }
+
+    var insertValues: [any SQLExpression] {
+        [SQLBind(id), SQLBind($installation.id), SQLBind($employee.id), SQLBind(oneflowContractID), SQLBind(templateTypeID), SQLBind(name),
+         SQLBind(status), SQLBind(stateUpdatedAt), SQLBind(lifecycleState), SQLBind(startDate), SQLBind(endDate), SQLBind(signedAt),
+         SQLBind(createdAt), SQLBind(updatedAt)]
     }
 }

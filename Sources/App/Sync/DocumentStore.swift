@@ -52,7 +52,7 @@ struct DocumentStore {
         try await store([(download, contract)], on: tx).first
     }
 
-    /// Stores several contracts' PDFs: one INSERT for the rows, one for the bytes.
+    /// Stores several contracts' PDFs: one INSERT for the rows, one for the bytes (`SQLInsertable`).
     func store(_ downloads: [(download: Download, contract: EmploymentContract)], on tx: any Database) async throws -> [Document] {
         var documents: [Document] = [], contents: [DocumentContent] = [], installations: [UUID] = []
         for (download, contract) in downloads {
@@ -67,8 +67,8 @@ struct DocumentStore {
             contents.append(DocumentContent(documentID: try document.requireID(), data: download.bytes))
             installations.append(contract.$installation.id)
         }
-        try await documents.create(on: tx)
-        try await contents.create(on: tx)
+        try await documents.insert(on: tx)
+        try await contents.insert(on: tx)
         for (document, installationID) in zip(documents, installations) {
             try await outbox?.record(.document, .created, data: try HRRecordsJSON.Document(document), subjectID: document.id,
                                      employeeID: document.$employee.id, installationID: installationID, on: tx)

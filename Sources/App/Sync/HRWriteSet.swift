@@ -80,15 +80,16 @@ final class HRWriteSet {
 
     func notify(_ type: Outbox.RecordType, _ reason: Outbox.Reason, _ record: any Model) { notifications.append((type, reason, record)) }
 
-    /// Writes everything: new rows with one INSERT per table, changed ones one UPDATE each,
+    /// Writes everything: new rows with one INSERT per table (`SQLInsertable`), changed ones one UPDATE each,
     /// then the outbound notifications one by one, in order (`NotificationSender` sends
     /// them in insertion order).
     func flush(on db: any Database, outbox: Outbox?) async throws {
-        try await newEmployees.create(on: db)
+        let now = Date()
+        try await newEmployees.insert(on: db, now: now)
         for employee in changedEmployees { try await employee.update(on: db) }
-        try await newContracts.create(on: db)
+        try await newContracts.insert(on: db, now: now)
         for contract in changedContracts { try await contract.update(on: db) }
-        try await history.create(on: db)
+        try await history.insert(on: db, now: now)
         guard let outbox else { return }
         for (type, reason, record) in notifications {
             switch record {
