@@ -16,13 +16,14 @@ struct BatchSyncTests {
         }
     }
 
-    @Test("on a SQLite file, claims and batch writes run on the worker's own connection and loop, and it closes at shutdown")
+    @Test("on a SQLite file, claims and batch writes run on the worker's own connection and loop (statements inline), and it closes at shutdown")
     func ownWriteConnection() async throws {
         try await withSyncFixture(["DATABASE_URL": ""]) { f in
             let lifecycle = try SyncWorkerLifecycle.make(f.r.app, services: f.r.app.services, alongsideReceiver: false)
             let connection = try #require(lifecycle.writeConnection)
-            try await connection.prepare(busyTimeoutMilliseconds: 1000)
             let lane = connection.lane
+            #expect(lane.db is InlineSQLiteDatabase)
+            #expect(lifecycle.workers.allSatisfy { $0.writes.db is InlineSQLiteDatabase })
             let onLaneLoop = try await lane.run(f.r.app.services.writeGate) { _ in
                 (lane.executor as? EventLoopTaskExecutor)?.loop.inEventLoop == true
             }

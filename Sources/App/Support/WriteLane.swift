@@ -8,8 +8,9 @@ import FluentKit
 /// statement of a transaction went to SQLite's thread pool and then queued behind the other
 /// lanes' work on that loop (contract JSON, HTTP) before the next could start: `BEGIN` alone
 /// took 2.6 ms, and the gate was held 74% of the drain (bench/RESULTS.md). A SQLite file
-/// therefore gets a connection on a loop of its own (`WorkerSQLiteConnection`); elsewhere
-/// the lane is the worker's own database (PostgreSQL has no single writer).
+/// therefore gets a connection on a loop of its own that runs a transaction without a hop
+/// (`WorkerSQLiteConnection`); elsewhere the lane is the worker's own database (PostgreSQL
+/// has no single writer).
 struct WriteLane: Sendable {
     let db: any Database
     /// `nil`: the caller's executor.
@@ -19,6 +20,16 @@ struct WriteLane: Sendable {
     func run<T: Sendable>(_ gate: WriteGate, _ body: (any Database) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(executor) {
             try await gate.serialize(on: db) { try await body(db) }
+        }
+    }
+
+    /// Runs `body` as one transaction through `gate`, on this lane's executor. On the
+    /// worker's SQLite connection the body runs in place; Fluent's `transaction` would start
+    /// it as a task of its own, elsewhere.
+    func transaction<T: Sendable>(_ gate: WriteGate, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await run(gate) { db in
+            if let inline = db as? InlineSQLiteDatabase { return try await inline.transaction(body) }
+            return try await db.transaction(body)
         }
     }
 }

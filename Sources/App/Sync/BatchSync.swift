@@ -169,36 +169,34 @@ struct BatchSync {
         let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
         let written: [Item]
         do {
-            written = try await writes.run(services.writeGate) { db in
-                try await db.transaction { [worker] tx in
-                    var items = items
-                    let installations = Set(items.filter { $0.mapped != nil }.map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
-                    for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
-                    try await findStoredPDFs(&items, on: tx)
-                    for installationID in installations {
-                        let mine = items.indices.filter { items[$0].mapped != nil && items[$0].installationID == installationID }
-                        let outcomes = try await writer.apply(mine.map { (items[$0].mapped!, items[$0].source) }, installationID: installationID, locked: tx)
-                        for (i, outcome) in zip(mine, outcomes) { items[i].written(outcome) }
-                    }
-                    let pdfs = items.filter(\.storesPDF)
-                    _ = try await store.store(pdfs.map { ($0.download!, $0.outcome!.contract!) }, on: tx)
-
-                    let done = items.indices.filter { items[$0].failure == nil }
-                    let answers = try done.map { i in
-                        CoveredDeliveries.Answer(lead: try items[i].delivery.requireID(), held: Array(items[i].jobs.dropFirst()), queued: items[i].others,
-                                                 outcome: .init(status: items[i].status, reason: items[i].summary))
-                    }
-                    var (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs(answers)
-                    for (n, i) in done.enumerated() {
-                        items[i].settled = settled[n]
-                        let note = ContractSync.unknownEventsNote(items[i].source.eventTypes)
-                        outcomes[answers[n].lead] = .init(status: items[i].status, reason: items[i].summary + note)
-                    }
-                    try await DeliveryOutcomes.record(outcomes, on: tx)
-                    let leads = done.compactMap { items[$0].jobs[0].id }
-                    if !leads.isEmpty { try await JobQueue(db: tx).succeed(where: "id IN (\(binds: leads))") }
-                    return items
+            written = try await writes.transaction(services.writeGate) { [worker] tx in
+                var items = items
+                let installations = Set(items.filter { $0.mapped != nil }.map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
+                for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
+                try await findStoredPDFs(&items, on: tx)
+                for installationID in installations {
+                    let mine = items.indices.filter { items[$0].mapped != nil && items[$0].installationID == installationID }
+                    let outcomes = try await writer.apply(mine.map { (items[$0].mapped!, items[$0].source) }, installationID: installationID, locked: tx)
+                    for (i, outcome) in zip(mine, outcomes) { items[i].written(outcome) }
                 }
+                let pdfs = items.filter(\.storesPDF)
+                _ = try await store.store(pdfs.map { ($0.download!, $0.outcome!.contract!) }, on: tx)
+
+                let done = items.indices.filter { items[$0].failure == nil }
+                let answers = try done.map { i in
+                    CoveredDeliveries.Answer(lead: try items[i].delivery.requireID(), held: Array(items[i].jobs.dropFirst()), queued: items[i].others,
+                                             outcome: .init(status: items[i].status, reason: items[i].summary))
+                }
+                var (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs(answers)
+                for (n, i) in done.enumerated() {
+                    items[i].settled = settled[n]
+                    let note = ContractSync.unknownEventsNote(items[i].source.eventTypes)
+                    outcomes[answers[n].lead] = .init(status: items[i].status, reason: items[i].summary + note)
+                }
+                try await DeliveryOutcomes.record(outcomes, on: tx)
+                let leads = done.compactMap { items[$0].jobs[0].id }
+                if !leads.isEmpty { try await JobQueue(db: tx).succeed(where: "id IN (\(binds: leads))") }
+                return items
             }
         } catch {
             logger.warning("worker: a batch's write failed; its contracts run one by one", metadata: ["error": "\(String(reflecting: type(of: error)))"])

@@ -59,7 +59,6 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     let workers: [SyncWorker]
     /// The workers' write connection on a SQLite file (`WriteLane`), closed after they stop.
     var writeConnection: WorkerSQLiteConnection? = nil
-    var busyTimeoutMilliseconds = 0
     let concurrency: Int
     let reconcileInterval: Int
     let shutdownGrace: Duration
@@ -69,7 +68,6 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     func didBootAsync(_ application: Application) async throws {
         let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
         if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval) }
-        try await writeConnection?.prepare(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         for (index, worker) in workers.enumerated() {
             let share = concurrency / workers.count + (index < concurrency % workers.count ? 1 : 0)
             worker.start(concurrency: share, sender: index == 0 ? sender : nil, pollInterval: pollInterval)

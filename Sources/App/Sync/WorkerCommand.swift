@@ -44,7 +44,8 @@ extension SyncWorkerLifecycle {
         let loops = Array(app.eventLoopGroup.makeIterator().prefix(max(1, config.sync.workerConcurrency)))
         // A SQLite file: the writes on a connection and loop of their own (`WriteLane`).
         let writeConnection: WorkerSQLiteConnection? = if case .sqlite(let path) = config.database {
-            WorkerSQLiteConnection(path: path, threadPool: app.threadPool, logger: logger)
+            WorkerSQLiteConnection(path: path, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds,
+                                   configuration: app.db.context.configuration, logger: logger)
         } else { nil }
         let workers = try loops.map { loop in
             guard let db = app.databases.database(logger: logger, on: loop) else { throw ConfigError(key: "database.url", "no database is configured") }
@@ -52,7 +53,7 @@ extension SyncWorkerLifecycle {
                               contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil, writes: writeConnection?.lane)
         }
         return SyncWorkerLifecycle(
-            workers: workers, writeConnection: writeConnection, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds,
+            workers: workers, writeConnection: writeConnection,
             concurrency: config.sync.workerConcurrency, reconcileInterval: config.sync.reconcileIntervalSeconds,
             shutdownGrace: .seconds(config.sync.shutdownGraceSeconds), pollInterval: .milliseconds(config.sync.pollIntervalMilliseconds),
             sender: sender)

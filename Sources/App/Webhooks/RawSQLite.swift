@@ -1,11 +1,14 @@
 import Foundation
+import NIOCore
+import SQLiteNIO
 // The SQLite library sqlite-nio builds and links (a target of that package, imported here
 // through the dependency on it): the same library, version and settings Fluent uses.
 import VaporCSQLite
 
-/// A synchronous SQLite connection with prepared statements, for the ack path's inbox only
-/// (`SQLiteInboxConnection`): a batch runs start to end in one call, on one thread, with no
-/// hop to an event loop between statements. Not shared: its owner serializes every use.
+/// A synchronous SQLite connection with prepared statements, for the ack path's inbox
+/// (`SQLiteInboxConnection`) and the worker's writes (`InlineSQLiteDatabase`): a batch runs
+/// start to end on one thread, with no hop to an event loop between statements. Not shared:
+/// its owner serializes every use.
 final class RawSQLite {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
@@ -57,6 +60,59 @@ final class RawSQLite {
         let status = sqlite_nio_sqlite3_step(statement)
         guard status == SQLITE_DONE || status == SQLITE_ROW else { throw RawSQLiteError(status: status, handle: handle, doing: "run a statement") }
         return Int(sqlite_nio_sqlite3_changes(handle))
+    }
+
+    /// Runs any statement with `binds` (as sqlite-nio binds them) and returns its rows, each
+    /// value as sqlite-nio reads it, so SQLKit's and Fluent's decoders read them alike.
+    func query(_ sql: String, _ binds: [SQLiteData]) throws -> (columns: [String], rows: [[SQLiteData]]) {
+        // Statements with lists of values (`IN (…)`) differ in their text: a bounded cache.
+        if statements.count >= 256, statements[sql] == nil {
+            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            statements = [:]
+        }
+        let statement = try prepared(sql)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        for (index, bind) in binds.enumerated() {
+            try check(Self.bind(bind, to: statement, at: Int32(index + 1)), doing: "bind a value")
+        }
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        let columns = (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" }
+        var rows: [[SQLiteData]] = []
+        while true {
+            let status = sqlite_nio_sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw RawSQLiteError(status: status, handle: handle, doing: "run a statement") }
+            rows.append((0..<count).map { Self.value(of: statement, at: $0) })
+        }
+        return (columns, rows)
+    }
+
+    private static func bind(_ value: SQLiteData, to statement: OpaquePointer, at index: Int32) -> Int32 {
+        switch value {
+        case .integer(let number): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
+        case .float(let number): sqlite_nio_sqlite3_bind_double(statement, index, number)
+        case .text(let text): sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), rawSQLiteTransient, UInt8(SQLITE_UTF8))
+        case .blob(let bytes):
+            bytes.withUnsafeReadableBytes { sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), rawSQLiteTransient) }
+        case .null: sqlite_nio_sqlite3_bind_null(statement, index)
+        }
+    }
+
+    private static func value(of statement: OpaquePointer, at column: Int32) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(SQLiteInt64(sqlite_nio_sqlite3_column_int64(statement, column)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, column))
+        case SQLITE_TEXT: return sqlite_nio_sqlite3_column_text(statement, column).map { .text(String(cString: $0)) } ?? .null
+        case SQLITE_BLOB:
+            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            var buffer = ByteBufferAllocator().buffer(capacity: length)
+            if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) { buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length)) }
+            return .blob(buffer)
+        default: return .null
+        }
     }
 
     private func prepared(_ sql: String) throws -> OpaquePointer {

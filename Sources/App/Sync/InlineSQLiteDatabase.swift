@@ -1,0 +1,168 @@
+import FluentKit
+import FluentSQL
+import Logging
+import NIOCore
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import VaporCSQLite
+
+/// A Fluent and SQLKit database over one SQLite connection (`RawSQLite`) that runs each
+/// statement at once, on the calling thread: the worker's write lane on a SQLite file
+/// (`WorkerSQLiteConnection`).
+///
+/// Through Fluent's SQLite driver each statement goes to a thread-pool thread and back to the
+/// caller's event loop. A batch's write transaction is some fifteen statements, and with both
+/// cores busy each round trip took about a millisecond: 23 ms per batch, while every other
+/// write of the process waited at the gate, for 75% of a drain (bench/RESULTS.md). Here the
+/// transaction is one run of the lane's own thread, which does nothing else. The queries are
+/// Fluent's and SQLKit's as everywhere else: serialized with SQLite's dialect, values encoded
+/// and decoded by sqlite-kit's coders, models created with `RETURNING` as by Fluent's driver.
+///
+/// Runs queries only; schema changes are `hrbridge migrate`'s and `serve`'s, on Fluent's
+/// driver. Only for use through `WriteLane`: one task at a time (`WriteGate`).
+struct InlineSQLiteDatabase: Database, SQLDatabase {
+    let connection: InlineSQLiteConnection
+    let context: DatabaseContext
+    var inTransaction = false
+
+    // MARK: SQLKit
+
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try run(query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        eventLoop.makeCompletedFuture { try run(query, onRow) }
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
+        let (sql, binds) = serialize(query)
+        let encoder = SQLiteDataEncoder()
+        let values = try binds.map { try encoder.encode($0) }
+        let result = try connection.withSQLite { try $0.query(sql, values) }
+        for row in result.rows { onRow(InlineSQLiteRow(columns: result.columns, values: row)) }
+    }
+
+    // MARK: Fluent
+
+    func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) -> EventLoopFuture<Void> {
+        var sql = SQLQueryConverter(delegate: InlineSQLiteConverterDelegate()).convert(query)
+        // As fluent-sqlite-driver does: a create returns the row's id.
+        if case .create = query.action, query.customIDKey != .some(.string("")) {
+            sql = SQLList([sql, SQLReturning(.init((query.customIDKey ?? .id).description))], separator: SQLRaw(" "))
+        }
+        return execute(sql: sql) { onOutput(SQLRowOutput(row: $0)) }
+    }
+
+    func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
+        eventLoop.makeFailedFuture(InlineSQLiteDatabaseError.schemaChange)
+    }
+
+    func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> { eventLoop.makeSucceededVoidFuture() }
+
+    func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> { closure(self) }
+
+    func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+        guard !inTransaction else { return closure(self) }
+        do { try connection.begin() } catch { return eventLoop.makeFailedFuture(error) }
+        var tx = self
+        tx.inTransaction = true
+        return closure(tx).flatMapThrowing { value in
+            try connection.commit()
+            return value
+        }.flatMapErrorThrowing { error in
+            connection.rollback()
+            throw error
+        }
+    }
+
+    /// A transaction whose body runs right here (Fluent's `transaction` would start it as a
+    /// new task): `BEGIN IMMEDIATE`, the body, `COMMIT`; `ROLLBACK` if anything fails.
+    func transaction<T: Sendable>(_ body: (any Database) async throws -> T) async throws -> T {
+        guard !inTransaction else { return try await body(self) }
+        try connection.begin()
+        var tx = self
+        tx.inTransaction = true
+        do {
+            let value = try await body(tx)
+            try connection.commit()
+            return value
+        } catch {
+            connection.rollback()
+            throw error
+        }
+    }
+}
+
+enum InlineSQLiteDatabaseError: Error, CustomStringConvertible {
+    case schemaChange
+    var description: String { "the worker's write connection runs queries only, not schema changes" }
+}
+
+/// A result row, decoded by sqlite-kit's decoder as Fluent's driver decodes its rows.
+private struct InlineSQLiteRow: SQLRow {
+    let columns: [String]
+    let values: [SQLiteData]
+
+    var allColumns: [String] { columns }
+    func contains(column: String) -> Bool { columns.contains(column) }
+
+    func decodeNil(column: String) throws -> Bool {
+        guard let index = columns.firstIndex(of: column) else { return true }
+        return values[index] == .null
+    }
+
+    func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
+        guard let index = columns.firstIndex(of: column) else {
+            throw DecodingError.keyNotFound(SQLiteColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
+        }
+        return try SQLiteDataDecoder().decode(D.self, from: values[index])
+    }
+}
+
+private struct SQLiteColumnKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// A row as Fluent reads model fields from it (as fluent-sqlite-driver's rows; joined
+/// models' fields are prefixed with their schema).
+private struct SQLRowOutput: DatabaseOutput {
+    let row: any SQLRow
+    var prefix: String? = nil
+
+    var description: String { "\(row.allColumns)" }
+    private func column(_ key: FieldKey) -> String { (prefix.map { FieldKey.prefix(.prefix(.string($0), "_"), key) } ?? key).description }
+    func schema(_ schema: String) -> any DatabaseOutput { SQLRowOutput(row: row, prefix: schema) }
+    func contains(_ key: FieldKey) -> Bool { row.contains(column: column(key)) }
+    func decodeNil(_ key: FieldKey) throws -> Bool { try row.decodeNil(column: column(key)) }
+    func decode<T: Decodable>(_ key: FieldKey, as: T.Type) throws -> T { try row.decode(column: column(key), as: T.self) }
+}
+
+/// SQLite's names for the types Fluent's query converter may cast to (as fluent-sqlite-driver's).
+private struct InlineSQLiteConverterDelegate: SQLConverterDelegate {
+    func customDataType(_ dataType: DatabaseSchema.DataType) -> (any SQLExpression)? {
+        switch dataType {
+        case .string, .enum: SQLRaw("TEXT")
+        case .datetime: SQLRaw("REAL")
+        case .int64: SQLRaw("INTEGER")
+        default: nil
+        }
+    }
+}
+
+/// So that callers can tell a constraint failure (e.g. a unique index) as with Fluent's driver.
+extension RawSQLiteError: DatabaseError {
+    /// SQLite's primary result code (the low byte of an extended one).
+    private var primary: Int32 { status & 0xFF }
+    var isSyntaxError: Bool { primary == SQLITE_ERROR }
+    var isConnectionClosed: Bool { primary == SQLITE_MISUSE || primary == SQLITE_CANTOPEN }
+    var isConstraintFailure: Bool { primary == SQLITE_CONSTRAINT }
+}
