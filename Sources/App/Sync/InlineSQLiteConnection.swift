@@ -2,9 +2,12 @@ import Synchronization
 
 /// The SQLite connection behind `InlineSQLiteDatabase`: opened at the first statement,
 /// opened afresh after a transaction that could not be rolled back, closed at shutdown.
+/// Its commits leave the write-ahead log to a background checkpoint (`WALCheckpointer`), as
+/// the inbox's do: a commit that checkpoints itself would hold the write gate meanwhile.
 final class InlineSQLiteConnection: Sendable {
     private let path: String
     private let busyTimeoutMilliseconds: Int
+    private let checkpointer: WALCheckpointer
 
     private enum State { case idle, open(RawSQLite), closed }
     private let state = Mutex(State.idle)
@@ -12,6 +15,7 @@ final class InlineSQLiteConnection: Sendable {
     init(path: String, busyTimeoutMilliseconds: Int) {
         self.path = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        checkpointer = WALCheckpointer(path: path)
     }
 
     func withSQLite<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
@@ -33,7 +37,10 @@ final class InlineSQLiteConnection: Sendable {
     /// transaction (https://www.sqlite.org/lang_transaction.html).
     func begin() throws { try withSQLite { try $0.execute("BEGIN IMMEDIATE") } }
 
-    func commit() throws { try withSQLite { try $0.execute("COMMIT") } }
+    func commit() throws {
+        try withSQLite { try $0.execute("COMMIT") }
+        checkpointer.commitHappened()
+    }
 
     /// Undoes the open transaction; if even that fails, the next statement gets a new connection.
     func rollback() {
@@ -48,11 +55,12 @@ final class InlineSQLiteConnection: Sendable {
         }
     }
 
-    func close() {
+    func close() async {
         state.withLock { state in
             if case .open(let sqlite) = state { sqlite.close() }
             state = .closed
         }
+        await checkpointer.close()
     }
 }
 

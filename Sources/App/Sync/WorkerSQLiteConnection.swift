@@ -26,7 +26,7 @@ final class WorkerSQLiteConnection: Sendable {
     /// unusable afterwards (a task sent to the stopped loop would never run), which is why
     /// `SyncWorkerLifecycle` calls this only once every worker has stopped.
     func shutdown() async {
-        connection.close()
+        await connection.close()
         try? await group.shutdownGracefully()
     }
 }
