@@ -22,7 +22,7 @@ import VaporCSQLite
 /// Runs queries only; schema changes are `hrbridge migrate`'s and `serve`'s, on Fluent's
 /// driver. Only for use through `WriteLane`: one task at a time (`WriteGate`).
 struct InlineSQLiteDatabase: Database, SQLDatabase {
-    let connection: InlineSQLiteConnection
+    let connection: SQLiteWriterConnection
     let context: DatabaseContext
     var inTransaction = false
 

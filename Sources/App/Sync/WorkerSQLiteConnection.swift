@@ -10,14 +10,14 @@ import NIOPosix
 /// through `WriteGate`.
 final class WorkerSQLiteConnection: Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let connection: InlineSQLiteConnection
+    private let connection: SQLiteWriterConnection
     let lane: WriteLane
 
     /// - Parameter configuration: the application's database configuration (Fluent's
     ///   context wants one; no connection is made from it).
     init(path: String, busyTimeoutMilliseconds: Int, configuration: any DatabaseConfiguration, logger: Logger) {
         let loop = group.next()
-        connection = InlineSQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        connection = SQLiteWriterConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, closedError: WorkerSQLiteConnectionError.closed)
         let context = DatabaseContext(configuration: configuration, logger: logger, eventLoop: loop)
         lane = WriteLane(db: InlineSQLiteDatabase(connection: connection, context: context), executor: EventLoopTaskExecutor(loop))
     }
@@ -29,4 +29,9 @@ final class WorkerSQLiteConnection: Sendable {
         await connection.close()
         try? await group.shutdownGracefully()
     }
+}
+
+enum WorkerSQLiteConnectionError: Error, CustomStringConvertible {
+    case closed
+    var description: String { "the worker's write connection is closed (the worker is stopping)" }
 }

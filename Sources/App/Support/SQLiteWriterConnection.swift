@@ -1,0 +1,106 @@
+import Synchronization
+
+/// One writer's own connection to the SQLite file (the inbox's, `SQLiteInboxConnection`;
+/// the worker's, `InlineSQLiteDatabase`): opened at the first statement, closed at shutdown,
+/// its commits leaving the write-ahead log to a background checkpoint (`WALCheckpointer`) —
+/// a commit that checkpoints itself would hold the write gate meanwhile (bench/RESULTS.md).
+final class SQLiteWriterConnection: Sendable {
+    private let path: String
+    private let busyTimeoutMilliseconds: Int
+    /// Thrown once closed (the inbox's caller answers it with a 503).
+    private let closedError: any Error
+    private let checkpointer: WALCheckpointer
+
+    private enum State { case idle, open(RawSQLite), closed }
+    /// Held for a whole statement, or a whole synchronous `transaction`: nothing else uses
+    /// the connection meanwhile, and `close()` never overlaps it, whatever thread it runs on.
+    private let state = Mutex(State.idle)
+
+    init(path: String, busyTimeoutMilliseconds: Int, closedError: any Error) {
+        self.path = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.closedError = closedError
+        checkpointer = WALCheckpointer(path: path)
+    }
+
+    var isClosed: Bool {
+        state.withLock { state in
+            if case .closed = state { return true }
+            return false
+        }
+    }
+
+    func withSQLite<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
+        try state.withLock { state in try body(try open(&state)) }
+    }
+
+    /// A whole transaction in one call, under the lock: `BEGIN IMMEDIATE`, `body`, `COMMIT`.
+    /// If anything fails nothing of it stays, and the next call starts on a fresh connection
+    /// rather than on one in an unknown state.
+    func transaction<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
+        let value = try state.withLock { state in
+            let sqlite = try open(&state)
+            do {
+                try sqlite.execute(Self.begin)
+                let value = try body(sqlite)
+                try sqlite.execute("COMMIT")
+                return value
+            } catch {
+                try? sqlite.execute("ROLLBACK")
+                sqlite.close()
+                state = .idle
+                throw error
+            }
+        }
+        checkpointer.commitHappened()
+        return value
+    }
+
+    /// A transaction whose body runs between calls (`InlineSQLiteDatabase`): `begin`, then
+    /// `commit` or `rollback`.
+    func begin() throws { try withSQLite { try $0.execute(Self.begin) } }
+
+    func commit() throws {
+        try withSQLite { try $0.execute("COMMIT") }
+        checkpointer.commitHappened()
+    }
+
+    /// Undoes the open transaction; if even that fails, the next statement gets a new connection.
+    func rollback() {
+        state.withLock { state in
+            guard case .open(let sqlite) = state else { return }
+            do {
+                try sqlite.execute("ROLLBACK")
+            } catch {
+                sqlite.close()
+                state = .idle
+            }
+        }
+    }
+
+    /// Closes the connection (waiting for a running checkpoint); every later use fails.
+    func close() async {
+        state.withLock { state in
+            if case .open(let sqlite) = state { sqlite.close() }
+            state = .closed
+        }
+        await checkpointer.close()
+    }
+
+    /// IMMEDIATE: the write lock now (or `busy_timeout` waiting for another process's
+    /// writer), not at the first write halfway through, where SQLite could only fail the
+    /// transaction (https://www.sqlite.org/lang_transaction.html).
+    private static let begin = "BEGIN IMMEDIATE"
+
+    private func open(_ state: inout State) throws -> RawSQLite {
+        switch state {
+        case .open(let sqlite): return sqlite
+        case .closed: throw closedError
+        case .idle:
+            // The file, its tables and WAL mode exist: `migrate` or `serve` made them.
+            let sqlite = try RawSQLite(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            state = .open(sqlite)
+            return sqlite
+        }
+    }
+}
