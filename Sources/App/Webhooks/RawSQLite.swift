@@ -49,22 +49,32 @@ final class RawSQLite {
     /// it changed (0 for an INSERT that `ON CONFLICT DO NOTHING` skipped).
     @discardableResult
     func run(_ sql: String, _ values: [Value]) throws -> Int {
-        let statement = try prepared(sql)
-        defer {
-            sqlite_nio_sqlite3_reset(statement)
-            sqlite_nio_sqlite3_clear_bindings(statement)
+        try withStatement(sql, values.map(\.data)) { statement in
+            let status = sqlite_nio_sqlite3_step(statement)
+            guard status == SQLITE_DONE || status == SQLITE_ROW else { throw RawSQLiteError(status: status, handle: handle, doing: "run a statement") }
+            return Int(sqlite_nio_sqlite3_changes(handle))
         }
-        for (index, value) in values.enumerated() {
-            try check(value.bind(to: statement, at: Int32(index + 1)), doing: "bind a value")
-        }
-        let status = sqlite_nio_sqlite3_step(statement)
-        guard status == SQLITE_DONE || status == SQLITE_ROW else { throw RawSQLiteError(status: status, handle: handle, doing: "run a statement") }
-        return Int(sqlite_nio_sqlite3_changes(handle))
     }
 
     /// Runs any statement with `binds` (as sqlite-nio binds them) and returns its rows, each
     /// value as sqlite-nio reads it, so SQLKit's and Fluent's decoders read them alike.
     func query(_ sql: String, _ binds: [SQLiteData]) throws -> (columns: [String], rows: [[SQLiteData]]) {
+        try withStatement(sql, binds) { statement in
+            let count = sqlite_nio_sqlite3_column_count(statement)
+            let columns = (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" }
+            var rows: [[SQLiteData]] = []
+            while true {
+                let status = sqlite_nio_sqlite3_step(statement)
+                if status == SQLITE_DONE { break }
+                guard status == SQLITE_ROW else { throw RawSQLiteError(status: status, handle: handle, doing: "run a statement") }
+                rows.append((0..<count).map { Self.value(of: statement, at: $0) })
+            }
+            return (columns, rows)
+        }
+    }
+
+    /// The prepared (and cached) statement with `binds` bound in order, reset after `body`.
+    private func withStatement<T>(_ sql: String, _ binds: [SQLiteData], _ body: (OpaquePointer) throws -> T) throws -> T {
         // Statements with lists of values (`IN (…)`) differ in their text: a bounded cache.
         if statements.count >= 256, statements[sql] == nil {
             for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
@@ -78,23 +88,16 @@ final class RawSQLite {
         for (index, bind) in binds.enumerated() {
             try check(Self.bind(bind, to: statement, at: Int32(index + 1)), doing: "bind a value")
         }
-        let count = sqlite_nio_sqlite3_column_count(statement)
-        let columns = (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" }
-        var rows: [[SQLiteData]] = []
-        while true {
-            let status = sqlite_nio_sqlite3_step(statement)
-            if status == SQLITE_DONE { break }
-            guard status == SQLITE_ROW else { throw RawSQLiteError(status: status, handle: handle, doing: "run a statement") }
-            rows.append((0..<count).map { Self.value(of: statement, at: $0) })
-        }
-        return (columns, rows)
+        return try body(statement)
     }
 
     private static func bind(_ value: SQLiteData, to statement: OpaquePointer, at index: Int32) -> Int32 {
         switch value {
         case .integer(let number): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
         case .float(let number): sqlite_nio_sqlite3_bind_double(statement, index, number)
-        case .text(let text): sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), rawSQLiteTransient, UInt8(SQLITE_UTF8))
+        case .text(let text):
+            // SQLITE_TRANSIENT: SQLite copies the bytes before this call returns.
+            sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), rawSQLiteTransient, UInt8(SQLITE_UTF8))
         case .blob(let bytes):
             bytes.withUnsafeReadableBytes { sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), rawSQLiteTransient) }
         case .null: sqlite_nio_sqlite3_bind_null(statement, index)
@@ -136,14 +139,12 @@ final class RawSQLite {
         case date(Date)
         case uuid(UUID)
 
-        fileprivate func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        fileprivate var data: SQLiteData {
             switch self {
-            case .text(let text):
-                // SQLITE_TRANSIENT: SQLite copies the bytes before this call returns.
-                sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), rawSQLiteTransient, UInt8(SQLITE_UTF8))
-            case .integer(let number): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
-            case .date(let date): sqlite_nio_sqlite3_bind_double(statement, index, date.timeIntervalSince1970)
-            case .uuid(let id): Value.text(id.uuidString).bind(to: statement, at: index)
+            case .text(let text): .text(text)
+            case .integer(let number): .integer(SQLiteInt64(number))
+            case .date(let date): .float(date.timeIntervalSince1970)
+            case .uuid(let id): .text(id.uuidString)
             }
         }
     }
