@@ -122,6 +122,11 @@ struct ContractSyncTests {
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:decline"]))
             await f.drain()
             #expect(try await f.contractRow(id)?.status == "declined")
+            // The first row says what the contract was created with, its status included.
+            let created = try #require(try await f.history().first)
+            let changes = try JSONDecoder().decode([String: [String: String?]].self, from: Data(created.changes.utf8))
+            #expect(created.fromStatus == nil)
+            #expect(changes["contract.status"] == ["from": nil, "to": "declined"])
             try await f.act("delete", id)
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:delete"]))
             await f.drain()

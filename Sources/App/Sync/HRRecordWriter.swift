@@ -62,7 +62,7 @@ struct HRRecordWriter {
 
         let contract = existing ?? set.newContract(mapped)
         let before = existing?.status
-        update(contract, with: mapped, employeeID: try employee.requireID(), changes: &changes)
+        update(contract, new: existing == nil, with: mapped, employeeID: try employee.requireID(), changes: &changes)
         guard existing == nil || !changes.isEmpty else {
             return Outcome(kind: .unchanged, contractID: existing?.id, employeeID: employee.id, contract: existing)
         }
@@ -121,14 +121,15 @@ struct HRRecordWriter {
         }
     }
 
-    private func update(_ c: EmploymentContract, with m: MappedContract, employeeID: UUID, changes: inout [String: [String: String?]]) {
+    /// A new contract's history lists its status too (from nothing), though it was created with it.
+    private func update(_ c: EmploymentContract, new: Bool, with m: MappedContract, employeeID: UUID, changes: inout [String: [String: String?]]) {
         func set(_ key: String, _ path: ReferenceWritableKeyPath<EmploymentContract, String?>, _ value: String?) {
             guard let value, c[keyPath: path] != value else { return }
             changes["contract.\(key)"] = ["from": c[keyPath: path], "to": value]
             c[keyPath: path] = value
         }
-        if c.status != m.status || c.id == nil {
-            changes["contract.status"] = ["from": c.id == nil ? nil : c.status, "to": m.status]
+        if c.status != m.status || new {
+            changes["contract.status"] = ["from": new ? nil : c.status, "to": m.status]
             c.status = m.status
         }
         set("name", \.name, m.name)
