@@ -21,6 +21,7 @@ public final class ContractHistory: Model, @unchecked Sendable {
     public init() {}
 
     public init(contractID: UUID, deliveryID: UUID?, source: String, eventTypes: [String], fromStatus: String?, toStatus: String, changes: String) {
+        self.id = .timeOrdered()
         self.$contract.id = contractID
         self.$delivery.id = deliveryID
         self.source = source
@@ -36,7 +37,7 @@ extension ContractHistory: SQLInsertable {
     static let insertColumns = ["id", "contract_id", "delivery_id", "source", "event_types", "from_status", "to_status", "changes", "created_at"]
 
     func prepareInsert(at now: Date) {
-        if id == nil { id = UUID() }
+        if id == nil { id = .timeOrdered(at: now) }
         $id.exists = true
         createdAt = now
     }

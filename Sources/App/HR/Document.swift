@@ -25,6 +25,7 @@ public final class Document: Model, @unchecked Sendable {
     public init() {}
 
     public init(employeeID: UUID, contractID: UUID?, filename: String, contentType: String, size: Int, sha256: String, storagePath: String) {
+        self.id = .timeOrdered()
         self.$employee.id = employeeID
         self.$contract.id = contractID
         self.filename = filename
@@ -41,7 +42,7 @@ extension Document: SQLInsertable {
                                 "storage_path", "created_at"]
 
     func prepareInsert(at now: Date) {
-        if id == nil { id = UUID() }
+        if id == nil { id = .timeOrdered(at: now) }
         $id.exists = true
         createdAt = now
     }

@@ -13,6 +13,7 @@ public final class DocumentContent: Model, @unchecked Sendable {
     public init() {}
 
     public init(documentID: UUID, data: Data) {
+        self.id = .timeOrdered()
         self.$document.id = documentID
         self.data = data
     }
@@ -23,7 +24,7 @@ extension DocumentContent: SQLInsertable {
     static let insertColumns = ["id", "document_id", "data"]
 
     func prepareInsert(at now: Date) {
-        if id == nil { id = UUID() }
+        if id == nil { id = .timeOrdered(at: now) }
         $id.exists = true
     }
 

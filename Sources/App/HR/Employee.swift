@@ -31,6 +31,7 @@ public final class Employee: Model, @unchecked Sendable {
     public init() {}
 
     public init(installationID: UUID) {
+        self.id = .timeOrdered()
         self.$installation.id = installationID
         self.fields = "{}"
         self.customFields = "{}"
@@ -43,7 +44,7 @@ extension Employee: SQLInsertable {
                                 "fields", "custom_fields", "employment_status", "created_at", "updated_at"]
 
     func prepareInsert(at now: Date) {
-        if id == nil { id = UUID() }
+        if id == nil { id = .timeOrdered(at: now) }
         $id.exists = true
         (createdAt, updatedAt) = (now, now)
     }

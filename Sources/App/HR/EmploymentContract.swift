@@ -26,6 +26,7 @@ public final class EmploymentContract: Model, @unchecked Sendable {
     public init() {}
 
     public init(installationID: UUID, oneflowContractID: Int, status: String) {
+        self.id = .timeOrdered()
         self.$installation.id = installationID
         self.oneflowContractID = oneflowContractID
         self.status = status
@@ -38,7 +39,7 @@ extension EmploymentContract: SQLInsertable {
                                 "state_updated_at", "lifecycle_state", "start_date", "end_date", "signed_at", "created_at", "updated_at"]
 
     func prepareInsert(at now: Date) {
-        if id == nil { id = UUID() }
+        if id == nil { id = .timeOrdered(at: now) }
         $id.exists = true
         (createdAt, updatedAt) = (now, now)
     }

@@ -29,6 +29,7 @@ public final class Job: Model, @unchecked Sendable {
     public init() {}
 
     public init(kind: String, payload: String, maxAttempts: Int, runAt: Date) {
+        self.id = .timeOrdered()
         self.kind = kind
         self.payload = payload
         self.status = .queued

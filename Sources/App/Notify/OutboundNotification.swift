@@ -31,6 +31,7 @@ public final class OutboundNotification: Model, @unchecked Sendable {
     public init() {}
 
     public init(installationID: UUID?, type: String, reason: String, subjectID: UUID?, orderingKey: String, body: String, now: Date) {
+        self.id = .timeOrdered(at: now)
         self.$installation.id = installationID
         self.type = type
         self.reason = reason

@@ -61,7 +61,6 @@ struct DocumentStore {
                 employeeID: employeeID, contractID: try contract.requireID(), filename: "contract-\(contract.oneflowContractID).pdf",
                 contentType: download.contentType, size: download.bytes.count,
                 sha256: SHA256.hash(data: download.bytes).lowercaseHex, storagePath: Document.inDatabase)
-            document.id = UUID()
             document.oneflowFileID = download.fileID
             documents.append(document)
             contents.append(DocumentContent(documentID: try document.requireID(), data: download.bytes))

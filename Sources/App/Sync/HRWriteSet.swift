@@ -48,7 +48,6 @@ final class HRWriteSet {
         if let number = person.employeeNumber, let match = employees.first(where: { $0.employeeNumber == number }) { return (match, false) }
         if let email = person.email, let match = employees.first(where: { $0.email == email }) { return (match, false) }
         let employee = Employee(installationID: installationID)
-        employee.id = UUID()
         employees.append(employee)
         newEmployees.append(employee)
         created.insert(ObjectIdentifier(employee))
@@ -57,7 +56,6 @@ final class HRWriteSet {
 
     func newContract(_ mapped: MappedContract) -> EmploymentContract {
         let contract = EmploymentContract(installationID: installationID, oneflowContractID: mapped.oneflowContractID, status: mapped.status)
-        contract.id = UUID()
         contracts[mapped.oneflowContractID] = contract
         newContracts.append(contract)
         created.insert(ObjectIdentifier(contract))

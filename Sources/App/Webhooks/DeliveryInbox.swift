@@ -55,13 +55,15 @@ struct DeliveryInbox {
         }
     }
 
-    /// One notification to store. Its row id and both JSON payloads are made when the request
-    /// arrives, on the request's own task: a batch's commit is serial, its encoding need not be.
+    /// One notification to store. Its row ids (time-ordered: `UUID.timeOrdered`) and both JSON
+    /// payloads are made when the request arrives, on the request's own task: a batch's commit
+    /// is serial, its encoding need not be.
     struct Entry: Sendable {
         let notification: WebhookNotification
         let installationID: UUID
         let receivedAt: Date
         let deliveryID: UUID
+        let jobID: UUID
         let eventTypes: String
         let payload: String
         let jobPayload: String
@@ -70,7 +72,8 @@ struct DeliveryInbox {
             self.notification = notification
             self.installationID = installationID
             self.receivedAt = receivedAt
-            deliveryID = UUID()
+            deliveryID = .timeOrdered(at: receivedAt)
+            jobID = .timeOrdered(at: receivedAt)
             eventTypes = notification.events.map(\.type.rawValue).joined(separator: ",")
             payload = StoredPayload.json(of: notification)
             jobPayload = JobPayload.json(for: deliveryID)
@@ -121,7 +124,7 @@ struct DeliveryInbox {
 
     /// Its sync job's values, in `jobColumns` order: queued, due at once.
     private func jobRow(_ entry: Entry) -> [RawSQLite.Value] {
-        [.uuid(UUID()), .text(JobQueue.Kind.syncDelivery), .text(entry.jobPayload), .text(Job.Status.queued.rawValue), .integer(0),
+        [.uuid(entry.jobID), .text(JobQueue.Kind.syncDelivery), .text(entry.jobPayload), .text(Job.Status.queued.rawValue), .integer(0),
          .integer(maxAttempts), .date(entry.receivedAt), .date(entry.receivedAt), .date(entry.receivedAt)]
     }
 }
