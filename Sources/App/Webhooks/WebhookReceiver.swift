@@ -74,8 +74,12 @@ struct WebhookReceiver: RouteCollection {
             throw Abort(.unauthorized, reason: "The signature does not match.")
         }
 
+        let entry = DeliveryInbox.Entry(notification: notification, installationID: installation.installationID, receivedAt: Date())
         let accepted = try await storage(req) {
-            try await inbox.accept(.init(notification: notification, installationID: installation.installationID, receivedAt: Date()))
+            // The inbox's writer thread resumes this request after the commit. Preferring the
+            // connection's own loop sends it there straight away; otherwise it went to whichever
+            // loop NIO picked next, and from there to the connection's: a second thread wake-up.
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(req.eventLoop)) { try await inbox.accept(entry) }
         }
         accepted ? metrics.received() : metrics.duplicate()
         metrics.acknowledged(after: ContinuousClock.now - started)
