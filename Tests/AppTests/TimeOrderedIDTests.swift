@@ -16,6 +16,11 @@ struct TimeOrderedIDTests {
         // Foundation reads it back as the same UUID, in the text form every table stores.
         #expect(UUID(uuidString: id.uuidString) == id)
         #expect(id.uuidString.hasPrefix("01A1"))
+        // Dates outside 1970…10889 are pinned to an end rather than trapping or wrapping around.
+        #expect(UUID.timeOrdered(at: Date(timeIntervalSince1970: -5)).uuidString.hasPrefix("00000000-0000-7"))
+        #expect(UUID.timeOrdered(at: .distantFuture.addingTimeInterval(1e12)).uuidString.hasPrefix("FFFFFFFF-FFFF-7"))
+        #expect(UUID.timeOrdered(at: Date(timeIntervalSince1970: .infinity)).uuidString.hasPrefix("FFFFFFFF-FFFF-7"))
+        #expect(UUID.timeOrdered(at: Date(timeIntervalSince1970: .nan)).uuidString.hasPrefix("00000000-0000-7"))
     }
 
     @Test("later ids sort after earlier ones, as values and as text; ids of the same moment differ")

@@ -15,7 +15,9 @@ extension UUID {
     /// from `UUID()`, which opens, reads and closes `/dev/urandom` for every id there.
     static func timeOrdered(at date: Date = Date()) -> UUID {
         var random = SystemRandomNumberGenerator()
-        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        // 48 bits of milliseconds reach the year 10889; a date outside them is pinned to an end.
+        let time = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let milliseconds: UInt64 = time.isNaN || time <= 0 ? 0 : time >= 0x1_0000_0000_0000 ? 0xFFFF_FFFF_FFFF : UInt64(time)
         let high = (milliseconds << 16) | 0x7000 | (random.next() & 0x0FFF)
         let low = (random.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         return UUID(uuid: (
