@@ -50,7 +50,10 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     try admin.register(collection: AdminEmployeesController(services: services))
     try admin.register(collection: AdminInstallationsController(services: services))
     try admin.register(collection: AdminNotificationsController(services: services))
-    let inbox = GroupCommitInbox(maxAttempts: config.sync.maxAttempts, database: makeInboxDatabase(app, config, gate: services.writeGate))
+    if case .sqlite(let path) = config.database {
+        app.sqliteWriteThread = SQLiteWriteThread(path: path, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds)
+    }
+    let inbox = GroupCommitInbox(maxAttempts: config.sync.maxAttempts, database: makeInboxDatabase(app, gate: services.writeGate))
     app.lifecycle.use(InboxLifecycle(inbox: inbox))
     try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: WebhookKeyCache()))
     try app.register(collection: HRAPIController(services: services))
@@ -66,12 +69,10 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     }
 }
 
-/// A SQLite file gets the inbox's own connection (`SQLiteInboxConnection`); PostgreSQL and
-/// in-memory SQLite use the application's database.
-private func makeInboxDatabase(_ app: Application, _ config: AppConfig, gate: WriteGate) -> any InboxDatabase {
-    if case .sqlite(let path) = config.database {
-        return SQLiteInboxConnection(path: path, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds, gate: gate)
-    }
+/// A SQLite file: the inbox writes on the process's write thread (`SQLiteInboxConnection`);
+/// PostgreSQL and in-memory SQLite use the application's database.
+private func makeInboxDatabase(_ app: Application, gate: WriteGate) -> any InboxDatabase {
+    if let writer = app.sqliteWriteThread { return SQLiteInboxConnection(writer: writer, gate: gate) }
     return FluentInboxDatabase(gate: gate) { app.db }
 }
 

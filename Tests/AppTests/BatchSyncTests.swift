@@ -16,7 +16,7 @@ struct BatchSyncTests {
         }
     }
 
-    @Test("on a SQLite file, claims and batch writes run on the worker's own connection and loop (statements inline), and it closes at shutdown")
+    @Test("on a SQLite file, claims and batch writes run on the process's write connection and thread, the inbox's (statements inline)")
     func ownWriteConnection() async throws {
         try await withSyncFixture(["DATABASE_URL": ""]) { f in
             let lifecycle = try SyncWorkerLifecycle.make(f.r.app, services: f.r.app.services, alongsideReceiver: false)
@@ -28,6 +28,8 @@ struct BatchSyncTests {
                 (lane.executor as? EventLoopTaskExecutor)?.loop.inEventLoop == true
             }
             #expect(onLaneLoop)
+            let writer = try #require(f.r.app.sqliteWriteThread)
+            #expect((lane.executor as? EventLoopTaskExecutor)?.loop === writer.loop)
             try await checkSeveralContracts(f) { SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, writes: lane) }
             await connection.shutdown()
         }

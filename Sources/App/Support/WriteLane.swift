@@ -8,7 +8,7 @@ import FluentKit
 /// statement of a transaction went to SQLite's thread pool and then queued behind the other
 /// lanes' work on that loop (contract JSON, HTTP) before the next could start: `BEGIN` alone
 /// took 2.6 ms, and the gate was held 74% of the drain (bench/RESULTS.md). A SQLite file
-/// therefore gets a connection on a loop of its own that runs a transaction without a hop
+/// therefore writes on the process's write connection and loop, which runs a transaction without a hop
 /// (`WorkerSQLiteConnection`); elsewhere the lane is the worker's own database (PostgreSQL
 /// has no single writer).
 struct WriteLane: Sendable {

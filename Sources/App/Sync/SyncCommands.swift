@@ -57,7 +57,7 @@ struct ReconcileCommand: AsyncCommand {
 /// them in order per employee).
 struct SyncWorkerLifecycle: LifecycleHandler {
     let workers: [SyncWorker]
-    /// The workers' write connection on a SQLite file (`WriteLane`), closed after they stop.
+    /// The workers' writes on a SQLite file (`WriteLane`), let go of after they stop.
     var writeConnection: WorkerSQLiteConnection? = nil
     let concurrency: Int
     let reconcileInterval: Int

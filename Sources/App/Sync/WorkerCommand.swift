@@ -42,11 +42,10 @@ extension SyncWorkerLifecycle {
         // One worker per event loop, each with the database on its loop (`EventLoopTaskExecutor`).
         let logger = Logger(label: "hrbridge.worker")
         let loops = Array(app.eventLoopGroup.makeIterator().prefix(max(1, config.sync.workerConcurrency)))
-        // A SQLite file: the writes on a connection and loop of their own (`WriteLane`).
-        let writeConnection: WorkerSQLiteConnection? = if case .sqlite(let path) = config.database {
-            WorkerSQLiteConnection(path: path, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds,
-                                   configuration: app.db.context.configuration, logger: logger)
-        } else { nil }
+        // A SQLite file: the writes on the process's write thread, with the inbox's (`WriteLane`).
+        let writeConnection = app.sqliteWriteThread.map {
+            WorkerSQLiteConnection(writer: $0, configuration: app.db.context.configuration, logger: logger)
+        }
         let workers = try loops.map { loop in
             guard let db = app.databases.database(logger: logger, on: loop) else { throw ConfigError(key: "database.url", "no database is configured") }
             return SyncWorker(db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop),

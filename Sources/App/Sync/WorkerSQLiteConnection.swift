@@ -1,37 +1,28 @@
 import FluentKit
 import Logging
-import NIOCore
-import NIOPosix
 
-/// The worker's write connection to a SQLite file, on an event loop of its own: claims and
-/// batch writes (`WriteLane`) run there, each transaction start to end on that thread with
-/// no hop between statements (`InlineSQLiteDatabase`), and nothing else runs there
-/// (bench/RESULTS.md). One per process, shared by the worker's lanes; they take turns
-/// through `WriteGate`.
+/// The worker's writes to a SQLite file, on the process's write thread (`SQLiteWriteThread`):
+/// claims and batch writes (`WriteLane`) run there, each transaction start to end on that
+/// thread with no hop between statements (`InlineSQLiteDatabase`), and only SQLite writes
+/// run there (bench/RESULTS.md). One per worker, shared by its lanes; they take turns, and
+/// turns with the inbox inside `serve`, through `WriteGate`.
 final class WorkerSQLiteConnection: Sendable {
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let connection: SQLiteWriterConnection
+    private let writer: SQLiteWriteThread
     let lane: WriteLane
 
     /// - Parameter configuration: the application's database configuration (Fluent's
     ///   context wants one; no connection is made from it).
-    init(path: String, busyTimeoutMilliseconds: Int, configuration: any DatabaseConfiguration, logger: Logger) {
-        let loop = group.next()
-        connection = SQLiteWriterConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, closedError: WorkerSQLiteConnectionError.closed)
-        let context = DatabaseContext(configuration: configuration, logger: logger, eventLoop: loop)
-        lane = WriteLane(db: InlineSQLiteDatabase(connection: connection, context: context), executor: EventLoopTaskExecutor(loop))
+    init(writer: SQLiteWriteThread, configuration: any DatabaseConfiguration, logger: Logger) {
+        self.writer = writer
+        writer.retain()
+        let context = DatabaseContext(configuration: configuration, logger: logger, eventLoop: writer.loop)
+        lane = WriteLane(db: InlineSQLiteDatabase(connection: writer.connection, context: context), executor: writer.executor)
     }
 
-    /// After the worker has stopped: closes the connection, then stops the loop. The lane is
-    /// unusable afterwards (a task sent to the stopped loop would never run), which is why
-    /// `SyncWorkerLifecycle` calls this only once every worker has stopped.
+    /// After the worker has stopped: lets go of the write thread (the last user closes it).
+    /// The lane is unusable afterwards (a task sent to a stopped thread would never run),
+    /// which is why `SyncWorkerLifecycle` calls this only once every worker has stopped.
     func shutdown() async {
-        await connection.close()
-        try? await group.shutdownGracefully()
+        await writer.release()
     }
-}
-
-enum WorkerSQLiteConnectionError: Error, CustomStringConvertible {
-    case closed
-    var description: String { "the worker's write connection is closed (the worker is stopping)" }
 }

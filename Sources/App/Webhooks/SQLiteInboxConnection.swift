@@ -1,42 +1,47 @@
-import NIOCore
-import NIOPosix
+import Synchronization
 
-/// The inbox's own connection to the SQLite file, used on a thread of its own.
+/// The inbox's writes to the SQLite file, on the process's write thread (`SQLiteWriteThread`).
 ///
 /// Through Fluent, each statement of a batch (BEGIN, two INSERTs, COMMIT) went to SQLite's
 /// thread pool and back to an HTTP event loop, and waited there behind the requests being
 /// parsed and answered: about a millisecond per statement at 64 connections, 5 of a batch's
 /// 9 ms, while the cores were not all busy (bench/RESULTS.md, "ack"). Here the writer task
-/// runs on an event loop of its own and stores a batch in one synchronous call
+/// runs on the write thread's event loop and stores a batch in one synchronous call
 /// (`SQLiteWriterConnection`): BEGIN IMMEDIATE, a prepared INSERT per row, COMMIT, no hop in between.
-/// Blocking that loop is the point: nothing else runs on it. The write-ahead log is mostly
-/// checkpointed beside it (`WALCheckpointer`). Opened at the first
-/// notification, so commands that never receive one (`worker`, `migrate`) do not open it.
+/// Blocking that loop is the point: only SQLite writes run on it. The write-ahead log is
+/// mostly checkpointed beside it (`WALCheckpointer`). The connection opens at the first
+/// write, so commands that never write (`migrate`) do not open it.
 final class SQLiteInboxConnection: InboxDatabase {
     private let gate: WriteGate
-    private let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let loopExecutor: EventLoopTaskExecutor
-    private let connection: SQLiteWriterConnection
+    private let writer: SQLiteWriteThread
+    private let closed = Atomic(false)
 
-    init(path: String, busyTimeoutMilliseconds: Int, gate: WriteGate) {
+    /// On `writer`, shared with the worker inside `serve`.
+    init(writer: SQLiteWriteThread, gate: WriteGate) {
         self.gate = gate
-        loopExecutor = EventLoopTaskExecutor(loops.next())
-        connection = SQLiteWriterConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, closedError: InboxDatabaseError.closed)
+        self.writer = writer
+        writer.retain()
     }
 
-    /// The writer's own loop while open. After `close()` nil: a task sent to the stopped loop
-    /// would never run, and its request never be answered. (`close()` runs after the server
-    /// has stopped taking requests, so no writer is started in between.)
-    var executor: (any TaskExecutor)? { connection.isClosed ? nil : loopExecutor }
+    /// On a write thread of its own.
+    convenience init(path: String, busyTimeoutMilliseconds: Int, gate: WriteGate) {
+        self.init(writer: SQLiteWriteThread(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds), gate: gate)
+    }
+
+    /// The write thread's loop while open. After `close()` nil: the thread may be stopped,
+    /// and a task sent there would never run and its request never be answered. (`close()`
+    /// runs after the server has stopped taking requests, so no writer is started in between.)
+    var executor: (any TaskExecutor)? { closed.load(ordering: .acquiring) ? nil : writer.executor }
 
     func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [Bool] {
-        try await gate.serialize(priority: .ack) {
-            try connection.transaction { sqlite in try DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: sqlite) }
+        guard !closed.load(ordering: .acquiring) else { throw InboxDatabaseError.closed }
+        return try await gate.serialize(priority: .ack) {
+            try writer.connection.transaction { sqlite in try DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: sqlite) }
         }
     }
 
     func close() async {
-        await connection.close()
-        try? await loops.shutdownGracefully()
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        await writer.release()
     }
 }
