@@ -76,7 +76,8 @@ private func makeInboxDatabase(_ app: Application, gate: WriteGate) -> any Inbox
     return FluentInboxDatabase(gate: gate) { app.db }
 }
 
-/// Closes the inbox's own connection when the application shuts down.
+/// Lets go of the inbox's database when the application shuts down (on a SQLite file, the
+/// write thread closes with its last user).
 private struct InboxLifecycle: LifecycleHandler {
     let inbox: GroupCommitInbox
 

@@ -30,7 +30,7 @@ final class SQLiteWriteThread: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.group = group
         executor = EventLoopTaskExecutor(group.next())
-        connection = SQLiteWriterConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, closedError: SQLiteWriteThreadError.closed)
+        connection = SQLiteWriterConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     }
 
     func retain() {

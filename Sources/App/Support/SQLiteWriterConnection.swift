@@ -1,14 +1,13 @@
 import Synchronization
 
-/// One writer's own connection to the SQLite file (the inbox's, `SQLiteInboxConnection`;
-/// the worker's, `InlineSQLiteDatabase`): opened at the first statement, closed at shutdown,
-/// its commits leaving the write-ahead log to a background checkpoint (`WALCheckpointer`) —
-/// a commit that checkpoints itself would hold the write gate meanwhile (bench/RESULTS.md).
+/// The process's write connection to the SQLite file (`SQLiteWriteThread`), used by the
+/// inbox (`SQLiteInboxConnection`) and the worker (`InlineSQLiteDatabase`): opened at the
+/// first statement, closed at shutdown, its commits leaving the write-ahead log to a
+/// background checkpoint (`WALCheckpointer`) — a commit that checkpoints itself would hold
+/// the write gate meanwhile (bench/RESULTS.md).
 final class SQLiteWriterConnection: Sendable {
     private let path: String
     private let busyTimeoutMilliseconds: Int
-    /// Thrown once closed (the inbox's caller answers it with a 503).
-    private let closedError: any Error
     private let checkpointer: WALCheckpointer
 
     private enum State { case idle, open(RawSQLite), closed }
@@ -16,10 +15,9 @@ final class SQLiteWriterConnection: Sendable {
     /// the connection meanwhile, and `close()` never overlaps it, whatever thread it runs on.
     private let state = Mutex(State.idle)
 
-    init(path: String, busyTimeoutMilliseconds: Int, closedError: any Error) {
+    init(path: String, busyTimeoutMilliseconds: Int) {
         self.path = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
-        self.closedError = closedError
         checkpointer = WALCheckpointer(path: path)
     }
 
@@ -95,7 +93,7 @@ final class SQLiteWriterConnection: Sendable {
     private func open(_ state: inout State) throws -> RawSQLite {
         switch state {
         case .open(let sqlite): return sqlite
-        case .closed: throw closedError
+        case .closed: throw SQLiteWriteThreadError.closed
         case .idle:
             // The file, its tables and WAL mode exist: `migrate` or `serve` made them.
             let sqlite = try RawSQLite(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)

@@ -9,13 +9,13 @@ import VaporCSQLite
 
 /// A Fluent and SQLKit database over one SQLite connection (`RawSQLite`) that runs each
 /// statement at once, on the calling thread: the worker's write lane on a SQLite file
-/// (`WorkerSQLiteConnection`).
+/// (`WorkerSQLiteConnection`, on the process's `SQLiteWriteThread`).
 ///
 /// Through Fluent's SQLite driver each statement goes to a thread-pool thread and back to the
 /// caller's event loop. A batch's write transaction is some fifteen statements, and with both
 /// cores busy each round trip took about a millisecond: 23 ms per batch, while every other
 /// write of the process waited at the gate, for 75% of a drain (bench/RESULTS.md). Here the
-/// transaction is one run of the lane's own thread, which does nothing else. The queries are
+/// transaction is one run of the write thread, where only SQLite writes run. The queries are
 /// Fluent's and SQLKit's as everywhere else: serialized with SQLite's dialect, values encoded
 /// and decoded by sqlite-kit's coders, models created with `RETURNING` as by Fluent's driver.
 ///
