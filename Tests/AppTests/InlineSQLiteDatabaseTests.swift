@@ -26,6 +26,20 @@ struct InlineSQLiteDatabaseTests {
         }
     }
 
+    @Test("the worker's claim is planned once: new values do not make SQLite prepare it again")
+    func claimPreparedOnce() async throws {
+        try await withInline { app, inline in
+            let start = Date()
+            for n in 0..<4 { try await JobQueue(db: app.db).enqueue(kind: "test", payload: ["n": n], maxAttempts: 3, runAt: start.addingTimeInterval(-1)) }
+            for n in 0..<4 {
+                let claimed = try await JobQueue(db: inline).claim(worker: "w\(n)", limit: 1, now: start.addingTimeInterval(Double(n)))
+                #expect(claimed.count == 1)
+            }
+            let reprepares = try inline.connection.withSQLite { $0.reprepares }
+            #expect(reprepares == 0)
+        }
+    }
+
     @Test("Fluent models created, found, updated and deleted through it read the same through Fluent's driver")
     func models() async throws {
         try await withInline { app, inline in

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 @testable import App
 
@@ -27,6 +28,30 @@ struct JobQueueStorageTests {
             #expect(reclaimed.map { claimed.contains($0.id!) } == true)
             #expect(reclaimed?.attempts == 2)
             #expect(reclaimed?.leasedBy == "rescuer")
+        }
+    }
+
+    @Test("a job is read from its row field by field as Fluent's reflection reads it", arguments: MigrationTests.databases)
+    func decodedByHand(url: String) async throws {
+        let blank = Job()
+        #expect(blank.declaredProperties.map { ObjectIdentifier($0 as AnyObject) } == blank.properties.map { ObjectIdentifier($0 as AnyObject) })
+        try await withQueue(url) { queue, db in
+            let sql = try #require(db as? any SQLDatabase)
+            let job = try await queue.enqueue(kind: "test", payload: ["n": 1], maxAttempts: 3, runAt: Date().addingTimeInterval(-1))
+            let claimed = try #require(try await queue.claim(worker: "w"))
+            #expect(claimed.id == job.id && claimed.$id.exists)
+            // Every optional column set, so that no field is read as missing by both.
+            try await sql.raw("UPDATE jobs SET last_error = 'boom', finished_at = \(bind: Date(timeIntervalSince1970: 1_800_000_000.5))").run()
+            let row = try #require(try await sql.raw("SELECT * FROM jobs").first())
+            let byHand = try Job.decode(row), byFluent = try row.decode(fluentModel: Job.self)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let json = try String(decoding: encoder.encode(byHand), as: UTF8.self)
+            #expect(json == String(decoding: try encoder.encode(byFluent), as: UTF8.self))
+            for key in ["leasedBy", "leaseExpiresAt", "lastError", "finishedAt", "createdAt", "updatedAt"] {
+                #expect(json.contains("\"\(key)\":") && !json.contains("\"\(key)\":null"), "\(key) in \(json)")
+            }
+            #expect(byHand.$id.exists && byHand.status == .running && byHand.leasedBy == "w")
         }
     }
 

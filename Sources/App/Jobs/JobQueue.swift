@@ -43,26 +43,30 @@ struct JobQueue: Sendable {
     func claim(worker: String, limit: Int, now: Date = Date()) async throws -> [Job] {
         guard let sql = db as? any SQLDatabase else { return [] }
         let lock = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
-        let limit = max(1, limit)
+        // The statuses and the limit are literals, not bound: SQLite plans `status = ? ORDER BY`
+        // and `LIMIT ?` with the values bound to them, so every new binding expired the
+        // prepared statement, and each claim parsed and planned this one again while holding
+        // the write lock (`sqlite3_stmt_status` REPREPARE; bench/RESULTS.md). Both are ours.
+        let count = max(1, limit)
         let rows = try await sql.raw("""
             UPDATE jobs SET status = \(bind: Job.Status.running.rawValue), attempts = attempts + 1,
                 lease_expires_at = \(bind: now.addingTimeInterval(lease)), leased_by = \(bind: worker), updated_at = \(bind: now)
             WHERE id IN (
                 SELECT id FROM (
                     SELECT id FROM (
-                        SELECT id FROM jobs WHERE status = \(bind: Job.Status.running.rawValue) AND lease_expires_at < \(bind: now)
-                        ORDER BY lease_expires_at LIMIT \(bind: limit) \(unsafeRaw: lock)
+                        SELECT id FROM jobs WHERE status = \(literal: Job.Status.running.rawValue) AND lease_expires_at < \(bind: now)
+                        ORDER BY lease_expires_at LIMIT \(literal: count) \(unsafeRaw: lock)
                     ) AS expired
                     UNION ALL
                     SELECT id FROM (
-                        SELECT id FROM jobs WHERE status = \(bind: Job.Status.queued.rawValue) AND run_at <= \(bind: now)
-                        ORDER BY run_at LIMIT \(bind: limit) \(unsafeRaw: lock)
+                        SELECT id FROM jobs WHERE status = \(literal: Job.Status.queued.rawValue) AND run_at <= \(bind: now)
+                        ORDER BY run_at LIMIT \(literal: count) \(unsafeRaw: lock)
                     ) AS due
-                ) AS claimable LIMIT \(bind: limit)
+                ) AS claimable LIMIT \(literal: count)
             )
             RETURNING *
             """).all()
-        return try rows.map { try $0.decode(fluentModel: Job.self) }.sorted { $0.runAt < $1.runAt }
+        return try rows.map(Job.decode).sorted { $0.runAt < $1.runAt }
     }
 
     /// Records a job as done. One SQL statement rather than a model save: it runs once per

@@ -40,6 +40,14 @@ final class RawSQLite {
         handle = nil
     }
 
+    /// How often SQLite has prepared the cached statements again since each was first
+    /// prepared. It does so before every run of a statement whose plan it made for the values
+    /// bound at the time (`sqlite3_stmt_status`, SQLITE_STMTSTATUS_REPREPARE): such a
+    /// statement is parsed and planned each time, as if it were not cached.
+    var reprepares: Int {
+        statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1, SQLITE_STMTSTATUS_REPREPARE, 0)) }
+    }
+
     /// Runs a statement without parameters or rows (BEGIN, COMMIT, PRAGMA …).
     func execute(_ sql: String) throws {
         try run(sql, [])
