@@ -3,6 +3,7 @@ import SQLKit
 import Foundation
 import OneflowAPI
 import Testing
+import Vapor
 @testable import App
 
 /// The ack path: checks, exactly-once inbox, nothing stored from a rejected request.
@@ -48,6 +49,38 @@ struct WebhookReceiverTests {
             #expect(try await f.deliveries().isEmpty)
             #expect(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).count() == 0)
         }
+    }
+
+    @Test("the body must be declared application/json: any case, with or without parameters")
+    func declaredJSON() {
+        func accepts(_ values: [String]) -> Bool {
+            var headers = HTTPHeaders()
+            for value in values { headers.add(name: .contentType, value: value) }
+            return WebhookReceiver.isJSON(headers)
+        }
+        for yes in ["application/json", "application/json; charset=utf-8", "Application/JSON", " application/json ;charset=UTF-8", "application/json\t", "application/json, text/plain"] {
+            #expect(accepts([yes]), "\(yes)")
+        }
+        for no in ["", "text/plain", "text/json", "application/jsonx", "application/json-patch+json", "application/vnd.api+json", "application/ json", "application/x-www-form-urlencoded", "applicatio/json", "application\u{0F}json"] {
+            #expect(!accepts([no]), "\(no)")
+        }
+        #expect(!accepts([]))
+        #expect(accepts(["application/json", "text/plain"]))  // the first header counts, as in Vapor
+        #expect(!accepts(["text/plain", "application/json"]))
+    }
+
+    @Test("control characters are exactly Unicode's category Cc")
+    func controlCharacters() {
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let expected = scalar.properties.generalCategory == .control
+            if WebhookReceiver.hasControlCharacters(String(Character(scalar))) != expected {
+                Issue.record("U+\(String(value, radix: 16)): expected \(expected)")
+                return
+            }
+        }
+        #expect(!WebhookReceiver.hasControlCharacters("cb-1 ünïcode ✓"))
+        #expect(WebhookReceiver.hasControlCharacters("cb\u{0}1"))
     }
 
     @Test("the previous sign key is accepted during a rotation, not after")
