@@ -177,6 +177,16 @@ struct MetricsTests {
             #expect((value(#"hrbridge_webhook_deliveries_outcome_total{outcome="processed"}"#) ?? 0) >= 1)
             #expect((value("hrbridge_webhook_ack_seconds_count") ?? 0) >= 2)
             #expect(value("hrbridge_jobs_queue_depth") == 0)
+            // Each SQLite write and how long it held the write lock: the acknowledgements'
+            // commits and the worker's claims and batches. PostgreSQL has no such lock.
+            let webhookWrites = value(#"hrbridge_sqlite_write_seconds_count{writer="webhook"}"#) ?? 0
+            let workerWrites = value(#"hrbridge_sqlite_write_seconds_count{writer="worker"}"#) ?? 0
+            if testsRunOnPostgres {
+                #expect(webhookWrites == 0 && workerWrites == 0)
+            } else {
+                #expect(webhookWrites >= 2)
+                #expect(workerWrites >= 1)
+            }
         }
     }
 }

@@ -47,6 +47,19 @@ struct WriteGateTests {
         }
     }
 
+    @Test("each gated write reports its priority and how long it held the gate, also when it throws", .enabled(if: !testsRunOnPostgres))
+    func observed() async throws {
+        try await withRunningApp { r in
+            let held = Mutex<[(WriteGate.Priority, Duration)]>([])
+            let gate = WriteGate { priority, duration in held.withLock { $0.append((priority, duration)) } }, db = r.app.db
+            try await gate.serialize(on: db, priority: .ack) { try await Task.sleep(for: .milliseconds(30)) }
+            _ = try? await gate.serialize(on: db) { throw Boom() }
+            let reports = held.withLock { $0 }
+            #expect(reports.map(\.0) == [.ack, .background])
+            #expect(reports.first.map { $0.1 >= .milliseconds(30) } == true)
+        }
+    }
+
     @Test("an acknowledgement waiting for the gate goes before worker writes that waited longer", .enabled(if: !testsRunOnPostgres))
     func acksFirst() async throws {
         try await withRunningApp { r in

@@ -9,13 +9,20 @@ import Vapor
 final class AppMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let ack: DurationHistogram
+    private let sqliteWrites: (ack: DurationHistogram, background: DurationHistogram)
+
+    private static let buckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                              .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1)]
 
     init() {
-        ack = registry.makeDurationHistogram(
-            name: "hrbridge_webhook_ack_seconds",
-            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1)],
-            help: "Time from receiving a webhook notification to answering it")
+        ack = registry.makeDurationHistogram(name: "hrbridge_webhook_ack_seconds", buckets: Self.buckets,
+                                             help: "Time from receiving a webhook notification to answering it")
+        let registry = registry
+        func sqliteWrite(_ writer: String) -> DurationHistogram {
+            registry.makeDurationHistogram(name: "hrbridge_sqlite_write_seconds", labels: [("writer", writer)], buckets: Self.buckets,
+                                           help: "Time each write to the SQLite file held its write lock, commit included (webhook: a group commit of acknowledgements; worker: a claim or a batch of HR records)")
+        }
+        sqliteWrites = (sqliteWrite("webhook"), sqliteWrite("worker"))
     }
 
     enum Rejection: String { case unsupportedMediaType = "unsupported_media_type", malformed, unknownKey = "unknown_key", badSignature = "bad_signature", storageUnavailable = "storage_unavailable" }
@@ -31,6 +38,13 @@ final class AppMetrics: Sendable {
                              help: "Deliveries by what processing made of them").increment()
     }
     func acknowledged(after duration: Duration) { ack.record(duration) }
+    /// From `WriteGate`, which only gates SQLite: PostgreSQL has no single write lock to report.
+    func sqliteWriteHeld(_ priority: WriteGate.Priority, _ held: Duration) {
+        switch priority {
+        case .ack: sqliteWrites.ack.record(held)
+        case .background: sqliteWrites.background.record(held)
+        }
+    }
     func notification(sent: Bool) {
         registry.makeCounter(name: sent ? "hrbridge_notifications_sent_total" : "hrbridge_notifications_failed_total",
                              help: sent ? "Notifications the HR system accepted" : "Notification attempts that failed").increment()

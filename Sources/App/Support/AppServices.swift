@@ -7,9 +7,9 @@ public struct AppServices: Sendable {
     public let config: AppConfig
     public let oneflow: any OneflowClient
     public let secretBox: SecretBox
-    let metrics = AppMetrics()
-    /// The worker's write transactions, one at a time on SQLite.
-    let writeGate = WriteGate()
+    let metrics: AppMetrics
+    /// The process's SQLite writes (acknowledgements and the worker's), one at a time.
+    let writeGate: WriteGate
 
     public init(config: AppConfig, oneflow: any OneflowClient) throws(ConfigError) {
         guard config.security.masterKey.count == 32 else {
@@ -17,6 +17,9 @@ public struct AppServices: Sendable {
         }
         self.config = config
         self.oneflow = oneflow
+        let metrics = AppMetrics()
+        self.metrics = metrics
+        writeGate = WriteGate(observe: metrics.sqliteWriteHeld)
         self.secretBox = SecretBox(masterKey: config.security.masterKey, previousKeys: config.security.previousMasterKeys)
     }
 }

@@ -14,8 +14,19 @@ import Synchronization
 ///
 /// Acknowledgements go first (`.ack`): a webhook waits for the write in progress, never
 /// behind a queue of worker batches, because Oneflow counts its time.
+///
+/// How long each write held the gate goes to `observe` (`AppMetrics.sqliteWriteHeld`): an
+/// acknowledgement's time is mostly its commit and the write it waited for, so a slow disk
+/// or a long worker write shows there first (bench/RESULTS.md).
 final class WriteGate: Sendable {
     enum Priority: Sendable { case ack, background }
+    typealias Observer = @Sendable (_ priority: Priority, _ held: Duration) -> Void
+
+    private let observe: Observer?
+
+    init(observe: Observer? = nil) {
+        self.observe = observe
+    }
 
     private struct State {
         var held = false
@@ -34,7 +45,11 @@ final class WriteGate: Sendable {
     /// Runs `body` as the only gated writer of the process (the caller knows it writes SQLite).
     func serialize<T: Sendable>(priority: Priority, _ body: () async throws -> T) async throws -> T {
         await acquire(priority)
-        defer { release() }
+        let start = ContinuousClock.now
+        defer {
+            release()
+            observe?(priority, ContinuousClock.now - start)
+        }
         return try await body()
     }
 
