@@ -11,6 +11,7 @@ import platform
 import re
 import subprocess
 import sys
+import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "reliability"))
@@ -70,3 +71,33 @@ def bodies_file(world, path, count, prefix):
 
 def suite(binary, db="sqlite", pg_admin_url=None):
     return harness.suite(binary, db, pg_admin_url, purpose="bench")
+
+
+WRITE_SERIES = re.compile(r'^hrbridge_sqlite_write_seconds_bucket\{writer="(\w+)",le="([^"]+)"\} (\d+)$', re.M)
+
+
+def sqlite_writes(port):
+    """The server's `hrbridge_sqlite_write_seconds` histogram from /metrics: for each writer
+    (webhook, worker), the number of writes that held SQLite's write lock at most `le` seconds."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    writes = {}
+    for writer, le, count in WRITE_SERIES.findall(text):
+        writes.setdefault(writer, {})[float(le)] = int(count)
+    return writes
+
+
+def slow_writes(before, after, over_ms=25):
+    """Between two `sqlite_writes` readings: how many writes held the lock longer than over_ms,
+    and the bucket bound the longest write stayed under (ms; inf: longer than the last bucket)."""
+    def window(writer):  # this window's cumulative counts per bucket bound
+        earlier = before.get(writer, {})
+        return {le: n - earlier.get(le, 0) for le, n in after[writer].items()}
+    slow, longest = 0, 0.0
+    for writer in after:
+        counts = window(writer)
+        total = counts[float("inf")]
+        slow += total - max((n for le, n in counts.items() if le <= over_ms / 1000), default=0)
+        # The smallest bound that holds every write of the window.
+        if total:
+            longest = max(longest, min(le for le, n in counts.items() if n == total) * 1000)
+    return slow, longest

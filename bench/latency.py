@@ -3,7 +3,10 @@
 
 `hrbridge serve` (release build, SQLite, the sandbox, the worker on — as deployed) receives
 correctly signed notifications with unique callback ids at 200, 1,000 and 2,000 per second
-for 30 s each; printed are the achieved rate, p50/p99/p99.9 ack latency and the 5xx count.
+for 30 s each; printed are the achieved rate, p50/p99/p99.9 ack latency and the 5xx count,
+and from the server's /metrics how many SQLite writes held the write lock over 25 ms in that
+run and how long the longest took (a bucket bound): an acknowledgement waits for the write in
+progress and then for its own commit, so a stalled disk shows in these before the tail.
 
 The rate comes from wrk pacing each connection (`delay()` in bench/wrk/webhook.lua): every
 connection sends 20 requests/s, so N/20 connections make N/s. The pacing is closed-loop —
@@ -24,6 +27,11 @@ from harness import World  # noqa: E402
 PER_CONNECTION = 20  # requests/s
 
 
+def bound(ms):
+    """A histogram bucket bound as printed: the longest write took at most this long."""
+    return "> 1000" if ms == float("inf") else f"≤ {ms:g}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
@@ -41,7 +49,7 @@ def main():
         w.provision()
         warmup = f", after {args.warmup} s at {rates[0]}/s not recorded" if args.warmup else ""
         print(f"hrbridge serve (release, SQLite, worker {args.worker}), {args.seconds} s per rate{warmup}\n")
-        print(f"{'target/s':>8}  {'achieved/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'p99.9 ms':>8}  {'max ms':>7}  {'5xx':>4}  {'errors':>6}")
+        print(f"{'target/s':>8}  {'achieved/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'p99.9 ms':>8}  {'max ms':>7}  {'5xx':>4}  {'errors':>6}  {'writes>25ms':>11}  {'longest':>8}")
 
         def drive(run, rate, seconds):
             # Fresh callback ids for every run, also when a rate is repeated: a duplicate is
@@ -55,10 +63,14 @@ def main():
             drive("warmup", rates[0], args.warmup)
         rows = []
         for run, rate in enumerate(rates):
+            writes = common.sqlite_writes(w.port)
             connections, r = drive(run, rate, args.seconds)
-            rows.append({"target": rate, "connections": connections, **r})
+            slow, longest = common.slow_writes(writes, common.sqlite_writes(w.port))
+            # JSON has no infinity: a write over the last bucket (1 s) is saved as null.
+            rows.append({"target": rate, "connections": connections, **r, "slow_writes": slow,
+                         "longest_write_ms": None if longest == float("inf") else longest})
             print(f"{rate:>8}  {r['rate']:>10.0f}  {r['p50_ms']:>7.2f}  {r['p99_ms']:>7.2f}  {r['p999_ms']:>8.2f}  {r['max_ms']:>7.1f}  "
-                  f"{r['s5xx']:>4}  {r['socket_errors'] + r['timeouts']:>6}")
+                  f"{r['s5xx']:>4}  {r['socket_errors'] + r['timeouts']:>6}  {slow:>11}  {bound(longest):>8}")
         rss = common.peak_rss_mib(server)
         backlog = w.open_sync_jobs()
         print(f"\nserver peak RSS {rss:.0f} MiB; {backlog} sync jobs still queued at the end")
