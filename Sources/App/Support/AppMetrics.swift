@@ -15,27 +15,38 @@ final class AppMetrics: Sendable {
                                               .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1)]
 
     init() {
-        ack = registry.makeDurationHistogram(name: "hrbridge_webhook_ack_seconds", buckets: Self.buckets,
-                                             help: "Time from receiving a webhook notification to answering it")
+        ack = registry.makeDurationHistogram(
+            descriptor: Self.metric("webhook", "ack", unit: "seconds", help: "Time from receiving a webhook notification to answering it"),
+            buckets: Self.buckets)
         let registry = registry
         func sqliteWrite(_ writer: String) -> DurationHistogram {
-            registry.makeDurationHistogram(name: "hrbridge_sqlite_write_seconds", labels: [("writer", writer)], buckets: Self.buckets,
-                                           help: "Time each write to the SQLite file held its write lock, commit included (webhook: a group commit of acknowledgements; worker: a claim or a batch of HR records)")
+            registry.makeDurationHistogram(
+                descriptor: Self.metric("sqlite", "write", unit: "seconds",
+                                        help: "Time each write to the SQLite file held its write lock, commit included (webhook: a group commit of acknowledgements; worker: a claim or a batch of HR records)"),
+                labels: [("writer", writer)], buckets: Self.buckets)
         }
         sqliteWrites = (sqliteWrite("webhook"), sqliteWrite("worker"))
     }
 
     enum Rejection: String { case unsupportedMediaType = "unsupported_media_type", malformed, unknownKey = "unknown_key", badSignature = "bad_signature", storageUnavailable = "storage_unavailable" }
 
-    func received() { registry.makeCounter(name: "hrbridge_webhook_deliveries_received_total", help: "Webhook notifications accepted").increment() }
-    func duplicate() { registry.makeCounter(name: "hrbridge_webhook_deliveries_duplicate_total", help: "Retries of notifications already accepted").increment() }
+    /// `hrbridge_{subsystem}_{name}_{unit}` with its help text, as swift-prometheus takes it.
+    private static func metric(_ subsystem: String, _ name: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "hrbridge", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
+    }
+
+    func received() { registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_received", unit: "total", help: "Webhook notifications accepted")).increment() }
+    func duplicate() {
+        registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_duplicate", unit: "total", help: "Retries of notifications already accepted")).increment()
+    }
     func rejected(_ reason: Rejection) {
-        registry.makeCounter(name: "hrbridge_webhook_deliveries_rejected_total", labels: [("reason", reason.rawValue)], help: "Webhook notifications refused").increment()
+        registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_rejected", unit: "total", help: "Webhook notifications refused"),
+                             labels: [("reason", reason.rawValue)]).increment()
     }
     /// processed, ignored, failed or dead.
     func outcome(_ status: WebhookDelivery.Status) {
-        registry.makeCounter(name: "hrbridge_webhook_deliveries_outcome_total", labels: [("outcome", status.rawValue)],
-                             help: "Deliveries by what processing made of them").increment()
+        registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_outcome", unit: "total", help: "Deliveries by what processing made of them"),
+                             labels: [("outcome", status.rawValue)]).increment()
     }
     func acknowledged(after duration: Duration) { ack.record(duration) }
     /// From `WriteGate`, which only gates SQLite: PostgreSQL has no single write lock to report.
@@ -46,15 +57,15 @@ final class AppMetrics: Sendable {
         }
     }
     func notification(sent: Bool) {
-        registry.makeCounter(name: sent ? "hrbridge_notifications_sent_total" : "hrbridge_notifications_failed_total",
-                             help: sent ? "Notifications the HR system accepted" : "Notification attempts that failed").increment()
+        registry.makeCounter(descriptor: Self.metric("notifications", sent ? "sent" : "failed", unit: "total",
+                                                     help: sent ? "Notifications the HR system accepted" : "Notification attempts that failed")).increment()
     }
 
     /// The text exposition, with the queue read now.
     func exposition(db: any Database) async throws -> String {
         let (depth, oldest) = try await JobQueue(db: db).depth()
-        registry.makeGauge(name: "hrbridge_jobs_queue_depth", help: "Jobs queued or running").set(to: Double(depth))
-        registry.makeGauge(name: "hrbridge_jobs_oldest_pending_seconds", help: "Age of the oldest due job").set(to: oldest ?? 0)
+        registry.makeGauge(descriptor: Self.metric("jobs", "queue_depth", help: "Jobs queued or running")).set(to: Double(depth))
+        registry.makeGauge(descriptor: Self.metric("jobs", "oldest_pending", unit: "seconds", help: "Age of the oldest due job")).set(to: oldest ?? 0)
         return registry.emitToString()
     }
 }
