@@ -18,7 +18,7 @@ struct SQLiteInboxTests {
         let path = NSTemporaryDirectory() + "hrbridge-inbox-\(UUID().uuidString).sqlite"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         try await withTestApp(["DATABASE_URL": "sqlite://" + path]) { app in
-            let connection = SQLiteInboxConnection(path: path, busyTimeoutMilliseconds: 5_000, gate: WriteGate())
+            let connection = SQLiteInboxConnection(writer: SQLiteWriteThread(path: path, busyTimeoutMilliseconds: 5_000), gate: WriteGate())
             do {
                 try await body(app, path, connection)
             } catch {

@@ -23,11 +23,6 @@ final class SQLiteInboxConnection: InboxDatabase {
         writer.retain()
     }
 
-    /// On a write thread of its own.
-    convenience init(path: String, busyTimeoutMilliseconds: Int, gate: WriteGate) {
-        self.init(writer: SQLiteWriteThread(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds), gate: gate)
-    }
-
     /// The write thread's loop while open. After `close()` nil: the thread may be stopped,
     /// and a task sent there would never run and its request never be answered. (`close()`
     /// runs after the server has stopped taking requests, so no writer is started in between.)
