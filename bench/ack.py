@@ -27,13 +27,16 @@ def main():
     parser.add_argument("--seconds", type=int, default=10, help="per measurement")
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    common.add_disk_probe_option(parser)
     args = parser.parse_args()
     connections = [int(c) for c in args.connections.split(",")]
 
     with World(common.suite(args.binary), "ack") as w:
+        disk, disk_line = common.probe_disk_first(w, args.disk_probe)
         server = w.serve(worker=False)
         w.provision()
-        print(f"hrbridge serve --no-worker (release, SQLite), {args.seconds} s per run, wrk -t{args.threads}\n")
+        print(f"hrbridge serve --no-worker (release, SQLite), {args.seconds} s per run, wrk -t{args.threads}")
+        print(disk_line + "\n")
         print(f"{'conns':>5}  {'health/s':>9}  {'acks/s':>8}  {'ratio':>5}  {'p50 ms':>7}  {'p99 ms':>7}  {'p99.9 ms':>8}  {'5xx':>4}  {'dup':>5}  {'writes>25ms':>11}  inbox")
         rows, mismatches = [], 0
         for c in connections:
@@ -57,7 +60,7 @@ def main():
         rss = common.peak_rss_mib(server)
         print(f"\ninbox: every run stored its acknowledged deliveries (plus at most one in flight per connection at "
               f"the cut-off): {'yes' if not mismatches else 'NO'}; server peak RSS {rss:.0f} MiB")
-        common.save("ack", {"machine": common.machine(), "db": "sqlite", "seconds": args.seconds, "runs": rows, "peak_rss_mib": rss})
+        common.save("ack", {"machine": common.machine(), "db": "sqlite", "seconds": args.seconds, "runs": rows, "peak_rss_mib": rss, "disk": disk})
         return 0 if not mismatches else 1
 
 

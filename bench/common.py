@@ -101,3 +101,47 @@ def slow_writes(before, after, over_ms=25):
         if total:
             longest = max(longest, min(le for le, n in counts.items() if n == total) * 1000)
     return slow, longest
+
+
+def disk_probe(directory, seconds):
+    """What the disk alone does, with nothing of ours running: `seconds` of 4 KiB writes, each
+    followed by `fsync` (what one commit's log write and sync come down to), a few hundred a second,
+    into a file in `directory`. On a virtual machine's disk a sync sometimes stalls for tens
+    or hundreds of milliseconds whoever asks; a benchmark's tail next to such stalls is the
+    disk's (bench/RESULTS.md). Returns latencies in ms and how many syncs took over 25 ms."""
+    import time
+    path = os.path.join(directory, "disk-probe.dat")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    block, times = os.urandom(4096), []
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            start = time.perf_counter()
+            os.pwrite(fd, block, (len(times) % 256) * 4096)
+            os.fsync(fd)
+            times.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.002)
+    finally:
+        os.close(fd)
+        os.remove(path)
+    times.sort()
+
+    def at(q):
+        return times[min(len(times) - 1, int(q * len(times)))]
+    return {"seconds": seconds, "syncs": len(times), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": times[-1],
+            "over_25ms": sum(t > 25 for t in times)}
+
+
+def add_disk_probe_option(parser):
+    parser.add_argument("--disk-probe", type=int, default=10, metavar="SECONDS",
+                        help="first measure the disk alone for this long, in the run's directory (bench/disk.py; 0: skip)")
+
+
+def probe_disk_first(world, seconds):
+    """`disk_probe` in the run's directory before its server starts, and a line for the header."""
+    if seconds <= 0:
+        return None, "disk alone: not measured (--disk-probe 0)"
+    probe = disk_probe(world.dir, seconds)
+    return probe, (f"disk alone ({seconds} s of 4 KiB write + fsync, before the server started): "
+                   f"p50 {probe['p50_ms']:.2f} ms, p99 {probe['p99_ms']:.2f} ms, max {probe['max_ms']:.1f} ms, "
+                   f"{probe['over_25ms']} over 25 ms")

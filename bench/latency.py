@@ -41,14 +41,17 @@ def main():
     parser.add_argument("--warmup", type=int, default=0,
                         help="seconds at the first rate before the measured runs, not recorded (a fresh server's database "
                              "files are still growing: bench/RESULTS.md)")
+    common.add_disk_probe_option(parser)
     args = parser.parse_args()
 
     rates = [int(r) for r in args.rates.split(",")]
     with World(common.suite(args.binary), "latency") as w:
+        disk, disk_line = common.probe_disk_first(w, args.disk_probe)
         server = w.serve(worker=args.worker == "on")
         w.provision()
         warmup = f", after {args.warmup} s at {rates[0]}/s not recorded" if args.warmup else ""
-        print(f"hrbridge serve (release, SQLite, worker {args.worker}), {args.seconds} s per rate{warmup}\n")
+        print(f"hrbridge serve (release, SQLite, worker {args.worker}), {args.seconds} s per rate{warmup}")
+        print(disk_line + "\n")
         print(f"{'target/s':>8}  {'achieved/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'p99.9 ms':>8}  {'max ms':>7}  {'5xx':>4}  {'errors':>6}  {'writes>25ms':>11}  {'longest':>8}")
 
         def drive(run, rate, seconds):
@@ -75,7 +78,7 @@ def main():
         backlog = w.open_sync_jobs()
         print(f"\nserver peak RSS {rss:.0f} MiB; {backlog} sync jobs still queued at the end")
         common.save("latency", {"machine": common.machine(), "db": "sqlite", "worker": args.worker, "seconds": args.seconds, "warmup": args.warmup,
-                                "runs": rows, "peak_rss_mib": rss, "backlog": backlog})
+                                "runs": rows, "peak_rss_mib": rss, "backlog": backlog, "disk": disk})
     return 0
 
 
