@@ -59,6 +59,8 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     let workers: [SyncWorker]
     /// The workers' writes on a SQLite file (`WriteLane`), let go of after they stop.
     var writeConnection: WorkerSQLiteConnection? = nil
+    /// The workers' own threads inside `serve` (`BackgroundThreads`), stopped last.
+    var threads: BackgroundThreads? = nil
     let concurrency: Int
     let reconcileInterval: Int
     let shutdownGrace: Duration
@@ -80,5 +82,6 @@ struct SyncWorkerLifecycle: LifecycleHandler {
         }
         await sender?.shutdown()
         await writeConnection?.shutdown()
+        await threads?.shutdown()
     }
 }

@@ -40,19 +40,25 @@ extension SyncWorkerLifecycle {
             throw ConfigError(key: "notify.client_certificate_file", "cannot load the client certificate or key: \(error)")
         }
         // One worker per event loop, each with the database on its loop (`EventLoopTaskExecutor`).
+        // Inside `serve` the workers run on threads of their own below the HTTP loops'
+        // priority (`BackgroundThreads`), their database still on an HTTP loop.
         let logger = Logger(label: "hrbridge.worker")
         let loops = Array(app.eventLoopGroup.makeIterator().prefix(max(1, config.sync.workerConcurrency)))
+        let databases = try loops.map { loop in
+            guard let db = app.databases.database(logger: logger, on: loop) else { throw ConfigError(key: "database.url", "no database is configured") }
+            return db
+        }
+        let threads = alongsideReceiver ? BackgroundThreads(count: loops.count) : nil
         // A SQLite file: the writes on the process's write thread, with the inbox's (`WriteLane`).
         let writeConnection = app.sqliteWriteThread.map {
             WorkerSQLiteConnection(writer: $0, configuration: app.db.context.configuration, logger: logger)
         }
-        let workers = try loops.map { loop in
-            guard let db = app.databases.database(logger: logger, on: loop) else { throw ConfigError(key: "database.url", "no database is configured") }
-            return SyncWorker(db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop),
-                              contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil, writes: writeConnection?.lane)
+        let workers = zip(loops, databases).enumerated().map { index, pair in
+            SyncWorker(db: pair.1, services: services, logger: logger, executor: EventLoopTaskExecutor(threads?.loops[index] ?? pair.0),
+                       contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil, writes: writeConnection?.lane)
         }
         return SyncWorkerLifecycle(
-            workers: workers, writeConnection: writeConnection,
+            workers: workers, writeConnection: writeConnection, threads: threads,
             concurrency: config.sync.workerConcurrency, reconcileInterval: config.sync.reconcileIntervalSeconds,
             shutdownGrace: .seconds(config.sync.shutdownGraceSeconds), pollInterval: .milliseconds(config.sync.pollIntervalMilliseconds),
             sender: sender)
