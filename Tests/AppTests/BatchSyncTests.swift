@@ -37,6 +37,7 @@ struct BatchSyncTests {
         try await withTestApp { app in
             let lifecycle = try SyncWorkerLifecycle.make(app, services: app.services)
             #expect(lifecycle.writeConnection == nil)
+            await lifecycle.shutdownAsync(app)
         }
     }
 
