@@ -11,6 +11,7 @@ import platform
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -109,7 +110,6 @@ def disk_probe(directory, seconds):
     into a file in `directory`. On a virtual machine's disk a sync sometimes stalls for tens
     or hundreds of milliseconds whoever asks; a benchmark's tail next to such stalls is the
     disk's (bench/RESULTS.md). Returns latencies in ms and how many syncs took over 25 ms."""
-    import time
     path = os.path.join(directory, "disk-probe.dat")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     block, times = os.urandom(4096), []

@@ -53,8 +53,8 @@ extension SyncWorkerLifecycle {
         let writeConnection = app.sqliteWriteThread.map {
             WorkerSQLiteConnection(writer: $0, configuration: app.db.context.configuration, logger: logger)
         }
-        let workers = zip(loops, databases).enumerated().map { index, pair in
-            SyncWorker(db: pair.1, services: services, logger: logger, executor: EventLoopTaskExecutor(threads?.loops[index] ?? pair.0),
+        let workers = zip(threads?.loops ?? loops, databases).map { loop, db in
+            SyncWorker(db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop),
                        contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil, writes: writeConnection?.lane)
         }
         return SyncWorkerLifecycle(
