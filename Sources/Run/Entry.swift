@@ -27,6 +27,8 @@ enum Entry {
         do {
             let loaded = try AppConfig.load(from: try await AppConfig.standardProviders())
             bootstrapLogging(level: loaded.logLevel)
+            // Only the server renders pages: `worker`, `migrate` … run without Resources/ and Public/.
+            if command == "serve" { try ShippedFiles.check(DirectoryConfiguration.detect()) }
             config = sandboxOnly ? loaded : try GeneratedSecrets.resolve(loaded, logger: Logger(label: "hrbridge"))
         } catch {
             // One line, naming the key: a bad setting is an operator's mistake, not a crash.

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Testing
+import Vapor
 @testable import App
 
 @Suite("Configuration")
@@ -115,6 +116,28 @@ struct ConfigTests {
             _ = try await AppConfig.standardProviders(configDirectory: "/nonexistent-dir", environment: [:])
         }
         #expect(error?.key == "config")
+    }
+
+    @Test("the project directory holds every file serve reads; a copy without one names it")
+    func shippedFiles() throws {
+        try ShippedFiles.check(DirectoryConfiguration(workingDirectory: packageRoot + "/"))
+
+        let dir = NSTemporaryDirectory() + "hrbridge-ship-" + UUID().uuidString + "/"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for folder in ["config", "Resources", "Public"] {
+            try FileManager.default.copyItem(atPath: packageRoot + "/" + folder, toPath: dir + folder)
+        }
+        let copy = DirectoryConfiguration(workingDirectory: dir)
+        try ShippedFiles.check(copy)
+        // Each directory a deployment might forget, one at a time.
+        for missing in ["Resources/Views", "Resources/openapi.json", "Public"] {
+            try FileManager.default.moveItem(atPath: dir + missing, toPath: dir + "aside")
+            let error = #expect(throws: ConfigError.self) { try ShippedFiles.check(copy) }
+            #expect(error?.key == "working directory")
+            #expect(error?.problem.hasPrefix(dir + missing) == true)
+            try FileManager.default.moveItem(atPath: dir + "aside", toPath: dir + missing)
+        }
     }
 
     @Test("a malformed local.json is reported under its name")

@@ -11,7 +11,10 @@ extension AppConfig {
         let defaults = configDirectory + "/default.json"
         let local = configDirectory + "/local.json"
         guard FileManager.default.fileExists(atPath: defaults) else {
-            throw ConfigError(key: "config", "\(defaults) not found; run hrbridge from the project directory")
+            throw ConfigError(key: "config", """
+                \(defaults) not found; run hrbridge from a directory holding config/, Resources/ and Public/ \
+                (the project's, or a copy of the three: README, "What a server needs")
+                """)
         }
         do {
             let localProvider = try await FileProvider<JSONSnapshot>(filePath: FilePath(local), allowMissing: true)
