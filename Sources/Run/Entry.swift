@@ -52,6 +52,10 @@ enum Entry {
             } else {
                 try await configure(app, config: config, runWorker: command == "serve" && config.sync.workerEnabled && !noWorker,
                                     servesSandbox: command == "serve")
+                // SQLite migrated itself in `configure`; PostgreSQL waits for `hrbridge migrate`.
+                if config.database.kind == "postgres", !["migrate", "routes"].contains(command) {
+                    try await SchemaCheck.requireMigrated(app)
+                }
             }
             try await app.execute()
             // SIGTERM/SIGINT ended `serve`: answer the requests in flight (Vapor quiesces the
@@ -59,7 +63,7 @@ enum Entry {
             // storage — the server and the database pools among it — down in no set order.
             await app.server.shutdown()
         } catch {
-            app.logger.critical("hrbridge stopped: \(error)")
+            app.logger.critical("hrbridge stopped: \(StartupFailure.describe(error))")
             failed = true
         }
         try? await app.asyncShutdown()
