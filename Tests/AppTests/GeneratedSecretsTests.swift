@@ -19,11 +19,24 @@ struct GeneratedSecretsTests {
         #expect(logs.all.contains { $0.contains("security.master_key is empty") })
         let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/master.key")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // The directory it made too: the SQLite file with everyone's HR records goes in there.
+        let directory = try FileManager.default.attributesOfItem(atPath: dir)
+        #expect((directory[.posixPermissions] as? Int) == 0o700)
 
         let second = try GeneratedSecrets.resolve(config, logger: logger)
         #expect(second.security.masterKey == first.security.masterKey)
         #expect(second.adminPassword == first.adminPassword)
         #expect(logs.all.filter { $0.contains("security.master_key is empty") }.count == 1)
+    }
+
+    @Test("an existing data directory keeps the mode its operator gave it")
+    func existingDirectory() async throws {
+        let dir = NSTemporaryDirectory() + "hrbridge-secrets-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        _ = try GeneratedSecrets.resolve(try await TestConfig.load(["DATA_DIR": dir]), logger: Logger(label: "test"))
+        let directory = try FileManager.default.attributesOfItem(atPath: dir)
+        #expect((directory[.posixPermissions] as? Int) == 0o750)
     }
 
     @Test("configured secrets are used as they are, nothing written")

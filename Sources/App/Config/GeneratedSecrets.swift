@@ -12,7 +12,7 @@ public enum GeneratedSecrets {
     public static func resolve(_ config: AppConfig, logger: Logger) throws(ConfigError) -> AppConfig {
         var config = config
         do {
-            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createPrivateDirectory(atPath: config.dataDirectory)
         } catch {
             throw ConfigError(key: "data.dir", "cannot create '\(config.dataDirectory)': \(error.localizedDescription)")
         }

@@ -13,7 +13,7 @@ enum DatabaseSetup {
         case .sqlite(let path):
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try FileManager.default.createPrivateDirectory(atPath: directory)
             }
             // Foreign keys are switched on per connection by sqlite-kit (`enableForeignKeys`);
             // sqlite-nio installs a busy handler that waits out locks instead of failing.
