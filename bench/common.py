@@ -4,11 +4,13 @@ Processes, the database and the provisioned installation come from the reliabili
 harness (scripts/reliability/harness.py), so a benchmark runs the same real `hrbridge`
 the tests do — here a release build.
 """
+import atexit
 import datetime
 import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -71,7 +73,11 @@ def bodies_file(world, path, count, prefix):
 
 
 def suite(binary, db="sqlite", pg_admin_url=None):
-    return harness.suite(binary, db, pg_admin_url, purpose="bench")
+    """The harness's suite, its working directory removed when the benchmark exits: a drain
+    leaves ~250 MB of SQLite and sandbox data there, and the figures are in bench/out."""
+    s = harness.suite(binary, db, pg_admin_url, purpose="bench")
+    atexit.register(shutil.rmtree, s.workdir, ignore_errors=True)
+    return s
 
 
 WRITE_SERIES = re.compile(r'^hrbridge_sqlite_write_seconds_bucket\{writer="(\w+)",le="([^"]+)"\} (\d+)$', re.M)

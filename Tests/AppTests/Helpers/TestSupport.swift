@@ -94,6 +94,9 @@ private func withConfiguredApp(
     _ overrides: [String: String], logs: LogStore?, worker: Bool, migrate: Bool, _ body: (Application) async throws -> Void
 ) async throws {
     let config = try await TestConfig.app(overrides)
+    // The data directory `TestConfig.app` made up for this app (the sandbox's file, SQLite
+    // files a test puts there) goes with it; one a test passed in is the test's to remove.
+    defer { if overrides["DATA_DIR"] == nil { try? FileManager.default.removeItem(atPath: config.dataDirectory) } }
     let app = try await Application.make(.testing)
     app.directory = DirectoryConfiguration(workingDirectory: packageRoot + "/")
     if let logs {
