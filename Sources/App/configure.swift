@@ -113,6 +113,8 @@ private func configureHTTP(_ app: Application, _ config: AppConfig) {
     app.http.server.configuration.idleTimeout = .seconds(Int64(config.http.idleTimeoutSeconds))
     app.middleware = Middlewares()
     app.middleware.use(RequestLogMiddleware(sensitiveParameters: [config.setup.tokenParameter]))
+    // Outside the error middleware, so error pages carry the headers too.
+    app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(AppErrorMiddleware())
     app.middleware.use(ReadOnlyAPIMiddleware())
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))

@@ -54,6 +54,39 @@ struct HTTPBasicsTests {
         }
     }
 
+    @Test("pages, error pages and JSON answers forbid framing and anything but same-origin resources")
+    func securityHeaders() async throws {
+        try await withTestApp { app in
+            let answers: [(String, HTTPHeaders)] = [
+                ("/admin/login", [:]),
+                ("/setup", [:]),
+                ("/nothing", ["Accept": "text/html"]),
+                ("/api/v1/employees", [:]),
+                ("/health", [:]),
+            ]
+            for (path, headers) in answers {
+                try await app.testing().test(.GET, path, headers: headers) { res in
+                    #expect(res.headers.first(name: "X-Frame-Options") == "DENY", "\(path)")
+                    #expect(res.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true, "\(path)")
+                    #expect(res.headers.first(name: "Content-Security-Policy")?.hasPrefix("default-src 'self'") == true, "\(path)")
+                    #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff", "\(path)")
+                    #expect(res.headers.first(name: "Referrer-Policy") == "same-origin", "\(path)")
+                    #expect(res.headers[canonicalForm: "X-Frame-Options"].count == 1, "\(path)")
+                }
+            }
+            // The pages need nothing the policy forbids: no inline script or style, nothing from elsewhere.
+            let views = try FileManager.default.subpathsOfDirectory(atPath: packageRoot + "/Resources/Views").filter { $0.hasSuffix(".leaf") }
+            #expect(!views.isEmpty)
+            for view in views {
+                let text = try String(contentsOfFile: packageRoot + "/Resources/Views/" + view, encoding: .utf8)
+                for forbidden in ["<script", "<style", "style=", "src=\"http", "src=\"//", "<link rel=\"stylesheet\" href=\"http"] {
+                    #expect(!text.contains(forbidden), "\(view) has \(forbidden)")
+                }
+                #expect(text.range(of: #"\son[a-z]+="#, options: .regularExpression) == nil, "\(view) has an inline event handler")
+            }
+        }
+    }
+
     @Test("unexpected errors: 500 with a generic message, logged with their type, no details leaked")
     func internalError() async throws {
         let logs = LogStore()
