@@ -63,7 +63,7 @@ enum Entry {
             // storage — the server and the database pools among it — down in no set order.
             await app.server.shutdown()
         } catch {
-            app.logger.critical("hrbridge stopped: \(StartupFailure.describe(error))")
+            app.logger.critical("hrbridge stopped: \(ErrorText.startup(error))")
             failed = true
         }
         try? await app.asyncShutdown()

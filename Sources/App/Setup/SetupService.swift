@@ -43,7 +43,7 @@ struct SetupService {
         do {
             installation = try await upsert(account, credentials)
         } catch {
-            logger.error("setup: could not store the installation", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            logger.error("setup: could not store the installation", metadata: ["error": "\(ErrorText.log(error))"])
             throw .storage
         }
 

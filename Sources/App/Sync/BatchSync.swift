@@ -199,7 +199,7 @@ struct BatchSync {
                 return items
             }
         } catch {
-            logger.warning("worker: a batch's write failed; its contracts run one by one", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            logger.warning("worker: a batch's write failed; its contracts run one by one", metadata: ["error": "\(ErrorText.log(error))"])
             return items.map { Handback(jobs: $0.jobs, prefetched: $0.prefetched) }
         }
         var rest: [Handback] = []

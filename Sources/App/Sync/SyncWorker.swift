@@ -53,7 +53,7 @@ final class SyncWorker: Sendable {
             let limit = services.config.sync.batchSize
             jobs = try await writes.run(services.writeGate) { db in try await queue(on: db).claim(worker: name, limit: limit, now: now) }
         } catch {
-            logger.error("worker: cannot claim jobs", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            logger.error("worker: cannot claim jobs", metadata: ["error": "\(ErrorText.log(error))"])
             return false
         }
         guard !jobs.isEmpty else { return false }
@@ -123,7 +123,7 @@ final class SyncWorker: Sendable {
             logger.info("worker stopped", metadata: ["worker": "\(name)", "released_jobs": "\(released)"])
         } catch {
             // Their leases expire and another worker takes them: nothing is lost.
-            logger.warning("worker stopped without releasing its jobs", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            logger.warning("worker stopped without releasing its jobs", metadata: ["error": "\(ErrorText.log(error))"])
         }
     }
 
@@ -198,7 +198,7 @@ final class SyncWorker: Sendable {
             }
         } catch {
             // The lease expires and the job is claimed again: nothing is lost.
-            logger.error("worker: could not record a failure", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            logger.error("worker: could not record a failure", metadata: ["error": "\(ErrorText.log(error))"])
         }
     }
 }

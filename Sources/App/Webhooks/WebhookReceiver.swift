@@ -126,7 +126,7 @@ struct WebhookReceiver: RouteCollection {
             return try await body()
         } catch {
             services.metrics.rejected(.storageUnavailable)
-            req.logger.error("webhook: storage unavailable", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            req.logger.error("webhook: storage unavailable", metadata: ["error": "\(ErrorText.log(error))"])
             throw Abort(.serviceUnavailable, reason: "Storage is unavailable; please retry.")
         }
     }
