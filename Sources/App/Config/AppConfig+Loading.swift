@@ -11,10 +11,7 @@ extension AppConfig {
         let defaults = configDirectory + "/default.json"
         let local = configDirectory + "/local.json"
         guard FileManager.default.fileExists(atPath: defaults) else {
-            throw ConfigError(key: "config", """
-                \(defaults) not found; run hrbridge from a directory holding config/, Resources/ and Public/ \
-                (the project's, or a copy of the three: README, "What a server needs")
-                """)
+            throw ConfigError(key: "config", "\(defaults) not found; \(ShippedFiles.whereToRun)")
         }
         do {
             let localProvider = try await FileProvider<JSONSnapshot>(filePath: FilePath(local), allowMissing: true)

@@ -15,15 +15,18 @@ public enum ShippedFiles {
         (\.publicDirectory, "css/app.css"),
     ]
 
+    /// Where `hrbridge` must run: said by every start-up error about a missing file.
+    static let whereToRun = """
+        run hrbridge from a directory holding config/, Resources/ and Public/ \
+        (the project's, or a copy of the three: README, "What a server needs")
+        """
+
     /// Throws for the first required file that `directory` lacks.
     public static func check(_ directory: DirectoryConfiguration) throws(ConfigError) {
         for (folder, file) in required {
             let path = directory[keyPath: folder] + file
             guard !FileManager.default.fileExists(atPath: path) else { continue }
-            throw ConfigError(key: "working directory", """
-                \(path) not found; run hrbridge from a directory holding config/, Resources/ and \
-                Public/ (the project's, or a copy of the three: README, "What a server needs")
-                """)
+            throw ConfigError(key: "working directory", "\(path) not found; \(whereToRun)")
         }
     }
 }
