@@ -44,13 +44,13 @@ struct ConfigTests {
     @Test("environment variables override: HTTP_PORT moves the default public URL along")
     func environment() async throws {
         let config = try await TestConfig.load([
-            "HTTP_PORT": "9090", "API_KEYS": "k1, k2", "EXTENSION_EVENT_TYPES": "contract:sign,contract:decline",
+            "HTTP_PORT": "9090", "API_KEYS": "k1-0123456789abcdef0123456789abcdef, k2-0123456789abcdef0123456789abcdef", "EXTENSION_EVENT_TYPES": "contract:sign,contract:decline",
             "NOTIFY_ENDPOINT": "https://hr.example.com/hook/", "NOTIFY_CONNECTION_TIMEOUT": "PT1M30S",
             "ONEFLOW_BASE_URL": "https://api.oneflow.com", "DATABASE_URL": "postgres://u:p@db.internal:5432/hr",
         ])
         #expect(config.http.port == 9090)
         #expect(config.publicBaseURL == "http://127.0.0.1:9090")
-        #expect(config.apiKeys == ["k1", "k2"])
+        #expect(config.apiKeys == ["k1-0123456789abcdef0123456789abcdef", "k2-0123456789abcdef0123456789abcdef"])
         #expect(config.extensionSettings.eventTypes == ["contract:sign", "contract:decline"])
         #expect(config.notify.endpoint == "https://hr.example.com/hook")
         #expect(config.notify.connectionTimeoutSeconds == 90)
@@ -80,6 +80,13 @@ struct ConfigTests {
         (["SYNC_WORKER_ENABLED": "maybe"], "sync.worker_enabled"),
         (["NOTIFY_CA_FILE": "/nonexistent/ca.pem"], "notify.ca_file"),
         (["NOTIFY_CLIENT_CERTIFICATE_FILE": "/etc/hostname"], "notify.client_key_file"),
+        (["ADMIN_PASSWORD": "short-11chr"], "admin.password"),
+        (["API_KEYS": "0123456789abcdef0123456789abcde"], "api.keys"),
+        (["SANDBOX_ENABLED": "maybe"], "sandbox.enabled"),
+        // An empty oneflow.base_url (the sandbox) on a deployment that is not local.
+        (["HTTP_HOST": "0.0.0.0"], "oneflow.base_url"),
+        (["PUBLIC_BASE_URL": "https://hr.example.com"], "oneflow.base_url"),
+        (["SANDBOX_ENABLED": "false"], "oneflow.base_url"),
     ])
     func badValue(overrides: [String: String], key: String) async throws {
         #expect(try await failingKey(overrides) == key)
@@ -98,7 +105,7 @@ struct ConfigTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.copyItem(atPath: packageRoot + "/config/default.json", toPath: dir + "/default.json")
-        try #"{"http": {"port": 7000, "host": "0.0.0.0"}, "extension": {"template_group_name": "Onboarding"}}"#
+        try #"{"http": {"port": 7000, "host": "0.0.0.0"}, "sandbox": {"enabled": true}, "extension": {"template_group_name": "Onboarding"}}"#
             .write(toFile: dir + "/local.json", atomically: true, encoding: .utf8)
         let config = try AppConfig.load(from: try await AppConfig.standardProviders(configDirectory: dir, environment: ["HTTP_PORT": "7001"]))
         #expect(config.http.port == 7001)

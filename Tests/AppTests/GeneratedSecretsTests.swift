@@ -43,10 +43,10 @@ struct GeneratedSecretsTests {
     func configured() async throws {
         let dir = NSTemporaryDirectory() + "hrbridge-secrets-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = try await TestConfig.load(["DATA_DIR": dir, "SECURITY_MASTER_KEY": testMasterKey, "ADMIN_PASSWORD": "pw"])
+        let config = try await TestConfig.load(["DATA_DIR": dir, "SECURITY_MASTER_KEY": testMasterKey, "ADMIN_PASSWORD": "pw-of-12-chars"])
         let resolved = try GeneratedSecrets.resolve(config, logger: Logger(label: "test"))
         #expect(resolved.security.masterKey.base64EncodedString() == testMasterKey)
-        #expect(resolved.adminPassword == "pw")
+        #expect(resolved.adminPassword == "pw-of-12-chars")
         #expect(!FileManager.default.fileExists(atPath: dir + "/master.key"))
     }
 
@@ -56,7 +56,7 @@ struct GeneratedSecretsTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "garbage".write(toFile: dir + "/master.key", atomically: true, encoding: .utf8)
-        let config = try await TestConfig.load(["DATA_DIR": dir, "ADMIN_PASSWORD": "pw"])
+        let config = try await TestConfig.load(["DATA_DIR": dir, "ADMIN_PASSWORD": "pw-of-12-chars"])
         let error = #expect(throws: ConfigError.self) { try GeneratedSecrets.resolve(config, logger: Logger(label: "test")) }
         #expect(error?.key.hasPrefix("security.master_key") == true)
     }

@@ -13,7 +13,7 @@ struct HRAPITests {
     }
 
     /// A GET with an optional bearer key.
-    func get(_ f: SyncFixture, _ path: String, key: String? = "test-key") async throws -> Browser.Page {
+    func get(_ f: SyncFixture, _ path: String, key: String? = testAPIKey) async throws -> Browser.Page {
         try await f.r.browser().send(.GET, path, headers: key.map { ["authorization": "Bearer \($0)"] } ?? [:])
     }
 

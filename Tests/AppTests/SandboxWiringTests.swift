@@ -8,7 +8,7 @@ import VaporTesting
 struct SandboxWiringTests {
     @Test("the Marketplace page shows our extension; Enable redirects to our Setup URL with a 40-character token")
     func marketplace() async throws {
-        try await withTestApp(["PUBLIC_BASE_URL": "https://hr.example.com"]) { app in
+        try await withTestApp(["PUBLIC_BASE_URL": "https://hr.example.com", "SANDBOX_ENABLED": "true"]) { app in
             try await app.testing().test(.GET, "/sandbox") { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("Enable extension"))

@@ -22,7 +22,7 @@ import urllib.request
 import uuid
 
 MASTER_KEY = "B" * 43 + "="  # 32 bytes, base64; every process of a world shares it
-API_KEY = "reliability-key"
+API_KEY = "reliability-key-0123456789abcdef0123"
 
 
 class Failure(Exception):

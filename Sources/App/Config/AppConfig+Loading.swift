@@ -33,17 +33,36 @@ extension AppConfig {
             try ConfigValidation.httpURL(url, key: "public.base_url")
         } ?? "http://127.0.0.1:\(port)"
 
+        let adminPassword = try r.optionalString("admin.password", secret: true) ?? ""
+        // Empty: generated (20 characters) by `GeneratedSecrets`. A chosen one must resist guessing.
+        guard adminPassword.isEmpty || adminPassword.count >= 12 else {
+            throw ConfigError(key: "admin.password", "is shorter than 12 characters; choose a longer one (or leave it empty to generate one)")
+        }
+        let apiKeys = try r.stringArray("api.keys")
+        for key in apiKeys where key.count < 32 {
+            throw ConfigError(key: "api.keys", "a key of \(key.count) characters is too short; each needs at least 32 (e.g. `openssl rand -hex 32`)")
+        }
+        let host = try r.string("http.host")
+        let oneflowBaseURL = try r.optionalString("oneflow.base_url").map { url throws(ConfigError) in
+            try ConfigValidation.httpURL(url, key: "oneflow.base_url")
+        }
+        let sandboxEnabled = try r.optionalBool("sandbox.enabled")
+        if oneflowBaseURL == nil {
+            try ConfigValidation.sandboxAllowed(enabled: sandboxEnabled, host: host, publicBaseURL: publicBaseURL)
+        }
+
         return AppConfig(
-            http: HTTP(host: try r.string("http.host"), port: port,
-                       idleTimeoutSeconds: try r.int("http.idle_timeout_seconds", in: 1...3600, what: "a number of seconds")),
+            http: HTTP(host: host, port: port,
+                       idleTimeoutSeconds: try r.int("http.idle_timeout_seconds", in: 1...3600, what: "a number of seconds"),
+                       webhookDeadlineSeconds: try r.int("http.webhook_deadline_seconds", in: 1...3600, what: "a number of seconds"),
+                       requestDeadlineSeconds: try r.int("http.request_deadline_seconds", in: 1...3600, what: "a number of seconds"),
+                       trustedProxies: try r.stringArray("http.trusted_proxies")),
             publicBaseURL: publicBaseURL,
             dataDirectory: dataDirectory,
             database: try ConfigValidation.database(try r.optionalString("database.url", secret: true), dataDirectory: dataDirectory),
             sqliteBusyTimeoutMilliseconds: try r.int("database.sqlite_busy_timeout_ms", in: 1...600_000),
             oneflow: Oneflow(
-                baseURL: try r.optionalString("oneflow.base_url").map { url throws(ConfigError) in
-                    try ConfigValidation.httpURL(url, key: "oneflow.base_url")
-                },
+                baseURL: oneflowBaseURL,
                 timeoutSeconds: try r.int("oneflow.timeout_seconds", in: 1...600),
                 userEmail: try r.optionalString("oneflow.user_email")
             ),
@@ -53,8 +72,8 @@ extension AppConfig {
                     try ConfigValidation.masterKey(key, key: "security.previous_master_keys")!
                 }
             ),
-            adminPassword: try r.optionalString("admin.password", secret: true) ?? "",
-            apiKeys: try r.stringArray("api.keys"),
+            adminPassword: adminPassword,
+            apiKeys: apiKeys,
             setup: Setup(
                 tokenParameter: try r.string("setup.token_parameter"),
                 signKeyGraceSeconds: try r.int("setup.sign_key_grace_seconds", in: 0...30 * 86400)
@@ -78,9 +97,11 @@ extension AppConfig {
                     try ConfigValidation.httpURL(url, key: "sandbox.setup_url")
                 },
                 retryScale: try r.double("sandbox.retry_scale", in: 0.000001...1000),
-                persist: try r.bool("sandbox.persist")
+                persist: try r.bool("sandbox.persist"),
+                enabled: sandboxEnabled
             ),
-            logLevel: try ConfigValidation.logLevel(try r.string("log.level"))
+            logLevel: try ConfigValidation.logLevel(try r.string("log.level")),
+            metricsToken: try r.optionalString("metrics.token", secret: true)
         )
     }
 

@@ -25,6 +25,8 @@ public struct AppConfig: Sendable {
     public var sync: Sync
     public var sandbox: SandboxSettings
     public var logLevel: String
+    /// A bearer token `GET /metrics` requires; `nil` leaves it open (the local default).
+    public var metricsToken: String?
 
     public struct HTTP: Sendable {
         public var host: String
@@ -33,6 +35,14 @@ public struct AppConfig: Sendable {
         /// announces a body and never sends it does not hold a connection for ever. Longer
         /// than the slowest request (a setup makes several Oneflow calls).
         public var idleTimeoutSeconds: Int
+        /// Whole-request deadline (head read, body and answer) for the webhook route and for
+        /// every other route: a client that trickles a body byte by byte is cut off then,
+        /// whatever the idle timer says.
+        public var webhookDeadlineSeconds: Int
+        public var requestDeadlineSeconds: Int
+        /// Addresses of reverse proxies whose `X-Forwarded-For` names the real client (for the
+        /// sign-in throttle and its log lines). Empty: the connection's peer is the client.
+        public var trustedProxies: [String]
     }
 
     public enum Database: Sendable, Equatable {
@@ -109,6 +119,9 @@ public struct AppConfig: Sendable {
         /// Off: in memory only (benchmarks with thousands of contracts: the file is rewritten
         /// on every change).
         public var persist: Bool
+        /// `sandbox.enabled`: nil = mount it only on a local deployment (see
+        /// `AppConfig.isLocalDeployment`); true = mount it wherever; false = never.
+        public var enabled: Bool?
     }
 
     public struct Sync: Sendable {

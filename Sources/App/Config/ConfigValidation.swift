@@ -47,6 +47,32 @@ enum ConfigValidation {
         }
     }
 
+    /// An empty `oneflow.base_url` runs the built-in sandbox, whose control API lists live
+    /// tokens and mints new ones: never on a real deployment by accident. Without
+    /// `sandbox.enabled`, only a local one (loopback `http.host`, and an http or loopback
+    /// `public.base_url`) gets it.
+    static func sandboxAllowed(enabled: Bool?, host: String, publicBaseURL: String) throws(ConfigError) {
+        switch enabled {
+        case true?: return
+        case false?:
+            throw ConfigError(key: "oneflow.base_url", "is empty and sandbox.enabled is false; set oneflow.base_url to Oneflow's API (https://api.oneflow.com)")
+        case nil:
+            let url = URL(string: publicBaseURL)
+            let localPublic = url?.scheme?.lowercased() == "http" || isLoopback(url?.host ?? "")
+            guard isLoopback(host), localPublic else {
+                throw ConfigError(key: "oneflow.base_url", "is empty, which runs the built-in Oneflow sandbox, but this deployment is not local "
+                    + "(http.host '\(host)', public.base_url '\(publicBaseURL)'); set oneflow.base_url to https://api.oneflow.com, "
+                    + "or sandbox.enabled=true to run the sandbox on purpose")
+            }
+        }
+    }
+
+    /// 127.0.0.0/8, ::1 and localhost.
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host == "localhost" || host == "::1" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4)
+    }
+
     static func logLevel(_ text: String) throws(ConfigError) -> String {
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         guard levels.contains(text.lowercased()) else {

@@ -42,6 +42,17 @@ struct SettingsReader {
         try read(key, expected: "true or false") { try reader.requiredBool(forKey: ConfigKey(stringLiteral: key)) }
     }
 
+    /// `true`, `false`, or `nil` when missing or empty (a JSON boolean, or text from the environment).
+    func optionalBool(_ key: String) throws(ConfigError) -> Bool? {
+        if let value = reader.bool(forKey: ConfigKey(stringLiteral: key)) { return value }
+        switch try optionalString(key)?.lowercased() {
+        case nil: return nil
+        case "true": return true
+        case "false": return false
+        default: throw ConfigError(key: key, "expected true, false or empty")
+        }
+    }
+
     /// A list: a JSON array, or a comma-separated environment variable.
     func stringArray(_ key: String) throws(ConfigError) -> [String] {
         try read(key, expected: "a list of text values") {

@@ -104,7 +104,7 @@ struct SyncFixture {
 }
 
 func withSyncFixture(_ overrides: [String: String] = [:], worker: Bool = false, _ body: (SyncFixture) async throws -> Void) async throws {
-    try await withRunningApp(overrides.merging(["API_KEYS": "test-key"]) { _, new in new }, worker: worker) { r in
+    try await withRunningApp(overrides.merging(["API_KEYS": testAPIKey]) { _, new in new }, worker: worker) { r in
         try await body(try await SyncFixture.connect(r))
     }
 }

@@ -15,6 +15,9 @@ let packageRoot: String = {
     return url.path
 }()
 
+/// The HR API key the test apps accept (`api.keys` needs at least 32 characters).
+let testAPIKey = "test-key-0123456789abcdef0123456789"
+
 /// A fixed master key for tests (32 bytes, base64).
 let testMasterKey = Data(repeating: 7, count: 32).base64EncodedString()
 
