@@ -124,10 +124,14 @@ struct HTTPBasicsTests {
         let token = "SECRETtoken" + String(repeating: "x", count: 29)
         try await withTestApp(logs: logs) { app in
             try await app.testing().test(.GET, "/setup?token=\(token)&step=1") { _ in }
+            // Near-miss spellings of the parameter are not redacted by name: /setup's query is never logged.
+            try await app.testing().test(.GET, "/setup?token[]=\(token)") { _ in }
+            try await app.testing().test(.GET, "/setup?tok%65n=\(token)") { _ in }
             try await app.testing().test(.GET, "/health?Token=\(token)") { _ in }
         }
         #expect(!logs.all.contains { $0.contains("SECRETtoken") })
-        #expect(logs.all.contains { $0.contains("GET /setup?token=REDACTED&step=1 303") })
+        #expect(logs.all.contains { $0.contains("GET /setup 303") })
+        #expect(!logs.all.contains { $0.contains("GET /setup?") })
         #expect(logs.all.contains { $0.contains("/health?Token=REDACTED") })
     }
 
@@ -174,8 +178,8 @@ struct HTTPBasicsTests {
 
     @Test("the HR API is read-only: other methods, even unknown ones, are 405 with Allow", arguments: ["POST", "DELETE", "QUERY", "TRACE"])
     func readOnlyAPI(method: String) async throws {
-        try await withTestApp(["API_KEYS": "k"]) { app in
-            try await app.testing().test(HTTPMethod(rawValue: method), "/api/v1/employees", headers: ["Authorization": "Bearer k"]) { res in
+        try await withTestApp(["API_KEYS": testAPIKey]) { app in
+            try await app.testing().test(HTTPMethod(rawValue: method), "/api/v1/employees", headers: ["Authorization": "Bearer \(testAPIKey)"]) { res in
                 #expect(res.status == .methodNotAllowed)
                 #expect(res.headers.first(name: "Allow") == "GET, HEAD")
             }

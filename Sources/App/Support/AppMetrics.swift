@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import OneflowAPI
 import Prometheus
 import Vapor
 
@@ -73,9 +74,16 @@ final class AppMetrics: Sendable {
 /// `GET /metrics`.
 struct MetricsController: RouteCollection {
     let metrics: AppMetrics
+    /// `metrics.token`: when set, a scrape must send `Authorization: Bearer <token>`.
+    let token: String?
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("metrics") { req async throws -> Response in
+            if let token {
+                guard let sent = req.headers.bearerAuthorization?.token, ConstantTime.equals(sent, token) else {
+                    throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer"], reason: "GET /metrics needs the metrics token.")
+                }
+            }
             var headers = HTTPHeaders()
             headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
             return Response(status: .ok, headers: headers, body: .init(string: try await metrics.exposition(db: req.db)))

@@ -24,6 +24,17 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         for (name, value) in Self.headers where !response.headers.contains(name: name) {
             response.headers.add(name: name, value: value)
         }
+        if Self.holdsPersonalData(request.url.path) {
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
         return response
+    }
+
+    /// Employees, contracts, their PDFs, installations and setup pages: no browser or proxy
+    /// cache may keep a copy (a shared computer's back button, a caching proxy).
+    static func holdsPersonalData(_ path: String) -> Bool {
+        ["/api/", "/admin", "/setup"].contains { prefix in
+            path.hasPrefix(prefix) && (prefix.hasSuffix("/") || path.count == prefix.count || path.dropFirst(prefix.count).first == "/")
+        }
     }
 }
