@@ -2,9 +2,13 @@ import Foundation
 import OneflowAPI
 import Vapor
 
-/// The admin login: one password (`admin.password`), a session flag, CSRF on every form.
+/// The admin login: one password (`admin.password`), a session flag, CSRF on every form,
+/// guessing throttled per client and overall (`LoginThrottle`).
 struct AdminAuthController: RouteCollection {
     let password: String
+    let throttle: LoginThrottle
+    let trustedProxies: Set<String>
+    var now: @Sendable () -> Date = { Date() }
     static let sessionKey = "admin"
 
     func boot(routes: any RoutesBuilder) throws {
@@ -26,18 +30,38 @@ struct AdminAuthController: RouteCollection {
 
     @Sendable func login(req: Request) async throws -> Response {
         try CSRF.verify(req)
+        let client = ClientAddress.of(req, trustedProxies: trustedProxies)
+        if let wait = throttle.retryAfter(client: client, now: now()) {
+            // fail2ban matches "admin sign-in failed from <address>" (README).
+            req.logger.warning("admin sign-in failed from \(client): too many attempts, locked for \(wait) s")
+            let page = LoginPage(csrfToken: CSRF.token(for: req), error: "Too many failed sign-ins. Try again in \(wait) seconds.")
+            let response = try await req.view.render("admin/login", page).encodeResponse(status: .tooManyRequests, for: req)
+            response.headers.replaceOrAdd(name: .retryAfter, value: "\(wait)")
+            return response
+        }
         let given = (try? req.content.get(String.self, at: "password")) ?? ""
         guard ConstantTime.equals(given, password) else {
-            // Slow down guessing; the answer is the same whatever was wrong.
-            try await Task.sleep(for: .milliseconds(400))
-            req.logger.notice("admin: failed sign-in")
+            throttle.failed(client: client, now: now())
+            req.logger.warning("admin sign-in failed from \(client): wrong password")
             return try await req.view.render("admin/login", LoginPage(csrfToken: CSRF.token(for: req), error: "That password is not right."))
                 .encodeResponse(status: .unauthorized, for: req)
         }
-        req.session.data[Self.sessionKey] = "1"
-        // A new CSRF token for the signed-in session.
-        req.session.data[CSRF.sessionKey] = nil
+        throttle.succeeded(client: client)
+        req.logger.notice("admin signed in from \(client)")
+        try await startAdminSession(req)
         return req.redirect(to: "/admin", redirectType: .normal)
+    }
+
+    /// A new session id at sign-in: an id that existed before (set by anyone, e.g. through a
+    /// planted cookie) never becomes an admin session. The old row goes; the middleware
+    /// stores the data under a fresh id. The CSRF token starts anew with it.
+    private func startAdminSession(_ req: Request) async throws {
+        if req.hasSession, let old = req.session.id {
+            try await req.application.sessions.driver.deleteSession(old, for: req).get()
+            req.session.id = nil
+        }
+        req.session.data[CSRF.sessionKey] = nil
+        req.session.data[Self.sessionKey] = "1"
     }
 
     @Sendable func logout(req: Request) async throws -> Response {
@@ -47,10 +71,11 @@ struct AdminAuthController: RouteCollection {
     }
 }
 
-/// Admin pages need a signed-in session; browsers without one go to the sign-in page.
+/// Admin pages need a signed-in session; browsers without one go to the sign-in page. Only a
+/// stored session counts (`BrowserSessions` ends it after its lifetime or idle timeout).
 struct AdminGuard: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.session.data[AdminAuthController.sessionKey] == "1" else {
+        guard request.hasSession, request.session.id != nil, request.session.data[AdminAuthController.sessionKey] == "1" else {
             return request.redirect(to: "/admin/login", redirectType: .normal)
         }
         return try await next.respond(to: request)
@@ -59,23 +84,26 @@ struct AdminGuard: AsyncMiddleware {
 
 /// What every admin page's context carries.
 struct AdminFrame: Encodable {
+    static let flashKey = "flash"
+
     var section: String
     var csrfToken: String
     var message: String?
 
+    /// Takes the one-shot message left by the last action (and clears it).
     init(_ req: Request, section: String) {
         self.section = section
         csrfToken = CSRF.token(for: req)
-        message = req.query[String.self, at: "message"]
+        message = req.session.data[Self.flashKey]
+        if message != nil { req.session.data[Self.flashKey] = nil }
     }
 }
 
 extension Request {
-    /// Back to `path` with a one-line message for the next page.
+    /// Back to `path` with a one-line message for the next page, kept in the session: a
+    /// `?message=` in the address could be set by any link.
     func redirect(to path: String, message: String) -> Response {
-        var components = URLComponents()
-        components.path = path
-        components.queryItems = [URLQueryItem(name: "message", value: message)]
-        return redirect(to: components.string ?? path, redirectType: .normal)
+        session.data[AdminFrame.flashKey] = message
+        return redirect(to: path, redirectType: .normal)
     }
 }

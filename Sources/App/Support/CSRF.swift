@@ -3,25 +3,70 @@ import Foundation
 import OneflowAPI
 import Vapor
 
-/// Synchroniser-token CSRF protection for our forms: a random token kept in the session and
-/// echoed by every form as `csrf_token`; a POST without the matching token is refused.
+/// CSRF protection for our forms. Every form echoes a token as `csrf_token`; a POST without
+/// the matching one is refused.
+///
+/// - With a session (a signed-in admin, a setup in progress) the token lives in the session
+///   (synchroniser token).
+/// - Without one (the sign-in page, the setup form) it is a double-submit cookie: the token is
+///   also set as an HTTP-only cookie, and the form must send the same value. An anonymous page
+///   view so stores nothing on the server (`BrowserSessions` keeps no empty session).
 enum CSRF {
     static let sessionKey = "csrf"
     static let field = "csrf_token"
 
-    /// The session's token, created on first use.
+    /// `__Host-` on https: the browser then accepts it only Secure, for path /, from this host.
+    static func cookieName(secure: Bool) -> String { secure ? "__Host-hrbridge_csrf" : "hrbridge_csrf" }
+
+    /// The token to put in a form.
     static func token(for req: Request) -> String {
-        if let existing = req.session.data[sessionKey] { return existing }
+        if hasStoredSession(req) {
+            if let existing = req.session.data[sessionKey] { return existing }
+            let token = RandomToken.make(bytes: 32)
+            req.session.data[sessionKey] = token
+            return token
+        }
+        if let existing = cookieToken(req) { return existing }
         let token = RandomToken.make(bytes: 32)
-        req.session.data[sessionKey] = token
+        req.storage[NewCookieKey.self] = token
         return token
     }
 
     static func verify(_ req: Request) throws {
         let sent = try? req.content.get(String.self, at: field)
-        guard let expected = req.session.data[sessionKey], let sent, ConstantTime.equals(sent, expected) else {
+        let expected = (hasStoredSession(req) ? req.session.data[sessionKey] : nil) ?? cookieToken(req)
+        guard let expected, let sent, ConstantTime.equals(sent, expected) else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from this site. Please open the page again and retry.")
         }
+    }
+
+    /// A session the browser already had (a stale cookie's empty replacement has no id yet).
+    private static func hasStoredSession(_ req: Request) -> Bool {
+        req.hasSession && req.session.id != nil
+    }
+
+    private static func cookieToken(_ req: Request) -> String? {
+        let secure = req.storage[SecureKey.self] ?? false
+        return req.cookies[cookieName(secure: secure)]?.string
+    }
+
+    fileprivate struct NewCookieKey: StorageKey { typealias Value = String }
+    fileprivate struct SecureKey: StorageKey { typealias Value = Bool }
+}
+
+/// Sets the double-submit cookie on the answer when a page made a new token for it.
+struct CSRFCookieMiddleware: AsyncMiddleware {
+    /// Served over https (`public.base_url`).
+    let secure: Bool
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        request.storage[CSRF.SecureKey.self] = secure
+        let response = try await next.respond(to: request)
+        if let token = request.storage[CSRF.NewCookieKey.self] {
+            response.cookies[CSRF.cookieName(secure: secure)] = HTTPCookies.Value(
+                string: token, maxAge: Int(BrowserSessions.absoluteLifetime), path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
+        }
+        return response
     }
 }
 

@@ -92,6 +92,12 @@ final class Browser: Sendable {
 
     func get(_ path: String) async throws -> Page { try await send(.GET, path) }
 
+    /// A cookie the browser holds, by name.
+    func cookie(_ name: String) -> String? { cookies.withLock { $0[name] } }
+
+    /// Sets a cookie as if a server (or an attacker, planting one) had.
+    func setCookie(_ name: String, _ value: String) { cookies.withLock { $0[name] = value } }
+
     func post(_ path: String, form: [String: String]) async throws -> Page {
         let body = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         return try await send(.POST, path, body: body, contentType: "application/x-www-form-urlencoded")
