@@ -1,4 +1,5 @@
 import Fluent
+import OneflowAPI
 import Vapor
 
 /// The Setup URL and its pages.
@@ -26,7 +27,7 @@ struct SetupController: RouteCollection {
 
     @Sendable func start(req: Request) async throws -> Response {
         if let token = req.query[String.self, at: services.config.setup.tokenParameter], !token.isEmpty {
-            return try handOver(token, req)
+            return try await handOver(token, req)
         }
         return try await SetupPages.form(req, error: nil).encodeResponse(for: req)
     }
@@ -38,11 +39,18 @@ struct SetupController: RouteCollection {
         guard !token.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return try await SetupPages.form(req, error: "Paste the extension token Oneflow showed you.").encodeResponse(status: .badRequest, for: req)
         }
-        return try handOver(token, req)
+        return try await handOver(token, req)
     }
 
-    private func handOver(_ token: String, _ req: Request) throws -> Response {
-        req.session.data[Self.tokenKey] = try services.secretBox.seal(token)
+    /// A value that cannot be a Oneflow token (40 visible ASCII characters, once trimmed) is
+    /// answered with the failure page and not kept: nothing is stored for it, so a request
+    /// with a huge or odd `token` costs no row.
+    private func handOver(_ token: String, _ req: Request) async throws -> Response {
+        let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard OneflowCredentials(token: trimmed, userEmail: nil).tokenLooksValid else {
+            return try await SetupPages.failure(req, .malformedToken).encodeResponse(status: .badRequest, for: req)
+        }
+        req.session.data[Self.tokenKey] = try services.secretBox.seal(trimmed)
         return req.redirect(to: "/setup/connect", redirectType: .normal)
     }
 

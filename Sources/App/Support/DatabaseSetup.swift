@@ -15,6 +15,7 @@ enum DatabaseSetup {
             if !directory.isEmpty {
                 try FileManager.default.createPrivateDirectory(atPath: directory)
             }
+            try PrivateFile.createIfMissing(atPath: path)
             // Foreign keys are switched on per connection by sqlite-kit (`enableForeignKeys`);
             // sqlite-nio installs a busy handler that waits out locks instead of failing.
             app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)

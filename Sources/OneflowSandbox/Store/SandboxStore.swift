@@ -24,10 +24,24 @@ actor SandboxStore {
         do {
             let directory = (persistPath as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: persistPath), options: .atomic)
+            try Self.writePrivately(try JSONEncoder().encode(state), to: persistPath)
         } catch {
             // The sandbox keeps working from memory; the next change tries again.
         }
+    }
+
+    /// Written to a file of mode 0600 (it holds live tokens and sign keys), then renamed over
+    /// the old one, so a reader never sees half a file. `Data.write(options: .atomic)` would
+    /// create it with the umask's mode, readable by every local user.
+    static func writePrivately(_ data: Data, to path: String) throws {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission) }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
     // MARK: Accounts

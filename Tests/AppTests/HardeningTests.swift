@@ -1,0 +1,122 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+@testable import App
+
+/// What the outside review found at the edges: the setup token, caching, /metrics, request
+/// sizes and deadlines, the sandbox on a real deployment, file modes.
+@Suite("Hardening at the edges")
+struct HardeningTests {
+    @Test("a setup token that cannot be Oneflow's gets the 400 failure page and nothing is stored",
+          arguments: [String(repeating: "a", count: 60_000), String(repeating: "a", count: 39), String(repeating: "a", count: 39) + "é",
+                      String(repeating: "a", count: 20) + "%20" + String(repeating: "a", count: 19)])
+    func setupTokenChecked(token: String) async throws {
+        try await withRunningApp { r in
+            // Given a browser at the Setup URL with a value that is no token
+            let page = try await r.browser().get("/setup?token=\(token)")
+            // Then it gets the failure page, and no session row holds it
+            #expect(page.status == 400)
+            #expect(page.body.contains("does not look like a Oneflow extension token"))
+            #expect(try await BrowserSession.query(on: r.app.db).count() == 0)
+            // and the form's paste path answers the same (a form over 16 kB is refused whole: 413)
+            let browser = r.browser()
+            let csrf = try #require(try await browser.get("/setup").csrfToken)
+            let pasted = try await browser.post("/setup", form: ["token": token.removingPercentEncoding ?? token, "csrf_token": csrf])
+            #expect(pasted.status == (token.count > 16_000 ? 413 : 400))
+            #expect(try await BrowserSession.query(on: r.app.db).count() == 0)
+        }
+    }
+
+    @Test("a real token with spaces around it is trimmed and kept")
+    func setupTokenTrimmed() async throws {
+        try await withRunningApp { r in
+            let account = try await r.newAccount()
+            let page = try await r.browser().get("/setup?token=%20\(account.token)%20")
+            #expect(page.status == 303)
+            #expect(page.location == "/setup/connect")
+        }
+    }
+
+    @Test("personal data is not cached: no-store on /api/, /admin/ and /setup answers", arguments: [
+        ("/api/v1/employees", true), ("/admin/login", true), ("/admin", true), ("/setup", true), ("/setup/complete/x", true),
+        ("/", false), ("/css/app.css", false), ("/setupx", false), ("/administrator", false),
+    ])
+    func noStore(path: String, noStore: Bool) async throws {
+        try await withTestApp { app in
+            try await app.testing().test(.GET, path) { res in
+                #expect((res.headers.first(name: .cacheControl) == "no-store") == noStore, "\(path)")
+            }
+        }
+    }
+
+    @Test("metrics.token: /metrics needs it as a bearer token; without it /metrics stays open")
+    func metricsToken() async throws {
+        try await withTestApp(["METRICS_TOKEN": "scrape-secret"]) { app in
+            try await app.testing().test(.GET, "/metrics") { res in #expect(res.status == .unauthorized) }
+            try await app.testing().test(.GET, "/metrics", headers: ["Authorization": "Bearer wrong"]) { res in #expect(res.status == .unauthorized) }
+            try await app.testing().test(.GET, "/metrics", headers: ["Authorization": "Bearer scrape-secret"]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("hrbridge_"))
+            }
+        }
+        try await withTestApp { app in
+            try await app.testing().test(.GET, "/metrics") { res in #expect(res.status == .ok) }
+        }
+    }
+
+    @Test("a body announced larger than the route takes is 413 before it is sent")
+    func earlyPayloadTooLarge() async throws {
+        try await withRunningApp { r in
+            for path in ["/webhooks/oneflow/abc", "/admin/login"] {
+                // Given a head announcing 10 MB, and the first bytes of its body (Vapor hands a
+                // request on with its first body bytes)
+                let answer = try await RawHTTP(port: r.port).exchange(
+                    "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{\"a\":1")
+                // Then the answer comes at once, not after the 256 kB or 16 kB the route would read
+                #expect(answer.hasPrefix("HTTP/1.1 413"), "\(path): \(answer.prefix(40))")
+            }
+        }
+    }
+
+    @Test("a body trickled byte by byte is cut off at the request deadline with 408")
+    func deadline() async throws {
+        try await withRunningApp(["HTTP_WEBHOOK_DEADLINE_SECONDS": "1"]) { r in
+            // Given a webhook request whose 100-byte body arrives a byte every 100 ms (10 s in all)
+            let started = ContinuousClock.now
+            let answer = try await RawHTTP(port: r.port).exchange(
+                "POST /webhooks/oneflow/abc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+                trickle: Array(repeating: UInt8(ascii: " "), count: 100), interval: .milliseconds(100))
+            // Then the server answered 408 and closed well before the body was done
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(40))")
+            #expect(ContinuousClock.now - started < .seconds(9))
+        }
+    }
+
+    @Test("the sandbox says at start-up that it is mounted")
+    func sandboxAnnounced() async throws {
+        let logs = LogStore()
+        try await withTestApp(logs: logs) { _ in }
+        #expect(logs.all.contains { $0.contains("The Oneflow sandbox is mounted at /sandbox") })
+        let quiet = LogStore()
+        try await withTestApp(["ONEFLOW_BASE_URL": "https://api.oneflow.com"], logs: quiet) { app in
+            try await app.testing().test(.GET, "/sandbox") { res in #expect(res.status == .notFound) }
+        }
+        #expect(!quiet.all.contains { $0.contains("sandbox is mounted") })
+    }
+
+    @Test("the SQLite file, its WAL and the sandbox's state file are readable by their owner only")
+    func fileModes() async throws {
+        let dir = NSTemporaryDirectory() + "hrbridge-modes-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        try await withRunningApp(["DATA_DIR": dir, "DATABASE_URL": ""]) { r in
+            _ = try await r.newAccount()  // the sandbox writes its state file
+            for file in ["hrbridge.sqlite", "hrbridge.sqlite-wal", "sandbox.json"] {
+                let mode = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/" + file)[.posixPermissions] as? Int)
+                #expect(mode == 0o600, "\(file): \(String(mode, radix: 8))")
+            }
+        }
+    }
+}
