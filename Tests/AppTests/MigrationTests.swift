@@ -36,7 +36,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("one delivery per (installation, callback_id); one installation per Oneflow account", arguments: databases)
+    @Test("one delivery per (installation, callback_id) and copies per other contract; one installation per Oneflow account", arguments: databases)
     func uniqueness(url: String) async throws {
         try await withDatabase(url) { app in
             let first = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "key-1")
@@ -47,14 +47,21 @@ struct MigrationTests {
                 try await Installation(oneflowAccountID: 1, accountName: "Acme again", webhookKey: "key-3").save(on: app.db)
             }
 
-            func delivery(_ installation: Installation, _ callback: String) throws -> WebhookDelivery {
-                WebhookDelivery(installationID: try installation.requireID(), callbackID: callback, oneflowContractID: 10,
-                                eventTypes: ["contract:sign"], payload: "{}", receivedAt: Date())
+            func delivery(_ installation: Installation, _ callback: String, contract: Int = 10, copy: Bool = false) throws -> WebhookDelivery {
+                let delivery = WebhookDelivery(installationID: try installation.requireID(), callbackID: callback, oneflowContractID: contract,
+                                               eventTypes: ["contract:sign"], payload: "{}", receivedAt: Date())
+                delivery.callbackCopy = copy
+                return delivery
             }
             try await delivery(first, "cb-1").save(on: app.db)
             await #expect(throws: (any Error).self) { try await delivery(first, "cb-1").save(on: app.db) }
+            await #expect(throws: (any Error).self) { try await delivery(first, "cb-1", contract: 11).save(on: app.db) }
+            // A copy: another contract only, once per contract.
+            await #expect(throws: (any Error).self) { try await delivery(first, "cb-1", copy: true).save(on: app.db) }
+            try await delivery(first, "cb-1", contract: 11, copy: true).save(on: app.db)
+            await #expect(throws: (any Error).self) { try await delivery(first, "cb-1", contract: 11, copy: true).save(on: app.db) }
             try await delivery(second, "cb-1").save(on: app.db)
-            #expect(try await WebhookDelivery.query(on: app.db).count() == 2)
+            #expect(try await WebhookDelivery.query(on: app.db).count() == 3)
         }
     }
 
@@ -87,6 +94,36 @@ struct MigrationTests {
             #expect(try await Job.query(on: app.db).first()?.status == .queued)
             #expect(try await Document.query(on: app.db).count() == 1)
             #expect(try await OutboundNotification.query(on: app.db).first()?.status == .pending)
+        }
+    }
+
+    @Test("adding callback copies keeps the deliveries stored before, their jobs and the history that points at them", arguments: databases)
+    func callbackCopiesKeepRows(url: String) async throws {
+        try await withDatabase(url) { app in
+            try await AddCallbackCopies().revert(on: app.db)
+            let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
+            try await installation.save(on: app.db)
+            let installationID = try installation.requireID()
+            let entry = DeliveryInbox.Entry(notification: try GroupCommitInboxTests.notification("cb-old"), installationID: installationID, receivedAt: Date())
+            // The inbox's first INSERT names no column the old table lacks.
+            #expect(try await DeliveryInbox(maxAttempts: 5).store([entry], in: try #require(app.db as? any SQLDatabase)) == [.new])
+            let contract = EmploymentContract(installationID: installationID, oneflowContractID: 7, status: "signed")
+            try await contract.save(on: app.db)
+            try await ContractHistory(contractID: try contract.requireID(), deliveryID: entry.deliveryID, source: "webhook", eventTypes: ["contract:sign"],
+                                      fromStatus: nil, toStatus: "signed", changes: "{}").save(on: app.db)
+
+            try await AddCallbackCopies().prepare(on: app.db)
+            let kept = try #require(try await WebhookDelivery.find(entry.deliveryID, on: app.db))
+            #expect(kept.callbackID == "cb-old" && kept.oneflowContractID == 7 && !kept.callbackCopy && kept.$installation.id == installationID)
+            #expect(try await ContractHistory.query(on: app.db).first()?.$delivery.id == entry.deliveryID)
+            #expect(try await Job.query(on: app.db).count() == 1)
+            // The new indexes are in place, foreign keys too.
+            let sql = try #require(app.db as? any SQLDatabase)
+            let copy = DeliveryInbox.Entry(notification: try GroupCommitInboxTests.notification("cb-old", contractID: 8), installationID: installationID, receivedAt: Date())
+            #expect(try await DeliveryInbox(maxAttempts: 5).store([entry, copy], in: sql) == [.duplicate, .conflictingCopy])
+            await #expect(throws: (any Error).self) {
+                _ = try await DeliveryInbox(maxAttempts: 5).store([.init(notification: try GroupCommitInboxTests.notification("orphan"), installationID: UUID(), receivedAt: Date())], in: sql)
+            }
         }
     }
 

@@ -28,7 +28,7 @@ struct SQLiteWriteThreadTests {
             let installationID = try installation.requireID()
             let accepted = try await GroupCommitInbox(maxAttempts: 5, database: inbox)
                 .accept(.init(notification: try notification("shared"), installationID: installationID, receivedAt: Date()))
-            #expect(accepted)
+            #expect(accepted == .new)
             // The worker's lane reads, on the same connection, what the inbox committed.
             let jobs = try await worker.lane.run(app.services.writeGate) { db in try await Job.query(on: db).count() }
             #expect(jobs == 1)
@@ -51,7 +51,7 @@ struct SQLiteWriteThreadTests {
                 #expect(!writer.connection.isClosed)
                 let again = try await inbox.store([.init(notification: try notification("after-worker"), installationID: installationID, receivedAt: Date())],
                                                   maxAttempts: 5)
-                #expect(again == [true])
+                #expect(again == [.new])
                 await inbox.close()
             }
             #expect(writer.connection.isClosed)

@@ -44,13 +44,16 @@ struct AdminActivityController: RouteCollection {
     struct Row: Encodable {
         var id: String; var received: String; var account: String; var contract: Int; var events: String
         var status: String; var duration: String; var reason: String
+        /// Other contracts this delivery's callback id was stored for (`CallbackConflicts`).
+        var conflict: Bool
 
         /// `d` must have its installation loaded.
-        init(_ d: WebhookDelivery) {
+        init(_ d: WebhookDelivery, conflicts: [CallbackConflicts.Key: Set<Int>]) {
             (id, received, account) = (d.id?.uuidString ?? "", AdminFormat.time(d.receivedAt), d.installation.accountName)
             (contract, events, status) = (d.oneflowContractID, d.eventTypes.replacingOccurrences(of: ",", with: ", "), d.status.rawValue)
             duration = d.processedAt.map { AdminFormat.duration($0.timeIntervalSince(d.receivedAt)) } ?? "—"
             reason = d.outcomeReason ?? ""
+            conflict = !CallbackConflicts.others(of: d, in: conflicts).isEmpty
         }
     }
 
@@ -69,7 +72,9 @@ struct AdminActivityController: RouteCollection {
         let query = WebhookDelivery.query(on: req.db).with(\.$installation).sort(\.$receivedAt, .descending).limit(200)
         if let status { query.filter(\.$status == status) }
         if let installation { query.filter(\.$installation.$id == installation) }
-        let rows = try await query.all().map(Row.init)
+        let deliveries = try await query.all()
+        let conflicts = try await CallbackConflicts(db: req.db).contracts(of: deliveries)
+        let rows = deliveries.map { Row($0, conflicts: conflicts) }
         let installations = try await Installation.query(on: req.db).sort(\.$accountName).all()
         return try await req.view.render("admin/activity", ListPage(
             frame: AdminFrame(req, section: "activity"), rows: rows,
@@ -83,6 +88,8 @@ struct AdminActivityController: RouteCollection {
         var frame: AdminFrame
         var delivery: Row
         var callbackID: String
+        /// "123, 456": the other contracts its callback id was stored for; empty when none.
+        var conflictingContracts: String
         var attempts: Int
         var payload: String
         var jobs: [JobRow]
@@ -90,6 +97,7 @@ struct AdminActivityController: RouteCollection {
 
     @Sendable func detail(req: Request) async throws -> View {
         let d = try await find(req)
+        let conflicts = try await CallbackConflicts(db: req.db).contracts(of: [d])
         let jobs = try await Job.query(on: req.db).filter(\.$kind == JobQueue.Kind.syncDelivery)
             .filter(\.$payload ~~ (d.id?.uuidString ?? "-")).sort(\.$createdAt).all()
         let pretty = (try? JSONSerialization.jsonObject(with: Data(d.payload.utf8)))
@@ -97,8 +105,8 @@ struct AdminActivityController: RouteCollection {
             .map { String(decoding: $0, as: UTF8.self) } ?? d.payload
         return try await req.view.render("admin/delivery", DetailPage(
             title: "Delivery for contract \(d.oneflowContractID)", frame: AdminFrame(req, section: "activity"),
-            delivery: Row(d),
-            callbackID: d.callbackID, attempts: d.attempts, payload: pretty,
+            delivery: Row(d, conflicts: conflicts), callbackID: d.callbackID,
+            conflictingContracts: CallbackConflicts.others(of: d, in: conflicts).map(String.init).joined(separator: ", "), attempts: d.attempts, payload: pretty,
             jobs: jobs.map { .init(status: $0.status.rawValue, attempts: $0.attempts, maxAttempts: $0.maxAttempts,
                                    runAt: AdminFormat.time($0.runAt), error: $0.lastError ?? "") }))
     }

@@ -19,6 +19,7 @@ public enum Migrations {
             AddInstallationReconciledAt(),
             CreateDocumentContents(),
             AddSyncIndexes(),
+            AddCallbackCopies(),
         ]
     }
 }

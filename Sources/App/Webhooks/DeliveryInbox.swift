@@ -80,38 +80,65 @@ struct DeliveryInbox {
         }
     }
 
+    /// What became of a notification.
+    enum Stored: Sendable, Equatable {
+        /// The first of its callback id: a new delivery and job.
+        case new
+        /// A callback id the installation already has for another contract: a new delivery and
+        /// job as well (`WebhookDelivery.callbackCopy`).
+        case conflictingCopy
+        /// Stored before (a retry): nothing new.
+        case duplicate
+    }
+
     static let deliveryColumns = ["id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "attempts", "received_at"]
     static let jobColumns = ["id", "kind", "payload", "status", "attempts", "max_attempts", "run_at", "created_at", "updated_at"]
+    /// Skipped when the installation has the callback id already (any unique index: the
+    /// non-copy one per callback id, or the one per callback id and contract).
     private static let insertDelivery = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", "))) VALUES ("
-        + placeholders(deliveryColumns.count) + ") ON CONFLICT (installation_id, callback_id) DO NOTHING"
+        + placeholders(deliveryColumns.count) + ") ON CONFLICT DO NOTHING"
+    /// The same row as a copy; skipped when the callback id has this contract already.
+    private static let insertCopy = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", ")), callback_copy) VALUES ("
+        + placeholders(deliveryColumns.count) + ", TRUE) ON CONFLICT (\(copyKey.joined(separator: ", "))) DO NOTHING"
+    private static let copyKey = ["installation_id", "callback_id", "oneflow_contract_id"]
     private static let insertJob = "INSERT INTO \(Job.schema) (\(jobColumns.joined(separator: ", "))) VALUES (\(placeholders(jobColumns.count)))"
     private static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
     /// Stores every entry not stored yet, each with its job, inside the caller's transaction
     /// `sql`. A `callback_id` the installation already has — or that comes twice in `entries` —
-    /// is skipped by the unique (installation, callback_id) index: `ON CONFLICT DO NOTHING` is
+    /// is skipped by the unique indexes (`AddCallbackCopies`): `ON CONFLICT DO NOTHING` is
     /// atomic, also against another process inserting the same notification at that moment.
-    /// - Returns: for each entry, whether it was new.
-    func store(_ entries: [Entry], in sql: any SQLDatabase) async throws -> [Bool] {
-        let insert = sql.insert(into: WebhookDelivery.schema).columns(Self.deliveryColumns)
-        for entry in entries { insert.values(deliveryRow(entry).map(\.encodable)) }
-        let created = Set(try await insert.ignoringConflicts(with: ["installation_id", "callback_id"]).returning("id").all()
-            .map { try $0.decode(column: "id", as: UUID.self) })
-        if !created.isEmpty {
+    /// Only the skipped ones are tried again as copies (a second statement, for retries alone):
+    /// stored when their contract is not the one the callback id has.
+    func store(_ entries: [Entry], in sql: any SQLDatabase) async throws -> [Stored] {
+        let created = try await insertDeliveries(entries, copies: false, in: sql)
+        let skipped = entries.filter { !created.contains($0.deliveryID) }
+        let copies = skipped.isEmpty ? [] : try await insertDeliveries(skipped, copies: true, in: sql)
+        let stored = entries.map { created.contains($0.deliveryID) ? Stored.new : copies.contains($0.deliveryID) ? .conflictingCopy : .duplicate }
+        if stored.contains(where: { $0 != .duplicate }) {
             let jobs = sql.insert(into: Job.schema).columns(Self.jobColumns)
-            for entry in entries where created.contains(entry.deliveryID) { jobs.values(jobRow(entry).map(\.encodable)) }
+            for (entry, outcome) in zip(entries, stored) where outcome != .duplicate { jobs.values(jobRow(entry).map(\.encodable)) }
             try await jobs.run()
         }
-        return entries.map { created.contains($0.deliveryID) }
+        return stored
+    }
+
+    /// The ids of the rows inserted.
+    private func insertDeliveries(_ entries: [Entry], copies: Bool, in sql: any SQLDatabase) async throws -> Set<UUID> {
+        let insert = sql.insert(into: WebhookDelivery.schema).columns(Self.deliveryColumns + (copies ? ["callback_copy"] : []))
+        for entry in entries { insert.values(deliveryRow(entry).map(\.encodable) + (copies ? [true] : [])) }
+        return Set(try await insert.ignoringConflicts(with: copies ? Self.copyKey : []).returning("id").all()
+            .map { try $0.decode(column: "id", as: UUID.self) })
     }
 
     /// The same rows through the inbox's own SQLite connection (`SQLiteInboxConnection`),
     /// inside its open transaction: one prepared single-row INSERT per row, reused.
-    func store(_ entries: [Entry], in sqlite: RawSQLite) throws -> [Bool] {
+    func store(_ entries: [Entry], in sqlite: RawSQLite) throws -> [Stored] {
         try entries.map { entry in
-            let new = try sqlite.run(Self.insertDelivery, deliveryRow(entry)) > 0
-            if new { try sqlite.run(Self.insertJob, jobRow(entry)) }
-            return new
+            let row = deliveryRow(entry)
+            let stored: Stored = try sqlite.run(Self.insertDelivery, row) > 0 ? .new : try sqlite.run(Self.insertCopy, row) > 0 ? .conflictingCopy : .duplicate
+            if stored != .duplicate { try sqlite.run(Self.insertJob, jobRow(entry)) }
+            return stored
         }
     }
 

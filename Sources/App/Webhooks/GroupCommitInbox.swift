@@ -6,7 +6,7 @@ import Synchronization
 /// is answered only after the commit that holds its row. One client sees one commit per
 /// request, as before; a burst pays one commit per batch instead of one per notification.
 final class GroupCommitInbox: Sendable {
-    typealias Waiter = (entry: DeliveryInbox.Entry, continuation: CheckedContinuation<Bool, any Error>)
+    typealias Waiter = (entry: DeliveryInbox.Entry, continuation: CheckedContinuation<DeliveryInbox.Stored, any Error>)
 
     private struct State {
         var waiting: [Waiter] = []
@@ -25,8 +25,8 @@ final class GroupCommitInbox: Sendable {
         self.maxAttempts = maxAttempts
     }
 
-    /// - Returns: false when this notification was already accepted (a retry).
-    func accept(_ entry: DeliveryInbox.Entry) async throws -> Bool {
+    /// - Returns: `.duplicate` when this notification was already accepted (a retry).
+    func accept(_ entry: DeliveryInbox.Entry) async throws -> DeliveryInbox.Stored {
         try await withCheckedThrowingContinuation { continuation in
             let startWriter = state.withLock { state in
                 state.waiting.append((entry, continuation))
@@ -49,7 +49,7 @@ final class GroupCommitInbox: Sendable {
             guard !batch.isEmpty else { return }
             do {
                 let created = try await database.store(batch.map(\.entry), maxAttempts: maxAttempts)
-                for (waiter, isNew) in zip(batch, created) { waiter.continuation.resume(returning: isNew) }
+                for (waiter, stored) in zip(batch, created) { waiter.continuation.resume(returning: stored) }
             } catch {
                 // Nothing of this batch is stored: every request in it gets its 503.
                 for waiter in batch { waiter.continuation.resume(throwing: error) }

@@ -6,8 +6,8 @@ protocol InboxDatabase: Sendable {
     /// The executor the inbox's writer runs on, when the database has one of its own.
     var executor: (any TaskExecutor)? { get }
 
-    /// Stores the batch (`DeliveryInbox`'s rows) and commits; for each entry, whether it was new.
-    func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [Bool]
+    /// Stores the batch (`DeliveryInbox`'s rows) and commits; for each entry, what became of it.
+    func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored]
 
     /// Closes what the inbox opened itself (on shutdown, after the last request).
     func close() async
@@ -21,7 +21,7 @@ struct FluentInboxDatabase: InboxDatabase {
 
     var executor: (any TaskExecutor)? { nil }
 
-    func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [Bool] {
+    func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored] {
         let db = database()
         return try await gate.serialize(on: db, priority: .ack) {
             try await db.transaction { tx in

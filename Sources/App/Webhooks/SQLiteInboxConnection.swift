@@ -28,7 +28,7 @@ final class SQLiteInboxConnection: InboxDatabase {
     /// runs after the server has stopped taking requests, so no writer is started in between.)
     var executor: (any TaskExecutor)? { closed.load(ordering: .acquiring) ? nil : writer.executor }
 
-    func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [Bool] {
+    func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored] {
         guard !closed.load(ordering: .acquiring) else { throw InboxDatabaseError.closed }
         return try await gate.serialize(priority: .ack) {
             try writer.connection.transaction { sqlite in try DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: sqlite) }

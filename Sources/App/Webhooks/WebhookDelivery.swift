@@ -2,8 +2,9 @@ import Fluent
 import Foundation
 
 /// One webhook notification from Oneflow: the inbox row written before we answer 200.
-/// Unique per (installation, `callback_id`), which is identical for every retry of one
-/// event webhook (https://developer.oneflow.com/docs/webhook-and-event).
+/// Unique per (installation, `callback_id`, contract): the callback id is identical for every
+/// retry of one event webhook (https://developer.oneflow.com/docs/webhook-and-event). A callback
+/// id that comes again for another contract is a copy (`callbackCopy`), not a retry.
 public final class WebhookDelivery: Model, @unchecked Sendable {
     public static let schema = "webhook_deliveries"
 
@@ -15,6 +16,10 @@ public final class WebhookDelivery: Model, @unchecked Sendable {
     @Parent(key: "installation_id") public var installation: Installation
     @Field(key: "callback_id") public var callbackID: String
     @Field(key: "oneflow_contract_id") public var oneflowContractID: Int
+    /// Stored although the installation already had this callback id for another contract.
+    /// The signature covers only the callback id, so one of the two may be a replayed
+    /// signature; each is synced from Oneflow's own state, and the admin pages show the conflict.
+    @Field(key: "callback_copy") public var callbackCopy: Bool
     /// Comma-separated event types, for listing and filtering.
     @Field(key: "event_types") public var eventTypes: String
     /// The notification body without its signature (signatures are never stored or logged).
@@ -31,6 +36,7 @@ public final class WebhookDelivery: Model, @unchecked Sendable {
         self.$installation.id = installationID
         self.callbackID = callbackID
         self.oneflowContractID = oneflowContractID
+        self.callbackCopy = false
         self.eventTypes = eventTypes.joined(separator: ",")
         self.payload = payload
         self.status = .pending

@@ -9,8 +9,10 @@ import Vapor
 /// `sha1(callback_id + sign_key)` in constant time (current key, or the previous one during a
 /// rotation), then insert the delivery and its job in one transaction — shared with the
 /// notifications arriving at the same moment (`GroupCommitInbox`) — and answer 200 only
-/// after the commit. A retry of the same notification (same `callback_id`) is answered 200
-/// without a new row. Anything but 200 makes Oneflow retry, so a storage failure is a 503.
+/// after the commit. A retry of the same notification (same `callback_id` and contract) is
+/// answered 200 without a new row; the same `callback_id` for another contract is stored too
+/// (`WebhookDelivery.callbackCopy`). Anything but 200 makes Oneflow retry, so a storage
+/// failure is a 503.
 /// https://developer.oneflow.com/docs/introduction, https://developer.oneflow.com/docs/webhook-and-event
 struct WebhookReceiver: RouteCollection {
     let services: AppServices
@@ -75,15 +77,22 @@ struct WebhookReceiver: RouteCollection {
         }
 
         let entry = DeliveryInbox.Entry(notification: notification, installationID: installation.installationID, receivedAt: Date())
-        let accepted = try await storage(req) {
+        let stored = try await storage(req) {
             // The inbox's writer thread resumes this request after the commit. Preferring the
             // connection's own loop sends it there straight away; otherwise it went to whichever
             // loop NIO picked next, and from there to the connection's: a second thread wake-up.
             try await withTaskExecutorPreference(EventLoopTaskExecutor(req.eventLoop)) { try await inbox.accept(entry) }
         }
-        accepted ? metrics.received() : metrics.duplicate()
+        if stored == .conflictingCopy {
+            // The signature covers only the callback id: someone may replay a captured one with
+            // another contract. Both are synced from Oneflow's own state; the admin shows the pair.
+            req.logger.notice("webhook: callback id already stored for another contract; stored as a conflicting copy", metadata: [
+                "installation": "\(installation.installationID)", "callback_id": "\(notification.callbackID)", "contract": "\(notification.contract.id)",
+            ])
+        }
+        stored == .duplicate ? metrics.duplicate() : metrics.received()
         metrics.acknowledged(after: ContinuousClock.now - started)
-        return Self.ack(accepted: accepted)
+        return Self.ack(accepted: stored != .duplicate)
     }
 
     /// The installation with this webhook key and its sign keys, unless it is disconnected.
