@@ -55,11 +55,12 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     }
     let inbox = GroupCommitInbox(maxAttempts: config.sync.maxAttempts, database: makeInboxDatabase(app, gate: services.writeGate))
     app.lifecycle.use(InboxLifecycle(inbox: inbox))
-    try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: WebhookKeyCache()))
+    try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: services.webhookKeys))
     try app.register(collection: HRAPIController(services: services))
     try app.register(collection: MetricsController(metrics: services.metrics))
 
     app.asyncCommands.use(DisconnectCommand(), as: "disconnect")
+    app.asyncCommands.use(RotateSignKeyCommand(), as: "rotate-sign-key")
     app.asyncCommands.use(ReplayCommand(), as: "replay")
     app.asyncCommands.use(ReconcileCommand(), as: "reconcile")
     app.asyncCommands.use(SendTestWebhookCommand(), as: "send-test-webhook")

@@ -2,7 +2,7 @@ import Fluent
 import Foundation
 import Vapor
 
-/// Installations: one per Oneflow account, with disconnect and re-provision.
+/// Installations: one per Oneflow account, with disconnect, re-provision and sign-key rotation.
 struct AdminInstallationsController: RouteCollection {
     let services: AppServices
 
@@ -10,6 +10,7 @@ struct AdminInstallationsController: RouteCollection {
         routes.get("installations", use: list)
         routes.post("installations", ":id", "disconnect", use: disconnect)
         routes.post("installations", ":id", "reprovision", use: reprovision)
+        routes.post("installations", ":id", "rotate-sign-key", use: rotateSignKey)
     }
 
     struct Row: Encodable {
@@ -53,6 +54,23 @@ struct AdminInstallationsController: RouteCollection {
             _ = try await SetupService(services: services, db: req.db, logger: req.logger).connect(token: token)
             return req.redirect(to: "/admin/installations", message: "\(installation.accountName) is provisioned again.")
         } catch {
+            return req.redirect(to: "/admin/installations", message: "\(error.title). \(error.message)")
+        }
+    }
+
+    /// A fresh webhook sign key, registered in Oneflow with the stored token; the old one
+    /// stays valid for `setup.sign_key_grace_seconds`.
+    @Sendable func rotateSignKey(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        let installation = try await find(req)
+        do {
+            guard try await SetupService(services: services, db: req.db, logger: req.logger).rotateSignKey(of: installation) != nil else {
+                return req.redirect(to: "/admin/installations", message: "No token is stored: enable the extension in Oneflow again to reconnect.")
+            }
+            let grace = AdminFormat.age(TimeInterval(services.config.setup.signKeyGraceSeconds))
+            return req.redirect(to: "/admin/installations",
+                                message: "\(installation.accountName) has a new webhook sign key; the previous one stays valid for \(grace).")
+        } catch let error as SetupError {
             return req.redirect(to: "/admin/installations", message: "\(error.title). \(error.message)")
         }
     }

@@ -23,6 +23,8 @@ struct Provisioner {
     let oneflow: any OneflowClient
     let config: AppConfig
     let secrets: InstallationSecrets
+    /// The ack path's cache of sign keys: a new key drops the installation's entry.
+    let keyCache: WebhookKeyCache
     let logger: Logger
 
     func provision(_ installation: Installation, _ credentials: OneflowCredentials, rotateSignKey: Bool, now: Date) async throws -> Result {
@@ -34,9 +36,14 @@ struct Provisioner {
 
         // The key is stored before the webhook uses it: a notification can never carry a
         // signature we cannot check.
+        let sealedBefore = installation.signKeySealed
         let signKey = try secrets.ensureSignKey(of: installation, rotate: rotateSignKey,
                                                 grace: TimeInterval(config.setup.signKeyGraceSeconds), now: now)
         try await record(.signKey, on: installation)
+        if installation.signKeySealed != sealedBefore {
+            keyCache.forget(installation.webhookKey)
+            if sealedBefore != nil { logger.info("setup: sign key rotated", metadata: ["installation": "\(installation.id?.uuidString ?? "")"]) }
+        }
 
         let webhook = try await ensureWebhook(installation, templateTypeID: type.id, signKey: signKey, credentials)
         try await record(.webhook, on: installation) { $0.webhookID = webhook.id }

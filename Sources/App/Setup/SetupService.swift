@@ -12,6 +12,7 @@ struct SetupService {
     let oneflow: any OneflowClient
     let config: AppConfig
     let secrets: InstallationSecrets
+    let keyCache: WebhookKeyCache
     let logger: Logger
     var now: @Sendable () -> Date = { Date() }
 
@@ -20,11 +21,15 @@ struct SetupService {
         self.oneflow = services.oneflow
         self.config = services.config
         self.secrets = InstallationSecrets(box: services.secretBox)
+        self.keyCache = services.webhookKeys
         self.logger = logger
     }
 
     /// Runs the whole setup for `token`. Safe to run again: a second setup of the same
-    /// account updates its installation and finds everything already made.
+    /// account updates its installation and finds everything already made. The webhook sign
+    /// key rotates when asked, and when the account comes back with a token other than the
+    /// stored one (the extension was enabled again): whoever may have seen the old token may
+    /// have seen the old key too.
     func connect(token rawToken: String, rotateSignKey: Bool = false) async throws(SetupError) -> Installation {
         let credentials = OneflowCredentials(token: rawToken.trimmingCharacters(in: .whitespacesAndNewlines), userEmail: config.oneflow.userEmail)
         guard credentials.tokenLooksValid else { throw .malformedToken }
@@ -41,13 +46,18 @@ struct SetupService {
 
         let installation: Installation
         do {
-            installation = try await upsert(account, credentials)
+            let rotated: Bool
+            (installation, rotated) = try await upsert(account, credentials)
+            if rotated {
+                keyCache.forget(installation.webhookKey)
+                logger.info("setup: a new token for this account; the sign key rotated", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
+            }
         } catch {
             logger.error("setup: could not store the installation", metadata: ["error": "\(ErrorText.log(error))"])
             throw .storage
         }
 
-        let provisioner = Provisioner(db: db, oneflow: oneflow, config: config, secrets: secrets, logger: logger)
+        let provisioner = Provisioner(db: db, oneflow: oneflow, config: config, secrets: secrets, keyCache: keyCache, logger: logger)
         do {
             _ = try await provisioner.provision(installation, credentials, rotateSignKey: rotateSignKey, now: now())
             installation.status = .active
@@ -67,8 +77,18 @@ struct SetupService {
         }
     }
 
+    /// "Rotate sign key" (admin page, `hrbridge rotate-sign-key`): the setup again with the
+    /// stored token and a fresh key, which the webhook in Oneflow is updated to; the old key
+    /// stays valid for `setup.sign_key_grace_seconds`. nil when no token is stored
+    /// (disconnected): only enabling the extension in Oneflow again reconnects.
+    func rotateSignKey(of installation: Installation) async throws -> Installation? {
+        guard let token = try secrets.token(of: installation) else { return nil }
+        return try await connect(token: token, rotateSignKey: true)
+    }
+
     /// One row per Oneflow account: created on first setup, refreshed (new token) after.
-    private func upsert(_ account: Account, _ credentials: OneflowCredentials) async throws -> Installation {
+    /// `rotated`: the new token replaced another one, and the sign key rotated with it.
+    private func upsert(_ account: Account, _ credentials: OneflowCredentials) async throws -> (Installation, rotated: Bool) {
         let existing = try await Installation.query(on: db).filter(\.$oneflowAccountID == account.id).first()
         let installation = existing ?? Installation(oneflowAccountID: account.id, accountName: account.name ?? "Oneflow account \(account.id)",
                                                     webhookKey: RandomToken.make(bytes: 24))
@@ -76,17 +96,29 @@ struct SetupService {
         installation.userEmail = credentials.userEmail
         installation.status = .provisioning
         if existing == nil { installation.setupStep = Provisioner.Step.account.rawValue }
-        try secrets.storeToken(credentials.token, in: installation)
+        let rotated = try store(credentials.token, in: installation)
         do {
             try await installation.save(on: db)
         } catch where existing == nil {
             // Another setup of the same account won the insert: continue with its row.
             guard let winner = try await Installation.query(on: db).filter(\.$oneflowAccountID == account.id).first() else { throw error }
-            try secrets.storeToken(credentials.token, in: winner)
+            let rotated = try store(credentials.token, in: winner)
             winner.status = .provisioning
             try await winner.save(on: db)
-            return winner
+            return (winner, rotated)
         }
-        return installation
+        return (installation, rotated)
+    }
+
+    /// Stores `token`. One that replaces another (or one that no longer opens) rotates the sign
+    /// key in the same write: a setup that stops half-way still registers the new key on its
+    /// next attempt, which finds the same token and would not rotate again.
+    private func store(_ token: String, in installation: Installation) throws -> Bool {
+        let replaces = installation.tokenSealed != nil && (try? secrets.token(of: installation)) != token
+        if replaces, installation.signKeySealed != nil {
+            _ = try secrets.ensureSignKey(of: installation, rotate: true, grace: TimeInterval(config.setup.signKeyGraceSeconds), now: now())
+        }
+        try secrets.storeToken(token, in: installation)
+        return replaces && installation.signKeySealed != nil
     }
 }

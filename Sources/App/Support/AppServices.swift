@@ -10,6 +10,9 @@ public struct AppServices: Sendable {
     let metrics: AppMetrics
     /// The process's SQLite writes (acknowledgements and the worker's), one at a time.
     let writeGate: WriteGate
+    /// Installations' sign keys for the webhook ack path; a sign-key rotation in this process
+    /// drops the installation's entry.
+    let webhookKeys = WebhookKeyCache()
 
     public init(config: AppConfig, oneflow: any OneflowClient) throws(ConfigError) {
         guard config.security.masterKey.count == 32 else {

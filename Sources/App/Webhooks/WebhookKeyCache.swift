@@ -4,7 +4,12 @@ import Synchronization
 /// The installation behind a webhook key, with its decrypted sign keys, for a moment: a burst
 /// of notifications reads and decrypts the installation row once, not once per request.
 /// Only live installations are kept; a disconnect or a sign-key rotation is seen by every
-/// process within `lifetime` (one second by default).
+/// process within `lifetime` (one second by default). A rotation done in this process drops
+/// the entry at once (`forget`). Another process may check with the keys it read before the
+/// rotation for up to `lifetime`: the key it lacks is the new one, and Oneflow only signs with
+/// it once the webhook is updated — a notification refused in that second is retried
+/// (https://developer.oneflow.com/docs/webhook-and-event). The old key it still has stays
+/// valid for `setup.sign_key_grace_seconds` (one day by default), far longer than `lifetime`.
 final class WebhookKeyCache: Sendable {
     struct Entry: Sendable {
         var installationID: UUID
@@ -31,5 +36,10 @@ final class WebhookKeyCache: Sendable {
         let keysLeft = loaded.keysValidUntil.map { Duration.seconds(max(0, $0.timeIntervalSinceNow)) } ?? lifetime
         entries.withLock { $0[key] = (loaded, now + min(lifetime, keysLeft)) }
         return loaded
+    }
+
+    /// Drops `key`'s entry: its installation's sign keys just changed in this process.
+    func forget(_ key: String) {
+        entries.withLock { _ = $0.removeValue(forKey: key) }
     }
 }

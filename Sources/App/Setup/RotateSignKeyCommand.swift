@@ -1,0 +1,43 @@
+import Fluent
+import Vapor
+
+/// `hrbridge rotate-sign-key <installation id | Oneflow account id>`: a fresh webhook sign key,
+/// registered in Oneflow with the stored token; the previous one stays valid for
+/// `setup.sign_key_grace_seconds`. No key is ever printed.
+struct RotateSignKeyCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "installation", help: "Installation id (UUID) or Oneflow account id")
+        var installation: String
+
+        init() {}
+    }
+
+    var help: String { "Gives an installation's webhook a new sign key; the previous one stays valid for setup.sign_key_grace_seconds" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let query = Installation.query(on: app.db)
+        if let id = UUID(uuidString: signature.installation) {
+            query.filter(\.$id == id)
+        } else if let account = Int(signature.installation) {
+            query.filter(\.$oneflowAccountID == account)
+        } else {
+            throw Abort(.badRequest, reason: "'\(signature.installation)' is neither an installation id nor a Oneflow account id")
+        }
+        guard let installation = try await query.first() else {
+            throw Abort(.notFound, reason: "No installation \(signature.installation)")
+        }
+        let name = "\(installation.accountName) (\(installation.id?.uuidString ?? ""))"
+        let rotated: Installation?
+        do {
+            rotated = try await SetupService(services: app.services, db: app.db, logger: app.logger).rotateSignKey(of: installation)
+        } catch let error as SetupError {
+            throw Abort(error.status, reason: "\(name): \(error.title). \(error.message)")
+        }
+        guard rotated != nil else {
+            throw Abort(.conflict, reason: "\(name) has no stored token: enable the extension in Oneflow again to reconnect")
+        }
+        let grace = app.services.config.setup.signKeyGraceSeconds
+        context.console.print("Rotated the webhook sign key of \(name). The previous key stays valid for \(grace) s.")
+    }
+}
