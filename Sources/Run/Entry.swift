@@ -45,7 +45,7 @@ enum Entry {
             exit(2)
         }
 
-        var failed = false
+        var status: Int32 = 0
         do {
             if sandboxOnly {
                 try configureSandboxOnly(app, config: config)
@@ -53,21 +53,29 @@ enum Entry {
                 try await configure(app, config: config, runWorker: command == "serve" && config.sync.workerEnabled && !noWorker,
                                     servesSandbox: command == "serve")
                 // SQLite migrated itself in `configure`; PostgreSQL waits for `hrbridge migrate`.
-                if config.database.kind == "postgres", !["migrate", "routes"].contains(command) {
+                let migrated = config.database.kind == "sqlite" || !["migrate", "routes"].contains(command)
+                if config.database.kind == "postgres", migrated {
                     try await SchemaCheck.requireMigrated(app)
                 }
+                // The master key must be the one the database's secrets are sealed with.
+                if migrated { try await MasterKeyCheck.verify(app) }
             }
             try await app.execute()
             // SIGTERM/SIGINT ended `serve`: answer the requests in flight (Vapor quiesces the
             // server) while the database is still there. `asyncShutdown` would tear its
             // storage — the server and the database pools among it — down in no set order.
             await app.server.shutdown()
+        } catch let error as ConfigError {
+            // A setting found wrong only once the database answers (security.master_key): the
+            // same one line and exit code as a setting found wrong before.
+            FileHandle.standardError.write(Data("hrbridge: \(error)\n".utf8))
+            status = 2
         } catch {
             app.logger.critical("hrbridge stopped: \(ErrorText.startup(error))")
-            failed = true
+            status = 1
         }
         try? await app.asyncShutdown()
-        if failed { exit(1) }
+        if status != 0 { exit(status) }
     }
 
     private static func bootstrapLogging(level: String) {

@@ -4,6 +4,7 @@ import Logging
 
 /// Fills in the secrets that may be left empty on a first run: the master key and the admin
 /// password are generated once into the data directory (mode 0600) and reused afterwards.
+/// On PostgreSQL the master key is never generated (`missingOnPostgres`).
 public enum GeneratedSecrets {
     static let masterKeyFile = "master.key"
     static let adminPasswordFile = "admin-password"
@@ -17,6 +18,7 @@ public enum GeneratedSecrets {
             throw ConfigError(key: "data.dir", "cannot create '\(config.dataDirectory)': \(error.localizedDescription)")
         }
         if config.security.masterKey.isEmpty {
+            if config.database.kind == "postgres" { throw missingOnPostgres(config) }
             let (text, created) = try readOrCreate(config.dataDirectory + "/" + masterKeyFile, key: "security.master_key") {
                 SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
             }
@@ -47,6 +49,16 @@ public enum GeneratedSecrets {
             }
         }
         return config
+    }
+
+    /// Processes sharing a PostgreSQL database each have a data directory of their own: a key
+    /// generated there would be this process's alone, and it could open none of the secrets
+    /// the others sealed (every webhook answered 503). So there the key must be given.
+    private static func missingOnPostgres(_ config: AppConfig) -> ConfigError {
+        let earlier = FileManager.default.fileExists(atPath: config.dataDirectory + "/" + masterKeyFile)
+            ? " (the key an earlier start generated is in \(config.dataDirectory)/\(masterKeyFile))" : ""
+        return ConfigError(key: "security.master_key", "is required with PostgreSQL and never generated there: "
+            + "set SECURITY_MASTER_KEY to the same 32-byte base64 key on every process\(earlier)")
     }
 
     private static func readOrCreate(_ path: String, key: String, make: () -> String) throws(ConfigError) -> (String, Bool) {

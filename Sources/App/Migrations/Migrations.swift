@@ -20,6 +20,7 @@ public enum Migrations {
             CreateDocumentContents(),
             AddSyncIndexes(),
             AddCallbackCopies(),
+            CreateSettings(),
         ]
     }
 }

@@ -43,6 +43,15 @@ public struct SecretBox: Sendable {
 
     public var currentKeyID: String { current.id }
 
+    /// The ids of every key this box opens with: the current one first, then previous ones.
+    public var keyIDs: [String] { [current.id] + keys.keys.filter { $0 != current.id }.sorted() }
+
+    /// The id of the key `sealed` was sealed with (a hash, never the key), if it is well formed.
+    public static func keyID(ofSealed sealed: String) -> String? {
+        let parts = sealed.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0] == "v1" ? String(parts[1]) : nil
+    }
+
     public func seal(_ plaintext: String) throws -> String {
         let box = try AES.GCM.seal(Data(plaintext.utf8), using: current.key)
         guard let combined = box.combined else { throw Failure.malformed }
