@@ -36,15 +36,18 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config))
     app.services = services
 
-    // Browser sessions (the setup hand-over; admin login later) live in the database.
-    app.sessions.use(.fluent)
-    app.sessions.configuration = sessionCookie(secure: config.publicBaseURL.hasPrefix("https://"))
-    let browser = app.grouped(app.sessions.middleware)
+    // Browser sessions (the setup hand-over, the admin sign-in) live in the database, with
+    // their lifetime enforced there; anonymous forms use the CSRF cookie instead.
+    let https = config.publicBaseURL.hasPrefix("https://")
+    app.sessions.use { _ in BrowserSessions() }
+    app.sessions.configuration = sessionCookie(secure: https)
+    let browser = app.grouped(app.sessions.middleware, CSRFCookieMiddleware(secure: https))
 
     try app.register(collection: HomeController(config: config))
     try app.register(collection: HealthController())
     try browser.register(collection: SetupController(services: services))
-    try browser.register(collection: AdminAuthController(password: config.adminPassword))
+    try browser.register(collection: AdminAuthController(
+        password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies)))
     let admin = browser.grouped("admin").grouped(AdminGuard())
     try admin.register(collection: AdminActivityController(services: services))
     try admin.register(collection: AdminEmployeesController(services: services))
@@ -57,7 +60,7 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     app.lifecycle.use(InboxLifecycle(inbox: inbox))
     try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: services.webhookKeys))
     try app.register(collection: HRAPIController(services: services))
-    try app.register(collection: MetricsController(metrics: services.metrics))
+    try app.register(collection: MetricsController(metrics: services.metrics, token: config.metricsToken))
 
     app.asyncCommands.use(DisconnectCommand(), as: "disconnect")
     app.asyncCommands.use(RotateSignKeyCommand(), as: "rotate-sign-key")
@@ -88,10 +91,12 @@ private struct InboxLifecycle: LifecycleHandler {
 }
 
 /// `hrbridge_session`: HTTP-only, SameSite=Lax (Oneflow's redirect to /setup is a top-level
-/// navigation, which Lax allows), Secure whenever we are served over HTTPS.
+/// navigation, which Lax allows). Over HTTPS it is Secure and named `__Host-hrbridge_session`,
+/// which browsers accept only Secure, for path /, without a Domain: no sibling subdomain can
+/// plant one. The server ends it (`BrowserSessions`); the cookie's Max-Age is only a hint.
 private func sessionCookie(secure: Bool) -> SessionsConfiguration {
-    SessionsConfiguration(cookieName: "hrbridge_session") { id in
-        HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(8 * 3600), maxAge: 8 * 3600,
+    SessionsConfiguration(cookieName: secure ? "__Host-hrbridge_session" : "hrbridge_session") { id in
+        HTTPCookies.Value(string: id.string, maxAge: Int(BrowserSessions.absoluteLifetime),
                           path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
 }
@@ -117,6 +122,8 @@ private func configureHTTP(_ app: Application, _ config: AppConfig) {
     // Outside the error middleware, so error pages carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(AppErrorMiddleware())
+    app.middleware.use(RequestLimitsMiddleware(webhookDeadline: .seconds(Int64(config.http.webhookDeadlineSeconds)),
+                                               requestDeadline: .seconds(Int64(config.http.requestDeadlineSeconds))))
     app.middleware.use(ReadOnlyAPIMiddleware())
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.views.use(.leaf)
@@ -129,6 +136,8 @@ private func mountSandbox(_ app: Application, _ config: AppConfig, setupURL: Str
         extensionTemplateGroupName: config.extensionSettings.templateGroupName, retryScale: config.sandbox.retryScale
     ), logger: Logger(label: "hrbridge.sandbox"))
     try sandbox.register(on: app)
+    // Said at every start: an operator must never run it without knowing.
+    app.logger.notice("The Oneflow sandbox is mounted at /sandbox (oneflow.base_url is empty): a stand-in for Oneflow, for local use and tests only")
     app.lifecycle.use(SandboxLifecycle(sandbox: sandbox))
     app.storage[Application.SandboxKey.self] = sandbox
 }

@@ -21,6 +21,7 @@ public enum Migrations {
             AddSyncIndexes(),
             AddCallbackCopies(),
             CreateSettings(),
+            CreateBrowserSessions(),
         ]
     }
 }
