@@ -17,17 +17,7 @@ struct DisconnectCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let query = Installation.query(on: app.db)
-        if let id = UUID(uuidString: signature.installation) {
-            query.filter(\.$id == id)
-        } else if let account = Int(signature.installation) {
-            query.filter(\.$oneflowAccountID == account)
-        } else {
-            throw Abort(.badRequest, reason: "'\(signature.installation)' is neither an installation id nor a Oneflow account id")
-        }
-        guard let installation = try await query.first() else {
-            throw Abort(.notFound, reason: "No installation \(signature.installation)")
-        }
+        let installation = try await Installation.named(signature.installation, on: app.db)
         try await DisconnectService(services: app.services, db: app.db, logger: app.logger).disconnect(installation, force: signature.force)
         context.console.print("Disconnected \(installation.accountName) (\(installation.id?.uuidString ?? "")). HR records are kept.")
     }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Vapor
 
 /// One Oneflow account that enabled our extension. Keyed by the Oneflow account id, so a
 /// second setup of the same account updates this row instead of adding one.
@@ -47,5 +48,21 @@ public final class Installation: Model, @unchecked Sendable {
         self.accountName = accountName
         self.webhookKey = webhookKey
         self.status = status
+    }
+}
+
+extension Installation {
+    /// The installation a command names: by its id (UUID) or by its Oneflow account id.
+    static func named(_ reference: String, on db: any Database) async throws -> Installation {
+        let query = Installation.query(on: db)
+        if let id = UUID(uuidString: reference) {
+            query.filter(\.$id == id)
+        } else if let account = Int(reference) {
+            query.filter(\.$oneflowAccountID == account)
+        } else {
+            throw Abort(.badRequest, reason: "'\(reference)' is neither an installation id nor a Oneflow account id")
+        }
+        guard let installation = try await query.first() else { throw Abort(.notFound, reason: "No installation \(reference)") }
+        return installation
     }
 }

@@ -16,17 +16,7 @@ struct RotateSignKeyCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let query = Installation.query(on: app.db)
-        if let id = UUID(uuidString: signature.installation) {
-            query.filter(\.$id == id)
-        } else if let account = Int(signature.installation) {
-            query.filter(\.$oneflowAccountID == account)
-        } else {
-            throw Abort(.badRequest, reason: "'\(signature.installation)' is neither an installation id nor a Oneflow account id")
-        }
-        guard let installation = try await query.first() else {
-            throw Abort(.notFound, reason: "No installation \(signature.installation)")
-        }
+        let installation = try await Installation.named(signature.installation, on: app.db)
         let name = "\(installation.accountName) (\(installation.id?.uuidString ?? ""))"
         let rotated: Installation?
         do {

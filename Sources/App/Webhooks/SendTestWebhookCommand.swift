@@ -55,9 +55,7 @@ struct SendTestWebhookCommand: AsyncCommand {
         var url = signature.url
         var key = signature.signKey
         if let reference = signature.installation {
-            let query = Installation.query(on: app.db)
-            if let id = UUID(uuidString: reference) { query.filter(\.$id == id) } else { query.filter(\.$oneflowAccountID == Int(reference) ?? -1) }
-            guard let installation = try await query.first() else { throw Abort(.notFound, reason: "No installation \(reference)") }
+            let installation = try await Installation.named(reference, on: app.db)
             url = url ?? WebhookURL.callback(base: app.services.config.publicBaseURL, key: installation.webhookKey)
             key = try key ?? InstallationSecrets(box: app.services.secretBox).signKeys(of: installation, now: Date()).first
         }
