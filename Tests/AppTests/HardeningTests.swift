@@ -65,31 +65,57 @@ struct HardeningTests {
         }
     }
 
-    @Test("a body announced larger than the route takes is 413 before it is sent")
+    @Test("a body announced larger than the route takes is 413 on its first bytes")
     func earlyPayloadTooLarge() async throws {
         try await withRunningApp { r in
             for path in ["/webhooks/oneflow/abc", "/admin/login"] {
                 // Given a head announcing 10 MB, and the first bytes of its body (Vapor hands a
-                // request on with its first body bytes)
+                // request on with its first body bytes), then more bytes
                 let answer = try await RawHTTP(port: r.port).exchange(
-                    "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{\"a\":1")
+                    "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{\"a\":1",
+                    trickle: Array("23456789".utf8), interval: .milliseconds(50))
                 // Then the answer comes at once, not after the 256 kB or 16 kB the route would read
                 #expect(answer.hasPrefix("HTTP/1.1 413"), "\(path): \(answer.prefix(40))")
             }
         }
     }
 
-    @Test("a body trickled byte by byte is cut off at the request deadline with 408")
+    @Test("a body trickled byte by byte is cut off at the deadline: 408 at once, and the route never runs")
     func deadline() async throws {
-        try await withRunningApp(["HTTP_WEBHOOK_DEADLINE_SECONDS": "1"]) { r in
-            // Given a webhook request whose 100-byte body arrives a byte every 100 ms (10 s in all)
+        let logs = LogStore()
+        try await withRunningApp(["HTTP_REQUEST_DEADLINE_SECONDS": "1"], logs: logs) { r in
+            // Given a sign-in form whose 60-byte body arrives a byte every 100 ms (6 s in all)
+            let browser = r.browser()
+            let csrf = try #require(try await browser.get("/admin/login").csrfToken)
+            let body = "password=wrong-password-123&csrf_token=\(csrf)"
             let started = ContinuousClock.now
             let answer = try await RawHTTP(port: r.port).exchange(
-                "POST /webhooks/oneflow/abc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
-                trickle: Array(repeating: UInt8(ascii: " "), count: 100), interval: .milliseconds(100))
-            // Then the server answered 408 and closed well before the body was done
+                "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Cookie: hrbridge_csrf=\(try #require(browser.cookie("hrbridge_csrf")))\r\nContent-Length: \(body.utf8.count)\r\n\r\n",
+                trickle: Array(body.utf8), interval: .milliseconds(100))
+            // Then the server answered 408 well before the body was done
             #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(40))")
-            #expect(ContinuousClock.now - started < .seconds(9))
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+        // and the sign-in never ran: its body never arrived whole
+        #expect(!logs.all.contains { $0.contains("admin sign-in failed") })
+    }
+
+    @Test("a webhook's body, sent whole, passes the limits untouched; a streamed one within the deadline is read for the route")
+    func bodiesWithinLimits() async throws {
+        try await withSyncFixture { f in
+            let contract = try await f.signedContract()
+            let notification = try f.notification(contractID: contract, events: ["contract:sign"])
+            #expect(try await f.post(notification).status == 200)
+            // The same kind of notification trickled in three parts, well within the deadline
+            let key = f.installation.webhookKey
+            let second = try f.notification(contractID: contract, events: ["contract:sign"], callbackID: "cb-trickled")
+            let bytes = Array(second.utf8)
+            let answer = try await RawHTTP(port: f.r.port).exchange(
+                "POST /webhooks/oneflow/\(key) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n",
+                trickle: bytes, interval: .milliseconds(1))
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(60))")
+            #expect(try await f.deliveries().contains { $0.callbackID == "cb-trickled" })
         }
     }
 
