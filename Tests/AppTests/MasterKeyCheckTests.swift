@@ -69,17 +69,19 @@ struct MasterKeyCheckTests {
         }
     }
 
-    @Test("a previous master key passes and the check is re-sealed with the current one")
+    @Test("after a rotation the previous master key passes; dropping it, while secrets are sealed with it, stops start-up")
     func previousKey() async throws {
         try await withSharedDatabase { url in
             try await withApp(url, key: testMasterKey) { app in try await MasterKeyCheck.verify(app) }
             try await withApp(url, key: Self.otherKey, previous: testMasterKey) { app in
                 try await MasterKeyCheck.verify(app)
+                // Not re-sealed: the stored secrets are not either.
                 let sealed = try #require(try await storedCheck(app))
-                #expect(SecretBox.keyID(ofSealed: sealed) == app.services.secretBox.currentKeyID)
+                #expect(SecretBox.keyID(ofSealed: sealed) != app.services.secretBox.currentKeyID)
             }
-            // The old key is no longer needed for the check.
-            try await withApp(url, key: Self.otherKey) { app in try await MasterKeyCheck.verify(app) }
+            try await withApp(url, key: Self.otherKey) { app in
+                await #expect(throws: ConfigError.self) { try await MasterKeyCheck.verify(app) }
+            }
         }
     }
 

@@ -8,8 +8,10 @@ import Vapor
 ///
 /// The database keeps a value sealed with its key (`settings.master_key_check`). The first
 /// process to start seals it (insert-if-absent, so two starting at once agree); every later
-/// one must open it with `security.master_key` or one of `security.previous_master_keys`,
-/// and re-seals it with the current key after a master-key rotation.
+/// one must open it with `security.master_key` or one of `security.previous_master_keys`.
+/// It is not re-sealed after a master-key rotation: the stored tokens, sign keys and personal
+/// numbers are not either, so the key that sealed them must stay configured — and a process
+/// started without it is stopped here, not at its first webhook.
 public enum MasterKeyCheck {
     static let name = "master_key_check"
     static let plaintext = "hrbridge master key check"
@@ -25,10 +27,8 @@ public enum MasterKeyCheck {
         var sealed = try await stored(sql)
         if sealed == nil {
             // A database from before this check: its secrets were sealed with some key all the
-            // same, and a stored token says which. The check is sealed only if that one opens.
-            if let token = try await Installation.query(on: db).filter(\.$tokenSealed != nil).first()?.tokenSealed {
-                try open(token, with: box)
-            }
+            // same, and any stored one says which. The check is sealed only if that one opens.
+            if let earlier = try await anySealedValue(db) { try open(earlier, with: box) }
             try await sql.insert(into: "settings").columns("name", "value")
                 .values(SQLBind(name), SQLBind(try box.seal(plaintext)))
                 .ignoringConflicts(with: "name").run()
@@ -36,13 +36,16 @@ public enum MasterKeyCheck {
         }
         guard let sealed else { return }
         try open(sealed, with: box)
-        if box.needsResealing(sealed) {
-            // Conditional on the old value: of two processes doing this at once, one writes.
-            try await sql.update("settings").set("value", to: SQLBind(try box.seal(plaintext)))
-                .where("name", .equal, SQLBind(name)).where("value", .equal, SQLBind(sealed)).run()
-            logger.notice("security.master_key: the key check is now sealed with the current key",
-                          metadata: ["key_id": "\(box.currentKeyID)", "was": "\(SecretBox.keyID(ofSealed: sealed) ?? "?")"])
+    }
+
+    /// A token, sign key or personal number sealed before the check existed.
+    private static func anySealedValue(_ db: any Database) async throws -> String? {
+        if let installation = try await Installation.query(on: db).group(.or, { either in
+            either.filter(\.$tokenSealed != nil).filter(\.$signKeySealed != nil)
+        }).first() {
+            return installation.tokenSealed ?? installation.signKeySealed
         }
+        return try await Employee.query(on: db).filter(\.$personalNumberSealed != nil).first()?.personalNumberSealed
     }
 
     private static func stored(_ sql: any SQLDatabase) async throws -> String? {
