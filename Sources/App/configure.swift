@@ -137,7 +137,7 @@ private func mountSandbox(_ app: Application, _ config: AppConfig, setupURL: Str
     ), logger: Logger(label: "hrbridge.sandbox"))
     try sandbox.register(on: app)
     // Said at every start: an operator must never run it without knowing.
-    app.logger.notice("The Oneflow sandbox is mounted at /sandbox (oneflow.base_url is empty): a stand-in for Oneflow, for local use and tests only")
+    app.logger.warning("The Oneflow sandbox is mounted at /sandbox (oneflow.base_url is empty): a stand-in for Oneflow, for local use and tests only")
     app.lifecycle.use(SandboxLifecycle(sandbox: sandbox))
     app.storage[Application.SandboxKey.self] = sandbox
 }

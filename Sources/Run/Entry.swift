@@ -29,6 +29,7 @@ enum Entry {
             bootstrapLogging(level: loaded.logLevel)
             // Only the server renders pages: `worker`, `migrate` … run without Resources/ and Public/.
             if command == "serve" { try ShippedFiles.check(DirectoryConfiguration.detect()) }
+            if sandboxOnly { try loaded.requireSandboxAllowed() }
             config = sandboxOnly ? loaded : try GeneratedSecrets.resolve(loaded, logger: Logger(label: "hrbridge"))
         } catch {
             // One line, naming the key: a bad setting is an operator's mistake, not a crash.

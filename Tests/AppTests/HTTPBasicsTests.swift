@@ -227,4 +227,21 @@ struct LogRedactionTests {
         logger.info("GET /setup?token=abc", metadata: ["head": "x-oneflow-api-token: abc"])
         #expect(store.all == ["info GET /setup?token=REDACTED head=x-oneflow-api-token: REDACTED"])
     }
+
+    @Test("below info, only our own modules' lines are written: the libraries' quote bound values and bodies")
+    func libraryDebugDropped() {
+        // Given a logger at trace behind the wrapper
+        let store = LogStore()
+        var logger = Logger(label: "t") { _ in RedactingLogHandler(wrapping: CapturingLogHandler(store: store)) }
+        logger.logLevel = .trace
+        // When a driver and our code log at debug and trace, and a driver at info
+        logger.debug(#"SELECT … [$1: "Jane Doe", $2: "42000 SEK"]"#, source: "PostgresKit")
+        logger.trace("input: [name: Jane Doe]", source: "FluentKit")
+        logger.debug("head: cookie", source: "Vapor")
+        logger.debug("oneflow call", source: "OneflowAPI")
+        logger.debug("worker claimed 3 jobs", source: "App")
+        logger.info("Opening new connection", source: "AsyncKit")
+        // Then only ours and the info line are written
+        #expect(store.all == ["debug oneflow call ", "debug worker claimed 3 jobs ", "info Opening new connection "])
+    }
 }

@@ -120,7 +120,7 @@ public struct AppConfig: Sendable {
         /// on every change).
         public var persist: Bool
         /// `sandbox.enabled`: nil = mount it only on a local deployment (see
-        /// `AppConfig.isLocalDeployment`); true = mount it wherever; false = never.
+        /// `ConfigValidation.sandboxAllowed`); true = mount it wherever; false = never.
         public var enabled: Bool?
     }
 
@@ -157,4 +157,17 @@ public enum HRField: String, CaseIterable, Sendable, Codable {
     case birthDate = "birth_date"
     case salary
     case workLocation = "work_location"
+}
+
+extension AppConfig {
+    /// `hrbridge sandbox` runs the sandbox whatever `oneflow.base_url` says: it too only on a
+    /// local deployment, or with `sandbox.enabled=true`.
+    public func requireSandboxAllowed() throws(ConfigError) {
+        do {
+            try ConfigValidation.sandboxAllowed(enabled: sandbox.enabled, host: http.host, publicBaseURL: publicBaseURL)
+        } catch {
+            throw ConfigError(key: "sandbox.enabled", "hrbridge sandbox serves a control API that lists live tokens, and may run only "
+                + "on a local deployment (loopback http.host, here '\(http.host)') or with sandbox.enabled=true")
+        }
+    }
 }

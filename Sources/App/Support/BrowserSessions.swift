@@ -33,7 +33,8 @@ final class BrowserSessions: SessionDriver {
         return request.eventLoop.makeFutureWithTask { [self] in
             let time = now()
             try await BrowserSession(key: Self.key(id), data: Self.encode(data), at: time).create(on: request.db)
-            try await purgeIfDue(request.db, at: time)
+            // A purge that fails is tried again later; the sign-in that ran it goes on.
+            try? await purgeIfDue(request.db, at: time)
             return id
         }
     }

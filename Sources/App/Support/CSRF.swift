@@ -34,7 +34,9 @@ enum CSRF {
 
     static func verify(_ req: Request) throws {
         let sent = try? req.content.get(String.self, at: field)
-        let expected = (hasStoredSession(req) ? req.session.data[sessionKey] : nil) ?? cookieToken(req)
+        // A stored session's forms carry its own token: the cookie (which a sibling host on
+        // plain http could plant) counts only where there is no session.
+        let expected = hasStoredSession(req) ? req.session.data[sessionKey] : cookieToken(req)
         guard let expected, let sent, ConstantTime.equals(sent, expected) else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from this site. Please open the page again and retry.")
         }

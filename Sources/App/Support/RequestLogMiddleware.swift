@@ -11,7 +11,8 @@ struct RequestLogMiddleware: AsyncMiddleware {
         let started = ContinuousClock.now
         // The Setup URL's query is Oneflow's (the token, under whatever name or spelling it
         // comes), an admin page's may be a search for a person's name: neither is logged.
-        let bare = request.url.path.hasPrefix("/setup") || request.url.path.hasPrefix("/admin")
+        let routed = request.routedPath
+        let bare = routed.hasPrefix("/setup") || routed.hasPrefix("/admin")
         let path = bare ? request.url.path : Redaction.url(request.url.string, extraSensitive: sensitiveParameters)
         do {
             let response = try await next.respond(to: request)

@@ -24,7 +24,7 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         for (name, value) in Self.headers where !response.headers.contains(name: name) {
             response.headers.add(name: name, value: value)
         }
-        if Self.holdsPersonalData(request.url.path) {
+        if Self.holdsPersonalData(request.routedPath) {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
         return response
@@ -33,8 +33,20 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
     /// Employees, contracts, their PDFs, installations and setup pages: no browser or proxy
     /// cache may keep a copy (a shared computer's back button, a caching proxy).
     static func holdsPersonalData(_ path: String) -> Bool {
+        // `path` is as the router reads it (`Request.routedPath`): `//admin` is `/admin`.
         ["/api/", "/admin", "/setup"].contains { prefix in
             path.hasPrefix(prefix) && (prefix.hasSuffix("/") || path.count == prefix.count || path.dropFirst(prefix.count).first == "/")
         }
+    }
+}
+
+extension Request {
+    /// The path as Vapor's router reads it, empty components dropped: `//setup` and
+    /// `/admin//employees` reach `/setup` and `/admin/employees`, so checks by prefix must
+    /// read them the same way.
+    var routedPath: String {
+        let path = url.path
+        guard path.contains("//") else { return path }
+        return "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 }
