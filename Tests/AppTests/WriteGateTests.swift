@@ -65,7 +65,10 @@ struct WriteGateTests {
         try await withRunningApp { r in
             let gate = WriteGate(), db = r.app.db
             let order = Log()
-            let holder = Task { try await gate.serialize(on: db) { try await Task.sleep(for: .milliseconds(300)) } }
+            // The holder keeps the gate until everyone is queued (not for a fixed time: on a
+            // busy machine the queueing itself can take longer than that).
+            let (release, releaser) = AsyncStream<Void>.makeStream()
+            let holder = Task { try await gate.serialize(on: db) { for await _ in release { break } } }
             try await Task.sleep(for: .milliseconds(50))
             await withTaskGroup(of: Void.self) { group in
                 for n in 0..<3 {
@@ -73,6 +76,8 @@ struct WriteGateTests {
                     try? await Task.sleep(for: .milliseconds(20))  // queued in this order
                 }
                 group.addTask { _ = try? await gate.serialize(on: db, priority: .ack) { order.append("ack") } }
+                try? await Task.sleep(for: .milliseconds(200))
+                releaser.yield()
             }
             try await holder.value
             #expect(order.entries.withLock { $0 } == ["ack", "worker 0", "worker 1", "worker 2"])

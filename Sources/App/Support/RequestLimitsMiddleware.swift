@@ -17,11 +17,13 @@ import Vapor
 /// few hundred bytes) is already collected by Vapor and passes straight through.
 /// Reading the request head is bounded by the idle timer and the proxy's
 /// `client_header_timeout`: Vapor hands a request to middleware only once its head is read.
-struct RequestLimitsMiddleware: AsyncMiddleware {
+struct RequestLimitsMiddleware: Middleware {
     let webhookDeadline: TimeAmount
     let requestDeadline: TimeAmount
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    // Not an AsyncMiddleware: that costs every request a task of its own (Vapor runs each
+    // one through `makeFutureWithTask`), and this one passes nearly every request straight on.
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let isWebhook = request.routedPath.hasPrefix(WebhookURL.pathPrefix)
         let limit = isWebhook ? WebhookReceiver.maxBody.value : request.application.routes.defaultMaxBodySize.value
         let announced = request.headers.first(name: .contentLength).flatMap(Int.init)
@@ -29,29 +31,30 @@ struct RequestLimitsMiddleware: AsyncMiddleware {
             let tooLarge = Abort(.payloadTooLarge, reason: "The body is larger than this endpoint accepts (\(limit / 1024) kB).")
             // Failing its stream makes Vapor drop the rest instead of buffering it for nobody.
             request.body.drain { _ in request.eventLoop.makeFailedFuture(tooLarge) }
-            throw tooLarge
+            return request.eventLoop.makeFailedFuture(tooLarge)
         }
         let streams = (announced ?? 0) > 0 || request.headers[.transferEncoding].contains { $0.lowercased().contains("chunked") }
-        guard streams, request.body.data == nil else { return try await next.respond(to: request) }
+        guard streams, request.body.data == nil else { return next.respond(to: request) }
 
         let deadline = NIODeadline.now() + (isWebhook ? webhookDeadline : requestDeadline)
-        let body = try await Self.collect(request, max: limit, deadline: deadline)
-        let collected = Request(
-            application: request.application, method: request.method, url: request.url, version: request.version,
-            headersNoUpdate: request.headers, collectedBody: body, remoteAddress: request.remoteAddress,
-            logger: request.logger, byteBufferAllocator: request.byteBufferAllocator, on: request.eventLoop)
-        // Vapor matched the route before the middleware ran: its parameters go along.
-        collected.route = request.route
-        collected.parameters = request.parameters
-        return try await next.respond(to: collected)
+        return Self.collect(request, max: limit, deadline: deadline).flatMap { body in
+            let collected = Request(
+                application: request.application, method: request.method, url: request.url, version: request.version,
+                headersNoUpdate: request.headers, collectedBody: body, remoteAddress: request.remoteAddress,
+                logger: request.logger, byteBufferAllocator: request.byteBufferAllocator, on: request.eventLoop)
+            // Vapor matched the route before the middleware ran: its parameters go along.
+            collected.route = request.route
+            collected.parameters = request.parameters
+            return next.respond(to: collected)
+        }
     }
 
     /// Reads the streamed body until its end, `max` bytes or `deadline`, whichever comes first.
     /// Past the limit or the deadline the stream is failed: Vapor drops the rest of the body.
-    static func collect(_ request: Request, max: Int, deadline: NIODeadline) async throws -> ByteBuffer {
+    static func collect(_ request: Request, max: Int, deadline: NIODeadline) -> EventLoopFuture<ByteBuffer> {
         let loop = request.eventLoop
         // Set up on the request's loop, as Vapor reads a body stream (vapor/vapor#2906).
-        return try await loop.flatSubmit { () -> EventLoopFuture<ByteBuffer> in
+        return loop.flatSubmit { () -> EventLoopFuture<ByteBuffer> in
             let promise = loop.makePromise(of: ByteBuffer.self)
             let refusal = NIOLoopBoundBox<(any Error)?>(nil, eventLoop: loop)
             let timer = loop.scheduleTask(deadline: deadline) {
@@ -78,6 +81,6 @@ struct RequestLimitsMiddleware: AsyncMiddleware {
             }
             promise.futureResult.whenComplete { _ in timer.cancel() }
             return promise.futureResult
-        }.get()
+        }
     }
 }
