@@ -8,8 +8,10 @@ import SQLKit
 /// body with a genuine callback id and another contract id suppress that contract's real
 /// notification (a plain duplicate); now the row is kept as `callback_copy` and synced.
 /// - `webhook_deliveries_callback`: one non-copy row per (installation, callback_id), as before;
-/// - `webhook_deliveries_callback_contract`: one row per (installation, callback_id, contract),
-///   so a retry of either notification is still a duplicate.
+/// - `webhook_deliveries_callback_contract`: one row per (installation, contract, callback_id),
+///   so a retry of either notification is still a duplicate. It leads with (installation,
+///   contract) and so replaces `webhook_deliveries_contract`: an acknowledgement's insert keeps
+///   the four indexes it had (each one more is measurable at 64 connections, bench/RESULTS.md).
 /// SQLite cannot drop a table's UNIQUE constraint: the table is rebuilt
 /// (https://www.sqlite.org/lang_altertable.html#otheralter), with foreign keys off so that
 /// dropping the old table does not null `contract_history.delivery_id`.
@@ -43,12 +45,14 @@ struct AddCallbackCopies: AsyncMigration {
             try await sql.drop(index: "webhook_deliveries_callback_contract").run()
             try await sql.drop(index: "webhook_deliveries_callback").run()
             try await tx.schema(Self.table).deleteField("callback_copy").unique(on: "installation_id", "callback_id").update()
+            try await IndexHelper.create("webhook_deliveries_contract", on: Self.table, columns: ["installation_id", "oneflow_contract_id"], in: tx)
         }
     }
 
     private static func createIndexes(on sql: any SQLDatabase) async throws {
         try await sql.raw("CREATE UNIQUE INDEX webhook_deliveries_callback ON webhook_deliveries (installation_id, callback_id) WHERE NOT callback_copy").run()
-        try await sql.raw("CREATE UNIQUE INDEX webhook_deliveries_callback_contract ON webhook_deliveries (installation_id, callback_id, oneflow_contract_id)").run()
+        try await sql.raw("CREATE UNIQUE INDEX webhook_deliveries_callback_contract ON webhook_deliveries (installation_id, oneflow_contract_id, callback_id)").run()
+        try await sql.raw("DROP INDEX IF EXISTS webhook_deliveries_contract").run()
     }
 
     /// The table as `CreateWebhookDeliveries` made it, with `callback_copy` and the two
@@ -100,8 +104,11 @@ struct AddCallbackCopies: AsyncMigration {
         try await sql.raw("ALTER TABLE \(unsafeRaw: rebuilt) RENAME TO \(unsafeRaw: table)").run()
         // Indexes go with the dropped table (CreateWebhookDeliveries).
         try await IndexHelper.create("webhook_deliveries_status_received", on: table, columns: ["status", "received_at"], in: db)
-        try await IndexHelper.create("webhook_deliveries_contract", on: table, columns: ["installation_id", "oneflow_contract_id"], in: db)
-        if copies { try await createIndexes(on: sql) }
+        if copies {
+            try await createIndexes(on: sql)
+        } else {
+            try await IndexHelper.create("webhook_deliveries_contract", on: table, columns: ["installation_id", "oneflow_contract_id"], in: db)
+        }
         // Every reference still holds (https://www.sqlite.org/pragma.html#pragma_foreign_key_check).
         guard try await sql.raw("PRAGMA foreign_key_check").all().isEmpty else { throw MigrationError.brokenForeignKeys }
     }

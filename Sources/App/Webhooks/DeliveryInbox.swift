@@ -100,7 +100,7 @@ struct DeliveryInbox {
     /// The same row as a copy; skipped when the callback id has this contract already.
     private static let insertCopy = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", ")), callback_copy) VALUES ("
         + placeholders(deliveryColumns.count) + ", TRUE) ON CONFLICT (\(copyKey.joined(separator: ", "))) DO NOTHING"
-    private static let copyKey = ["installation_id", "callback_id", "oneflow_contract_id"]
+    private static let copyKey = ["installation_id", "oneflow_contract_id", "callback_id"]
     private static let insertJob = "INSERT INTO \(Job.schema) (\(jobColumns.joined(separator: ", "))) VALUES (\(placeholders(jobColumns.count)))"
     private static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
