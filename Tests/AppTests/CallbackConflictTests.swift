@@ -22,6 +22,24 @@ struct CallbackConflictTests {
         return (a, b)
     }
 
+    @Test("one callback id keeps at most three rows: a captured signature cannot name contract after contract", arguments: [false, true])
+    func copiesCapped(sqliteFile: Bool) async throws {
+        let overrides = ["API_KEYS": testAPIKey].merging(sqliteFile ? ["DATABASE_URL": ""] : [:]) { _, new in new }
+        try await withRunningApp(overrides) { r in
+            let f = try await SyncFixture.connect(r)
+            // given: a signed callback id, then the same one naming three other contracts
+            var answers: [String] = []
+            for contract in [910_001, 910_002, 910_003, 910_004] {
+                answers.append(try await f.post(try f.notification(contractID: contract, events: ["contract:sign"], callbackID: "cb-cap")).body)
+            }
+            // then: the notification and two copies are stored; the fourth is answered as a duplicate and not kept
+            #expect(answers.map { $0.contains("accepted") } == [true, true, true, false])
+            let rows = try await f.deliveries().filter { $0.callbackID == "cb-cap" }
+            #expect(rows.map(\.oneflowContractID) == [910_001, 910_002, 910_003])
+            #expect(DeliveryInbox.maxRowsPerCallback == 3)
+        }
+    }
+
     @Test("the same signed callback id for another contract: stored, both contracts synced, the conflict logged and shown; exact retries stay duplicates",
           arguments: [false, true])
     func conflictingCopy(sqliteFile: Bool) async throws {

@@ -97,9 +97,15 @@ struct DeliveryInbox {
     /// non-copy one per callback id, or the one per callback id and contract).
     private static let insertDelivery = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", "))) VALUES ("
         + placeholders(deliveryColumns.count) + ") ON CONFLICT DO NOTHING"
-    /// The same row as a copy; skipped when the callback id has this contract already.
-    private static let insertCopy = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", ")), callback_copy) VALUES ("
-        + placeholders(deliveryColumns.count) + ", TRUE) ON CONFLICT (\(copyKey.joined(separator: ", "))) DO NOTHING"
+    /// Rows one callback id may have in an installation: the notification and two copies. One
+    /// captured signature could otherwise name any number of contracts, each a row, a job and
+    /// a fetch from Oneflow. (Counted, then inserted: processes racing may pass it by a row or two.)
+    static let maxRowsPerCallback = 3
+    /// The same row as a copy; skipped when the callback id has this contract already, or has
+    /// `maxRowsPerCallback` rows. Binds: the row, then its installation id and callback id.
+    private static let insertCopy = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", ")), callback_copy) SELECT "
+        + placeholders(deliveryColumns.count) + ", TRUE WHERE (SELECT count(*) FROM \(WebhookDelivery.schema) WHERE installation_id = ? AND callback_id = ?) < "
+        + "\(maxRowsPerCallback) ON CONFLICT (\(copyKey.joined(separator: ", "))) DO NOTHING"
     private static let copyKey = ["installation_id", "oneflow_contract_id", "callback_id"]
     private static let insertJob = "INSERT INTO \(Job.schema) (\(jobColumns.joined(separator: ", "))) VALUES (\(placeholders(jobColumns.count)))"
     private static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
@@ -111,9 +117,13 @@ struct DeliveryInbox {
     /// Only the skipped ones are tried again as copies (a second statement, for retries alone):
     /// stored when their contract is not the one the callback id has.
     func store(_ entries: [Entry], in sql: any SQLDatabase) async throws -> [Stored] {
-        let created = try await insertDeliveries(entries, copies: false, in: sql)
-        let skipped = entries.filter { !created.contains($0.deliveryID) }
-        let copies = skipped.isEmpty ? [] : try await insertDeliveries(skipped, copies: true, in: sql)
+        let insert = sql.insert(into: WebhookDelivery.schema).columns(Self.deliveryColumns)
+        for entry in entries { insert.values(deliveryRow(entry).map(\.encodable)) }
+        let created = Set(try await insert.ignoringConflicts(with: [String]()).returning("id").all().map { try $0.decode(column: "id", as: UUID.self) })
+        var copies = Set<UUID>()
+        for entry in entries where !created.contains(entry.deliveryID) {
+            if try await insertCopy(entry, in: sql) { copies.insert(entry.deliveryID) }
+        }
         let stored = entries.map { created.contains($0.deliveryID) ? Stored.new : copies.contains($0.deliveryID) ? .conflictingCopy : .duplicate }
         if stored.contains(where: { $0 != .duplicate }) {
             let jobs = sql.insert(into: Job.schema).columns(Self.jobColumns)
@@ -123,12 +133,17 @@ struct DeliveryInbox {
         return stored
     }
 
-    /// The ids of the rows inserted.
-    private func insertDeliveries(_ entries: [Entry], copies: Bool, in sql: any SQLDatabase) async throws -> Set<UUID> {
-        let insert = sql.insert(into: WebhookDelivery.schema).columns(Self.deliveryColumns + (copies ? ["callback_copy"] : []))
-        for entry in entries { insert.values(deliveryRow(entry).map(\.encodable) + (copies ? [true] : [])) }
-        return Set(try await insert.ignoringConflicts(with: copies ? Self.copyKey : []).returning("id").all()
-            .map { try $0.decode(column: "id", as: UUID.self) })
+    /// `insertCopy` for one row (retries only, so one statement each is fine). Whether it was stored.
+    private func insertCopy(_ entry: Entry, in sql: any SQLDatabase) async throws -> Bool {
+        let binds = (deliveryRow(entry) + [.uuid(entry.installationID), .text(entry.notification.callbackID)]).map(\.encodable)
+        // The same statement, each `?` a bind SQLKit numbers for the dialect ($1 … on PostgreSQL).
+        let parts = (Self.insertCopy + " RETURNING id").split(separator: "?", omittingEmptySubsequences: false)
+        var query = SQLQueryString(String(parts[0]))
+        for (bind, part) in zip(binds, parts.dropFirst()) {
+            query.appendInterpolation(bind: bind)
+            query.appendInterpolation(unsafeRaw: String(part))
+        }
+        return try await sql.raw(query).first() != nil
     }
 
     /// The same rows through the inbox's own SQLite connection (`SQLiteInboxConnection`),
@@ -136,7 +151,8 @@ struct DeliveryInbox {
     func store(_ entries: [Entry], in sqlite: RawSQLite) throws -> [Stored] {
         try entries.map { entry in
             let row = deliveryRow(entry)
-            let stored: Stored = try sqlite.run(Self.insertDelivery, row) > 0 ? .new : try sqlite.run(Self.insertCopy, row) > 0 ? .conflictingCopy : .duplicate
+            let copy = row + [.uuid(entry.installationID), .text(entry.notification.callbackID)]
+            let stored: Stored = try sqlite.run(Self.insertDelivery, row) > 0 ? .new : try sqlite.run(Self.insertCopy, copy) > 0 ? .conflictingCopy : .duplicate
             if stored != .duplicate { try sqlite.run(Self.insertJob, jobRow(entry)) }
             return stored
         }
