@@ -59,7 +59,7 @@ final class BrowserSessions: SessionDriver {
     }
 
     func deleteSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<Void> {
-        request.eventLoop.makeFutureWithTask { [self] in
+        request.eventLoop.makeFutureWithTask {
             try await BrowserSession.query(on: request.db).filter(\.$key == Self.key(sessionID)).delete()
         }
     }
@@ -135,6 +135,6 @@ struct CreateBrowserSessions: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema(BrowserSession.schema).delete()
-        try await SessionRecord.migration.prepare(on: database)
+        try await SessionRecord.migration.prepare(on: database).get()
     }
 }
