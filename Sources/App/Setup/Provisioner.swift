@@ -36,14 +36,13 @@ struct Provisioner {
 
         // The key is stored before the webhook uses it: a notification can never carry a
         // signature we cannot check.
-        let sealedBefore = installation.signKeySealed
         let signKey = try secrets.ensureSignKey(of: installation, rotate: rotateSignKey,
                                                 grace: TimeInterval(config.setup.signKeyGraceSeconds), now: now)
         try await record(.signKey, on: installation)
-        if installation.signKeySealed != sealedBefore {
-            keyCache.forget(installation.webhookKey)
-            if sealedBefore != nil { logger.info("setup: sign key rotated", metadata: ["installation": "\(installation.id?.uuidString ?? "")"]) }
-        }
+        // The ack path's cache may hold the keys from before this setup (rotated here, or with
+        // a new token by `SetupService`): it reads them again at the next notification.
+        keyCache.forget(installation.webhookKey)
+        if rotateSignKey { logger.info("setup: sign key rotated", metadata: ["installation": "\(installation.id?.uuidString ?? "")"]) }
 
         let webhook = try await ensureWebhook(installation, templateTypeID: type.id, signKey: signKey, credentials)
         try await record(.webhook, on: installation) { $0.webhookID = webhook.id }

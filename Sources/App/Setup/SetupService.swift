@@ -49,7 +49,7 @@ struct SetupService {
             let rotated: Bool
             (installation, rotated) = try await upsert(account, credentials)
             if rotated {
-                keyCache.forget(installation.webhookKey)
+                // The provisioning below drops the ack path's cached keys.
                 logger.info("setup: a new token for this account; the sign key rotated", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
             }
         } catch {
