@@ -75,7 +75,7 @@ struct AdminAuthController: RouteCollection {
 /// stored session counts (`BrowserSessions` ends it after its lifetime or idle timeout).
 struct AdminGuard: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.hasSession, request.session.id != nil, request.session.data[AdminAuthController.sessionKey] == "1" else {
+        guard request.hasStoredSession, request.session.data[AdminAuthController.sessionKey] == "1" else {
             return request.redirect(to: "/admin/login", redirectType: .normal)
         }
         return try await next.respond(to: request)

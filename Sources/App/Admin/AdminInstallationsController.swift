@@ -5,6 +5,8 @@ import Vapor
 /// Installations: one per Oneflow account, with disconnect, re-provision and sign-key rotation.
 struct AdminInstallationsController: RouteCollection {
     let services: AppServices
+    /// Re-provisioning and rotation need the stored token; a disconnect wiped it.
+    static let noToken = "No token is stored: enable the extension in Oneflow again to reconnect."
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("installations", use: list)
@@ -48,7 +50,7 @@ struct AdminInstallationsController: RouteCollection {
         try CSRF.verify(req)
         let installation = try await find(req)
         guard let token = try InstallationSecrets(box: services.secretBox).token(of: installation) else {
-            return req.redirect(to: "/admin/installations", message: "No token is stored: enable the extension in Oneflow again to reconnect.")
+            return req.redirect(to: "/admin/installations", message: Self.noToken)
         }
         do {
             _ = try await SetupService(services: services, db: req.db, logger: req.logger).connect(token: token)
@@ -65,7 +67,7 @@ struct AdminInstallationsController: RouteCollection {
         let installation = try await find(req)
         do {
             guard try await SetupService(services: services, db: req.db, logger: req.logger).rotateSignKey(of: installation) != nil else {
-                return req.redirect(to: "/admin/installations", message: "No token is stored: enable the extension in Oneflow again to reconnect.")
+                return req.redirect(to: "/admin/installations", message: Self.noToken)
             }
             let grace = AdminFormat.age(TimeInterval(services.config.setup.signKeyGraceSeconds))
             return req.redirect(to: "/admin/installations",

@@ -35,9 +35,9 @@ public struct AppConfig: Sendable {
         /// announces a body and never sends it does not hold a connection for ever. Longer
         /// than the slowest request (a setup makes several Oneflow calls).
         public var idleTimeoutSeconds: Int
-        /// Whole-request deadline (head read, body and answer) for the webhook route and for
-        /// every other route: a client that trickles a body byte by byte is cut off then,
-        /// whatever the idle timer says.
+        /// How long a request body may take to arrive, for the webhook route and for every
+        /// other route: a client that trickles a body byte by byte is answered 408 then,
+        /// whatever the idle timer says (`RequestLimitsMiddleware`).
         public var webhookDeadlineSeconds: Int
         public var requestDeadlineSeconds: Int
         /// Addresses of reverse proxies whose `X-Forwarded-For` names the real client (for the

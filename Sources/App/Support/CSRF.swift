@@ -20,7 +20,7 @@ enum CSRF {
 
     /// The token to put in a form.
     static func token(for req: Request) -> String {
-        if hasStoredSession(req) {
+        if req.hasStoredSession {
             if let existing = req.session.data[sessionKey] { return existing }
             let token = RandomToken.make(bytes: 32)
             req.session.data[sessionKey] = token
@@ -36,15 +36,10 @@ enum CSRF {
         let sent = try? req.content.get(String.self, at: field)
         // A stored session's forms carry its own token: the cookie (which a sibling host on
         // plain http could plant) counts only where there is no session.
-        let expected = hasStoredSession(req) ? req.session.data[sessionKey] : cookieToken(req)
+        let expected = req.hasStoredSession ? req.session.data[sessionKey] : cookieToken(req)
         guard let expected, let sent, ConstantTime.equals(sent, expected) else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from this site. Please open the page again and retry.")
         }
-    }
-
-    /// A session the browser already had (a stale cookie's empty replacement has no id yet).
-    private static func hasStoredSession(_ req: Request) -> Bool {
-        req.hasSession && req.session.id != nil
     }
 
     private static func cookieToken(_ req: Request) -> String? {
@@ -70,6 +65,12 @@ struct CSRFCookieMiddleware: AsyncMiddleware {
         }
         return response
     }
+}
+
+extension Request {
+    /// A session the browser already had, stored (`BrowserSessions`): a stale cookie's empty
+    /// replacement has no id yet, and a page that merely looks at `session` makes one of those.
+    var hasStoredSession: Bool { hasSession && session.id != nil }
 }
 
 /// Unguessable identifiers and keys: `bytes` of system randomness, base64url without padding.

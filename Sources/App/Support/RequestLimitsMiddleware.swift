@@ -13,8 +13,9 @@ import Vapor
 ///   connection itself: the proxy's `client_body_timeout` does that (README).
 ///
 /// The body is read here rather than by the route, so that the deadline can stop it. The
-/// route then gets the request with its body collected. A body that came with its head (every webhook Oneflow sends, a
-/// few hundred bytes) is already collected by Vapor and passes straight through.
+/// route then gets the request with its body collected. A body that came with its head
+/// (every webhook Oneflow sends, a few hundred bytes) is already collected by Vapor and
+/// passes straight through.
 /// Reading the request head is bounded by the idle timer and the proxy's
 /// `client_header_timeout`: Vapor hands a request to middleware only once its head is read.
 struct RequestLimitsMiddleware: Middleware {
@@ -28,7 +29,7 @@ struct RequestLimitsMiddleware: Middleware {
         let limit = isWebhook ? WebhookReceiver.maxBody.value : request.application.routes.defaultMaxBodySize.value
         let announced = request.headers.first(name: .contentLength).flatMap(Int.init)
         if let announced, announced > limit {
-            let tooLarge = Abort(.payloadTooLarge, reason: "The body is larger than this endpoint accepts (\(limit / 1024) kB).")
+            let tooLarge = Self.tooLarge(limit)
             // Failing its stream makes Vapor drop the rest instead of buffering it for nobody.
             request.body.drain { _ in request.eventLoop.makeFailedFuture(tooLarge) }
             return request.eventLoop.makeFailedFuture(tooLarge)
@@ -47,6 +48,10 @@ struct RequestLimitsMiddleware: Middleware {
             collected.parameters = request.parameters
             return next.respond(to: collected)
         }
+    }
+
+    static func tooLarge(_ limit: Int) -> Abort {
+        Abort(.payloadTooLarge, reason: "The body is larger than this endpoint accepts (\(limit / 1024) kB).")
     }
 
     /// Reads the streamed body until its end, `max` bytes or `deadline`, whichever comes first.
@@ -68,7 +73,7 @@ struct RequestLimitsMiddleware: Middleware {
                 switch part {
                 case .buffer(var chunk):
                     guard buffer.value.readableBytes + chunk.readableBytes <= max else {
-                        let tooLarge = Abort(.payloadTooLarge, reason: "The body is larger than this endpoint accepts (\(max / 1024) kB).")
+                        let tooLarge = Self.tooLarge(max)
                         refusal.value = tooLarge
                         promise.fail(tooLarge)
                         return loop.makeFailedFuture(tooLarge)

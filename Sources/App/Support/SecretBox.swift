@@ -48,8 +48,13 @@ public struct SecretBox: Sendable {
 
     /// The id of the key `sealed` was sealed with (a hash, never the key), if it is well formed.
     public static func keyID(ofSealed sealed: String) -> String? {
+        parse(sealed)?.keyID
+    }
+
+    /// `v1.<key id>.<payload>` → its key id and base64 payload; nil for any other form.
+    private static func parse(_ sealed: String) -> (keyID: String, payload: String)? {
         let parts = sealed.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 3 && parts[0] == "v1" ? String(parts[1]) : nil
+        return parts.count == 3 && parts[0] == "v1" ? (String(parts[1]), String(parts[2])) : nil
     }
 
     public func seal(_ plaintext: String) throws -> String {
@@ -59,11 +64,8 @@ public struct SecretBox: Sendable {
     }
 
     public func open(_ sealed: String) throws -> String {
-        let parts = sealed.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let data = Data(base64Encoded: String(parts[2])) else {
-            throw Failure.malformed
-        }
-        guard let key = keys[String(parts[1])] else { throw Failure.unknownKey(String(parts[1])) }
+        guard let (keyID, payload) = Self.parse(sealed), let data = Data(base64Encoded: payload) else { throw Failure.malformed }
+        guard let key = keys[keyID] else { throw Failure.unknownKey(keyID) }
         do {
             let box = try AES.GCM.SealedBox(combined: data)
             let plain = try AES.GCM.open(box, using: key)

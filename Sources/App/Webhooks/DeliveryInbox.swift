@@ -135,7 +135,7 @@ struct DeliveryInbox {
 
     /// `insertCopy` for one row (retries only, so one statement each is fine). Whether it was stored.
     private func insertCopy(_ entry: Entry, in sql: any SQLDatabase) async throws -> Bool {
-        let binds = (deliveryRow(entry) + [.uuid(entry.installationID), .text(entry.notification.callbackID)]).map(\.encodable)
+        let binds = copyRow(entry).map(\.encodable)
         // The same statement, each `?` a bind SQLKit numbers for the dialect ($1 … on PostgreSQL).
         let parts = (Self.insertCopy + " RETURNING id").split(separator: "?", omittingEmptySubsequences: false)
         var query = SQLQueryString(String(parts[0]))
@@ -151,8 +151,7 @@ struct DeliveryInbox {
     func store(_ entries: [Entry], in sqlite: RawSQLite) throws -> [Stored] {
         try entries.map { entry in
             let row = deliveryRow(entry)
-            let copy = row + [.uuid(entry.installationID), .text(entry.notification.callbackID)]
-            let stored: Stored = try sqlite.run(Self.insertDelivery, row) > 0 ? .new : try sqlite.run(Self.insertCopy, copy) > 0 ? .conflictingCopy : .duplicate
+            let stored: Stored = try sqlite.run(Self.insertDelivery, row) > 0 ? .new : try sqlite.run(Self.insertCopy, copyRow(entry)) > 0 ? .conflictingCopy : .duplicate
             if stored != .duplicate { try sqlite.run(Self.insertJob, jobRow(entry)) }
             return stored
         }
@@ -163,6 +162,11 @@ struct DeliveryInbox {
         let n = entry.notification
         return [.uuid(entry.deliveryID), .uuid(entry.installationID), .text(n.callbackID), .integer(n.contract.id), .text(entry.eventTypes),
                 .text(entry.payload), .text(WebhookDelivery.Status.pending.rawValue), .integer(0), .date(entry.receivedAt)]
+    }
+
+    /// `insertCopy`'s values: the delivery row, then the installation and callback id it counts.
+    private func copyRow(_ entry: Entry) -> [RawSQLite.Value] {
+        deliveryRow(entry) + [.uuid(entry.installationID), .text(entry.notification.callbackID)]
     }
 
     /// Its sync job's values, in `jobColumns` order: queued, due at once.
