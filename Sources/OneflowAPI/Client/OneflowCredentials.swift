@@ -17,6 +17,16 @@ public struct OneflowCredentials: Sendable, Hashable, CustomStringConvertible, C
         self.userEmail = userEmail?.isEmpty == true ? nil : userEmail
     }
 
+    /// The `x-oneflow-user-email` value that means "act as the contract's creator". Not on the
+    /// official pages: Oneflow's Power Platform connector sends it by default for publish and
+    /// updates (`shared/oneflow-contract-creation.md` §1).
+    public static let contractCreator = "__CREATOR__"
+
+    /// The same token, acting as the creator of the contract the call is about.
+    public func actingAsCreator() -> OneflowCredentials {
+        OneflowCredentials(token: token, userEmail: Self.contractCreator)
+    }
+
     /// True when the token has Oneflow's shape: 40 visible ASCII characters.
     public var tokenLooksValid: Bool {
         token.utf8.count == Self.tokenLength && token.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }

@@ -52,6 +52,35 @@ public struct OneflowError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
+    /// What kind of failure this is, for callers that react differently to each: a form shows
+    /// `.invalidRequest` problems next to fields, `.paymentRequired` means publishing is not in
+    /// the customer's plan (https://developer.oneflow.com/docs/publish-a-contract), `.conflict`
+    /// that the contract's state forbids the change (probably: it is no longer a draft).
+    public enum Category: Sendable, Equatable {
+        case invalidRequest, unauthorized, paymentRequired, forbidden, notFound, conflict, unprocessable
+        case rateLimited, serverError, otherStatus, transport, decoding
+    }
+
+    public var category: Category {
+        switch kind {
+        case .transport: return .transport
+        case .decoding: return .decoding
+        case .api:
+            switch status ?? 0 {
+            case 400: return .invalidRequest
+            case 401: return .unauthorized
+            case 402: return .paymentRequired
+            case 403: return .forbidden
+            case 404: return .notFound
+            case 409: return .conflict
+            case 422: return .unprocessable
+            case 429: return .rateLimited
+            case 500...: return .serverError
+            default: return .otherStatus
+            }
+        }
+    }
+
     /// The token is invalid or revoked (the extension was probably disabled).
     public var isUnauthorized: Bool { kind == .api && status == 401 }
     public var isNotFound: Bool { kind == .api && status == 404 }

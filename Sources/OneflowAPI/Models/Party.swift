@@ -58,11 +58,18 @@ public struct Participant: Codable, Sendable, Equatable {
     public var signState: SignState?
     public var signStateUpdatedTime: Date?
     public var deliveryChannel: String?
+    /// `not_sent | pending | failure | bounce | success | opened` (Oneflow's connector); a string
+    /// because the progression between them is not documented.
+    public var deliveryStatus: String?
     public var signMethod: String?
+    public var twoStepAuthenticationMethod: String?
+    /// `_permissions`, e.g. `["contract:update": true]`.
+    public var permissions: [String: Bool]?
 
     public init(id: Int?, name: String?, email: String?, phoneNumber: String? = nil, identificationNumber: String? = nil,
                 title: String? = nil, signatory: Bool? = nil, organizer: Bool? = nil, signState: SignState? = nil,
-                signStateUpdatedTime: Date? = nil, deliveryChannel: String? = nil, signMethod: String? = nil) {
+                signStateUpdatedTime: Date? = nil, deliveryChannel: String? = nil, signMethod: String? = nil,
+                deliveryStatus: String? = nil, twoStepAuthenticationMethod: String? = nil, permissions: [String: Bool]? = nil) {
         self.id = id
         self.name = name
         self.email = email
@@ -75,12 +82,37 @@ public struct Participant: Codable, Sendable, Equatable {
         self.signStateUpdatedTime = signStateUpdatedTime
         self.deliveryChannel = deliveryChannel
         self.signMethod = signMethod
+        self.deliveryStatus = deliveryStatus
+        self.twoStepAuthenticationMethod = twoStepAuthenticationMethod
+        self.permissions = permissions
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, email, phoneNumber = "phone_number", identificationNumber = "identification_number"
         case title, signatory, organizer, signState = "sign_state", signStateUpdatedTime = "sign_state_updated_time"
-        case deliveryChannel = "delivery_channel", signMethod = "sign_method"
+        case deliveryChannel = "delivery_channel", deliveryStatus = "delivery_status", signMethod = "sign_method"
+        case twoStepAuthenticationMethod = "two_step_authentication_method", permissions = "_permissions"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decodeIfPresent(Int.self, forKey: .id)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        email = try c.decodeIfPresent(String.self, forKey: .email)
+        phoneNumber = try c.decodeIfPresent(String.self, forKey: .phoneNumber)
+        identificationNumber = try c.decodeIfPresent(String.self, forKey: .identificationNumber)
+        title = try c.decodeIfPresent(String.self, forKey: .title)
+        signatory = try c.decodeIfPresent(Bool.self, forKey: .signatory)
+        organizer = try c.decodeIfPresent(Bool.self, forKey: .organizer)
+        signState = try c.decodeIfPresent(SignState.self, forKey: .signState)
+        signStateUpdatedTime = try c.decodeIfPresent(Date.self, forKey: .signStateUpdatedTime)
+        deliveryChannel = try c.decodeIfPresent(String.self, forKey: .deliveryChannel)
+        // The fields added for contract creation are read leniently: a surprise in them must
+        // not make a contract that sync already reads undecodable.
+        deliveryStatus = try? c.decodeIfPresent(String.self, forKey: .deliveryStatus)
+        signMethod = try c.decodeIfPresent(String.self, forKey: .signMethod)
+        twoStepAuthenticationMethod = try? c.decodeIfPresent(String.self, forKey: .twoStepAuthenticationMethod)
+        permissions = c.decodeFlags(forKey: .permissions)
     }
 
     /// `undecided | signed | declined`.
