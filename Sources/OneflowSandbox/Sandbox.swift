@@ -38,7 +38,7 @@ public final class Sandbox: Sendable {
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "sandbox")) {
         self.configuration = configuration
-        store = SandboxStore(persistPath: configuration.dataFile)
+        store = SandboxStore(persistPath: configuration.dataFile, extensionTemplateGroupName: configuration.extensionTemplateGroupName)
         var httpConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         httpConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(10))
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
@@ -53,8 +53,11 @@ public final class Sandbox: Sendable {
         try v1.register(collection: SandboxAPIController(store: store))
         try v1.register(collection: SandboxWebhooksController(store: store))
         try v1.register(collection: SandboxContractsController(store: store))
-        // Anything else under the API is Oneflow's 404, in Oneflow's error format.
-        for method in [HTTPMethod.GET, .POST, .PUT, .DELETE] {
+        try v1.register(collection: SandboxDirectoryController(store: store))
+        // Anything else under the API is Oneflow's 404 in Oneflow's error format — after the
+        // token check, so a bad token is 401 on every path, as a real API answers.
+        for method in [HTTPMethod.GET, .POST, .PUT, .DELETE, .PATCH] {
+            v1.on(method, "**") { _ -> Response in throw SandboxProblem.notFound("The resource") }
             oneflow.on(method, "**") { _ -> Response in throw SandboxProblem.notFound("The resource") }
         }
         try root.grouped("control").grouped(SandboxErrorMiddleware())

@@ -19,7 +19,7 @@ struct SandboxAPIController: RouteCollection {
         let (offset, limit) = try req.paging()
         var types = await store.templateTypes(accountID: try req.sandboxAccount.id).map(SandboxJSON.TemplateType.init)
         if req.query[String.self, at: "sort"] == "name" { types.sort { $0.name < $1.name } }
-        return SandboxJSON.page(types, offset: offset, limit: limit, path: "/template_types")
+        return SandboxJSON.page(types, offset: offset, limit: limit, request: req)
     }
 
     @Sendable func get(req: Request) async throws -> SandboxJSON.TemplateType {

@@ -10,6 +10,18 @@ struct SandboxAuthMiddleware: AsyncMiddleware {
     let faults: FaultInjector
 
     struct AccountKey: StorageKey { typealias Value = AccountRecord }
+    struct ActingKey: StorageKey { typealias Value = Acting }
+
+    /// Who a call acts as: without `x-oneflow-user-email`, Oneflow's "anonymous admin user"
+    /// (https://developer.oneflow.com/docs/authentication-and-authorization); `__CREATOR__`
+    /// stands for the creator of the contract the call is about ([K] Oneflow's Power Platform connector).
+    enum Acting: Sendable {
+        case anonymousAdmin
+        case user(UserRecord)
+        case creator
+
+        static let creatorValue = "__CREATOR__"
+    }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let path = String(request.url.path.split(separator: "/v1", maxSplits: 1).last ?? "")
@@ -20,9 +32,14 @@ struct SandboxAuthMiddleware: AsyncMiddleware {
         guard let token = request.headers.first(name: "x-oneflow-api-token"), let account = await store.account(token: token) else {
             throw SandboxProblem.unauthorized
         }
-        if let email = request.headers.first(name: "x-oneflow-user-email"), !email.isEmpty,
-           !account.userEmails.contains(where: { $0.caseInsensitiveCompare(email) == .orderedSame }) {
-            throw SandboxProblem(status: .unauthorized, detail: "The user email is not an active user in the account of the API token.")
+        switch request.headers.first(name: "x-oneflow-user-email") {
+        case nil, "": request.storage[ActingKey.self] = .anonymousAdmin
+        case Acting.creatorValue: request.storage[ActingKey.self] = .creator
+        case let email?:
+            guard let user = account.user(email: email) else {
+                throw SandboxProblem(status: .unauthorized, detail: "The user email is not an active user in the account of the API token.")
+            }
+            request.storage[ActingKey.self] = .user(user)
         }
         request.storage[AccountKey.self] = account
         return try await next.respond(to: request)
@@ -36,6 +53,37 @@ extension Request {
             guard let account = storage[SandboxAuthMiddleware.AccountKey.self] else { throw SandboxProblem.unauthorized }
             return account
         }
+    }
+
+    /// The user a call about no particular contract acts as; nil for the anonymous admin.
+    /// `__CREATOR__` means nothing here.
+    func actingUser() throws -> UserRecord? {
+        switch storage[SandboxAuthMiddleware.ActingKey.self] ?? .anonymousAdmin {
+        case .anonymousAdmin: return nil
+        case .user(let user): return user
+        case .creator:
+            throw SandboxProblem.invalid("x-oneflow-user-email", "__CREATOR__ applies only to calls about an existing contract.")
+        }
+    }
+
+    /// The user a call about `contract` acts as, who must see the contract's workspace (403
+    /// otherwise); `__CREATOR__` is the user who created it.
+    func actingUser(on contract: ContractRecord) throws -> UserRecord? {
+        let account = try sandboxAccount
+        let user: UserRecord?
+        switch storage[SandboxAuthMiddleware.ActingKey.self] ?? .anonymousAdmin {
+        case .anonymousAdmin: return nil
+        case .user(let named): user = named
+        case .creator:
+            guard let email = contract.creatorEmail, let creator = account.user(email: email) else {
+                throw SandboxProblem(status: .unauthorized, detail: "The contract's creator is not an active user in the account.")
+            }
+            user = creator
+        }
+        guard let user, user.grant(contract.workspaceID) != nil else {
+            throw SandboxProblem(status: .forbidden, detail: "The user has no access to the contract's workspace.")
+        }
+        return user
     }
 
     /// `offset` and `limit` within Oneflow's bounds (limit 1–100, default 100; offset ≤ 19,900).

@@ -1,6 +1,7 @@
 import Vapor
 
-/// `/v1/contracts`: list, get, data fields, events, files and file download.
+/// `/v1/contracts`: list, get, data fields, events, files and file download; create, publish,
+/// data-field updates and delete (`SandboxContractsController+Changes.swift`).
 /// https://developer.oneflow.com/docs/contract, https://developer.oneflow.com/docs/download-a-contract-file
 struct SandboxContractsController: RouteCollection {
     let store: SandboxStore
@@ -12,19 +13,24 @@ struct SandboxContractsController: RouteCollection {
         contracts.get(":id", "data_fields") { req in
             let c = try await contract(req)
             let (offset, limit) = try req.paging()
-            return SandboxJSON.page(SandboxJSON.Contract(c).data_fields, offset: offset, limit: limit, path: "/contracts/\(c.id)/data_fields")
+            return SandboxJSON.page(SandboxJSON.Contract(c).data_fields, offset: offset, limit: limit, request: req)
         }
         contracts.get(":id", "events") { req in
             let c = try await contract(req)
             let (offset, limit) = try req.paging()
-            return SandboxJSON.page(c.events.map(SandboxJSON.Event.init), offset: offset, limit: limit, path: "/contracts/\(c.id)/events")
+            return SandboxJSON.page(c.events.map(SandboxJSON.Event.init), offset: offset, limit: limit, request: req)
         }
         contracts.get(":id", "files") { req in
             let c = try await contract(req)
             let files = c.files.map { SandboxJSON.File($0, contractID: c.id) }
-            return SandboxJSON.page(files, offset: 0, limit: 100, path: "/contracts/\(c.id)/files")
+            return SandboxJSON.page(files, offset: 0, limit: 100, request: req)
         }
         contracts.get(":id", "files", ":file", use: download)
+        contracts.post("create", use: create)
+        contracts.post(":id", "publish", use: publish)
+        contracts.put(":id", "data_fields", use: updateDataFields)
+        contracts.put(":id", "data_fields", ":field", use: updateDataField)
+        contracts.delete(":id", use: delete)
     }
 
     func contract(_ req: Request) async throws -> ContractRecord {
@@ -49,7 +55,7 @@ struct SandboxContractsController: RouteCollection {
         case nil, "id": break
         case let other?: throw SandboxProblem.invalid("sort", "Cannot sort by \(other).")
         }
-        return SandboxJSON.page(contracts.map(SandboxJSON.Contract.init), offset: offset, limit: limit, path: "/contracts")
+        return SandboxJSON.page(contracts.map(SandboxJSON.Contract.init), offset: offset, limit: limit, request: req)
     }
 
     /// The contract PDF: a real, valid PDF that shows the contract's current state.

@@ -31,16 +31,18 @@ extension SandboxJSON {
         var sign_method: String
         var delivery_channel: String
         var delivery_status: String
+        var two_step_authentication_method: String
         var _permissions: [String: Bool]
 
-        init(_ r: ParticipantRecord, owner: Bool, published: Bool) {
+        init(_ r: ParticipantRecord, owner: Bool) {
             (id, name, email, phone_number) = (r.id, r.name, r.email, r.phoneNumber)
             (identification_number, title) = (r.identificationNumber, r.title)
-            (signatory, organizer, my_participant) = (true, owner, owner)
+            (signatory, organizer, my_participant) = (r.isSignatory, r.organizer ?? false, owner)
             (sign_state, sign_state_updated_time) = (r.signState, time(r.signStateUpdatedTime))
-            (sign_method, delivery_channel) = ("standard_esign", "email")
-            delivery_status = published ? "success" : "not_sent"
-            _permissions = ["contract:update": owner]
+            (sign_method, delivery_channel) = (r.signMethod ?? "standard_esign", r.deliveryChannel ?? "email")
+            two_step_authentication_method = r.twoStepMethod ?? "none"
+            delivery_status = r.deliveryStatus ?? "not_sent"
+            _permissions = ["contract:update": r.canUpdate ?? owner]
         }
     }
 
@@ -88,15 +90,14 @@ extension SandboxJSON {
             signing_period_expiry_time = time(r.publishedTime?.addingTimeInterval(30 * 86400))
             _private = ["name": .string(r.name), "workspace_id": .number(r.workspaceID)]
             _private_ownerside = ["created_time": .string(time(r.createdTime) ?? ""), "template_id": .number(r.templateID),
-                                  "template_type_id": .number(r.templateTypeID)]
+                                  "template_type_id": r.templateTypeID.map(Scalar.number) ?? .null]
             data_fields = r.dataFields.map { ContractDataField($0, created: r.createdTime) }
-            let published = r.publishedTime != nil
-            parties = [
-                Party(id: r.ownerPartyID, type: "company", name: r.companyName, identification_number: "556000-0000", country_code: "SE",
-                      my_party: true, participants: [Participant(r.owner, owner: true, published: published)], participant: nil),
-                Party(id: r.employeePartyID, type: "individual", name: r.employee.name, identification_number: nil, country_code: "SE",
-                      my_party: false, participants: nil, participant: Participant(r.employee, owner: false, published: published)),
-            ]
+            parties = r.parties.map { p in
+                let people = p.participants.map { Participant($0, owner: p.myParty) }
+                return Party(id: p.id, type: p.type, name: p.name, identification_number: p.identificationNumber, country_code: p.countryCode,
+                             my_party: p.myParty, participants: p.type == "individual" ? nil : people,
+                             participant: p.type == "individual" ? people.first : nil)
+            }
             lifecycle_state = LifecycleState(
                 lifecycle_state: r.lifecycleState, contract_start_time: time(r.contractStartTime), contract_end_time: time(r.contractEndTime),
                 cancel_time: r.canceled ? time(r.lifecycleUpdatedTime) : nil, is_canceled: r.canceled,
@@ -106,7 +107,9 @@ extension SandboxJSON {
             let base = "https://api.oneflow.com/v1/contracts/\(r.id)"
             _links = ["self": Link(href: base), "data_fields": Link(href: base + "/data_fields"), "events": Link(href: base + "/events"),
                       "files": Link(href: base + "/files"), "parties": Link(href: base + "/parties"),
-                      "template_type": Link(href: "https://api.oneflow.com/v1/template_types/\(r.templateTypeID)")]
+                      "template": Link(href: "https://api.oneflow.com/v1/templates/\(r.templateID)"),
+                      "workspace": Link(href: "https://api.oneflow.com/v1/workspaces/\(r.workspaceID)"),
+                      "template_type": Link(href: r.templateTypeID.map { "https://api.oneflow.com/v1/template_types/\($0)" })]
         }
     }
 }

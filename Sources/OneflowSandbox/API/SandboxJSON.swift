@@ -17,14 +17,25 @@ enum SandboxJSON {
         var data: [Item]
     }
 
-    /// One page of `items`, with `next`/`previous` links like Oneflow's.
-    static func page<Item: Content>(_ items: [Item], offset: Int, limit: Int, path: String) -> Envelope<Item> {
+    /// One page of `items`, with `self`, `next` and `previous` links like Oneflow's: the same
+    /// path and query (filters, sort) with `offset` and `limit` set; `next` and `previous` are
+    /// null where there is no such page. https://developer.oneflow.com/docs/pagination
+    static func page<Item: Content>(_ items: [Item], offset: Int, limit: Int, request: Request) -> Envelope<Item> {
         let slice = offset < items.count ? Array(items[offset..<min(items.count, offset + limit)]) : []
-        func href(_ at: Int) -> String { "https://api.oneflow.com/v1\(path)?limit=\(limit)&offset=\(at)" }
+        let path = String(request.url.path.split(separator: "/v1", maxSplits: 1).last ?? "")
+        let kept = (URLComponents(string: request.url.string)?.queryItems ?? []).filter { $0.name != "offset" && $0.name != "limit" }
+        func href(_ at: Int) -> String {
+            var components = URLComponents()
+            components.path = path
+            components.queryItems = kept + [URLQueryItem(name: "limit", value: String(limit)), URLQueryItem(name: "offset", value: String(at))]
+            return "https://api.oneflow.com/v1" + (components.string ?? path)
+        }
+        // Previous: the page before this one, or before the end when the offset is past it.
+        let previous = offset > 0 ? max(0, min(offset, items.count) - limit) : nil
         return Envelope(_links: [
             "self": Link(href: href(offset)),
             "next": Link(href: offset + limit < items.count ? href(offset + limit) : nil),
-            "previous": Link(href: offset > 0 ? href(max(0, offset - limit)) : nil),
+            "previous": Link(href: previous.map(href)),
         ], count: items.count, data: slice)
     }
 
@@ -90,16 +101,16 @@ enum SandboxJSON {
     struct Rule: Content { var type: String; var values: [Scalar] }
     /// A JSON string or integer: event types are strings, workspace and other ids numbers.
     enum Scalar: Content {
-        case string(String), number(Int)
+        case string(String), number(Int), null
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let n = try? c.decode(Int.self) { self = .number(n) } else { self = .string(try c.decode(String.self)) }
         }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
-            switch self { case .string(let s): try c.encode(s); case .number(let n): try c.encode(n) }
+            switch self { case .string(let s): try c.encode(s); case .number(let n): try c.encode(n); case .null: try c.encodeNil() }
         }
-        var text: String { switch self { case .string(let s): s; case .number(let n): String(n) } }
+        var text: String { switch self { case .string(let s): s; case .number(let n): String(n); case .null: "" } }
     }
     struct Filter: Content { var filter_rules: [Rule] }
 

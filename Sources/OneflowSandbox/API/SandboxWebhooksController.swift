@@ -21,7 +21,7 @@ struct SandboxWebhooksController: RouteCollection {
         hooks.get { req in
             let (offset, limit) = try req.paging()
             let all = await store.webhooks(accountID: try req.sandboxAccount.id).map(SandboxJSON.Webhook.init)
-            return SandboxJSON.page(all, offset: offset, limit: limit, path: "/webhooks")
+            return SandboxJSON.page(all, offset: offset, limit: limit, request: req)
         }
         hooks.get(":id") { req in
             SandboxJSON.Webhook(try await store.webhook(accountID: try req.sandboxAccount.id, id: try req.intParameter("id")))

@@ -30,6 +30,7 @@ struct SandboxControlController: RouteCollection {
             return .noContent
         }
         routes.post("template_types", use: createTemplateType)
+        try routes.register(collection: SandboxDirectoryControl(store: store))
         routes.post("contracts", use: createContract)
         routes.post("contracts", ":id", "data_fields", use: updateDataFields)
         routes.post("contracts", ":id", ":action", use: act)
@@ -95,7 +96,8 @@ struct SandboxControlController: RouteCollection {
         let values = try req.content.decode([String: [String: String]].self)["data_fields"] ?? [:]
         let id = try req.intParameter("id")
         guard let accountID = await store.accountID(ofContract: id) else { throw SandboxProblem.notFound("The contract") }
-        return SandboxJSON.Contract(try await store.updateDataFields(accountID: accountID, contractID: id, values: values))
+        let updates = values.sorted { $0.key < $1.key }.map { (FieldReference.customID($0.key), value: Optional($0.value)) }
+        return SandboxJSON.Contract(try await store.updateDataFields(accountID: accountID, contractID: id, updates))
     }
 
     struct DeliveryOut: Content {

@@ -5,18 +5,19 @@ import OneflowAPI
 /// hash and store a real "signed PDF", and for a person to open it.
 enum ContractPDF {
     static func render(_ c: ContractRecord) -> Data {
+        let employee = c.employee
         var lines = [
             c.name,
             "",
             "Oneflow contract #\(c.id) - state: \(c.state.uppercased())",
-            "Employer: \(c.companyName)",
-            "Employee: \(c.employee.name) <\(c.employee.email)>",
+            "Employer: \(c.ownerParty?.name ?? "-")",
+            "Employee: \(employee.map { "\($0.name) <\($0.email)>" } ?? "-")",
         ]
-        if let title = c.employee.title { lines.append("Position: \(title)") }
+        if let title = employee?.title { lines.append("Position: \(title)") }
         lines.append("")
         lines += c.dataFields.map { "\($0.name): \($0.value.isEmpty ? "-" : $0.value)" }
         lines.append("")
-        for p in [c.owner, c.employee] {
+        for p in c.allParticipants where p.isSignatory {
             let when = p.signStateUpdatedTime.map(OneflowDate.format) ?? ""
             lines.append("\(p.name): \(p.signState) \(when)")
         }

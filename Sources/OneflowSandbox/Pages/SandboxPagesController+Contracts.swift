@@ -38,8 +38,9 @@ extension SandboxPagesController {
             },
             sample: sample.employee,
             contracts: contracts.reversed().map { c in
-                ContractsPage.Row(id: c.id, name: c.name, group: names[c.templateTypeID] ?? "#\(c.templateTypeID)", state: c.state,
-                                  employee: c.employee.name, updated: OneflowDate.format(c.updatedTime), actions: Self.actions(for: c.state))
+                ContractsPage.Row(id: c.id, name: c.name, group: c.templateTypeID.map { names[$0] ?? "#\($0)" } ?? "No template group",
+                                  state: c.state, employee: c.employee?.name ?? "No counterparty", updated: OneflowDate.format(c.updatedTime),
+                                  actions: Self.actions(for: c.state))
             },
             message: req.query[String.self, at: "message"]
         )

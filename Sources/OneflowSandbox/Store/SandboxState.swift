@@ -10,6 +10,7 @@ struct SandboxState: Codable, Sendable {
     var nextID: Int = 1000
     var accounts: [AccountRecord] = []
     var templateTypes: [TemplateTypeRecord] = []
+    var templates: [TemplateRecord] = []
     var webhooks: [WebhookRecord] = []
     var contracts: [ContractRecord] = []
     var deliveries: [DeliveryRecord] = []
@@ -25,8 +26,12 @@ struct AccountRecord: Codable, Sendable, Equatable {
     var name: String
     /// Extension tokens minted for this account (each 40 characters); all are valid.
     var tokens: [String]
-    /// Active users; `x-oneflow-user-email` must be one of them.
-    var userEmails: [String]
+    /// `x-oneflow-user-email` must be an active one of them.
+    var users: [UserRecord]
+    var workspaces: [WorkspaceRecord]
+    /// "The contract publishing feature is not available in the free plan": publish is 402
+    /// without it. https://developer.oneflow.com/docs/publish-a-contract
+    var canPublish: Bool
     var createdTime: Date
 }
 
@@ -75,7 +80,8 @@ struct RuleRecord: Codable, Sendable, Equatable {
 struct ContractRecord: Codable, Sendable, Equatable {
     var id: Int
     var accountID: Int
-    var templateTypeID: Int
+    /// Nil for a contract made from a template in no template group: no group's webhooks fire.
+    var templateTypeID: Int?
     var templateID: Int
     var workspaceID: Int
     var name: String
@@ -86,11 +92,10 @@ struct ContractRecord: Codable, Sendable, Equatable {
     var stateUpdatedTime: Date
     var publishedTime: Date?
     var dataFields: [ContractFieldRecord]
-    var owner: ParticipantRecord
-    var ownerPartyID: Int
-    var employee: ParticipantRecord
-    var employeePartyID: Int
-    var companyName: String
+    /// The owner side (`my_party`, a company) first, then the counterparties.
+    var parties: [PartyRecord]
+    /// Whom `x-oneflow-user-email: __CREATOR__` stands for; nil when made by the anonymous admin.
+    var creatorEmail: String?
     /// awaiting, active, ended — meaningful once signed.
     var lifecycleState: String
     var lifecycleUpdatedTime: Date?
@@ -110,6 +115,17 @@ struct ContractFieldRecord: Codable, Sendable, Equatable {
     var updatedTime: Date
 }
 
+struct PartyRecord: Codable, Sendable, Equatable {
+    var id: Int
+    /// `company` or `individual`; an individual party has exactly one participant.
+    var type: String
+    var name: String
+    var identificationNumber: String?
+    var countryCode: String
+    var myParty: Bool
+    var participants: [ParticipantRecord]
+}
+
 struct ParticipantRecord: Codable, Sendable, Equatable {
     var id: Int
     var name: String
@@ -119,6 +135,17 @@ struct ParticipantRecord: Codable, Sendable, Equatable {
     var title: String?
     var signState: String
     var signStateUpdatedTime: Date?
+    // Optional so that files written before contracts were created through the API still read.
+    var signatory: Bool?
+    var organizer: Bool?
+    var canUpdate: Bool?
+    var deliveryChannel: String?
+    var signMethod: String?
+    var twoStepMethod: String?
+    /// not_sent until the contract is published; then per delivery channel.
+    var deliveryStatus: String?
+
+    var isSignatory: Bool { signatory ?? true }
 }
 
 struct EventRecord: Codable, Sendable, Equatable {

@@ -33,10 +33,12 @@ extension SandboxStore {
         return contract
     }
 
-    /// A draft contract from a template of `templateTypeID`, like `POST /v1/contracts/create`.
+    /// A draft contract from the template group `templateTypeID`, for the control API and the
+    /// contracts page: the group's template, the account's admin on the owner side, and the
+    /// employee as an individual who signs with a standard e-signature, reached by email.
     func createContract(accountID: Int, templateTypeID: Int, employee: EmployeeInput, values: [String: String], name: String?) throws(SandboxProblem) -> ContractRecord {
         let type = try templateType(accountID: accountID, id: templateTypeID)
-        guard let account = state.accounts.first(where: { $0.id == accountID }) else { throw .notFound("The account") }
+        let account = try account(id: accountID)
         guard !employee.name.isEmpty else { throw .invalid("employee.name", "Required.") }
         guard employee.email.contains("@") else { throw .invalid("employee.email", "Must be an email address.") }
         for (customID, value) in values {
@@ -45,21 +47,23 @@ extension SandboxStore {
             }
             guard value.count <= 1024 else { throw .invalid("data_fields.\(customID)", "Must be at most 1024 characters.") }
         }
-        let time = now()
-        let fields = type.dataFields.map {
-            ContractFieldRecord(id: state.allocateID(), customID: $0.customID, name: $0.name, value: $0.customID.flatMap { values[$0] } ?? $0.value, updatedTime: time)
-        }
-        let owner = ParticipantRecord(id: state.allocateID(), name: "Sandbox Admin", email: account.userEmails[0], signState: "undecided")
+        let template = try templateForGroup(accountID: accountID, typeID: templateTypeID)
+        let workspace = account.workspace(template.workspaceID)
+        let admin = account.users.first { $0.isAdmin && $0.active }
+        let owner = ParticipantRecord(id: state.allocateID(), name: admin?.name ?? "Sandbox Admin", email: admin?.email ?? "",
+                                      signState: "undecided", signatory: true, canUpdate: true, deliveryChannel: "email",
+                                      signMethod: "standard_esign", deliveryStatus: "not_sent")
         let person = ParticipantRecord(id: state.allocateID(), name: employee.name, email: employee.email, phoneNumber: employee.phone,
-                                       identificationNumber: employee.identificationNumber, title: employee.title, signState: "undecided")
-        let contract = ContractRecord(
-            id: state.allocateID(), accountID: accountID, templateTypeID: type.id, templateID: type.id * 10 + 1, workspaceID: accountID * 10 + 1,
-            name: name ?? "Employment contract – \(employee.name)", state: "draft", createdTime: time, updatedTime: time,
-            stateUpdatedTime: time, publishedTime: nil, dataFields: fields, owner: owner, ownerPartyID: state.allocateID(),
-            employee: person, employeePartyID: state.allocateID(), companyName: account.name, lifecycleState: "awaiting",
-            lifecycleUpdatedTime: nil, contractStartTime: nil, contractEndTime: nil, endedByTermination: false, canceled: false,
-            events: [], files: [FileRecord(id: state.allocateID(), name: "contract", type: "contract")]
-        )
+                                       identificationNumber: employee.identificationNumber, title: employee.title, signState: "undecided",
+                                       signatory: true, canUpdate: false, deliveryChannel: "email", signMethod: "standard_esign",
+                                       deliveryStatus: "not_sent")
+        let parties = [
+            PartyRecord(id: state.allocateID(), type: "company", name: workspace?.companyName ?? account.name,
+                        identificationNumber: workspace?.registrationNumber, countryCode: "SE", myParty: true, participants: [owner]),
+            PartyRecord(id: state.allocateID(), type: "individual", name: employee.name, countryCode: "SE", myParty: false, participants: [person]),
+        ]
+        let contract = makeContract(accountID: accountID, template: template, name: name ?? "Employment contract – \(employee.name)",
+                                    values: values, parties: parties, creatorEmail: admin?.email)
         state.contracts.append(contract)
         persist()
         return contract
@@ -68,16 +72,25 @@ extension SandboxStore {
     /// Applies `action`, records its events and queues their webhook notifications.
     @discardableResult
     func apply(_ action: ContractAction, accountID: Int, contractID: Int) throws(SandboxProblem) -> ContractRecord {
-        guard let index = state.contracts.firstIndex(where: { $0.id == contractID && $0.accountID == accountID }) else {
+        try changeContract(accountID: accountID, id: contractID, removing: action == .delete) { (contract, time) throws(SandboxProblem) in
+            try self.transition(&contract, action, at: time)
+        }
+    }
+
+    /// The one way a contract changes: `change` returns the event types that happened; they are
+    /// recorded on the contract and queued for its webhooks, and the state is saved.
+    func changeContract(accountID: Int, id: Int, removing: Bool = false,
+                        _ change: (inout ContractRecord, Date) throws(SandboxProblem) -> [String]) throws(SandboxProblem) -> ContractRecord {
+        guard let index = state.contracts.firstIndex(where: { $0.id == id && $0.accountID == accountID }) else {
             throw .notFound("The contract")
         }
         var contract = state.contracts[index]
         let time = now()
-        let types = try transition(&contract, action, at: time)
+        let types = try change(&contract, time)
         let events = types.map { EventRecord(id: state.allocateID(), type: $0, createdTime: time) }
         contract.events += events
         contract.updatedTime = time
-        if action == .delete {
+        if removing {
             state.contracts.remove(at: index)
         } else {
             state.contracts[index] = contract
@@ -87,34 +100,9 @@ extension SandboxStore {
         return contract
     }
 
-    /// Sets data-field values (`PUT /v1/contracts/{id}/data_fields`): a `data_field:update` event.
-    func updateDataFields(accountID: Int, contractID: Int, values: [String: String]) throws(SandboxProblem) -> ContractRecord {
-        guard let index = state.contracts.firstIndex(where: { $0.id == contractID && $0.accountID == accountID }) else {
-            throw .notFound("The contract")
-        }
-        guard ["draft", "pending", "overdue"].contains(state.contracts[index].state) else {
-            throw SandboxProblem(status: .conflict, detail: "Data fields of a \(state.contracts[index].state) contract cannot be changed.")
-        }
-        let time = now()
-        for (customID, value) in values {
-            guard let field = state.contracts[index].dataFields.firstIndex(where: { $0.customID == customID }) else {
-                throw .invalid("data_fields.\(customID)", "No such data field in the contract.")
-            }
-            guard value.count <= 1024 else { throw .invalid("data_fields.\(customID)", "Must be at most 1024 characters.") }
-            state.contracts[index].dataFields[field].value = value
-            state.contracts[index].dataFields[field].updatedTime = time
-        }
-        let event = EventRecord(id: state.allocateID(), type: "data_field:update", createdTime: time)
-        state.contracts[index].events.append(event)
-        state.contracts[index].updatedTime = time
-        enqueueDeliveries(for: state.contracts[index], events: [event])
-        persist()
-        return state.contracts[index]
-    }
-
     /// Oneflow's state rules: publish a draft; sign or decline a pending (or overdue) contract;
     /// lifecycle changes only once signed. Returns the event types that happened.
-    private func transition(_ c: inout ContractRecord, _ action: ContractAction, at time: Date) throws(SandboxProblem) -> [String] {
+    func transition(_ c: inout ContractRecord, _ action: ContractAction, at time: Date) throws(SandboxProblem) -> [String] {
         func require(_ states: Set<String>) throws(SandboxProblem) {
             guard states.contains(c.state) else {
                 throw SandboxProblem(status: .conflict, detail: "Cannot \(action.rawValue) a contract in state \(c.state).")
@@ -126,23 +114,22 @@ extension SandboxStore {
             try require(["draft"])
             setState("pending")
             c.publishedTime = time
+            // Invitations go out by each participant's channel; `none` and `same_device` send nothing.
+            c.forEachParticipant { $0.deliveryStatus = ["none", "same_device"].contains($0.deliveryChannel ?? "email") ? "not_sent" : "success" }
             return ["contract:publish"]
         case .sign:
             try require(["pending", "overdue"])
-            setState("signed")
-            for p in [\ContractRecord.owner, \ContractRecord.employee] { (c[keyPath: p].signState, c[keyPath: p].signStateUpdatedTime) = ("signed", time) }
-            c.contractStartTime = c.dataFields.first { $0.customID == "start_date" }.flatMap { Self.day($0.value) } ?? time
-            c.lifecycleUpdatedTime = time
-            if let start = c.contractStartTime, start <= time {
-                c.lifecycleState = "active"
-                return ["contract:sign", "contract:lifecycle_state:start"]
+            c.forEachParticipant { p in
+                if p.isSignatory, p.signState == "undecided" { (p.signState, p.signStateUpdatedTime) = ("signed", time) }
             }
-            c.lifecycleState = "awaiting"
-            return ["contract:sign"]
+            return Self.signed(&c, at: time)
         case .decline:
             try require(["pending", "overdue"])
             setState("declined")
-            (c.employee.signState, c.employee.signStateUpdatedTime) = ("declined", time)
+            let employeeID = c.employee?.id
+            c.forEachParticipant { p in
+                if p.id == employeeID { (p.signState, p.signStateUpdatedTime) = ("declined", time) }
+            }
             return ["contract:decline"]
         case .delete:
             return ["contract:delete"]
@@ -166,6 +153,19 @@ extension SandboxStore {
             default: (c.canceled, c.contractEndTime) = (true, time); return ["contract:lifecycle_state:cancel"]
             }
         }
+    }
+
+    /// The contract is signed: its lifecycle starts at the `start_date` data field, or now.
+    static func signed(_ c: inout ContractRecord, at time: Date) -> [String] {
+        (c.state, c.stateUpdatedTime) = ("signed", time)
+        c.contractStartTime = c.dataFields.first { $0.customID == "start_date" }.flatMap { day($0.value) } ?? time
+        c.lifecycleUpdatedTime = time
+        if let start = c.contractStartTime, start <= time {
+            c.lifecycleState = "active"
+            return ["contract:sign", "contract:lifecycle_state:start"]
+        }
+        c.lifecycleState = "awaiting"
+        return ["contract:sign"]
     }
 
     /// `YYYY-MM-DD` → midnight UTC.

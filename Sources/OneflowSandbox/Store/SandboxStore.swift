@@ -6,16 +6,21 @@ import Foundation
 actor SandboxStore {
     var state: SandboxState
     let persistPath: String?
+    /// The template group our extension makes at setup; it gets an employment template.
+    let extensionTemplateGroupName: String
     let now: @Sendable () -> Date
 
-    init(persistPath: String?, now: @escaping @Sendable () -> Date = { Date() }) {
+    init(persistPath: String?, extensionTemplateGroupName: String = "HR Bridge", now: @escaping @Sendable () -> Date = { Date() }) {
         self.persistPath = persistPath
+        self.extensionTemplateGroupName = extensionTemplateGroupName
         self.now = now
-        if let persistPath, let data = FileManager.default.contents(atPath: persistPath),
-           let loaded = try? JSONDecoder().decode(SandboxState.self, from: data) {
-            state = loaded
-        } else {
-            state = SandboxState()
+        state = SandboxState()
+        guard let persistPath, let data = FileManager.default.contents(atPath: persistPath) else { return }
+        do {
+            state = try JSONDecoder().decode(SandboxState.self, from: data)
+        } catch {
+            // Never overwrite what could not be read: keep it beside the fresh state for a person to look at.
+            try? FileManager.default.moveItem(atPath: persistPath, toPath: persistPath + ".unreadable-\(Int(now().timeIntervalSince1970))")
         }
     }
 
@@ -55,10 +60,11 @@ actor SandboxStore {
     func createAccount(name: String?) -> (AccountRecord, String) {
         let id = state.allocateID()
         let token = Self.mintToken()
-        let account = AccountRecord(
+        var account = AccountRecord(
             id: id, name: name?.isEmpty == false ? name! : "Sandbox Company \(state.accounts.count + 1)",
-            tokens: [token], userEmails: ["admin@account\(id).sandbox.example"], createdTime: now()
+            tokens: [token], users: [], workspaces: [], canPublish: true, createdTime: now()
         )
+        seedDirectory(of: &account)
         state.accounts.append(account)
         persist()
         return (account, token)
@@ -108,6 +114,7 @@ actor SandboxStore {
         let record = TemplateTypeRecord(id: state.allocateID(), accountID: accountID, name: name, description: description,
                                         extensionType: extensionType, dataFields: [], createdTime: now(), updatedTime: now())
         state.templateTypes.append(record)
+        addGroupTemplateIfOurs(record)
         persist()
         return record
     }

@@ -1,0 +1,64 @@
+import Vapor
+
+/// The calls that change contracts. Each acts as the user of `x-oneflow-user-email`, who must
+/// see the contract's workspace; `__CREATOR__` is the contract's creator.
+/// https://developer.oneflow.com/reference/create-a-contract, /docs/publish-a-contract,
+/// /docs/update-a-data-field-value
+extension SandboxContractsController {
+    /// `POST /v1/contracts/create`: the acting user is required (the reference marks the
+    /// header required) and must be a real user — the anonymous admin creates nothing here.
+    @Sendable func create(req: Request) async throws -> SandboxJSON.Contract {
+        let account = try req.sandboxAccount
+        guard let user = try req.actingUser() else {
+            throw SandboxProblem.invalid("x-oneflow-user-email", "Required: the user the contract is created as.")
+        }
+        let body = try req.content.decode(CreateContractBody.self)
+        return SandboxJSON.Contract(try await store.createContract(account: account, actingUser: user, body))
+    }
+
+    @Sendable func publish(req: Request) async throws -> SandboxJSON.Contract {
+        struct Body: Content { var subject: String?; var message: String? }
+        let c = try await contract(req)
+        _ = try req.actingUser(on: c)
+        let body = try req.content.decode(Body.self)
+        return SandboxJSON.Contract(try await store.publish(account: try req.sandboxAccount, contractID: c.id, subject: body.subject, message: body.message))
+    }
+
+    /// `PUT /v1/contracts/{id}/data_fields` with `{"data_fields": [...]}`; answers the contract's data fields.
+    @Sendable func updateDataFields(req: Request) async throws -> SandboxJSON.DataFieldValues {
+        struct Body: Decodable { var data_fields: [DataFieldUpdateBody]? }
+        let c = try await contract(req)
+        _ = try req.actingUser(on: c)
+        guard let items = try req.content.decode(Body.self).data_fields, !items.isEmpty else {
+            throw SandboxProblem.invalid("data_fields", "Required: at least one data field.")
+        }
+        var updates: [(FieldReference, value: String?)] = []
+        for (index, item) in items.enumerated() { updates.append((try item.reference(at: "data_fields[\(index)]", path: nil), item.value)) }
+        let changed = try await store.updateDataFields(accountID: c.accountID, contractID: c.id, updates)
+        return SandboxJSON.DataFieldValues(data_fields: SandboxJSON.Contract(changed).data_fields)
+    }
+
+    /// `PUT /v1/contracts/{id}/data_fields/{id | c::custom_id}` with `{"value": …}`; answers the field.
+    @Sendable func updateDataField(req: Request) async throws -> SandboxJSON.ContractDataField {
+        let c = try await contract(req)
+        _ = try req.actingUser(on: c)
+        guard let reference = req.parameters.get("field").flatMap(FieldReference.init(path:)) else { throw SandboxProblem.notFound("The data field") }
+        let item = try req.content.decode(DataFieldUpdateBody.self)
+        let changed = try await store.updateDataFields(accountID: c.accountID, contractID: c.id,
+                                                       [(try item.reference(at: "body", path: reference), item.value)], byPath: true)
+        guard let field = changed.dataFields.first(where: reference.matches) else { throw SandboxProblem.notFound("The data field") }
+        return SandboxJSON.ContractDataField(field, created: changed.createdTime)
+    }
+
+    /// `DELETE /v1/contracts/{id}`: `contract:delete` to the contract's webhooks.
+    @Sendable func delete(req: Request) async throws -> Response {
+        let c = try await contract(req)
+        _ = try req.actingUser(on: c)
+        try await store.apply(.delete, accountID: c.accountID, contractID: c.id)
+        return Response(status: .ok, headers: ["content-type": "application/json"], body: .init(string: "{}"))
+    }
+}
+
+extension SandboxJSON {
+    struct DataFieldValues: Content { var data_fields: [ContractDataField] }
+}
