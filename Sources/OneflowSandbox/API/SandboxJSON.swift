@@ -9,7 +9,16 @@ import Vapor
 enum SandboxJSON {
     static func time(_ date: Date?) -> String? { date.map(OneflowDate.format) }
 
-    struct Link: Content { var href: String? }
+    /// `{"href": …}`, with an explicit `null` where there is no such link, as Oneflow writes
+    /// `"previous": {"href": null}` (https://developer.oneflow.com/docs/pagination).
+    struct Link: Content {
+        var href: String?
+        init(href: String?) { self.href = href }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(href, forKey: .href)
+        }
+    }
 
     struct Envelope<Item: Content>: Content {
         var _links: [String: Link]
@@ -23,12 +32,13 @@ enum SandboxJSON {
     static func page<Item: Content>(_ items: [Item], offset: Int, limit: Int, request: Request) -> Envelope<Item> {
         let slice = offset < items.count ? Array(items[offset..<min(items.count, offset + limit)]) : []
         let path = String(request.url.path.split(separator: "/v1", maxSplits: 1).last ?? "")
-        let kept = (URLComponents(string: request.url.string)?.queryItems ?? []).filter { $0.name != "offset" && $0.name != "limit" }
+        // The query as sent, less offset and limit (split by hand: `filter[x]` is not a valid URLComponents query).
+        let kept = (request.url.query ?? "").split(separator: "&").filter {
+            let name = $0.split(separator: "=", maxSplits: 1).first ?? ""
+            return !name.isEmpty && name != "offset" && name != "limit"
+        }
         func href(_ at: Int) -> String {
-            var components = URLComponents()
-            components.path = path
-            components.queryItems = kept + [URLQueryItem(name: "limit", value: String(limit)), URLQueryItem(name: "offset", value: String(at))]
-            return "https://api.oneflow.com/v1" + (components.string ?? path)
+            "https://api.oneflow.com/v1\(path)?" + (kept.map(String.init) + ["limit=\(limit)", "offset=\(at)"]).joined(separator: "&")
         }
         // Previous: the page before this one, or before the end when the offset is past it.
         let previous = offset > 0 ? max(0, min(offset, items.count) - limit) : nil
