@@ -93,6 +93,8 @@ let package = Package(
             dependencies: [
                 .target(name: "OneflowSandbox"),
                 .target(name: "OneflowAPI"),
+                // The harness renders the sandbox's pages as `hrbridge serve` does.
+                .product(name: "Leaf", package: "leaf"),
                 .product(name: "VaporTesting", package: "vapor"),
             ]
         ),

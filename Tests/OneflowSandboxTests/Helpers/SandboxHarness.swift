@@ -1,10 +1,18 @@
 import AsyncHTTPClient
 import Foundation
+import Leaf
 import NIOCore
 import OneflowAPI
 import Synchronization
 import Vapor
 @testable import OneflowSandbox
+
+/// The package root, found from this file so tests do not depend on the working directory.
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    return url.path
+}()
 
 /// A sandbox served over loopback on port 0, the real `OneflowHTTPClient` pointed at it,
 /// and a webhook receiver to catch its notifications.
@@ -26,6 +34,9 @@ final class SandboxHarness: Sendable {
         let receiver = try await WebhookReceiver.start(statuses: receiverStatuses)
         let app = try await Application.make(.testing)
         app.logger.logLevel = .warning
+        // The pages' Leaf views, found from this file rather than the working directory.
+        app.directory = DirectoryConfiguration(workingDirectory: packageRoot + "/")
+        app.views.use(.leaf)
         let sandbox = Sandbox(configuration: .init(dataFile: dataFile, setupURL: "http://127.0.0.1:1/setup", retryScale: retryScale))
         try sandbox.register(on: app)
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
