@@ -2,7 +2,8 @@ import Foundation
 import OneflowAPI
 import Vapor
 
-/// The sandbox's pages for people: the Marketplace with our extension card, the contracts
+/// The sandbox's pages for people: the Marketplace with our extension card, the account
+/// page (Oneflow's admin settings: workspaces, users, templates, the plan), the contracts
 /// page (create from a template group, then publish, sign, decline, delete) and the
 /// webhook deliveries log. They play Oneflow's web app, so they carry no CSRF protection of
 /// ours; they exist only when the sandbox is on.
@@ -16,6 +17,11 @@ struct SandboxPagesController: RouteCollection {
         routes.get("contracts", use: contracts)
         routes.post("contracts", use: createContract)
         routes.post("contracts", ":id", ":action", use: act)
+        routes.get("account", use: account)
+        routes.post("account", "workspaces", use: addWorkspace)
+        routes.post("account", "users", use: addUser)
+        routes.post("account", "templates", use: addTemplate)
+        routes.post("account", "publishing", use: setPublishing)
         routes.get("deliveries", use: deliveries)
     }
 
