@@ -4,9 +4,10 @@ import Vapor
 
 /// The sandbox's pages for people: the Marketplace with our extension card, the account
 /// page (Oneflow's admin settings: workspaces, users, templates, the plan), the contracts
-/// page (create from a template group, then publish, sign, decline, delete) and the
-/// webhook deliveries log. They play Oneflow's web app, so they carry no CSRF protection of
-/// ours; they exist only when the sandbox is on.
+/// page (create from a template group, then publish, sign, decline, delete), the employee's
+/// view of one contract (sign or decline) and the webhook deliveries log. They play
+/// Oneflow's web app, so they carry no CSRF protection of ours; they exist only when the
+/// sandbox is on.
 struct SandboxPagesController: RouteCollection {
     let store: SandboxStore
     let configuration: Sandbox.Configuration
@@ -17,6 +18,9 @@ struct SandboxPagesController: RouteCollection {
         routes.get("contracts", use: contracts)
         routes.post("contracts", use: createContract)
         routes.post("contracts", ":id", ":action", use: act)
+        routes.get("contracts", ":id", use: contract)
+        routes.post("contracts", ":id", "participants", ":participant", "sign", use: signAsParticipant)
+        routes.post("contracts", ":id", "participants", ":participant", "decline", use: declineAsParticipant)
         routes.get("account", use: account)
         routes.post("account", "workspaces", use: addWorkspace)
         routes.post("account", "users", use: addUser)
