@@ -60,7 +60,8 @@ enum SandboxJSON {
         var _links: [String: Link]
 
         init(_ r: AccountRecord) {
-            (id, name, country_code, registration_number) = (r.id, r.name, "SE", "556\(r.id % 1000)-0000")
+            (id, name, country_code) = (r.id, r.name, "SE")
+            registration_number = r.workspaces.first?.registrationNumber ?? ""
             (created_time, updated_time) = (time(r.createdTime), time(r.createdTime))
             token_info = ["integration": ["key": "hrbridge"]]
             _links = ["self": Link(href: "https://api.oneflow.com/v1/accounts/me")]

@@ -34,7 +34,7 @@ extension SandboxStore {
     }
 
     /// A draft contract from the template group `templateTypeID`, for the control API and the
-    /// contracts page: the group's template, the account's admin on the owner side, and the
+    /// contracts page: the group's template, the account's admin organizing the owner side, and the
     /// employee as an individual who signs with a standard e-signature, reached by email.
     func createContract(accountID: Int, templateTypeID: Int, employee: EmployeeInput, values: [String: String], name: String?) throws(SandboxProblem) -> ContractRecord {
         let type = try templateType(accountID: accountID, id: templateTypeID)
@@ -50,9 +50,11 @@ extension SandboxStore {
         let template = try templateForGroup(accountID: accountID, typeID: templateTypeID)
         let workspace = account.workspace(template.workspaceID)
         let admin = account.users.first { $0.isAdmin && $0.active }
+        // The admin joins as an organizer, as the creator does through the API: the employee's
+        // signature completes the contract.
         let owner = ParticipantRecord(id: state.allocateID(), name: admin?.name ?? "Sandbox Admin", email: admin?.email ?? "",
-                                      signState: "undecided", signatory: true, canUpdate: true, deliveryChannel: "email",
-                                      signMethod: "standard_esign", deliveryStatus: "not_sent")
+                                      signState: "undecided", signatory: false, organizer: true, canUpdate: true,
+                                      deliveryChannel: "email", deliveryStatus: "not_sent")
         let person = ParticipantRecord(id: state.allocateID(), name: employee.name, email: employee.email, phoneNumber: employee.phone,
                                        identificationNumber: employee.identificationNumber, title: employee.title, signState: "undecided",
                                        signatory: true, canUpdate: false, deliveryChannel: "email", signMethod: "standard_esign",

@@ -32,7 +32,8 @@ extension SandboxStore {
     func seedDirectory(of account: inout AccountRecord) {
         let time = now()
         let hr = WorkspaceRecord(id: state.allocateID(), name: "HR", companyName: account.name,
-                                 registrationNumber: "556\(account.id % 1000)-0000", countryCode: "SE", createdTime: time)
+                                 registrationNumber: String(format: "556%03d-%04d", account.id % 1000, account.id % 10000),
+                                 countryCode: "SE", createdTime: time)
         let sales = WorkspaceRecord(id: state.allocateID(), name: "Sales", companyName: account.name,
                                     registrationNumber: hr.registrationNumber, countryCode: "SE", createdTime: time)
         account.workspaces = [hr, sales]
@@ -114,6 +115,7 @@ extension SandboxStore {
     /// A user; `grants` name the workspaces a non-admin sees, with or without create rights.
     func addUser(accountID: Int, email: String, name: String, admin: Bool, grants: [WorkspaceGrant]) throws(SandboxProblem) -> UserRecord {
         let email = email.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard email.contains("@"), email.count <= 255 else { throw .invalid("email", "Must be an email address.") }
         guard !name.isEmpty, name.count <= 100 else { throw .invalid("name", "Must be 1–100 characters.") }
         let user = UserRecord(id: state.allocateID(), email: email, name: name, role: admin ? "admin" : "user", active: true, grants: grants)
