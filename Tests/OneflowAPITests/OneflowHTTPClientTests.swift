@@ -9,23 +9,11 @@ struct OneflowHTTPClientTests {
     static let token = String(repeating: "t", count: 39) + "Z"
     let credentials = OneflowCredentials(token: token, userEmail: "admin@acme.example")
 
-    /// Runs `body` with a client pointed at a fresh stub, and tears both down.
     func withClient(
         _ responses: [String: StubServer.Canned], timeout: Int64 = 5,
         _ body: (OneflowHTTPClient, StubServer) async throws -> Void
     ) async throws {
-        let stub = try await StubServer.start(responses)
-        let http = OneflowHTTPClient.makeHTTPClient()
-        let client = OneflowHTTPClient(baseURL: stub.baseURL + "/", http: http, timeout: .seconds(timeout))
-        do {
-            try await body(client, stub)
-        } catch {
-            try? await http.shutdown()
-            try? await stub.stop()
-            throw error
-        }
-        try await http.shutdown()
-        try await stub.stop()
+        try await withStubClient(responses, timeout: timeout, body)
     }
 
     @Test("sends the token and user email headers to /v1 paths")

@@ -2,12 +2,13 @@ import Foundation
 @testable import OneflowAPI
 
 /// Runs `body` with an `OneflowHTTPClient` pointed at a fresh `StubServer`, and tears both down.
+/// The base URL ends in `/`, which the client must drop.
 func withStubClient(
-    _ responses: [String: StubServer.Canned], _ body: (OneflowHTTPClient, StubServer) async throws -> Void
+    _ responses: [String: StubServer.Canned], timeout: Int64 = 5, _ body: (OneflowHTTPClient, StubServer) async throws -> Void
 ) async throws {
     let stub = try await StubServer.start(responses)
     let http = OneflowHTTPClient.makeHTTPClient()
-    let client = OneflowHTTPClient(baseURL: stub.baseURL, http: http, timeout: .seconds(5))
+    let client = OneflowHTTPClient(baseURL: stub.baseURL + "/", http: http, timeout: .seconds(timeout))
     do {
         try await body(client, stub)
     } catch {
