@@ -6,7 +6,9 @@ inside it) — on a free port with a fresh data directory, then drives headless 
 
   Marketplace → "Enable extension" → setup success page (template group, data fields,
   webhook URL) → sandbox contracts page → a contract in our template group with employee
-  data → publish, sign → admin sign-in (the password generated at first start) → the
+  data → publish, sign → the sandbox account page → a contract created through the API as
+  the HR user, published as its creator, signed on the employee's page → admin sign-in
+  (the password generated at first start) → both employees listed; the first
   employee with the mapped fields, status signed, a PDF that downloads → webhook activity:
   the deliveries processed, one opened with its payload.
   Unhappy path: a pasted invalid token → the failure page.
@@ -207,6 +209,45 @@ def stylesheet(b, server):
     print(f"  ✓ stylesheet: {declarations} colour declarations checked")
 
 
+SECOND_EMPLOYEE = "Ada Lovelace"
+
+
+def oneflow_api(server, method, path, token, email=None, body=None):
+    """One call to the sandbox's Oneflow API, as HR Bridge's client makes it."""
+    request = urllib.request.Request(server.base + "/sandbox/oneflow/v1" + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("x-oneflow-api-token", token)
+    request.add_header("accept", "application/json")
+    if email:
+        request.add_header("x-oneflow-user-email", email)
+    if body is not None:
+        request.add_header("content-type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read().decode() or "null")
+
+
+def create_through_api(server):
+    """A contract of our group created and published through the API; returns its id."""
+    with urllib.request.urlopen(server.base + "/sandbox/control/accounts", timeout=10) as response:
+        account = json.loads(response.read().decode())[-1]
+    token, hr = account["token"], f"hr@account{account['account_id']}.sandbox.example"
+    group = [t for t in oneflow_api(server, "GET", "/template_types", token)["data"] if t["name"] == "HR Bridge"][0]
+    offered = oneflow_api(server, "GET", f"/helpers/contract_create_data?template_type_id={group['id']}", token, hr)
+    workspace = offered[0]
+    contract = oneflow_api(server, "POST", "/contracts/create", token, hr, {
+        "workspace_id": workspace["id"], "template_id": workspace["templates"][0]["id"], "name": f"Employment contract – {SECOND_EMPLOYEE}",
+        "data_fields": [{"custom_id": "employee_number", "value": "20001"}, {"custom_id": "start_date", "value": "2026-02-01"}],
+        "parties": [{"type": "individual", "country_code": "SE", "participant": {
+            "name": SECOND_EMPLOYEE, "email": "ada@example.com", "signatory": True, "delivery_channel": "email",
+            "sign_method": "standard_esign", "_permissions": {"contract:update": False}}}],
+    })
+    expect(contract["state"] == "draft", f"a draft from contracts/create, got {contract['state']}")
+    sent = oneflow_api(server, "POST", f"/contracts/{contract['id']}/publish", token, "__CREATOR__",
+                       {"subject": "Your employment contract", "message": "Welcome aboard."})
+    expect(sent["state"] == "pending", f"pending after publish, got {sent['state']}")
+    return contract["id"]
+
+
 def journey(b, server):
     # 1. The Marketplace: a new account enables the extension.
     b.open("/sandbox")
@@ -252,6 +293,19 @@ def journey(b, server):
         expect(shown == state, f"the contract {state} in the sandbox after {action}, shown {shown!r}")
     b.record("sandbox-signed")
 
+    # 3b. The other direction's Oneflow half: the account page, then a contract created through
+    # the API as the HR user, sent as its creator, opened and signed by the employee on the
+    # sandbox's page. It comes back through the same webhook (checked in step 4).
+    b.open("/sandbox/account")
+    expect("Employment contract" in b.text("main"), "our group's employment template on the sandbox account page")
+    b.record("sandbox-account")
+    second_id = create_through_api(server)
+    b.open(f"/sandbox/contracts/{second_id}")
+    expect(SECOND_EMPLOYEE in b.text("main"), "the employee's view of the API-created contract")
+    b.record("sandbox-employee-view")
+    b.submit(f"form[action$='/sign'] button")
+    expect("signed" in b.text("main"), "the API-created contract signed on the employee's page")
+
     # 4. The admin UI, with the password generated at first start.
     b.open("/admin/login")
     b.record("admin-login")
@@ -263,6 +317,11 @@ def journey(b, server):
         b.open("/admin/employees")
         return EMPLOYEE["employee_name"] in b.text("main")
     wait_until(employee_listed, "the employee in the admin UI (the worker turns the signed contract into records)")
+
+    def second_listed():
+        b.open("/admin/employees")
+        return SECOND_EMPLOYEE in b.text("main")
+    wait_until(second_listed, "the employee of the API-created contract in the admin UI")
     b.record("admin-employees")
     b.driver.find_element(By.LINK_TEXT, EMPLOYEE["employee_name"]).click()
     employee_url = b.driver.current_url
@@ -296,8 +355,10 @@ def journey(b, server):
         return badges and all(badge in ("processed", "ignored") for badge in badges) and "processed" in badges
     wait_until(all_processed, "every webhook delivery processed")
     b.record("admin-activity")
-    sign_rows = [r for r in b.find_all("table tbody tr") if "contract:sign" in r.text]
-    expect(sign_rows, "the contract:sign delivery in the activity list")
+    # The row of the first contract (the API-made one of step 3b has its own).
+    sign_rows = [r for r in b.find_all("table tbody tr")
+                 if "contract:sign" in r.text and r.find_elements(By.CSS_SELECTOR, "td")[2].text.split(":")[0].strip() == contract_id]
+    expect(sign_rows, f"the contract:sign delivery of contract {contract_id} in the activity list")
     sign_rows[0].find_element(By.CSS_SELECTOR, "a").click()
     expect("processed" in b.text(".facts-list"), "the delivery's outcome: processed")
     payload = b.text("pre.payload")
