@@ -36,31 +36,12 @@ public func configure(_ app: Application, config: AppConfig, oneflow: (any Onefl
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config))
     app.services = services
 
-    // Browser sessions (the setup hand-over, the admin sign-in) live in the database, with
-    // their lifetime enforced there; anonymous forms use the CSRF cookie instead.
-    let https = config.publicBaseURL.hasPrefix("https://")
-    app.sessions.use { _ in BrowserSessions() }
-    app.sessions.configuration = sessionCookie(secure: https)
-    let browser = app.grouped(app.sessions.middleware, CSRFCookieMiddleware(secure: https))
-
-    try app.register(collection: HomeController(config: config))
-    try app.register(collection: HealthController())
-    try browser.register(collection: SetupController(services: services))
-    try browser.register(collection: AdminAuthController(
-        password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies)))
-    let admin = browser.grouped("admin").grouped(AdminGuard())
-    try admin.register(collection: AdminActivityController(services: services))
-    try admin.register(collection: AdminEmployeesController(services: services))
-    try admin.register(collection: AdminInstallationsController(services: services))
-    try admin.register(collection: AdminNotificationsController(services: services))
     if case .sqlite(let path) = config.database {
         app.sqliteWriteThread = SQLiteWriteThread(path: path, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds)
     }
     let inbox = GroupCommitInbox(maxAttempts: config.sync.maxAttempts, database: makeInboxDatabase(app, gate: services.writeGate))
     app.lifecycle.use(InboxLifecycle(inbox: inbox))
-    try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: services.webhookKeys))
-    try app.register(collection: HRAPIController(services: services))
-    try app.register(collection: MetricsController(metrics: services.metrics, token: config.metricsToken))
+    try routes(app, config: config, services: services, inbox: inbox)
 
     app.asyncCommands.use(DisconnectCommand(), as: "disconnect")
     app.asyncCommands.use(RotateSignKeyCommand(), as: "rotate-sign-key")
@@ -87,17 +68,6 @@ private struct InboxLifecycle: LifecycleHandler {
 
     func shutdownAsync(_ application: Application) async {
         await inbox.database.close()
-    }
-}
-
-/// `hrbridge_session`: HTTP-only, SameSite=Lax (Oneflow's redirect to /setup is a top-level
-/// navigation, which Lax allows). Over HTTPS it is Secure and named `__Host-hrbridge_session`,
-/// which browsers accept only Secure, for path /, without a Domain: no sibling subdomain can
-/// plant one. The server ends it (`BrowserSessions`); the cookie's Max-Age is only a hint.
-private func sessionCookie(secure: Bool) -> SessionsConfiguration {
-    SessionsConfiguration(cookieName: secure ? "__Host-hrbridge_session" : "hrbridge_session") { id in
-        HTTPCookies.Value(string: id.string, maxAge: Int(BrowserSessions.absoluteLifetime),
-                          path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
 }
 

@@ -9,14 +9,14 @@ struct DeliveryJobPayloadTests {
     @Test("the stored form reads back, and any other JSON form of it still does")
     func roundTrip() throws {
         let id = UUID()
-        let stored = DeliveryInbox.JobPayload.json(for: id)
+        let stored = DeliveryJobPayload.json(for: id)
         #expect(stored == #"{"delivery_id":"\#(id.uuidString)"}"#)
         // Byte for byte what JSONEncoder wrote before (and what `replay` still writes through
         // JobQueue): jobs are found by this text.
-        #expect(stored == String(decoding: try JSONEncoder().encode(DeliveryInbox.JobPayload(delivery_id: id)), as: UTF8.self))
-        #expect(try DeliveryInbox.JobPayload.deliveryID(in: stored) == id)
-        #expect(try DeliveryInbox.JobPayload.deliveryID(in: #"{ "delivery_id" : "\#(id.uuidString.lowercased())" }"#) == id)
-        #expect(throws: (any Error).self) { try DeliveryInbox.JobPayload.deliveryID(in: #"{"delivery_id":"not-a-uuid-not-a-uuid-not-a-uuid-1234"}"#) }
+        #expect(stored == String(decoding: try JSONEncoder().encode(DeliveryJobPayload(delivery_id: id)), as: UTF8.self))
+        #expect(try DeliveryJobPayload.deliveryID(in: stored) == id)
+        #expect(try DeliveryJobPayload.deliveryID(in: #"{ "delivery_id" : "\#(id.uuidString.lowercased())" }"#) == id)
+        #expect(throws: (any Error).self) { try DeliveryJobPayload.deliveryID(in: #"{"delivery_id":"not-a-uuid-not-a-uuid-not-a-uuid-1234"}"#) }
     }
 
     @Test("the stored notification, written by hand, decodes to what JSONEncoder's form decodes to", arguments: [

@@ -82,14 +82,14 @@ struct CoveredDeliveries {
         guard let sql = db as? any SQLDatabase else { return (answers.map { _ in [] }, [:]) }
         func succeed(_ condition: SQLQueryString) async throws -> Set<UUID> {
             Set(try await JobQueue(db: db).succeed(where: "kind = \(bind: JobQueue.Kind.syncDelivery) AND \(condition)", now: now)
-                .map(DeliveryInbox.JobPayload.deliveryID(in:)))
+                .map(DeliveryJobPayload.deliveryID(in:)))
         }
         var settled: Set<UUID> = []
         let heldIDs = answers.flatMap { $0.held.compactMap(\.id) }
         if !heldIDs.isEmpty {
             settled.formUnion(try await succeed("status = \(bind: Job.Status.running.rawValue) AND leased_by = \(bind: worker) AND id IN (\(binds: heldIDs))"))
         }
-        let queuedPayloads = answers.flatMap { $0.queued.map(DeliveryInbox.JobPayload.json(for:)) }
+        let queuedPayloads = answers.flatMap { $0.queued.map(DeliveryJobPayload.json(for:)) }
         if !queuedPayloads.isEmpty {
             // By the payload index. Without statistics SQLite picks the status index and
             // scans every queued job (EXPLAIN QUERY PLAN); a unary `+` takes `status` out

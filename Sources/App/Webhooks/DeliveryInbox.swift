@@ -33,28 +33,6 @@ struct DeliveryInbox {
         }
     }
 
-    struct JobPayload: Codable {
-        var delivery_id: UUID
-
-        /// The stored form. Every delivery job's payload is written exactly like this, so a
-        /// job can be found by it (`CoveredDeliveries`): what JSONEncoder wrote for this type
-        /// before (upper-case UUID, no spaces), without JSONEncoder on the ack path.
-        static func json(for deliveryID: UUID) -> String {
-            #"{"delivery_id":"\#(deliveryID.uuidString)"}"#
-        }
-
-        /// The delivery a stored payload names. The form `json(for:)` writes is read without a
-        /// JSONDecoder: the worker reads every claimed job's payload several times.
-        static func deliveryID(in json: String) throws -> UUID {
-            let prefix = #"{"delivery_id":""#, suffix = #""}"#
-            if json.utf8.count == prefix.utf8.count + 36 + suffix.utf8.count, json.hasPrefix(prefix), json.hasSuffix(suffix),
-               let id = UUID(uuidString: String(json.dropFirst(prefix.count).dropLast(suffix.count))) {
-                return id
-            }
-            return try JSONDecoder().decode(JobPayload.self, from: Data(json.utf8)).delivery_id
-        }
-    }
-
     /// One notification to store. Its row ids (time-ordered: `UUID.timeOrdered`) and both JSON
     /// payloads are made when the request arrives, on the request's own task: a batch's commit
     /// is serial, its encoding need not be.
@@ -76,7 +54,7 @@ struct DeliveryInbox {
             jobID = .timeOrdered(at: receivedAt)
             eventTypes = notification.events.map(\.type.rawValue).joined(separator: ",")
             payload = StoredPayload.json(of: notification)
-            jobPayload = JobPayload.json(for: deliveryID)
+            jobPayload = DeliveryJobPayload.json(for: deliveryID)
         }
     }
 

@@ -161,14 +161,14 @@ final class SyncWorker: Sendable {
 
     static func deliveryID(of job: Job) -> UUID? {
         guard job.kind == JobQueue.Kind.syncDelivery else { return nil }
-        return try? DeliveryInbox.JobPayload.deliveryID(in: job.payload)
+        return try? DeliveryJobPayload.deliveryID(in: job.payload)
     }
 
     /// - Returns: the held deliveries the job answered as well.
     private func perform(_ job: Job, holding siblings: [Job], prefetched: ContractSync.Prefetched?) async throws -> Set<UUID> {
         switch job.kind {
         case JobQueue.Kind.syncDelivery:
-            let deliveryID = try DeliveryInbox.JobPayload.deliveryID(in: job.payload)
+            let deliveryID = try DeliveryJobPayload.deliveryID(in: job.payload)
             let covered = CoveredDeliveries(db: db, worker: name, held: siblings)
             return try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: deliveryID, covering: covered, prefetched: prefetched)
         case JobQueue.Kind.reconcile:

@@ -32,7 +32,7 @@ struct DeliveryReplay {
             delivery.status = .pending
             delivery.outcomeReason = "replay requested"
             try await delivery.save(on: tx)
-            try await JobQueue(db: tx).enqueue(kind: JobQueue.Kind.syncDelivery, payload: DeliveryInbox.JobPayload(delivery_id: try delivery.requireID()),
+            try await JobQueue(db: tx).enqueue(kind: JobQueue.Kind.syncDelivery, payload: DeliveryJobPayload(delivery_id: try delivery.requireID()),
                                                maxAttempts: maxAttempts)
         }
     }

@@ -1,0 +1,27 @@
+import Fluent
+import Foundation
+import OneflowAPI
+import Vapor
+
+/// Calls Oneflow for an installation; a 401 means the token was revoked (typically the
+/// extension was disabled), so the installation is marked disconnected, visibly, before the
+/// error goes on. https://developer.oneflow.com/docs/authentication-and-authorization
+struct InstallationCaller {
+    let db: any Database
+    let logger: Logger
+
+    // `body` is untyped: a typed-throws closure parameter here crashes Swift 6.3.1's SIL
+    // pass ClosureLifetimeFixup.
+    func call<T>(_ installation: Installation, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as OneflowError where error.isUnauthorized {
+            installation.status = .disconnected
+            installation.disconnectedAt = Date()
+            installation.lastError = "Oneflow rejected the token (401): the extension was probably disabled. Enable it again to reconnect."
+            try await installation.save(on: db)
+            logger.warning("installation disconnected: Oneflow answered 401", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
+            throw error
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Vapor
+
+/// Every route of `hrbridge serve`, and who may reach it. (The sandbox registers its own
+/// under `/sandbox` when it is mounted, `mountSandbox` in configure.swift.)
+func routes(_ app: Application, config: AppConfig, services: AppServices, inbox: GroupCommitInbox) throws {
+    try app.register(collection: HomeController(config: config))
+    try app.register(collection: HealthController())
+
+    // Browser sessions (the setup hand-over, the admin sign-in) live in the database, with
+    // their lifetime enforced there; anonymous forms use the CSRF cookie instead.
+    let https = config.publicBaseURL.hasPrefix("https://")
+    app.sessions.use { _ in BrowserSessions() }
+    app.sessions.configuration = sessionCookie(secure: https)
+    let browser = app.grouped(app.sessions.middleware, CSRFCookieMiddleware(secure: https))
+    try browser.register(collection: SetupController(services: services))
+    try browser.register(collection: AdminAuthController(
+        password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies)))
+    let admin = browser.grouped("admin").grouped(AdminGuard())
+    try admin.register(collection: AdminActivityController(services: services))
+    try admin.register(collection: AdminEmployeesController(services: services))
+    try admin.register(collection: AdminInstallationsController(services: services))
+    try admin.register(collection: AdminNotificationsController(services: services))
+
+    // Machines: Oneflow's notifications, the HR system's API, Prometheus.
+    try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: services.webhookKeys))
+    try app.register(collection: HRAPIController(services: services))
+    try app.register(collection: MetricsController(metrics: services.metrics, token: config.metricsToken))
+}
+
+/// `hrbridge_session`: HTTP-only, SameSite=Lax (Oneflow's redirect to /setup is a top-level
+/// navigation, which Lax allows). Over HTTPS it is Secure and named `__Host-hrbridge_session`,
+/// which browsers accept only Secure, for path /, without a Domain: no sibling subdomain can
+/// plant one. The server ends it (`BrowserSessions`); the cookie's Max-Age is only a hint.
+private func sessionCookie(secure: Bool) -> SessionsConfiguration {
+    SessionsConfiguration(cookieName: secure ? "__Host-hrbridge_session" : "hrbridge_session") { id in
+        HTTPCookies.Value(string: id.string, maxAge: Int(BrowserSessions.absoluteLifetime),
+                          path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+}
