@@ -72,10 +72,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What the three test targets share: one recording HTTP server, one free-port helper.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "Vapor", package: "vapor")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "OneflowAPITests",
             dependencies: [
                 .target(name: "OneflowAPI"),
+                .target(name: "TestSupport"),
                 .product(name: "VaporTesting", package: "vapor"),
             ]
         ),
@@ -83,6 +90,7 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 .target(name: "App"),
+                .target(name: "TestSupport"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "VaporTesting", package: "vapor"),
@@ -92,6 +100,7 @@ let package = Package(
             name: "OneflowSandboxTests",
             dependencies: [
                 .target(name: "OneflowSandbox"),
+                .target(name: "TestSupport"),
                 .target(name: "OneflowAPI"),
                 // The harness renders the sandbox's pages as `hrbridge serve` does.
                 .product(name: "Leaf", package: "leaf"),

@@ -60,7 +60,7 @@ struct CoveredDeliveriesTests {
             // Which delivery's job that is (the oldest, but equal timestamps may tie); of the
             // other two, one is processed here and must settle the last.
             let stored = try await f.deliveries().filter { ["first", "second", "third"].contains($0.callbackID) }
-            let heldDelivery = try #require(try stored.first { DeliveryInbox.JobPayload.json(for: try $0.requireID()) == held.payload })
+            let heldDelivery = try #require(try stored.first { DeliveryJobPayload.json(for: try $0.requireID()) == held.payload })
             let free = stored.filter { $0.id != heldDelivery.id }
             let lead = try free[0].requireID(), covered = try free[1].requireID()
 
@@ -73,7 +73,7 @@ struct CoveredDeliveriesTests {
             #expect(after[try heldDelivery.requireID()]?.status == .pending)  // its job is running elsewhere
             let stillHeld = try #require(try await Job.find(held.id, on: f.db))
             #expect(stillHeld.status == .running && stillHeld.leasedBy == "elsewhere")
-            let payload = DeliveryInbox.JobPayload.json(for: covered)
+            let payload = DeliveryJobPayload.json(for: covered)
             let coveredJob = try #require(try await Job.query(on: f.db).filter(\.$payload == payload).first())
             #expect(coveredJob.status == .succeeded)
         }

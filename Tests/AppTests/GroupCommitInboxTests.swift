@@ -45,7 +45,7 @@ struct GroupCommitInboxTests {
         let jobs = try await Job.query(on: app.db).filter(\.$kind == JobQueue.Kind.syncDelivery).all()
         #expect(jobs.count == 50 && jobs.allSatisfy { $0.status == .queued && $0.maxAttempts == 5 && $0.attempts == 0 })
         #expect(jobs.allSatisfy { abs($0.runAt.timeIntervalSince(receivedAt)) < 0.000_01 })
-        let pointedAt = try Set(jobs.map { try DeliveryInbox.JobPayload.deliveryID(in: $0.payload) })
+        let pointedAt = try Set(jobs.map { try DeliveryJobPayload.deliveryID(in: $0.payload) })
         #expect(pointedAt == Set(deliveries.compactMap(\.id)))
         // The same notification later: a duplicate, nothing new.
         let again = try await inbox.accept(entries[0])
@@ -84,7 +84,7 @@ struct GroupCommitInboxTests {
         #expect(byCallback["cb-2"]?.map(\.oneflowContractID).sorted() == [20, 21])
         #expect(byCallback["cb-2"]?.count(where: \.callbackCopy) == 1)
         let jobs = try await Job.query(on: app.db).filter(\.$kind == JobQueue.Kind.syncDelivery).all()
-        #expect(try Set(jobs.map { try DeliveryInbox.JobPayload.deliveryID(in: $0.payload) }) == Set(deliveries.compactMap(\.id)) && jobs.count == 5)
+        #expect(try Set(jobs.map { try DeliveryJobPayload.deliveryID(in: $0.payload) }) == Set(deliveries.compactMap(\.id)) && jobs.count == 5)
     }
 
     @Test("the same callback id for another contract is a conflicting copy with its own job; an exact retry is a duplicate")

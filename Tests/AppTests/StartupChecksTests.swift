@@ -1,6 +1,7 @@
 import Fluent
 import FluentPostgresDriver
 import Foundation
+import TestSupport
 import Logging
 import SQLKit
 import Testing

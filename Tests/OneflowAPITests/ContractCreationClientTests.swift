@@ -13,7 +13,7 @@ struct ContractCreationClientTests {
             // when
             let page = try await client.workspaces(credentials, offset: 0, limit: 100)
             // then
-            #expect(await stub.requests.first?.query == "offset=0&limit=100")
+            #expect(stub.requests.first?.query == "offset=0&limit=100")
             #expect(page.count == 2)
             let workspace = page.data[0]
             #expect(workspace.id == 396198)
@@ -45,8 +45,8 @@ struct ContractCreationClientTests {
             #expect(users[0] == User(id: 7, name: "Hanna HR", email: "hanna@acme.example", title: "HR lead", active: true, role: "admin"))
             #expect(users[1].role == nil)
             #expect(users[1].active == false)
-            #expect(await stub.requests.map(\.path) == ["/v1/workspaces", "/v1/users"])
-            #expect(await stub.requests.last?.query == "offset=0&limit=100")
+            #expect(stub.requests.map(\.path) == ["/v1/workspaces", "/v1/users"])
+            #expect(stub.requests.last?.query == "offset=0&limit=100")
         }
     }
 
@@ -59,7 +59,7 @@ struct ContractCreationClientTests {
             _ = try await client.contractCreateData(credentials, templateTypeID: nil, extensionType: "hr_bridge")
             _ = try await client.contractCreateData(credentials, templateTypeID: nil, extensionType: nil)
             // then
-            #expect(await stub.requests.map(\.query) == ["template_type_id=12222", "extension_type=hr_bridge", nil])
+            #expect(stub.requests.map(\.query) == ["template_type_id=12222", "extension_type=hr_bridge", nil])
             #expect(filtered.map(\.id) == [396198, 396200])
             #expect(filtered[0].templates.first?.templateType?.id == 12222)
             #expect(filtered[0].templates.first?.availableOptions?.deliveryChannels.map(\.name) == ["email"])
@@ -89,7 +89,7 @@ struct ContractCreationClientTests {
             let page = try await client.templates(credentials, query: query)
             _ = try await client.templates(credentials, query: TemplateQuery())
             // then
-            let sent = await stub.requests.map(\.query)
+            let sent = stub.requests.map(\.query)
             #expect(sent[0] == "offset=100&limit=50&sort=name&template_type_id=5&extension_type=hubspot"
                 + "&filter%5Bworkspace_ids%5D=1,2&filter%5Bactive%5D=")
             #expect(sent[1] == "offset=0&limit=100")
@@ -116,7 +116,7 @@ struct ContractCreationClientTests {
             let templates = try await client.allTemplates(credentials, query: TemplateQuery(workspaceIDs: [396198]))
             // then
             #expect(templates.count == 2)
-            #expect(await stub.requests.map(\.query) == ["offset=0&limit=100&filter%5Bworkspace_ids%5D=396198"])
+            #expect(stub.requests.map(\.query) == ["offset=0&limit=100&filter%5Bworkspace_ids%5D=396198"])
         }
     }
 

@@ -21,7 +21,7 @@ struct ContractWriteClientTests {
             // when
             let contract = try await client.createContract(credentials, input)
             // then the body has Oneflow's shape
-            let request = try #require(await stub.requests.first)
+            let request = try #require(stub.requests.first)
             #expect(request.headers["content-type"] == "application/json")
             #expect(request.headers["x-oneflow-user-email"] == "hanna@acme.example")
             let body = try jsonObject(request.body)
@@ -56,7 +56,7 @@ struct ContractWriteClientTests {
             // when
             _ = try await client.createContract(credentials, ContractCreateInput(workspaceID: 396198, templateID: 110010))
             // then
-            #expect(await stub.requests.first?.body == #"{"template_id":110010,"workspace_id":396198}"#)
+            #expect(stub.requests.first?.body == #"{"template_id":110010,"workspace_id":396198}"#)
         }
     }
 
@@ -83,7 +83,7 @@ struct ContractWriteClientTests {
                 ContractDataFieldUpdate(id: 94, value: nil),
             ])
             // then
-            #expect(await stub.requests.first?.body == #"{"data_fields":[{"_private_ownerside":{"custom_id":"start_date"},"#
+            #expect(stub.requests.first?.body == #"{"data_fields":[{"_private_ownerside":{"custom_id":"start_date"},"#
                 + #""value":"2025-11-01"},{"id":93,"value":""},{"id":94}]}"#)
             #expect(fields.map(\.customID) == ["start_date"])
             #expect(fields.first?.value == "2025-11-01")
@@ -99,7 +99,7 @@ struct ContractWriteClientTests {
             let field = try await client.updateContractDataField(credentials, contractID: 4004, field: .customID("start_date"), value: "2025-11-01")
             _ = try await client.updateContractDataField(credentials, contractID: 4004, field: .id(92), value: "")
             // then
-            let requests = await stub.requests
+            let requests = stub.requests
             #expect(requests.map(\.path) == ["/v1/contracts/4004/data_fields/c::start_date", "/v1/contracts/4004/data_fields/92"])
             #expect(requests.map(\.body) == [#"{"value":"2025-11-01"}"#, #"{"value":""}"#])
             #expect(field.value == "2025-11-01")
@@ -113,7 +113,7 @@ struct ContractWriteClientTests {
             let contract = try await client.publishContract(credentials.actingAsCreator(), contractID: 4004,
                                                             subject: "Your contract", message: "Please sign.")
             // then
-            let request = try #require(await stub.requests.first)
+            let request = try #require(stub.requests.first)
             #expect(request.body == #"{"message":"Please sign.","subject":"Your contract"}"#)
             #expect(request.headers["x-oneflow-user-email"] == "__CREATOR__")
             #expect(contract.state == .pending)
@@ -128,7 +128,7 @@ struct ContractWriteClientTests {
             // when
             try await client.deleteContract(credentials, contractID: 4004)
             // then
-            #expect(await stub.requests.map { "\($0.method) \($0.path)" } == ["DELETE /v1/contracts/4004"])
+            #expect(stub.requests.map { "\($0.method) \($0.path)" } == ["DELETE /v1/contracts/4004"])
         }
     }
 

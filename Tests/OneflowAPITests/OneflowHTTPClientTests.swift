@@ -22,7 +22,7 @@ struct OneflowHTTPClientTests {
             try await client.ping(credentials)
             let account = try await client.currentAccount(credentials)
             #expect(account.id == 8123)
-            let requests = await stub.requests
+            let requests = stub.requests
             #expect(requests.map(\.path) == ["/v1/ping", "/v1/accounts/me"])
             #expect(requests.allSatisfy { $0.headers["x-oneflow-api-token"] == Self.token })
             #expect(requests.allSatisfy { $0.headers["x-oneflow-user-email"] == "admin@acme.example" })
@@ -34,7 +34,7 @@ struct OneflowHTTPClientTests {
     func noEmail() async throws {
         try await withClient(["GET /v1/ping": .json("{}")]) { client, stub in
             try await client.ping(OneflowCredentials(token: Self.token, userEmail: ""))
-            #expect(await stub.requests.first?.headers["x-oneflow-user-email"] == nil)
+            #expect(stub.requests.first?.headers["x-oneflow-user-email"] == nil)
         }
     }
 
@@ -61,7 +61,7 @@ struct OneflowHTTPClientTests {
             let error = try await #require(throws: OneflowError.self) { try await client.createWebhook(credentials, input) }
             #expect(error.parameterProblems["callback_url"] == "Must be https.")
             #expect("\(error)".contains("callback_url: Must be https."))
-            #expect(await stub.requests.first?.headers["content-type"] == "application/json")
+            #expect(stub.requests.first?.headers["content-type"] == "application/json")
         }
     }
 
@@ -125,7 +125,7 @@ struct OneflowHTTPClientTests {
         try await withClient(["GET /v1/template_types": .json(Fixtures.templateTypesPage)]) { client, stub in
             let page = try await client.templateTypes(credentials, offset: 0, limit: 100)
             #expect(page.count == 3)
-            #expect(await stub.requests.first?.query == "offset=0&limit=100")
+            #expect(stub.requests.first?.query == "offset=0&limit=100")
         }
     }
 
@@ -137,7 +137,7 @@ struct OneflowHTTPClientTests {
                 DataFieldInput(customID: "start_date", name: "Start date"),
             ])
             #expect(fields.count == 2)
-            let sent = try JSONDecoder().decode(DataFieldSet<DataFieldInput>.self, from: Data(try #require(await stub.requests.first).body.utf8))
+            let sent = try JSONDecoder().decode(DataFieldSet<DataFieldInput>.self, from: Data(try #require(stub.requests.first).body.utf8))
             #expect(sent.dataFields.map(\.customID) == ["employee_number", "start_date"])
             #expect(sent.dataFields[0].placeholder == "e.g. 10023")
         }
@@ -163,7 +163,7 @@ struct OneflowHTTPClientTests {
             #expect(updated.signKey == "sk")
             #expect(fetched.templateGroupID == 5)
             try await client.deleteWebhook(credentials, id: 77)
-            #expect(await stub.requests.map(\.method) == ["GET", "POST", "PUT", "GET", "DELETE"])
+            #expect(stub.requests.map(\.method) == ["GET", "POST", "PUT", "GET", "DELETE"])
         }
     }
 
@@ -173,7 +173,7 @@ struct OneflowHTTPClientTests {
             let query = ContractQuery(offset: 100, limit: 50, sort: ["-state_updated_time"], filters: ["state": "signed"])
             let page = try await client.contracts(credentials, query: query)
             #expect(page.count == 0)
-            let sent = try #require(await stub.requests.first?.query)
+            let sent = try #require(stub.requests.first?.query)
             #expect(sent == "offset=100&limit=50&sort=-state_updated_time&filter%5Bstate%5D=signed")
         }
     }
@@ -201,7 +201,7 @@ struct OneflowHTTPClientTests {
             let file = try await client.downloadFile(credentials, contractID: 3, fileID: 4)
             #expect(String(decoding: file.data, as: UTF8.self) == "%PDF-1.4 test")
             #expect(file.contentType == "application/pdf")
-            #expect(await stub.requests.first?.query == "download=true")
+            #expect(stub.requests.first?.query == "download=true")
         }
     }
 
@@ -214,7 +214,7 @@ struct OneflowHTTPClientTests {
         try await withClient(["GET /v1/contracts/3/files/4": redirect]) { client, _ in
             let file = try await client.downloadFile(credentials, contractID: 3, fileID: 4)
             #expect(String(decoding: file.data, as: UTF8.self) == "%PDF-1.7 stored")
-            let atStorage = try #require(await storage.requests.first)
+            let atStorage = try #require(storage.requests.first)
             #expect(atStorage.headers["x-oneflow-api-token"] == nil)
         }
         try await storage.stop()

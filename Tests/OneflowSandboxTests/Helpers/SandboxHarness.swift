@@ -4,6 +4,7 @@ import Leaf
 import NIOCore
 import OneflowAPI
 import Synchronization
+import TestSupport
 import Vapor
 @testable import OneflowSandbox
 
@@ -118,50 +119,11 @@ struct AnyJSON: Decodable {
     }
 }
 
-/// An HTTP endpoint on loopback that records every webhook POST and answers with the next
-/// status of `statuses` (then 200).
-final class WebhookReceiver: Sendable {
-    struct Received: Sendable { var path: String; var body: String; var contentType: String?; var at: Date }
+/// The endpoint the sandbox's webhooks point at: the shared recording server, answering the
+/// next of its `statuses` (then 200) to each POST.
+typealias WebhookReceiver = RecordingServer
 
-    /// What the route handler and the tests share.
-    final class State: Sendable {
-        private let inner: Mutex<(statuses: [UInt], log: [Received])>
-        init(statuses: [UInt]) { inner = Mutex((statuses, [])) }
-        func record(_ item: Received) -> UInt {
-            inner.withLock { s in
-                s.log.append(item)
-                return s.statuses.isEmpty ? 200 : s.statuses.removeFirst()
-            }
-        }
-        var log: [Received] { inner.withLock { $0.log } }
-    }
-
-    let app: Application
-    let port: Int
-    let state: State
-
-    var url: String { "http://127.0.0.1:\(port)/hook" }
-    var received: [Received] { state.log }
-
-    private init(app: Application, port: Int, state: State) {
-        (self.app, self.port, self.state) = (app, port, state)
-    }
-
-    static func start(statuses: [UInt]) async throws -> WebhookReceiver {
-        let app = try await Application.make(.testing)
-        app.logger.logLevel = .warning
-        let state = State(statuses: statuses)
-        app.post("**") { req -> Response in
-            let status = state.record(Received(path: req.url.path, body: req.body.string ?? "", contentType: req.headers.first(name: .contentType), at: Date()))
-            return Response(status: HTTPResponseStatus(statusCode: Int(status)), body: .init(string: "ok"))
-        }
-        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-        guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
-        return WebhookReceiver(app: app, port: port, state: state)
-    }
-
-    func stop() async throws {
-        await app.server.shutdown()
-        try await app.asyncShutdown()
-    }
+extension RecordingServer {
+    var url: String { baseURL + "/hook" }
+    var received: [Recorded] { requests }
 }
