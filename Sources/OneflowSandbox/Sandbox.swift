@@ -35,9 +35,11 @@ public final class Sandbox: Sendable {
     let faults = FaultInjector()
     let engine: DeliveryEngine
     private let http: HTTPClient
+    private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "sandbox")) {
         self.configuration = configuration
+        self.logger = logger
         store = SandboxStore(persistPath: configuration.dataFile, extensionTemplateGroupName: configuration.extensionTemplateGroupName)
         var httpConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         httpConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(10))
@@ -66,7 +68,13 @@ public final class Sandbox: Sendable {
     }
 
     /// Starts delivering webhooks in the background (resuming any left pending).
-    public func start() async { await engine.start() }
+    public func start() async {
+        if let aside = await store.setAside {
+            logger.warning("The sandbox's state file could not be read; it was moved to \(aside) and the sandbox starts empty")
+        }
+        await store.completeDirectories()
+        await engine.start()
+    }
 
     /// Stops deliveries and releases the HTTP client.
     public func shutdown() async {

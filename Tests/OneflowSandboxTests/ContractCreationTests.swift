@@ -62,7 +62,7 @@ struct ContractCreationTests {
             // Then it is a draft of our template, with our values and the employee as an individual
             #expect(draft.state == .draft)
             #expect(draft.templateTypeID == setup.typeID)
-            #expect(draft.privateOwnerside?.templateID != nil)
+            #expect(draft.privateOwnerside?.templateID == (try await setup.employmentTemplate(h)).templateID)
             #expect(draft.name == "Employment contract – Jane Doe")
             let values = Dictionary(uniqueKeysWithValues: draft.dataFields.map { ($0.customID ?? "", $0.value ?? "") })
             #expect(values == ["employee_number": "10023", "start_date": "2020-01-01", "job_title": ""])

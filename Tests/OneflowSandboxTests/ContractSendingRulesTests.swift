@@ -22,12 +22,14 @@ struct ContractSendingRulesTests {
             let noMessage = await #expect(throws: OneflowError.self) { try await publish(h, setup.hrUser, draft.id, message: "") }
             #expect(noMessage?.parameterProblems["message"] != nil)
             // Given a plan without publishing → 402, and the contract stays a draft
-            let _: [String: String]? = try? await h.control(.POST, "/plan", ["token": setup.token, "publishing": false])
+            try await h.control(.POST, "/plan", ["token": setup.token, "publishing": false])
             let unpaid = await #expect(throws: OneflowError.self) { try await publish(h, setup.hrUser, draft.id) }
             #expect(unpaid?.category == .paymentRequired)
             #expect(try await h.client.contract(setup.admin, id: draft.id).state == .draft)
             // When the plan allows it again, publish works once; a second publish is 409
-            let _: [String: String]? = try? await h.control(.POST, "/plan", ["token": setup.token, "publishing": true])
+            // and the sandbox's own publish (its pages, its control API) is refused alike
+            await #expect(throws: SandboxHarness.ControlError.self) { try await h.act("publish", contract: draft.id) }
+            try await h.control(.POST, "/plan", ["token": setup.token, "publishing": true])
             #expect(try await publish(h, setup.hrUser, draft.id).state == .pending)
             let again = await #expect(throws: OneflowError.self) { try await publish(h, setup.hrUser, draft.id) }
             #expect(again?.category == .conflict)
@@ -91,6 +93,34 @@ struct ContractSendingRulesTests {
         }
     }
 
+    @Test("a body naming another field than the path is 400, whichever key it uses; an update without a value changes nothing and tells no webhook")
+    func fieldMismatch() async throws {
+        try await withSandbox { h in
+            let setup = try await ExtensionSetup.make(h)
+            let draft = try await setup.draft(h)
+            let numberID = try #require(draft.dataFields.first { $0.customID == "employee_number" }?.id)
+            let email = try #require(setup.hrUser.userEmail)
+            // Given the path c::job_title and a body id of employee_number
+            let byID = try await h.api(.PUT, "/contracts/\(draft.id)/data_fields/c::job_title", token: setup.token, email: email,
+                                       json: #"{"id": \#(numberID), "value": "CTO"}"#)
+            #expect(byID.status == 400)
+            #expect(byID.body.contains(#""id""#))
+            // Given the path by id and a body custom id of another field
+            let byCustomID = try await h.api(.PUT, "/contracts/\(draft.id)/data_fields/\(numberID)", token: setup.token, email: email,
+                                             json: #"{"_private_ownerside": {"custom_id": "job_title"}, "value": "CTO"}"#)
+            #expect(byCustomID.status == 400)
+            #expect(byCustomID.body.contains("_private_ownerside.custom_id"))
+            // When an item has no value, nothing changes and no data_field:update is sent
+            _ = try await h.client.updateContractDataFields(setup.hrUser, contractID: draft.id, [ContractDataFieldUpdate(customID: "job_title", value: nil)])
+            let events = await h.sandbox.store.deliveries().filter { $0.contractID == draft.id }.flatMap { $0.events.map(\.type) }
+            #expect(events.isEmpty)
+            // A sent contract is not deleted through the API (409); a draft is
+            _ = try await publish(h, setup.hrUser, draft.id)
+            let sent = await #expect(throws: OneflowError.self) { try await h.client.deleteContract(setup.hrUser, contractID: draft.id) }
+            #expect(sent?.category == .conflict)
+        }
+    }
+
     @Test("a path addresses a field by id or c::custom_id; a bare custom id is read as an id")
     func fieldReferences() {
         #expect(FieldReference(path: "c::start_date") == .customID("start_date"))
@@ -139,6 +169,8 @@ struct ContractSendingRulesTests {
             #expect(error?.category == category)
             #expect(error?.errorCode == status * 10_000)
             #expect(error?.isRetryable == (status != 422))
+            // A create that failed with 5xx may have happened: the caller must look before retrying.
+            #expect(error?.outcomeUnknown == (status >= 500))
         }
     }
 }

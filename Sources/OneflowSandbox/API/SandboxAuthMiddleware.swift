@@ -66,8 +66,8 @@ extension Request {
         }
     }
 
-    /// The user a call about `contract` acts as, who must see the contract's workspace (403
-    /// otherwise); `__CREATOR__` is the user who created it.
+    /// The user a call that changes `contract` acts as, who must have create rights in its
+    /// workspace (403 otherwise); `__CREATOR__` is the user who created it.
     func actingUser(on contract: ContractRecord) throws -> UserRecord? {
         let account = try sandboxAccount
         let user: UserRecord?
@@ -80,8 +80,9 @@ extension Request {
             }
             user = creator
         }
-        guard let user, user.grant(contract.workspaceID) != nil else {
-            throw SandboxProblem(status: .forbidden, detail: "The user has no access to the contract's workspace.")
+        // Seeing the workspace is not enough to change its contracts: that takes create rights.
+        guard let user, user.grant(contract.workspaceID)?.canCreate == true else {
+            throw SandboxProblem(status: .forbidden, detail: "The user may not change contracts in the contract's workspace.")
         }
         return user
     }

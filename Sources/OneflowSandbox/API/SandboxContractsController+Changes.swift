@@ -32,9 +32,7 @@ extension SandboxContractsController {
         guard let items = try req.content.decode(Body.self).data_fields, !items.isEmpty else {
             throw SandboxProblem.invalid("data_fields", "Required: at least one data field.")
         }
-        var updates: [(FieldReference, value: String?)] = []
-        for (index, item) in items.enumerated() { updates.append((try item.reference(at: "data_fields[\(index)]", path: nil), item.value)) }
-        let changed = try await store.updateDataFields(accountID: c.accountID, contractID: c.id, updates)
+        let changed = try await store.updateDataFields(accountID: c.accountID, contractID: c.id, items)
         return SandboxJSON.DataFieldValues(data_fields: SandboxJSON.Contract(changed).data_fields)
     }
 
@@ -44,16 +42,20 @@ extension SandboxContractsController {
         _ = try req.actingUser(on: c)
         guard let reference = req.parameters.get("field").flatMap(FieldReference.init(path:)) else { throw SandboxProblem.notFound("The data field") }
         let item = try req.content.decode(DataFieldUpdateBody.self)
-        let changed = try await store.updateDataFields(accountID: c.accountID, contractID: c.id,
-                                                       [(try item.reference(at: "body", path: reference), item.value)], byPath: true)
+        let changed = try await store.updateDataFields(accountID: c.accountID, contractID: c.id, [item], path: reference)
         guard let field = changed.dataFields.first(where: reference.matches) else { throw SandboxProblem.notFound("The data field") }
         return SandboxJSON.ContractDataField(field, created: changed.createdTime)
     }
 
-    /// `DELETE /v1/contracts/{id}`: `contract:delete` to the contract's webhooks.
+    /// `DELETE /v1/contracts/{id}` of a draft: `contract:delete` to the contract's webhooks. A
+    /// sent contract is 409 here (what Oneflow allows is not documented; a draft is what a
+    /// caller cancels); the sandbox's pages and control API delete in any state.
     @Sendable func delete(req: Request) async throws -> Response {
         let c = try await contract(req)
         _ = try req.actingUser(on: c)
+        guard c.state == "draft" else {
+            throw SandboxProblem(status: .conflict, detail: "Only a draft can be deleted through the API; this contract is \(c.state).")
+        }
         try await store.apply(.delete, accountID: c.accountID, contractID: c.id)
         return Response(status: .ok, headers: ["content-type": "application/json"], body: .init(string: "{}"))
     }

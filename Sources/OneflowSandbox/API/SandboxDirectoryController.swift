@@ -34,6 +34,16 @@ struct SandboxDirectoryController: RouteCollection {
     @Sendable func templates(req: Request) async throws -> SandboxJSON.Envelope<SandboxJSON.Template> {
         let (offset, limit) = try req.paging()
         var list = try await filtered(req, try await visible(req))
+        // "If there is no template associated with the provided extension_type, the system will
+        // return an error message" (https://developer.oneflow.com/docs/get-templates-1): asked of
+        // the account, not of what this user sees.
+        if let alias = req.query[String.self, at: "extension_type"] {
+            let account = try req.sandboxAccount.id
+            let types = Set(await store.templateTypes(accountID: account).filter { $0.extensionType == alias }.map(\.id))
+            guard await store.templates(accountID: account).contains(where: { $0.templateTypeID.map(types.contains) ?? false }) else {
+                throw SandboxProblem.invalid("extension_type", "No template is associated with extension type \(alias).")
+            }
+        }
         if let ids = req.query[String.self, at: "filter", "workspace_ids"] {
             let wanted = Set(ids.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
             list = list.filter { wanted.contains($0.workspaceID) }
@@ -87,8 +97,6 @@ struct SandboxDirectoryController: RouteCollection {
         if let alias = req.query[String.self, at: "extension_type"] {
             let types = Set(await store.templateTypes(accountID: try req.sandboxAccount.id).filter { $0.extensionType == alias }.map(\.id))
             list = list.filter { $0.templateTypeID.map(types.contains) ?? false }
-            // "If there is no template associated with the provided extension_type, the system will return an error message."
-            guard !list.isEmpty else { throw SandboxProblem.invalid("extension_type", "No template is associated with extension type \(alias).") }
         }
         return list
     }

@@ -28,7 +28,8 @@ extension SandboxJSON {
         var my_participant: Bool
         var sign_state: String
         var sign_state_updated_time: String?
-        var sign_method: String
+        /// Only a signatory signs, so only a signatory has a sign method.
+        var sign_method: String?
         var delivery_channel: String
         var delivery_status: String
         var two_step_authentication_method: String
@@ -39,7 +40,7 @@ extension SandboxJSON {
             (identification_number, title) = (r.identificationNumber, r.title)
             (signatory, organizer, my_participant) = (r.isSignatory, r.organizer ?? false, owner)
             (sign_state, sign_state_updated_time) = (r.signState, time(r.signStateUpdatedTime))
-            (sign_method, delivery_channel) = (r.signMethod ?? "standard_esign", r.deliveryChannel ?? "email")
+            (sign_method, delivery_channel) = (r.isSignatory ? r.signMethod ?? "standard_esign" : nil, r.deliveryChannel ?? "email")
             two_step_authentication_method = r.twoStepMethod ?? "none"
             delivery_status = r.deliveryStatus ?? "not_sent"
             _permissions = ["contract:update": r.canUpdate ?? owner]

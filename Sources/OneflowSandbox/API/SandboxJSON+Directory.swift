@@ -70,13 +70,16 @@ extension SandboxJSON {
         var updated_time: String?
     }
 
+    /// `{id, name}`; the sandbox's templates have none.
+    struct Tag: Content { var id: Int; var name: String }
+
     struct Template: Content {
         var id: Int
         var name: String
         var active: Bool
         var workspace_id: Int
         var available_options: AvailableOptions
-        var tags: [String]
+        var tags: [Tag]
         var template_type: TemplateTypeSummary?
         var created_time: String?
         var updated_time: String?

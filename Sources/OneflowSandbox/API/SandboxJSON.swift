@@ -115,7 +115,7 @@ enum SandboxJSON {
         case string(String), number(Int), null
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let n = try? c.decode(Int.self) { self = .number(n) } else { self = .string(try c.decode(String.self)) }
+            if c.decodeNil() { self = .null } else if let n = try? c.decode(Int.self) { self = .number(n) } else { self = .string(try c.decode(String.self)) }
         }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()

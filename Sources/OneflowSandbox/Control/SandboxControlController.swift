@@ -96,8 +96,12 @@ struct SandboxControlController: RouteCollection {
         let values = try req.content.decode([String: [String: String]].self)["data_fields"] ?? [:]
         let id = try req.intParameter("id")
         guard let accountID = await store.accountID(ofContract: id) else { throw SandboxProblem.notFound("The contract") }
-        let updates = values.sorted { $0.key < $1.key }.map { (FieldReference.customID($0.key), value: Optional($0.value)) }
-        return SandboxJSON.Contract(try await store.updateDataFields(accountID: accountID, contractID: id, updates))
+        let contract = try await store.contract(accountID: accountID, id: id)
+        for key in values.keys.sorted() where !contract.dataFields.contains(where: { $0.customID == key }) {
+            throw SandboxProblem.invalid("data_fields.\(key)", "No such data field in the contract.")
+        }
+        let items = values.sorted { $0.key < $1.key }.map { DataFieldUpdateBody(customID: $0.key, value: $0.value) }
+        return SandboxJSON.Contract(try await store.updateDataFields(accountID: accountID, contractID: id, items))
     }
 
     struct DeliveryOut: Content {

@@ -23,13 +23,14 @@ struct SandboxDirectoryControl: RouteCollection {
         }
         routes.post("templates") { req in
             struct In: Content {
-                var token: String?, workspace_id: Int, template_type_id: Int?, name: String
+                var token: String?, workspace_id: Int, template_type_id: Int?, name: String, active: Bool?
                 var delivery_channels: [String]?, sign_methods: [String]?, two_step_authentication_methods: [String]?
             }
             let body = try req.content.decode(In.self)
             let accountID = try await account(body.token).id
             let template = try await store.addTemplate(
                 accountID: accountID, workspaceID: body.workspace_id, typeID: body.template_type_id, name: body.name,
+                active: body.active ?? true,
                 delivery: body.delivery_channels, sign: body.sign_methods, twoStep: body.two_step_authentication_methods)
             let type = if let id = template.templateTypeID { try await store.templateType(accountID: accountID, id: id) } else { TemplateTypeRecord?.none }
             return SandboxJSON.Template(template, type: type)
@@ -41,9 +42,10 @@ struct SandboxDirectoryControl: RouteCollection {
             _ = try await store.setPublishing(accountID: try await account(body.token).id, allowed: body.publishing)
             return .noContent
         }
-        /// Everything the directory holds for an account: workspaces, users, templates.
+        /// Everything the directory holds for an account: workspaces, users, templates. The token
+        /// travels in `x-oneflow-api-token`, as on the API, not in a URL that logs keep.
         routes.get("directory") { req in
-            let account = try await account(req.query[String.self, at: "token"])
+            let account = try await account(req.headers.first(name: "x-oneflow-api-token"))
             var templates: [SandboxJSON.Template] = []
             for template in await store.templates(accountID: account.id) {
                 let type = if let id = template.templateTypeID { try? await store.templateType(accountID: account.id, id: id) } else { TemplateTypeRecord?.none }

@@ -38,7 +38,7 @@ extension SandboxPagesController {
                 typeID = id
             }
             let template = try await store.addTemplate(
-                accountID: accountID, workspaceID: workspaceID, typeID: typeID, name: form["name"] ?? "",
+                accountID: accountID, workspaceID: workspaceID, typeID: typeID, name: form["name"] ?? "", active: form["inactive"] == nil,
                 delivery: Self.ticked("delivery_", TemplateOptions.deliveryChannels, defaults: TemplateOptions.defaultDelivery, in: form),
                 sign: Self.ticked("sign_", TemplateOptions.signMethods, defaults: TemplateOptions.defaultSign, in: form),
                 twoStep: Self.ticked("two_step_", TemplateOptions.twoStepMethods, defaults: TemplateOptions.defaultTwoStep, in: form))

@@ -32,7 +32,8 @@ extension SandboxPagesController {
         let group = if let typeID = c.templateTypeID { (try? await store.templateType(accountID: accountID, id: typeID))?.name ?? "#\(typeID)" } else { "No template group" }
         let reason = Self.nothingToSign(c)
         let page = ContractPage(
-            title: c.name, id: c.id, accountID: accountID, name: c.name, state: c.state, employer: c.ownerParty?.name ?? "No owner party",
+            title: c.name.isEmpty ? "Contract #\(c.id)" : c.name, id: c.id, accountID: accountID,
+            name: c.name.isEmpty ? "Contract #\(c.id)" : c.name, state: c.state, employer: c.ownerParty?.name ?? "No owner party",
             group: group,
             fields: c.dataFields.map { .init(name: $0.name, value: $0.value) },
             participants: c.parties.flatMap { party in

@@ -34,10 +34,8 @@ extension AccountRecord {
             self.users = users
         } else {
             let emails = try c.decodeIfPresent([String].self, forKey: .userEmails) ?? []
-            let accountID = id
-            users = emails.enumerated().map { index, email in
-                UserRecord(id: accountID * 100 + index, email: email, name: "Sandbox Admin", role: "admin", active: true, grants: [])
-            }
+            // Ids are given when the store has the state to allocate them (`completeDirectories`).
+            users = emails.map { UserRecord(id: 0, email: $0, name: "Sandbox Admin", role: "admin", active: true, grants: []) }
         }
     }
 
@@ -88,10 +86,14 @@ extension ContractRecord {
         } else {
             let legacy = try decoder.container(keyedBy: LegacyKeys.self)
             let employee = try legacy.decode(ParticipantRecord.self, forKey: .employee)
+            // The admin organized those contracts, as the control API's contracts now have it:
+            // the employee's signature completes them.
+            var owner = try legacy.decode(ParticipantRecord.self, forKey: .owner)
+            (owner.signatory, owner.organizer) = (owner.signatory ?? false, owner.organizer ?? true)
             parties = [
                 PartyRecord(id: try legacy.decode(Int.self, forKey: .ownerPartyID), type: "company",
                             name: try legacy.decode(String.self, forKey: .companyName), countryCode: "SE", myParty: true,
-                            participants: [try legacy.decode(ParticipantRecord.self, forKey: .owner)]),
+                            participants: [owner]),
                 PartyRecord(id: try legacy.decode(Int.self, forKey: .employeePartyID), type: "individual", name: employee.name,
                             countryCode: "SE", myParty: false, participants: [employee]),
             ]

@@ -74,7 +74,8 @@ extension SandboxStore {
     /// Applies `action`, records its events and queues their webhook notifications.
     @discardableResult
     func apply(_ action: ContractAction, accountID: Int, contractID: Int) throws(SandboxProblem) -> ContractRecord {
-        try changeContract(accountID: accountID, id: contractID, removing: action == .delete) { (contract, time) throws(SandboxProblem) in
+        if action == .publish { try Self.requirePublishing(try account(id: accountID)) }
+        return try changeContract(accountID: accountID, id: contractID, removing: action == .delete) { (contract, time) throws(SandboxProblem) in
             try self.transition(&contract, action, at: time)
         }
     }
@@ -91,7 +92,7 @@ extension SandboxStore {
         let types = try change(&contract, time)
         let events = types.map { EventRecord(id: state.allocateID(), type: $0, createdTime: time) }
         contract.events += events
-        contract.updatedTime = time
+        if !events.isEmpty { contract.updatedTime = time }
         if removing {
             state.contracts.remove(at: index)
         } else {

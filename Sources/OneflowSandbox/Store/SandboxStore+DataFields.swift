@@ -49,41 +49,39 @@ struct DataFieldUpdateBody: Decodable, Sendable {
         (self.id, self.customID, self.value) = (id, customID, value)
     }
 
-    /// What the item names, checked against the path's reference when there is one.
-    func reference(at name: String, path: FieldReference?) throws(SandboxProblem) -> FieldReference {
-        let named: [FieldReference] = [id.map(FieldReference.id), customID.map(FieldReference.customID)].compactMap { $0 }
-        if let path {
-            // "If the body's id or custom id does not match the path, the request errors."
-            if let id, path != .id(id), case .id = path { throw .invalid("\(name).id", "Does not match the data field in the path.") }
-            if let customID, path != .customID(customID), case .customID = path {
-                throw .invalid("\(name)._private_ownerside.custom_id", "Does not match the data field in the path.")
-            }
-            return path
-        }
-        guard let first = named.first else { throw .invalid(name, "Needs id or _private_ownerside.custom_id.") }
-        return first
-    }
+    /// The references the item names: its id and its custom id, when given.
+    var named: [FieldReference] { [id.map(FieldReference.id), customID.map(FieldReference.customID)].compactMap { $0 } }
 }
 
 extension SandboxStore {
     /// `PUT /v1/contracts/{id}/data_fields[/{field}]` on a draft or pending contract: one
-    /// `data_field:update`. With `byPath`, an unknown field is 404 like any unknown resource.
-    func updateDataFields(accountID: Int, contractID: Int, _ updates: [(FieldReference, value: String?)],
-                          byPath: Bool = false) throws(SandboxProblem) -> ContractRecord {
+    /// `data_field:update` when a value was given. Each item names its field by id and/or custom
+    /// id, or `path` names it; every name given must be the same field ("if the body's id or
+    /// custom id does not match the path, the request errors"). An unknown field in the path is
+    /// 404, like any unknown resource; in a list, 400 naming the item.
+    func updateDataFields(accountID: Int, contractID: Int, _ items: [DataFieldUpdateBody],
+                          path: FieldReference? = nil) throws(SandboxProblem) -> ContractRecord {
         try changeContract(accountID: accountID, id: contractID) { (c, time) throws(SandboxProblem) in
             guard ["draft", "pending"].contains(c.state) else {
                 throw SandboxProblem(status: .conflict, detail: "Data fields of a \(c.state) contract cannot be changed.")
             }
-            for (index, (reference, value)) in updates.enumerated() {
+            var changed = false
+            for (index, item) in items.enumerated() {
+                let name = path == nil ? "data_fields[\(index)]" : nil
+                guard let reference = path ?? item.named.first else { throw .invalid(name ?? "id", "Needs id or _private_ownerside.custom_id.") }
                 guard let field = c.dataFields.firstIndex(where: reference.matches) else {
-                    if byPath { throw .notFound("The data field") }
-                    throw .invalid("data_fields[\(index)]", "No such data field in the contract.")
+                    if path != nil { throw .notFound("The data field") }
+                    throw .invalid(name ?? "", "No such data field in the contract.")
                 }
-                guard let value else { continue }
-                guard value.count <= 1024 else { throw .invalid(byPath ? "value" : "data_fields[\(index)].value", "Must be at most 1024 characters.") }
-                (c.dataFields[field].value, c.dataFields[field].updatedTime) = (value, time)
+                for other in item.named where !other.matches(c.dataFields[field]) {
+                    let key = if case .id = other { "id" } else { "_private_ownerside.custom_id" }
+                    throw .invalid(name.map { "\($0).\(key)" } ?? key, "Names another data field than \(path == nil ? "the item's other key" : "the path").")
+                }
+                guard let value = item.value else { continue }
+                guard value.count <= 1024 else { throw .invalid(name.map { "\($0).value" } ?? "value", "Must be at most 1024 characters.") }
+                (c.dataFields[field].value, c.dataFields[field].updatedTime, changed) = (value, time, true)
             }
-            return ["data_field:update"]
+            return changed ? ["data_field:update"] : []
         }
     }
 }

@@ -135,7 +135,7 @@ extension SandboxStore {
         try updateAccount(accountID) { $0.canPublish = allowed }
     }
 
-    func addTemplate(accountID: Int, workspaceID: Int, typeID: Int?, name: String,
+    func addTemplate(accountID: Int, workspaceID: Int, typeID: Int?, name: String, active: Bool = true,
                      delivery: [String]?, sign: [String]?, twoStep: [String]?) throws(SandboxProblem) -> TemplateRecord {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...130).contains(name.count) else { throw .invalid("name", "Must be 1–130 characters.") }
@@ -148,11 +148,12 @@ extension SandboxStore {
             }
             return options
         }
-        let template = newTemplate(
+        var template = newTemplate(
             accountID: accountID, workspaceID: workspaceID, typeID: typeID, name: name,
             delivery: try options(delivery, TemplateOptions.deliveryChannels, "delivery_channels"),
             sign: try options(sign, TemplateOptions.signMethods, "sign_methods"),
             twoStep: try options(twoStep, TemplateOptions.twoStepMethods, "two_step_authentication_methods"))
+        template.active = active
         state.templates.append(template)
         persist()
         return template

@@ -20,6 +20,10 @@ extension SandboxStore {
         guard let channelName = p.delivery_channel ?? (ownerSide ? "email" : nil) else { throw .invalid("\(at).delivery_channel", "Required.") }
         let channel = try option(channelName, "delivery_channel", template.deliveryChannels, what: "delivery channels")
         let signatory = p.signatory ?? false
+        // Roles (https://developer.oneflow.com/docs/other-important-changes): an organizer is
+        // owner-side and does not sign.
+        if p.organizer == true, !ownerSide { throw .invalid("\(at).organizer", "Only owner-side participants can be organizers.") }
+        if p.organizer == true, signatory { throw .invalid("\(at).organizer", "An organizer cannot be a signatory.") }
         if signatory, p.sign_method == nil { throw .invalid("\(at).sign_method", "Required for a signatory.") }
         let sign = try option(p.sign_method, "sign_method", template.signMethods, what: "sign methods")
         let twoStep = try option(p.two_step_authentication_method, "two_step_authentication_method", template.twoStepMethods,

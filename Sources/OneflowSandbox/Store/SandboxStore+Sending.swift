@@ -6,11 +6,9 @@ extension SandboxStore {
     /// https://developer.oneflow.com/docs/publish-a-contract
     func publish(account: AccountRecord, contractID: Int, subject: String?, message: String?) throws(SandboxProblem) -> ContractRecord {
         _ = try contract(accountID: account.id, id: contractID)
-        guard account.canPublish else {
-            throw SandboxProblem(status: .paymentRequired, detail: "Publishing contracts is not available on the account's plan.")
-        }
-        guard let subject, !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("subject", "Required.") }
-        guard let message, !message.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("message", "Required.") }
+        try Self.requirePublishing(account)
+        guard let subject, !subject.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalid("subject", "Required.") }
+        guard let message, !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalid("message", "Required.") }
         guard subject.count <= 255 else { throw .invalid("subject", "Must be at most 255 characters.") }
         guard message.count <= 10_000 else { throw .invalid("message", "Must be at most 10000 characters.") }
         return try changeContract(accountID: account.id, id: contractID) { (c, time) throws(SandboxProblem) in
@@ -21,6 +19,14 @@ extension SandboxStore {
                 throw SandboxProblem(status: .conflict, detail: "The contract has no counterparty to send it to.")
             }
             return try self.transition(&c, .publish, at: time)
+        }
+    }
+
+    /// "The contract publishing feature is not available in the free plan" — through the API,
+    /// the sandbox's pages and its control API alike.
+    static func requirePublishing(_ account: AccountRecord) throws(SandboxProblem) {
+        guard account.canPublish else {
+            throw SandboxProblem(status: .paymentRequired, detail: "Publishing contracts is not available on the account's plan.")
         }
     }
 

@@ -20,8 +20,32 @@ actor SandboxStore {
             state = try JSONDecoder().decode(SandboxState.self, from: data)
         } catch {
             // Never overwrite what could not be read: keep it beside the fresh state for a person to look at.
-            try? FileManager.default.moveItem(atPath: persistPath, toPath: persistPath + ".unreadable-\(Int(now().timeIntervalSince1970))")
+            let aside = persistPath + ".unreadable-\(Int(now().timeIntervalSince1970))"
+            try? FileManager.default.moveItem(atPath: persistPath, toPath: aside)
+            setAside = aside
         }
+    }
+
+    /// Where a state file that could not be read was moved, for `Sandbox` to say so at start.
+    private(set) var setAside: String?
+
+    /// Accounts from files written before workspaces, users and templates existed get the
+    /// directory a new account gets (their users kept), and our group its employment template.
+    /// Run by `Sandbox.start()` (an actor's initializer cannot).
+    func completeDirectories() {
+        for index in state.accounts.indices {
+            for user in state.accounts[index].users.indices where state.accounts[index].users[user].id == 0 {
+                state.accounts[index].users[user].id = state.allocateID()
+            }
+            guard state.accounts[index].workspaces.isEmpty else { continue }
+            var account = state.accounts[index]
+            let kept = account.users
+            seedDirectory(of: &account)
+            account.users = kept + account.users.filter { new in !kept.contains { $0.email.caseInsensitiveCompare(new.email) == .orderedSame } }
+            state.accounts[index] = account
+        }
+        for type in state.templateTypes { addGroupTemplateIfOurs(type) }
+        persist()
     }
 
     func persist() {

@@ -74,6 +74,31 @@ final class SandboxHarness: Sendable {
 
     struct ControlError: Error { var status: Int; var body: String }
 
+    /// A control call whose answer has no body (204): throws on any other failure.
+    func control(_ method: HTTPMethod, _ path: String, _ body: [String: Any]) async throws {
+        var request = HTTPClientRequest(url: baseURL + "/sandbox/control" + path)
+        request.method = method
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        let response = try await http.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        guard response.status.code < 300 else { throw ControlError(status: Int(response.status.code), body: String(buffer: bytes)) }
+    }
+
+    /// A raw call to the sandbox's Oneflow API, for bodies the client never sends.
+    func api(_ method: HTTPMethod, _ path: String, token: String, email: String? = nil, json: String? = nil) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: baseURL + "/sandbox/oneflow/v1" + path)
+        request.method = method
+        request.headers.add(name: "x-oneflow-api-token", value: token)
+        if let email { request.headers.add(name: "x-oneflow-user-email", value: email) }
+        if let json {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await http.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+
     struct NewAccount: Decodable { var account_id: Int; var token: String; var name: String; var user_emails: [String] }
 
     func newAccount(_ name: String = "Acme AB") async throws -> (OneflowCredentials, NewAccount) {

@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import OneflowAPI
+import Testing
+@testable import OneflowSandbox
+
+/// Who may create what: workspace grants, inactive templates, templates in no group.
+@Suite("Creating contracts: rights and templates")
+struct ContractCreationAccessTests {
+    @Test("a user who may only view a workspace sees it without create rights, is offered nothing there, and is refused (403)")
+    func viewOnly() async throws {
+        try await withSandbox { h in
+            // Given a user who may view HR but not create there
+            let setup = try await ExtensionSetup.make(h)
+            let hr = try #require(try await h.client.allWorkspaces(setup.admin).first { $0.name == "HR" })
+            let _: SandboxJSON.User = try await h.control(.POST, "/users", [
+                "token": setup.token, "email": "viewer@acme.example", "name": "Vera Viewer",
+                "workspaces": [["workspace_id": hr.id, "can_create": false]],
+            ])
+            let viewer = OneflowCredentials(token: setup.token, userEmail: "viewer@acme.example")
+            // When they list and try to create
+            let seen = try await h.client.allWorkspaces(viewer)
+            let offered = try await h.client.contractCreateData(viewer, templateTypeID: setup.typeID, extensionType: nil)
+            let (_, templateID) = try await setup.employmentTemplate(h)
+            let refused = await #expect(throws: OneflowError.self) {
+                try await h.client.createContract(viewer, ContractCreateInput(workspaceID: hr.id, templateID: templateID, parties: [ExtensionSetup.employee()]))
+            }
+            // Then
+            #expect(seen.map(\.name) == ["HR"])
+            #expect(seen.first?.canCreateContracts == false)
+            #expect(offered.isEmpty)
+            #expect(refused?.category == .forbidden)
+            // and they may not publish the HR user's contract either
+            let draft = try await setup.draft(h)
+            let publish = await #expect(throws: OneflowError.self) {
+                try await h.client.publishContract(viewer, contractID: draft.id, subject: "s", message: "m")
+            }
+            #expect(publish?.category == .forbidden)
+        }
+    }
+
+    @Test("an inactive template is listed only with filter[active]=false (or empty), offered by no helper, and refused by create")
+    func inactiveTemplate() async throws {
+        try await withSandbox { h in
+            let setup = try await ExtensionSetup.make(h)
+            let hr = try #require(try await h.client.allWorkspaces(setup.admin).first { $0.name == "HR" })
+            let retired: SandboxJSON.Template = try await h.control(.POST, "/templates", [
+                "token": setup.token, "workspace_id": hr.id, "template_type_id": setup.typeID, "name": "Old employment", "active": false,
+            ])
+            let active = try await h.client.allTemplates(setup.admin, query: TemplateQuery(templateTypeID: setup.typeID))
+            let inactive = try await h.client.allTemplates(setup.admin, query: TemplateQuery(active: .inactiveOnly))
+            let all = try await h.client.allTemplates(setup.admin, query: TemplateQuery(templateTypeID: setup.typeID, active: .all))
+            let offered = try await h.client.contractCreateData(setup.admin, templateTypeID: setup.typeID, extensionType: nil)
+            #expect(active.map(\.name) == ["Employment contract"])
+            #expect(inactive.map(\.id) == [retired.id])
+            #expect(inactive.first?.active == false)
+            #expect(all.count == 2)
+            #expect(!offered.flatMap(\.templates).contains { $0.id == retired.id })
+            let refused = await #expect(throws: OneflowError.self) {
+                try await h.client.createContract(setup.hrUser, ContractCreateInput(workspaceID: hr.id, templateID: retired.id))
+            }
+            #expect(refused?.parameterProblems["template_id"]?.contains("not active") == true)
+        }
+    }
+
+    @Test("a contract from a template in no group has no template type, and its publish reaches no webhook of our group")
+    func noGroup() async throws {
+        try await withSandbox { h in
+            let setup = try await ExtensionSetup.make(h)
+            let nda = try #require(try await h.client.allTemplates(setup.admin, query: TemplateQuery()).first { $0.templateType == nil })
+            let hr = try #require(try await h.client.allWorkspaces(setup.admin).first { $0.name == "HR" })
+            let draft = try await h.client.createContract(setup.hrUser, ContractCreateInput(
+                workspaceID: hr.id, templateID: nda.id, parties: [ExtensionSetup.employee()]))
+            #expect(draft.templateTypeID == nil)
+            #expect(draft.dataFields.isEmpty)
+            _ = try await h.client.publishContract(setup.hrUser, contractID: draft.id, subject: "NDA", message: "Please sign.")
+            #expect(await h.sandbox.store.deliveries().filter { $0.contractID == draft.id }.isEmpty)
+        }
+    }
+
+    @Test("organizers are owner-side and do not sign")
+    func organizers() async throws {
+        try await withSandbox { h in
+            let setup = try await ExtensionSetup.make(h)
+            let (workspaceID, templateID) = try await setup.employmentTemplate(h)
+            func create(_ input: ContractCreateInput) async -> OneflowError? {
+                await #expect(throws: OneflowError.self) { try await h.client.createContract(setup.hrUser, input) }
+            }
+            let employeeOrganizer = ParticipantInput(name: "Jane Doe", email: "jane@example.com", organizer: true, deliveryChannel: "email")
+            let counterparty = await create(ContractCreateInput(workspaceID: workspaceID, templateID: templateID, parties: [.individual(employeeOrganizer)]))
+            #expect(counterparty?.parameterProblems["parties[0].participant.organizer"] != nil)
+            let signingOrganizer = MyPartyInput(participants: [ParticipantInput(
+                name: "Hanna HR", email: setup.hrUser.userEmail, signatory: true, organizer: true, deliveryChannel: "email", signMethod: "standard_esign")])
+            let owner = await create(ContractCreateInput(workspaceID: workspaceID, templateID: templateID, myParty: signingOrganizer))
+            #expect(owner?.parameterProblems["my_party.participants[0].organizer"] != nil)
+        }
+    }
+
+    @Test("the control API makes workspaces and users and shows the directory; its token travels in a header")
+    func control() async throws {
+        try await withSandbox { h in
+            let setup = try await ExtensionSetup.make(h)
+            let legal: SandboxJSON.Workspace = try await h.control(.POST, "/workspaces", ["token": setup.token, "name": "Legal"])
+            let _: SandboxJSON.User = try await h.control(.POST, "/users", [
+                "token": setup.token, "email": "lisa@acme.example", "name": "Lisa Legal", "workspaces": [["workspace_id": legal.id]],
+            ])
+            var request = HTTPClientRequest(url: h.baseURL + "/sandbox/control/directory")
+            request.headers.add(name: "x-oneflow-api-token", value: setup.token)
+            let response = try await h.http.execute(request, timeout: .seconds(10))
+            let directory = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(response.status == .ok)
+            #expect(directory.contains("Legal") && directory.contains("lisa@acme.example"))
+            let lisa = OneflowCredentials(token: setup.token, userEmail: "lisa@acme.example")
+            #expect(try await h.client.allWorkspaces(lisa).map(\.name) == ["Legal"])
+            // A user whose email exists already, or a grant to a workspace of no account
+            await #expect(throws: SandboxHarness.ControlError.self) {
+                let _: SandboxJSON.User = try await h.control(.POST, "/users", ["token": setup.token, "email": "LISA@acme.example", "name": "Again"])
+            }
+            await #expect(throws: SandboxHarness.ControlError.self) {
+                let _: SandboxJSON.User = try await h.control(.POST, "/users", [
+                    "token": setup.token, "email": "x@acme.example", "name": "X", "workspaces": [["workspace_id": 1]],
+                ])
+            }
+        }
+    }
+}
