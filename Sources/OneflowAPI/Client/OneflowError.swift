@@ -81,6 +81,18 @@ public struct OneflowError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
+    /// Oneflow may have done what was asked: no answer came, or a server error did. For a call
+    /// that is not idempotent (`POST /contracts/create` — Oneflow documents no idempotency key)
+    /// look for its result before sending it again, e.g. by a correlation data field with
+    /// `filter[data_field_match]` (shared/oneflow-contract-creation.md §7).
+    public var outcomeUnknown: Bool {
+        switch kind {
+        case .transport: true
+        case .decoding: false
+        case .api: status == 408 || (status ?? 0) >= 500
+        }
+    }
+
     /// The token is invalid or revoked (the extension was probably disabled).
     public var isUnauthorized: Bool { kind == .api && status == 401 }
     public var isNotFound: Bool { kind == .api && status == 404 }
@@ -124,23 +136,44 @@ public struct OneflowErrorBody: Codable, Sendable, Equatable {
         case requestID = "request_id", status, title, type
     }
 
-    /// A parameter problem is documented only as "an object"; seen as a string or a list of strings.
+    /// A parameter problem is documented only as "an object"; seen as a string or a list of
+    /// strings, and may be an object of problems of the parameter's own fields (`nested`).
     public struct ParameterProblem: Codable, Sendable, Equatable {
         public var messages: [String]
-        public init(_ messages: [String]) { self.messages = messages }
+        public var nested: [String: ParameterProblem]
+        public init(_ messages: [String], nested: [String: ParameterProblem] = [:]) {
+            self.messages = messages
+            self.nested = nested
+        }
         public init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
+            nested = [:]
             if let one = try? container.decode(String.self) {
                 messages = [one]
             } else if let many = try? container.decode([String].self) {
                 messages = many
+            } else if let object = try? container.decode([String: ParameterProblem].self) {
+                (messages, nested) = ([], object)
             } else {
                 messages = ["invalid"]
             }
         }
+
+        /// Every problem under `name`, nested ones as `name.field` — which field, what is wrong.
+        public func flattened(under name: String) -> [String: String] {
+            var all = messages.isEmpty ? [:] : [name: messages.joined(separator: ", ")]
+            for (key, problem) in nested { all.merge(problem.flattened(under: "\(name).\(key)")) { first, _ in first } }
+            return all
+        }
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
-            if messages.count == 1 { try container.encode(messages[0]) } else { try container.encode(messages) }
+            if !nested.isEmpty {
+                try container.encode(nested)
+            } else if messages.count == 1 {
+                try container.encode(messages[0])
+            } else {
+                try container.encode(messages)
+            }
         }
     }
 }

@@ -96,7 +96,8 @@ public struct OneflowHTTPClient: OneflowClient {
     /// body is not Oneflow's (a proxy's HTML page, say).
     static func apiError(endpoint: String, status: Int, body: ByteBuffer) -> OneflowError {
         let decoded = try? JSONDecoder().decode(OneflowErrorBody.self, from: Data(body.readableBytesView))
-        let problems = (decoded?.parameterProblems ?? [:]).mapValues { $0.messages.joined(separator: ", ") }
+        var problems: [String: String] = [:]
+        for (name, problem) in decoded?.parameterProblems ?? [:] { problems.merge(problem.flattened(under: name)) { first, _ in first } }
         return OneflowError(
             kind: .api, endpoint: endpoint, status: status, errorCode: decoded?.errorCode, requestID: decoded?.requestID,
             title: decoded?.title, detail: decoded?.detail ?? decoded?.title ?? HTTPResponseStatus(statusCode: status).reasonPhrase,
