@@ -304,7 +304,8 @@ def journey(b, server):
     expect(SECOND_EMPLOYEE in b.text("main"), "the employee's view of the API-created contract")
     b.record("sandbox-employee-view")
     b.submit(f"form[action$='/sign'] button")
-    expect("signed" in b.text("main"), "the API-created contract signed on the employee's page")
+    expect(f"Signed as {SECOND_EMPLOYEE}" in b.text("main") and b.find_all(".badge.state-signed"),
+           "the API-created contract signed on the employee's page")
 
     # 4. The admin UI, with the password generated at first start.
     b.open("/admin/login")
