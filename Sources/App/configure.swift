@@ -14,8 +14,10 @@ import Vapor
 ///   - servesSandbox: serve the embedded sandbox when `oneflow.base_url` is empty. Only the
 ///     process that serves HTTP does: a second copy (in `worker`, `migrate` …) would run a
 ///     second delivery engine over the same `sandbox.json`.
-public func configure(_ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil, runWorker: Bool = false,
-                      servesSandbox: Bool = true) async throws {
+public func configure(
+    _ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil, runWorker: Bool = false,
+    servesSandbox: Bool = true
+) async throws {
     // SQLite calls block a thread of this pool, and sqlite-nio's busy handler waits on that
     // thread for a lock another connection holds. The process-wide default pool has one
     // thread per core: waiters could fill it and leave the lock holder no thread to commit
@@ -92,19 +94,22 @@ private func configureHTTP(_ app: Application, _ config: AppConfig) {
     // Outside the error middleware, so error pages carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(AppErrorMiddleware())
-    app.middleware.use(RequestLimitsMiddleware(webhookDeadline: .seconds(Int64(config.http.webhookDeadlineSeconds)),
-                                               requestDeadline: .seconds(Int64(config.http.requestDeadlineSeconds))))
+    app.middleware.use(
+        RequestLimitsMiddleware(
+            webhookDeadline: .seconds(Int64(config.http.webhookDeadlineSeconds)),
+            requestDeadline: .seconds(Int64(config.http.requestDeadlineSeconds))))
     app.middleware.use(ReadOnlyAPIMiddleware())
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.views.use(.leaf)
 }
 
 private func mountSandbox(_ app: Application, _ config: AppConfig, setupURL: String) throws {
-    let sandbox = Sandbox(configuration: .init(
-        dataFile: config.database == .sqliteInMemory || !config.sandbox.persist ? nil : config.dataDirectory + "/sandbox.json",
-        setupURL: setupURL, tokenParameter: config.setup.tokenParameter,
-        extensionTemplateGroupName: config.extensionSettings.templateGroupName, retryScale: config.sandbox.retryScale
-    ), logger: Logger(label: "hrbridge.sandbox"))
+    let sandbox = Sandbox(
+        configuration: .init(
+            dataFile: config.database == .sqliteInMemory || !config.sandbox.persist ? nil : config.dataDirectory + "/sandbox.json",
+            setupURL: setupURL, tokenParameter: config.setup.tokenParameter,
+            extensionTemplateGroupName: config.extensionSettings.templateGroupName, retryScale: config.sandbox.retryScale
+        ), logger: Logger(label: "hrbridge.sandbox"))
     try sandbox.register(on: app)
     // Said at every start: an operator must never run it without knowing.
     app.logger.warning("The Oneflow sandbox is mounted at /sandbox (oneflow.base_url is empty): a stand-in for Oneflow, for local use and tests only")

@@ -13,8 +13,9 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     app.sessions.configuration = sessionCookie(secure: https)
     let browser = app.grouped(app.sessions.middleware, CSRFCookieMiddleware(secure: https))
     try browser.register(collection: SetupController(services: services))
-    try browser.register(collection: AdminAuthController(
-        password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies)))
+    try browser.register(
+        collection: AdminAuthController(
+            password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies)))
     let admin = browser.grouped("admin").grouped(AdminGuard())
     try admin.register(collection: AdminActivityController(services: services))
     try admin.register(collection: AdminEmployeesController(services: services))
@@ -33,7 +34,8 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
 /// plant one. The server ends it (`BrowserSessions`); the cookie's Max-Age is only a hint.
 private func sessionCookie(secure: Bool) -> SessionsConfiguration {
     SessionsConfiguration(cookieName: secure ? "__Host-hrbridge_session" : "hrbridge_session") { id in
-        HTTPCookies.Value(string: id.string, maxAge: Int(BrowserSessions.absoluteLifetime),
-                          path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+        HTTPCookies.Value(
+            string: id.string, maxAge: Int(BrowserSessions.absoluteLifetime),
+            path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
 }

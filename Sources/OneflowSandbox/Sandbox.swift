@@ -20,8 +20,10 @@ public final class Sandbox: Sendable {
         /// 1.0 = Oneflow's real retry timing; smaller compresses it for tests.
         public var retryScale: Double
 
-        public init(dataFile: String?, setupURL: String, tokenParameter: String = "token",
-                    extensionTemplateGroupName: String = "HR Bridge", retryScale: Double = 1.0) {
+        public init(
+            dataFile: String?, setupURL: String, tokenParameter: String = "token",
+            extensionTemplateGroupName: String = "HR Bridge", retryScale: Double = 1.0
+        ) {
             self.dataFile = dataFile
             self.setupURL = setupURL
             self.tokenParameter = tokenParameter

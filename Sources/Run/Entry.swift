@@ -51,8 +51,9 @@ enum Entry {
             if sandboxOnly {
                 try configureSandboxOnly(app, config: config)
             } else {
-                try await configure(app, config: config, runWorker: command == "serve" && config.sync.workerEnabled && !noWorker,
-                                    servesSandbox: command == "serve")
+                try await configure(
+                    app, config: config, runWorker: command == "serve" && config.sync.workerEnabled && !noWorker,
+                    servesSandbox: command == "serve")
                 // SQLite migrated itself in `configure`; PostgreSQL waits for `hrbridge migrate`.
                 let migrated = config.database.kind == "sqlite" || !["migrate", "routes"].contains(command)
                 if config.database.kind == "postgres", migrated {

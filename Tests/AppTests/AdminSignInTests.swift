@@ -1,8 +1,9 @@
 import Fluent
 import Foundation
-import Testing
 import NIOCore
+import Testing
 import Vapor
+
 @testable import App
 
 /// The admin door: throttled guessing, sessions that end on the server, no session row for
@@ -65,8 +66,9 @@ struct AdminSignInTests {
             func request(from peer: String, forwarded: String?) throws -> Request {
                 var headers = HTTPHeaders()
                 if let forwarded { headers.add(name: .xForwardedFor, value: forwarded) }
-                return Request(application: app, headers: headers, remoteAddress: try SocketAddress(ipAddress: peer, port: 40000),
-                               on: app.eventLoopGroup.next())
+                return Request(
+                    application: app, headers: headers, remoteAddress: try SocketAddress(ipAddress: peer, port: 40000),
+                    on: app.eventLoopGroup.next())
             }
             let proxies: Set = ["10.0.0.1"]
             let viaProxy = try request(from: "10.0.0.1", forwarded: "203.0.113.9")
@@ -93,8 +95,9 @@ struct AdminSignInTests {
                 #expect(try await browser.post("/admin/login", form: ["password": "guess-guess-guess", "csrf_token": csrf]).status == 401)
             }
             // Then the next try is refused unread, right password or not
-            let locked = try await browser.send(.POST, "/admin/login", body: "password=\(Self.password)&csrf_token=\(csrf)",
-                                                contentType: "application/x-www-form-urlencoded")
+            let locked = try await browser.send(
+                .POST, "/admin/login", body: "password=\(Self.password)&csrf_token=\(csrf)",
+                contentType: "application/x-www-form-urlencoded")
             #expect(locked.status == 429)
             #expect(locked.body.contains("Too many failed sign-ins"))
             #expect(try await browser.get("/admin").status == 303)

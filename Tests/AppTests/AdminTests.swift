@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Testing
+
 @testable import App
 
 @Suite("Admin UI")
@@ -96,7 +97,8 @@ struct AdminTests {
             let admin = try await signIn(f)
             let page = try await admin.get("/admin/activity/\(try delivery.requireID())")
             #expect(try await admin.post("/admin/activity/\(try delivery.requireID())/replay", form: [:]).status == 403)
-            let replayed = try await admin.post("/admin/activity/\(try delivery.requireID())/replay", form: ["csrf_token": try #require(page.csrfToken)])
+            let replayed = try await admin.post(
+                "/admin/activity/\(try delivery.requireID())/replay", form: ["csrf_token": try #require(page.csrfToken)])
             #expect(replayed.status == 303)
             #expect(try await WebhookDelivery.find(delivery.id, on: f.db)?.status == .pending)
             await f.drain()
@@ -136,13 +138,15 @@ struct AdminTests {
             let page = try await admin.get("/admin/installations")
             #expect(page.body.contains("Acme AB"))
             #expect(page.body.contains("install-active"))
-            let again = try await admin.post("/admin/installations/\(try f.installation.requireID())/reprovision",
-                                             form: ["csrf_token": try #require(page.csrfToken)])
+            let again = try await admin.post(
+                "/admin/installations/\(try f.installation.requireID())/reprovision",
+                form: ["csrf_token": try #require(page.csrfToken)])
             #expect(again.status == 303)
             #expect(try await admin.follow(again).body.contains("is provisioned again"))
             #expect(try await f.r.oneflow.webhooks(f.credentials).count == 1)
-            let done = try await admin.post("/admin/installations/\(try f.installation.requireID())/disconnect",
-                                            form: ["csrf_token": try #require(page.csrfToken)])
+            let done = try await admin.post(
+                "/admin/installations/\(try f.installation.requireID())/disconnect",
+                form: ["csrf_token": try #require(page.csrfToken)])
             #expect(done.status == 303)
             #expect(try await Installation.find(f.installation.id, on: f.db)?.status == .disconnected)
             #expect(try await admin.follow(done).body.contains("is disconnected"))

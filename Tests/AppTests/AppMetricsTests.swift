@@ -1,4 +1,5 @@
 import Testing
+
 @testable import App
 
 /// The series `AppMetrics` exposes keep the names the README documents: dashboards and

@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 import Vapor
+
 @testable import App
 
 /// Inside `serve` the worker runs below the HTTP event loops' priority (`BackgroundThreads`);
@@ -19,11 +20,11 @@ struct BackgroundThreadsTests {
             #expect(loops.allSatisfy { loop in threads.loops.contains { $0 === loop } })
             #expect(loops.allSatisfy { loop in !httpLoops.contains { $0 === loop } })
             #if os(Linux)
-            let http = try #require(try await httpLoops[0].submit { BackgroundThreads.niceValue() }.get())
-            for loop in loops {
-                let nice = try await loop.submit { BackgroundThreads.niceValue() }.get()
-                #expect(nice == min(19, http + BackgroundThreads.niceIncrement))
-            }
+                let http = try #require(try await httpLoops[0].submit { BackgroundThreads.niceValue() }.get())
+                for loop in loops {
+                    let nice = try await loop.submit { BackgroundThreads.niceValue() }.get()
+                    #expect(nice == min(19, http + BackgroundThreads.niceIncrement))
+                }
             #endif
             // Never started: stopping stops the threads.
             await lifecycle.shutdownAsync(app)
@@ -38,9 +39,10 @@ struct BackgroundThreadsTests {
             #expect(lifecycle.threads == nil)
             let loops = lifecycle.workers.compactMap { $0.executor?.loop }
             #expect(loops.count == lifecycle.workers.count)
-            #expect(zip(loops, lifecycle.workers).allSatisfy { loop, worker in
-                httpLoops.contains { $0 === loop } && worker.db.eventLoop === loop
-            })
+            #expect(
+                zip(loops, lifecycle.workers).allSatisfy { loop, worker in
+                    httpLoops.contains { $0 === loop } && worker.db.eventLoop === loop
+                })
         }
     }
 }

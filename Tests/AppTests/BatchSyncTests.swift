@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Testing
+
 @testable import App
 
 /// A claimed batch runs in phases: every contract fetched and every PDF downloaded at once,
@@ -8,11 +9,14 @@ import Testing
 /// exactly as before (`BatchSync`).
 @Suite("Worker batches")
 struct BatchSyncTests {
-    @Test("one batch turns several signed contracts into HR records with their PDFs, and answers every delivery (all in one transaction, or two contracts per transaction as in serve)",
-          arguments: [nil, 2] as [Int?])
+    @Test(
+        "one batch turns several signed contracts into HR records with their PDFs, and answers every delivery (all in one transaction, or two contracts per transaction as in serve)",
+        arguments: [nil, 2] as [Int?])
     func severalContracts(contractsPerTransaction: Int?) async throws {
         try await withSyncFixture { f in
-            try await checkSeveralContracts(f) { SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, contractsPerTransaction: contractsPerTransaction) }
+            try await checkSeveralContracts(f) {
+                SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, contractsPerTransaction: contractsPerTransaction)
+            }
         }
     }
 
@@ -73,8 +77,10 @@ struct BatchSyncTests {
     @Test("two contracts of one employee in one batch make one employee with both contracts")
     func sharedEmployee() async throws {
         try await withSyncFixture { f in
-            let first = try await f.newContract(name: "Sam Same", email: "sam@example.com", values: ["employee_number": "50001", "department": "Support"])
-            let second = try await f.newContract(name: "Sam Same", email: "sam@example.com", values: ["employee_number": "50001", "department": "Sales"])
+            let first = try await f.newContract(
+                name: "Sam Same", email: "sam@example.com", values: ["employee_number": "50001", "department": "Support"])
+            let second = try await f.newContract(
+                name: "Sam Same", email: "sam@example.com", values: ["employee_number": "50001", "department": "Sales"])
             for id in [first, second] { try await f.act("publish", id) }
             await f.deliver()
             #expect(try await eventually { try await f.deliveries().count >= 2 })
@@ -83,7 +89,8 @@ struct BatchSyncTests {
 
             let employees = try await f.employees()
             #expect(employees.count == 1)
-            let a = try #require(try await f.contractRow(first)), b = try #require(try await f.contractRow(second))
+            let a = try #require(try await f.contractRow(first))
+            let b = try #require(try await f.contractRow(second))
             #expect(a.$employee.id == employees.first?.id && b.$employee.id == employees.first?.id)
             // One of the two departments, whichever notification came last (the sandbox sends
             // them in no set order); the employee was created once and updated once.

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import App
 
 /// Oneflow signs only the callback id, so a captured signature signs a body naming any
@@ -11,10 +12,12 @@ import Testing
 struct CallbackConflictTests {
     /// Two signed contracts of ours, with different employees.
     func twoContracts(_ f: SyncFixture) async throws -> (Int, Int) {
-        let a = try await f.newContract(name: "Jane Doe", email: "jane@example.com",
-                                        values: ["employee_number": "10023", "start_date": "2020-01-01", "department": "Support", "salary": "42000 SEK"])
-        let b = try await f.newContract(name: "John Roe", email: "john@example.com",
-                                        values: ["employee_number": "10024", "start_date": "2021-01-01", "department": "Sales", "salary": "41000 SEK"])
+        let a = try await f.newContract(
+            name: "Jane Doe", email: "jane@example.com",
+            values: ["employee_number": "10023", "start_date": "2020-01-01", "department": "Support", "salary": "42000 SEK"])
+        let b = try await f.newContract(
+            name: "John Roe", email: "john@example.com",
+            values: ["employee_number": "10024", "start_date": "2021-01-01", "department": "Sales", "salary": "41000 SEK"])
         for id in [a, b] {
             try await f.act("publish", id)
             try await f.act("sign", id)
@@ -40,8 +43,9 @@ struct CallbackConflictTests {
         }
     }
 
-    @Test("the same signed callback id for another contract: stored, both contracts synced, the conflict logged and shown; exact retries stay duplicates",
-          arguments: [false, true])
+    @Test(
+        "the same signed callback id for another contract: stored, both contracts synced, the conflict logged and shown; exact retries stay duplicates",
+        arguments: [false, true])
     func conflictingCopy(sqliteFile: Bool) async throws {
         let logs = LogStore()
         // A SQLite file is written through the inbox's own connection (`SQLiteInboxConnection`).

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Testing
 import Vapor
+
 @testable import App
 
 @Suite("Configuration")
@@ -30,8 +31,11 @@ struct ConfigTests {
         #expect(config.apiKeys.isEmpty)
         #expect(config.setup.tokenParameter == "token")
         #expect(config.extensionSettings.templateGroupName == "HR Bridge")
-        #expect(config.extensionSettings.dataFields.first == .init(customID: "employee_number", name: "Employee number",
-                                                                   description: "The employee's id in the HR system", placeholder: "e.g. 10023"))
+        #expect(
+            config.extensionSettings.dataFields.first
+                == .init(
+                    customID: "employee_number", name: "Employee number",
+                    description: "The employee's id in the HR system", placeholder: "e.g. 10023"))
         #expect(config.extensionSettings.dataFields.count == 8)
         #expect(config.extensionSettings.eventTypes.contains("contract:sign"))
         #expect(config.mapping["start_date"] == .startDate)
@@ -44,7 +48,8 @@ struct ConfigTests {
     @Test("environment variables override: HTTP_PORT moves the default public URL along")
     func environment() async throws {
         let config = try await TestConfig.load([
-            "HTTP_PORT": "9090", "API_KEYS": "k1-0123456789abcdef0123456789abcdef, k2-0123456789abcdef0123456789abcdef", "EXTENSION_EVENT_TYPES": "contract:sign,contract:decline",
+            "HTTP_PORT": "9090", "API_KEYS": "k1-0123456789abcdef0123456789abcdef, k2-0123456789abcdef0123456789abcdef",
+            "EXTENSION_EVENT_TYPES": "contract:sign,contract:decline",
             "NOTIFY_ENDPOINT": "https://hr.example.com/hook/", "NOTIFY_CONNECTION_TIMEOUT": "PT1M30S",
             "ONEFLOW_BASE_URL": "https://api.oneflow.com", "DATABASE_URL": "postgres://u:p@db.internal:5432/hr",
         ])
@@ -59,35 +64,37 @@ struct ConfigTests {
         #expect(config.database == .postgres(url: "postgres://u:p@db.internal:5432/hr"))
     }
 
-    @Test("a bad value names its key", arguments: [
-        (["HTTP_PORT": "abc"], "http.port"),
-        (["HTTP_PORT": "70000"], "http.port"),
-        (["HTTP_PORT": "0"], "http.port"),
-        (["PUBLIC_BASE_URL": "not a url"], "public.base_url"),
-        (["PUBLIC_BASE_URL": "ftp://files.example.com"], "public.base_url"),
-        (["DATABASE_URL": "mysql://u@h/db"], "database.url"),
-        (["DATABASE_URL": "nonsense"], "database.url"),
-        (["ONEFLOW_BASE_URL": "api.oneflow.com"], "oneflow.base_url"),
-        (["ONEFLOW_TIMEOUT_SECONDS": "-1"], "oneflow.timeout_seconds"),
-        (["SECURITY_MASTER_KEY": "too-short"], "security.master_key"),
-        (["MAPPING_SALARY": "wage"], "mapping.salary"),
-        (["EXTENSION_EVENT_TYPES": "sign"], "extension.event_types"),
-        (["EXTENSION_DATA_FIELDS": "Bad Id"], "extension.data_fields"),
-        (["EXTENSION_DATA_FIELDS": "a,a"], "extension.data_fields"),
-        (["NOTIFY_CONNECTION_TIMEOUT": "30s"], "notify.connection_timeout"),
-        (["NOTIFY_ENDPOINT": "hr.example.com"], "notify.endpoint"),
-        (["LOG_LEVEL": "loud"], "log.level"),
-        (["SYNC_WORKER_ENABLED": "maybe"], "sync.worker_enabled"),
-        (["NOTIFY_CA_FILE": "/nonexistent/ca.pem"], "notify.ca_file"),
-        (["NOTIFY_CLIENT_CERTIFICATE_FILE": "/etc/hostname"], "notify.client_key_file"),
-        (["ADMIN_PASSWORD": "short-11chr"], "admin.password"),
-        (["API_KEYS": "0123456789abcdef0123456789abcde"], "api.keys"),
-        (["SANDBOX_ENABLED": "maybe"], "sandbox.enabled"),
-        // An empty oneflow.base_url (the sandbox) on a deployment that is not local.
-        (["HTTP_HOST": "0.0.0.0"], "oneflow.base_url"),
-        (["PUBLIC_BASE_URL": "https://hr.example.com"], "oneflow.base_url"),
-        (["SANDBOX_ENABLED": "false"], "oneflow.base_url"),
-    ])
+    @Test(
+        "a bad value names its key",
+        arguments: [
+            (["HTTP_PORT": "abc"], "http.port"),
+            (["HTTP_PORT": "70000"], "http.port"),
+            (["HTTP_PORT": "0"], "http.port"),
+            (["PUBLIC_BASE_URL": "not a url"], "public.base_url"),
+            (["PUBLIC_BASE_URL": "ftp://files.example.com"], "public.base_url"),
+            (["DATABASE_URL": "mysql://u@h/db"], "database.url"),
+            (["DATABASE_URL": "nonsense"], "database.url"),
+            (["ONEFLOW_BASE_URL": "api.oneflow.com"], "oneflow.base_url"),
+            (["ONEFLOW_TIMEOUT_SECONDS": "-1"], "oneflow.timeout_seconds"),
+            (["SECURITY_MASTER_KEY": "too-short"], "security.master_key"),
+            (["MAPPING_SALARY": "wage"], "mapping.salary"),
+            (["EXTENSION_EVENT_TYPES": "sign"], "extension.event_types"),
+            (["EXTENSION_DATA_FIELDS": "Bad Id"], "extension.data_fields"),
+            (["EXTENSION_DATA_FIELDS": "a,a"], "extension.data_fields"),
+            (["NOTIFY_CONNECTION_TIMEOUT": "30s"], "notify.connection_timeout"),
+            (["NOTIFY_ENDPOINT": "hr.example.com"], "notify.endpoint"),
+            (["LOG_LEVEL": "loud"], "log.level"),
+            (["SYNC_WORKER_ENABLED": "maybe"], "sync.worker_enabled"),
+            (["NOTIFY_CA_FILE": "/nonexistent/ca.pem"], "notify.ca_file"),
+            (["NOTIFY_CLIENT_CERTIFICATE_FILE": "/etc/hostname"], "notify.client_key_file"),
+            (["ADMIN_PASSWORD": "short-11chr"], "admin.password"),
+            (["API_KEYS": "0123456789abcdef0123456789abcde"], "api.keys"),
+            (["SANDBOX_ENABLED": "maybe"], "sandbox.enabled"),
+            // An empty oneflow.base_url (the sandbox) on a deployment that is not local.
+            (["HTTP_HOST": "0.0.0.0"], "oneflow.base_url"),
+            (["PUBLIC_BASE_URL": "https://hr.example.com"], "oneflow.base_url"),
+            (["SANDBOX_ENABLED": "false"], "oneflow.base_url"),
+        ])
     func badValue(overrides: [String: String], key: String) async throws {
         #expect(try await failingKey(overrides) == key)
     }

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import App
 
 /// The other direction's Oneflow half closes the loop with no new receiver code: a contract
@@ -19,17 +20,23 @@ struct ContractCreationLoopTests {
             #expect(template.templateType?.id == f.typeID)
 
             // When the contract is created with our data fields and the employee as an individual
-            let ada = ParticipantInput(name: "Ada Lovelace", email: "ada@example.com", phoneNumber: "+46700000001", title: "Engineer",
-                                       signatory: true, deliveryChannel: "email", signMethod: "standard_esign",
-                                       permissions: ["contract:update": false])
-            let draft = try await f.r.oneflow.createContract(hr, ContractCreateInput(
-                workspaceID: workspace.id, templateID: template.id, name: "Employment contract – Ada Lovelace",
-                dataFields: [DataFieldValue(customID: "employee_number", value: "20001"), DataFieldValue(customID: "start_date", value: "2020-02-01"),
-                             DataFieldValue(customID: "department", value: "Engineering")],
-                parties: [.individual(ada, countryCode: "SE")]))
+            let ada = ParticipantInput(
+                name: "Ada Lovelace", email: "ada@example.com", phoneNumber: "+46700000001", title: "Engineer",
+                signatory: true, deliveryChannel: "email", signMethod: "standard_esign",
+                permissions: ["contract:update": false])
+            let draft = try await f.r.oneflow.createContract(
+                hr,
+                ContractCreateInput(
+                    workspaceID: workspace.id, templateID: template.id, name: "Employment contract – Ada Lovelace",
+                    dataFields: [
+                        DataFieldValue(customID: "employee_number", value: "20001"), DataFieldValue(customID: "start_date", value: "2020-02-01"),
+                        DataFieldValue(customID: "department", value: "Engineering"),
+                    ],
+                    parties: [.individual(ada, countryCode: "SE")]))
             // and sent as its creator
-            let sent = try await f.r.oneflow.publishContract(hr.actingAsCreator(), contractID: draft.id,
-                                                             subject: "Your employment contract", message: "Welcome aboard.")
+            let sent = try await f.r.oneflow.publishContract(
+                hr.actingAsCreator(), contractID: draft.id,
+                subject: "Your employment contract", message: "Welcome aboard.")
             #expect(sent.state == .pending)
             // and the employee opens it on the sandbox's page and signs
             let participantID = try #require(draft.counterparties.first?.participant?.id)

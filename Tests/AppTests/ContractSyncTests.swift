@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import App
 
 /// Contract events of our template group become HR records, exactly once, whatever the order.
@@ -174,8 +175,9 @@ struct ContractSyncTests {
             let directory = app.services.config.dataDirectory
             try FileManager.default.createDirectory(atPath: directory + "/documents", withIntermediateDirectories: true)
             try Data("%PDF-legacy".utf8).write(to: URL(fileURLWithPath: directory + "/documents/old.pdf"))
-            let document = Document(employeeID: try employee.requireID(), contractID: nil, filename: "old.pdf", contentType: "application/pdf",
-                                    size: 11, sha256: "x", storagePath: "documents/old.pdf")
+            let document = Document(
+                employeeID: try employee.requireID(), contractID: nil, filename: "old.pdf", contentType: "application/pdf",
+                size: 11, sha256: "x", storagePath: "documents/old.pdf")
             try await document.save(on: app.db)
 
             let bytes = try await DocumentStore(db: app.db, dataDirectory: directory).read(document)

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Testing
+
 @testable import App
 
 /// One fetch of a contract answers every notification of it stored before the fetch
@@ -62,7 +63,8 @@ struct CoveredDeliveriesTests {
             let stored = try await f.deliveries().filter { ["first", "second", "third"].contains($0.callbackID) }
             let heldDelivery = try #require(try stored.first { DeliveryJobPayload.json(for: try $0.requireID()) == held.payload })
             let free = stored.filter { $0.id != heldDelivery.id }
-            let lead = try free[0].requireID(), covered = try free[1].requireID()
+            let lead = try free[0].requireID()
+            let covered = try free[1].requireID()
 
             try await ContractSync(db: f.db, services: f.r.app.services, logger: f.r.app.logger).process(deliveryID: lead)
 

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import App
 
 /// Signed PDFs: one row per contract, whoever downloads it, without a lock (`DocumentStore`).
@@ -40,8 +41,9 @@ struct DocumentStoreTests {
             try await f.settle()
             let existing = try #require(try await Document.query(on: f.db).first())
             let contract = try #require(try await f.contractRow(id))
-            let copy = Document(employeeID: try #require(contract.$employee.id), contractID: try contract.requireID(), filename: "copy.pdf",
-                                contentType: "application/pdf", size: existing.size, sha256: existing.sha256, storagePath: Document.inDatabase)
+            let copy = Document(
+                employeeID: try #require(contract.$employee.id), contractID: try contract.requireID(), filename: "copy.pdf",
+                contentType: "application/pdf", size: existing.size, sha256: existing.sha256, storagePath: Document.inDatabase)
             await #expect(throws: (any Error).self) { try await copy.create(on: f.db) }
             #expect(try await Document.query(on: f.db).count() == 1)
         }

@@ -3,6 +3,7 @@ import Foundation
 import OneflowAPI
 import Testing
 import Vapor
+
 @testable import App
 
 /// The ack path's inbox: raw SQL inserts shared by concurrent requests (group commit).
@@ -10,7 +11,8 @@ import Vapor
 struct GroupCommitInboxTests {
     /// A signed-looking notification of contract 7 (or another) with two events (the signature is not checked here).
     static func notification(_ callbackID: String, contractID: Int = 7) throws -> WebhookNotification {
-        let json = #"{"contract":{"id":\#(contractID)},"callback_id":"\#(callbackID)","events":[{"created_time":"2026-01-01T10:00:00+0000","id":1,"type":"contract:sign"},{"created_time":"2026-01-01T10:00:01+0000","id":2,"type":"contract:lifecycle_state:signed"}],"signature":"x"}"#
+        let json =
+            #"{"contract":{"id":\#(contractID)},"callback_id":"\#(callbackID)","events":[{"created_time":"2026-01-01T10:00:00+0000","id":1,"type":"contract:sign"},{"created_time":"2026-01-01T10:00:01+0000","id":2,"type":"contract:lifecycle_state:signed"}],"signature":"x"}"#
         return try JSONDecoder.oneflow().decode(WebhookNotification.self, from: Data(json.utf8))
     }
 
@@ -25,7 +27,9 @@ struct GroupCommitInboxTests {
         let installationID = try installation.requireID()
         let inbox = GroupCommitInbox(maxAttempts: 5, database: database)
         let receivedAt = Date(timeIntervalSince1970: 1_790_000_000.123456)
-        let entries = try (0..<100).map { DeliveryInbox.Entry(notification: try notification("burst-\($0 % 50)"), installationID: installationID, receivedAt: receivedAt) }
+        let entries = try (0..<100).map {
+            DeliveryInbox.Entry(notification: try notification("burst-\($0 % 50)"), installationID: installationID, receivedAt: receivedAt)
+        }
 
         let answers = try await withThrowingTaskGroup(of: DeliveryInbox.Stored.self) { group in
             for entry in entries { group.addTask { try await inbox.accept(entry) } }
@@ -35,7 +39,8 @@ struct GroupCommitInboxTests {
 
         let deliveries = try await WebhookDelivery.query(on: app.db).all()
         #expect(deliveries.count == 50 && Set(deliveries.map(\.callbackID)).count == 50)
-        #expect(deliveries.allSatisfy { $0.$installation.id == installationID && $0.oneflowContractID == 7 && $0.status == .pending && $0.attempts == 0 })
+        #expect(
+            deliveries.allSatisfy { $0.$installation.id == installationID && $0.oneflowContractID == 7 && $0.status == .pending && $0.attempts == 0 })
         #expect(deliveries.allSatisfy { $0.eventTypes == "contract:sign,contract:lifecycle_state:signed" })
         #expect(deliveries.allSatisfy { abs($0.receivedAt.timeIntervalSince(receivedAt)) < 0.000_01 })
         let first = try #require(deliveries.first)
@@ -61,7 +66,10 @@ struct GroupCommitInboxTests {
         try await installation.save(on: app.db)
         let inbox = GroupCommitInbox(maxAttempts: 5, database: database)
         func accept(_ callbackID: String, _ contractID: Int) async throws -> DeliveryInbox.Stored {
-            try await inbox.accept(.init(notification: try notification(callbackID, contractID: contractID), installationID: try installation.requireID(), receivedAt: Date()))
+            try await inbox.accept(
+                .init(
+                    notification: try notification(callbackID, contractID: contractID), installationID: try installation.requireID(),
+                    receivedAt: Date()))
         }
 
         // One after another: A, then B under A's callback id, then retries of both.

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Testing
+
 @testable import App
 
 @Suite("HR JSON API")
@@ -55,7 +56,8 @@ struct HRAPITests {
             #expect(bytes.body.hasPrefix("%PDF"))
             #expect(bytes.body.utf8.count == document.size)
 
-            let contract = try JSONDecoder().decode(HRRecordsJSON.Contract.self, from: Data(try await get(f, "/api/v1/contracts/\(oneflowID)").body.utf8))
+            let contract = try JSONDecoder().decode(
+                HRRecordsJSON.Contract.self, from: Data(try await get(f, "/api/v1/contracts/\(oneflowID)").body.utf8))
             #expect(contract.employee_id == summary.id)
             #expect(try await get(f, "/api/v1/contracts/999999").status == 404)
             #expect(try await get(f, "/api/v1/employees/\(UUID())").status == 404)
@@ -66,10 +68,12 @@ struct HRAPITests {
     func paging() async throws {
         try await withSyncFixture { f in
             _ = try await signedEmployee(f)
-            let future = try JSONDecoder().decode(HRRecordsJSON.EmployeeList.self,
+            let future = try JSONDecoder().decode(
+                HRRecordsJSON.EmployeeList.self,
                 from: Data(try await get(f, "/api/v1/employees?updated_since=2999-01-01T00:00:00Z").body.utf8))
             #expect(future.count == 0)
-            let past = try JSONDecoder().decode(HRRecordsJSON.EmployeeList.self,
+            let past = try JSONDecoder().decode(
+                HRRecordsJSON.EmployeeList.self,
                 from: Data(try await get(f, "/api/v1/employees?updated_since=2000-01-01T00:00:00Z&limit=1").body.utf8))
             #expect(past.count == 1)
             #expect(past.next_offset == nil)
@@ -85,8 +89,11 @@ struct HRAPITests {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any])
             #expect(json["openapi"] as? String == "3.0.3")
             let paths = try #require(json["paths"] as? [String: Any])
-            #expect(Set(paths.keys) == ["/api/v1/employees", "/api/v1/employees/{id}", "/api/v1/employees/{id}/documents/{documentId}",
-                                        "/api/v1/contracts/{oneflowId}", "/api/v1/openapi.json"])
+            #expect(
+                Set(paths.keys) == [
+                    "/api/v1/employees", "/api/v1/employees/{id}", "/api/v1/employees/{id}/documents/{documentId}",
+                    "/api/v1/contracts/{oneflowId}", "/api/v1/openapi.json",
+                ])
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import OneflowAPI
 import Testing
 import VaporTesting
+
 @testable import App
 
 @Suite("HTTP basics: health, errors, logging, pages")
@@ -179,22 +180,25 @@ struct HTTPBasicsTests {
     @Test("the HR API is read-only: other methods, even unknown ones, are 405 with Allow", arguments: ["POST", "DELETE", "QUERY", "TRACE"])
     func readOnlyAPI(method: String) async throws {
         try await withTestApp(["API_KEYS": testAPIKey]) { app in
-            try await app.testing().test(HTTPMethod(rawValue: method), "/api/v1/employees", headers: ["Authorization": "Bearer \(testAPIKey)"]) { res in
+            try await app.testing().test(HTTPMethod(rawValue: method), "/api/v1/employees", headers: ["Authorization": "Bearer \(testAPIKey)"]) {
+                res in
                 #expect(res.status == .methodNotAllowed)
                 #expect(res.headers.first(name: "Allow") == "GET, HEAD")
             }
         }
     }
 
-    @Test("query redaction", arguments: [
-        ("/setup?token=abc", "/setup?token=REDACTED"),
-        ("/x?a=1&token=abc&b=2", "/x?a=1&token=REDACTED&b=2"),
-        ("/x?TOKEN=abc", "/x?TOKEN=REDACTED"),
-        ("/x?%74oken=abc", "/x?%74oken=REDACTED"),
-        ("/x?token", "/x?token=REDACTED"),
-        ("/x?tokens=abc", "/x?tokens=abc"),
-        ("/x", "/x"),
-    ])
+    @Test(
+        "query redaction",
+        arguments: [
+            ("/setup?token=abc", "/setup?token=REDACTED"),
+            ("/x?a=1&token=abc&b=2", "/x?a=1&token=REDACTED&b=2"),
+            ("/x?TOKEN=abc", "/x?TOKEN=REDACTED"),
+            ("/x?%74oken=abc", "/x?%74oken=REDACTED"),
+            ("/x?token", "/x?token=REDACTED"),
+            ("/x?tokens=abc", "/x?tokens=abc"),
+            ("/x", "/x"),
+        ])
     func redaction(input: String, expected: String) {
         #expect(Redaction.url(input) == expected)
     }
@@ -207,15 +211,17 @@ struct HTTPBasicsTests {
 
 @Suite("Log redaction")
 struct LogRedactionTests {
-    @Test("secrets in query strings, headers and JSON are redacted", arguments: [
-        (#"uri: "/setup?token=abc123&x=1""#, #"uri: "/setup?token=REDACTED&x=1""#),
-        ("headers: x-oneflow-api-token: abc123; accept: text/html", "headers: x-oneflow-api-token: REDACTED; accept: text/html"),
-        ("Authorization: Bearer k-123", "Authorization: REDACTED"),
-        (#"{"callback_id":"c1","signature":"deadbeef"}"#, #"{"callback_id":"c1","signature":"REDACTED"}"#),
-        (#"{"sign_key": "s3cr3t"}"#, #"{"sign_key": "REDACTED"}"#),
-        ("nothing secret here", "nothing secret here"),
-        ("the key phrase", "the key phrase"),
-    ])
+    @Test(
+        "secrets in query strings, headers and JSON are redacted",
+        arguments: [
+            (#"uri: "/setup?token=abc123&x=1""#, #"uri: "/setup?token=REDACTED&x=1""#),
+            ("headers: x-oneflow-api-token: abc123; accept: text/html", "headers: x-oneflow-api-token: REDACTED; accept: text/html"),
+            ("Authorization: Bearer k-123", "Authorization: REDACTED"),
+            (#"{"callback_id":"c1","signature":"deadbeef"}"#, #"{"callback_id":"c1","signature":"REDACTED"}"#),
+            (#"{"sign_key": "s3cr3t"}"#, #"{"sign_key": "REDACTED"}"#),
+            ("nothing secret here", "nothing secret here"),
+            ("the key phrase", "the key phrase"),
+        ])
     func redacts(input: String, expected: String) {
         #expect(LogRedaction.redact(input) == expected)
     }

@@ -2,15 +2,19 @@ import Fluent
 import Foundation
 import Testing
 import Vapor
+
 @testable import App
 
 /// What the outside review found at the edges: the setup token, caching, /metrics, request
 /// sizes and deadlines, the sandbox on a real deployment, file modes.
 @Suite("Hardening at the edges")
 struct HardeningTests {
-    @Test("a setup token that cannot be Oneflow's gets the 400 failure page and nothing is stored",
-          arguments: [String(repeating: "a", count: 60_000), String(repeating: "a", count: 39), String(repeating: "a", count: 39) + "é",
-                      String(repeating: "a", count: 20) + "%20" + String(repeating: "a", count: 19)])
+    @Test(
+        "a setup token that cannot be Oneflow's gets the 400 failure page and nothing is stored",
+        arguments: [
+            String(repeating: "a", count: 60_000), String(repeating: "a", count: 39), String(repeating: "a", count: 39) + "é",
+            String(repeating: "a", count: 20) + "%20" + String(repeating: "a", count: 19),
+        ])
     func setupTokenChecked(token: String) async throws {
         try await withRunningApp { r in
             // Given a browser at the Setup URL with a value that is no token
@@ -38,10 +42,12 @@ struct HardeningTests {
         }
     }
 
-    @Test("personal data is not cached: no-store on /api/, /admin/ and /setup answers", arguments: [
-        ("/api/v1/employees", true), ("/admin/login", true), ("/admin", true), ("/setup", true), ("/setup/complete/x", true),
-        ("/", false), ("/css/app.css", false), ("/setupx", false), ("/administrator", false),
-    ])
+    @Test(
+        "personal data is not cached: no-store on /api/, /admin/ and /setup answers",
+        arguments: [
+            ("/api/v1/employees", true), ("/admin/login", true), ("/admin", true), ("/setup", true), ("/setup/complete/x", true),
+            ("/", false), ("/css/app.css", false), ("/setupx", false), ("/administrator", false),
+        ])
     func noStore(path: String, noStore: Bool) async throws {
         try await withTestApp { app in
             try await app.testing().test(.GET, path) { res in

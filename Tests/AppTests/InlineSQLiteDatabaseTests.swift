@@ -4,6 +4,7 @@ import Logging
 import SQLKit
 import Testing
 import Vapor
+
 @testable import App
 
 /// The worker's write connection on a SQLite file (`InlineSQLiteDatabase`) reads and writes
@@ -30,7 +31,9 @@ struct InlineSQLiteDatabaseTests {
     func claimPreparedOnce() async throws {
         try await withInline { app, inline in
             let start = Date()
-            for n in 0..<4 { try await JobQueue(db: app.db).enqueue(kind: "test", payload: ["n": n], maxAttempts: 3, runAt: start.addingTimeInterval(-1)) }
+            for n in 0..<4 {
+                try await JobQueue(db: app.db).enqueue(kind: "test", payload: ["n": n], maxAttempts: 3, runAt: start.addingTimeInterval(-1))
+            }
             for n in 0..<4 {
                 let claimed = try await JobQueue(db: inline).claim(worker: "w\(n)", limit: 1, now: start.addingTimeInterval(Double(n)))
                 #expect(claimed.count == 1)
@@ -63,7 +66,9 @@ struct InlineSQLiteDatabaseTests {
 
             // SQLKit's builders and raw SQL, with binds of each kind.
             let sql = inline as any SQLDatabase
-            let row = try #require(try await sql.raw("SELECT \(bind: 1.5) AS f, \(bind: Data([0, 1])) AS b, \(bind: Optional<String>.none) AS n, \(bind: id) AS u").first())
+            let row = try #require(
+                try await sql.raw("SELECT \(bind: 1.5) AS f, \(bind: Data([0, 1])) AS b, \(bind: Optional<String>.none) AS n, \(bind: id) AS u")
+                    .first())
             #expect(try row.decode(column: "f", as: Double.self) == 1.5)
             #expect(try row.decode(column: "b", as: Data.self) == Data([0, 1]))
             #expect(try row.decodeNil(column: "n"))

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import SQLKit
 import Testing
+
 @testable import App
 
 /// The job queue's SQL on both databases: atomic claims, leases, backoff, dead-lettering.
@@ -43,7 +44,8 @@ struct JobQueueStorageTests {
             // Every optional column set, so that no field is read as missing by both.
             try await sql.raw("UPDATE jobs SET last_error = 'boom', finished_at = \(bind: Date(timeIntervalSince1970: 1_800_000_000.5))").run()
             let row = try #require(try await sql.raw("SELECT * FROM jobs").first())
-            let byHand = try Job.decode(row), byFluent = try row.decode(fluentModel: Job.self)
+            let byHand = try Job.decode(row)
+            let byFluent = try row.decode(fluentModel: Job.self)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             let json = try String(decoding: encoder.encode(byHand), as: UTF8.self)

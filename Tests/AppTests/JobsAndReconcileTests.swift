@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import App
 
 @Suite("Jobs, retries and reconciliation")
@@ -102,8 +103,10 @@ struct JobsAndReconcileTests {
             // Our receiver is "down": the webhook points nowhere.
             let hookID = try #require(f.installation.webhookID)
             let hook = try await f.r.oneflow.webhook(f.credentials, id: hookID)
-            _ = try await f.r.oneflow.updateWebhook(f.credentials, id: hookID, WebhookInput(
-                callbackURL: "http://127.0.0.1:1/down", signKey: hook.signKey, templateGroupID: hook.templateGroupID, filters: hook.filters))
+            _ = try await f.r.oneflow.updateWebhook(
+                f.credentials, id: hookID,
+                WebhookInput(
+                    callbackURL: "http://127.0.0.1:1/down", signKey: hook.signKey, templateGroupID: hook.templateGroupID, filters: hook.filters))
             let id = try await f.signedContract()
             await f.deliver()
             #expect(try await f.deliveries().isEmpty)

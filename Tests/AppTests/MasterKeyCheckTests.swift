@@ -4,6 +4,7 @@ import Logging
 import SQLKit
 import Testing
 import Vapor
+
 @testable import App
 
 /// A process started with another master key than the one the database's secrets are sealed
@@ -110,8 +111,10 @@ struct MasterKeyCheckTests {
     func notGeneratedOnPostgres() async throws {
         let dir = NSTemporaryDirectory() + "hrbridge-secrets-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = try await TestConfig.load(["DATA_DIR": dir, "ADMIN_PASSWORD": "a-long-admin-password",
-                                                "DATABASE_URL": "postgres://hrbridge@127.0.0.1:5432/hrbridge?sslmode=disable"])
+        let config = try await TestConfig.load([
+            "DATA_DIR": dir, "ADMIN_PASSWORD": "a-long-admin-password",
+            "DATABASE_URL": "postgres://hrbridge@127.0.0.1:5432/hrbridge?sslmode=disable",
+        ])
         let error = #expect(throws: ConfigError.self) { try GeneratedSecrets.resolve(config, logger: Logger(label: "test")) }
         #expect(error?.key == "security.master_key")
         #expect(error?.problem.contains("is required with PostgreSQL") == true)

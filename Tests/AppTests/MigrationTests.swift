@@ -3,6 +3,7 @@ import Foundation
 import SQLKit
 import Testing
 import VaporTesting
+
 @testable import App
 
 /// The same migrations on SQLite and (when `scripts/test` provides one) PostgreSQL.
@@ -29,7 +30,10 @@ struct MigrationTests {
     func tables(url: String) async throws {
         try await withDatabase(url) { app in
             let sql = try #require(app.db as? any SQLDatabase)
-            for table in ["installations", "webhook_deliveries", "jobs", "employees", "employment_contracts", "documents", "document_contents", "outbound_notifications"] {
+            for table in [
+                "installations", "webhook_deliveries", "jobs", "employees", "employment_contracts", "documents", "document_contents",
+                "outbound_notifications",
+            ] {
                 let rows = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all)).from(table).all()
                 #expect(rows.count == 1, "table \(table)")
             }
@@ -48,8 +52,9 @@ struct MigrationTests {
             }
 
             func delivery(_ installation: Installation, _ callback: String, contract: Int = 10, copy: Bool = false) throws -> WebhookDelivery {
-                let delivery = WebhookDelivery(installationID: try installation.requireID(), callbackID: callback, oneflowContractID: contract,
-                                               eventTypes: ["contract:sign"], payload: "{}", receivedAt: Date())
+                let delivery = WebhookDelivery(
+                    installationID: try installation.requireID(), callbackID: callback, oneflowContractID: contract,
+                    eventTypes: ["contract:sign"], payload: "{}", receivedAt: Date())
                 delivery.callbackCopy = copy
                 return delivery
             }
@@ -80,11 +85,15 @@ struct MigrationTests {
             contract.$employee.id = try employee.requireID()
             contract.stateUpdatedAt = Date(timeIntervalSince1970: 1_700_000_000)
             try await contract.save(on: app.db)
-            try await Document(employeeID: try employee.requireID(), contractID: try contract.requireID(), filename: "c.pdf",
-                               contentType: "application/pdf", size: 10, sha256: "ab", storagePath: "documents/x").save(on: app.db)
+            try await Document(
+                employeeID: try employee.requireID(), contractID: try contract.requireID(), filename: "c.pdf",
+                contentType: "application/pdf", size: 10, sha256: "ab", storagePath: "documents/x"
+            ).save(on: app.db)
             try await Job(kind: "sync-delivery", payload: "{}", maxAttempts: 5, runAt: Date()).save(on: app.db)
-            try await OutboundNotification(installationID: try installation.requireID(), type: "employee", reason: "created",
-                                           subjectID: try employee.requireID(), orderingKey: "e", body: "{}", now: Date()).save(on: app.db)
+            try await OutboundNotification(
+                installationID: try installation.requireID(), type: "employee", reason: "created",
+                subjectID: try employee.requireID(), orderingKey: "e", body: "{}", now: Date()
+            ).save(on: app.db)
 
             let loaded = try #require(try await EmploymentContract.query(on: app.db).with(\.$employee).first())
             #expect(loaded.oneflowContractID == 3_000_000_001)
@@ -104,13 +113,16 @@ struct MigrationTests {
             let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
             try await installation.save(on: app.db)
             let installationID = try installation.requireID()
-            let entry = DeliveryInbox.Entry(notification: try GroupCommitInboxTests.notification("cb-old"), installationID: installationID, receivedAt: Date())
+            let entry = DeliveryInbox.Entry(
+                notification: try GroupCommitInboxTests.notification("cb-old"), installationID: installationID, receivedAt: Date())
             // The inbox's first INSERT names no column the old table lacks.
             #expect(try await DeliveryInbox(maxAttempts: 5).store([entry], in: try #require(app.db as? any SQLDatabase)) == [.new])
             let contract = EmploymentContract(installationID: installationID, oneflowContractID: 7, status: "signed")
             try await contract.save(on: app.db)
-            try await ContractHistory(contractID: try contract.requireID(), deliveryID: entry.deliveryID, source: "webhook", eventTypes: ["contract:sign"],
-                                      fromStatus: nil, toStatus: "signed", changes: "{}").save(on: app.db)
+            try await ContractHistory(
+                contractID: try contract.requireID(), deliveryID: entry.deliveryID, source: "webhook", eventTypes: ["contract:sign"],
+                fromStatus: nil, toStatus: "signed", changes: "{}"
+            ).save(on: app.db)
 
             try await AddCallbackCopies().prepare(on: app.db)
             let kept = try #require(try await WebhookDelivery.find(entry.deliveryID, on: app.db))
@@ -119,10 +131,12 @@ struct MigrationTests {
             #expect(try await Job.query(on: app.db).count() == 1)
             // The new indexes are in place, foreign keys too.
             let sql = try #require(app.db as? any SQLDatabase)
-            let copy = DeliveryInbox.Entry(notification: try GroupCommitInboxTests.notification("cb-old", contractID: 8), installationID: installationID, receivedAt: Date())
+            let copy = DeliveryInbox.Entry(
+                notification: try GroupCommitInboxTests.notification("cb-old", contractID: 8), installationID: installationID, receivedAt: Date())
             #expect(try await DeliveryInbox(maxAttempts: 5).store([entry, copy], in: sql) == [.duplicate, .conflictingCopy])
             await #expect(throws: (any Error).self) {
-                _ = try await DeliveryInbox(maxAttempts: 5).store([.init(notification: try GroupCommitInboxTests.notification("orphan"), installationID: UUID(), receivedAt: Date())], in: sql)
+                _ = try await DeliveryInbox(maxAttempts: 5).store(
+                    [.init(notification: try GroupCommitInboxTests.notification("orphan"), installationID: UUID(), receivedAt: Date())], in: sql)
             }
         }
     }

@@ -4,6 +4,7 @@ import NIOSSL
 import Synchronization
 import Testing
 import Vapor
+
 @testable import App
 
 /// Notifications over HTTPS: a private CA (`notify.ca_file`) and a client certificate
@@ -24,9 +25,15 @@ struct NotificationTLSTests {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try "subjectAltName=IP:127.0.0.1\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
             for args in [
-                ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=HR Bridge Test CA"],
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
+                    "/CN=HR Bridge Test CA",
+                ],
                 ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
-                ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"],
+                [
+                    "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2",
+                    "-extfile", "san.ext",
+                ],
                 ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=hrbridge"],
                 ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2"],
             ] {
@@ -55,7 +62,10 @@ struct NotificationTLSTests {
         tls.trustRoots = .file(pki.ca)
         app.http.server.configuration.tlsConfiguration = tls
         let received = Counter()
-        app.post("hr", "notify") { _ -> HTTPStatus in received.increment(); return .ok }
+        app.post("hr", "notify") { _ -> HTTPStatus in
+            received.increment()
+            return .ok
+        }
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         let port = try #require(app.http.server.shared.localAddress?.port)
         do {
@@ -90,8 +100,9 @@ struct NotificationTLSTests {
         defer { try? FileManager.default.removeItem(atPath: pki.dir) }
         try await withTLSReceiver(pki) { url, received in
             try await withSyncFixture { f in
-                var settings = AppConfig.Notify(endpoint: url, key: nil, secret: nil, connectionTimeoutSeconds: 5,
-                                                caFile: pki.ca, clientCertificateFile: pki.clientCert, clientKeyFile: pki.clientKey)
+                var settings = AppConfig.Notify(
+                    endpoint: url, key: nil, secret: nil, connectionTimeoutSeconds: 5,
+                    caFile: pki.ca, clientCertificateFile: pki.clientCert, clientKeyFile: pki.clientKey)
                 #expect(try await attempt(f, settings).status == .sent)
                 #expect(received() == 1)
 

@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import Testing
+
 @testable import App
 
 @Suite("Outbound notifications")
@@ -41,31 +42,34 @@ struct NotificationTests {
             #expect(outbox.map { "\($0.type) \($0.reason)" } == ["employee created", "contract created", "document created"])
 
             try await withSender(f) { sender in
-            _ = try await sender.drain()
-            // The first answer was 500: that one waits, and the ones after it for the same employee wait too.
-            #expect(receiver.received.count == 1)
-            let first = try #require(try await OutboundNotification.find(outbox[0].id, on: f.db))
-            #expect(first.status == .failed)
-            #expect(first.lastError == "HTTP 500")
-            #expect(try await OutboundNotification.find(outbox[1].id, on: f.db)?.status == .pending)
+                _ = try await sender.drain()
+                // The first answer was 500: that one waits, and the ones after it for the same employee wait too.
+                #expect(receiver.received.count == 1)
+                let first = try #require(try await OutboundNotification.find(outbox[0].id, on: f.db))
+                #expect(first.status == .failed)
+                #expect(first.lastError == "HTTP 500")
+                #expect(try await OutboundNotification.find(outbox[1].id, on: f.db)?.status == .pending)
 
-            _ = try await sender.drain(now: Date().addingTimeInterval(3600))
-            #expect(try await OutboundNotification.query(on: f.db).filter(\.$status == .sent).count() == 3)
-            let received = receiver.received
-            #expect(received.count == 4)
-            for item in received {
-                #expect(item.query == "key=k%201")
-                let mac = HMAC<SHA256>.authenticationCode(for: Data(item.body.utf8), using: SymmetricKey(data: Data("s3cret".utf8)))
-                #expect(item.signature == "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
-            }
-            let bodies = try received.map { try #require(try JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any]) }
-            #expect(bodies.map { "\($0["type"]!) \($0["reason"]!)" } == ["employee created", "employee created", "contract created", "document created"])
-            #expect(Set(bodies[0].keys) == ["timestamp", "type", "reason", "data"])
-            #expect(bodies[0]["timestamp"] is Int)
-            let data = try #require(bodies[0]["data"] as? [String: Any])
-            #expect(data["name"] as? String == "Jane Doe")
-            #expect(data["id"] as? String == (try await f.employees().first?.id?.uuidString))
-            #expect((bodies[3]["data"] as? [String: Any])?["sha256"] is String)
+                _ = try await sender.drain(now: Date().addingTimeInterval(3600))
+                #expect(try await OutboundNotification.query(on: f.db).filter(\.$status == .sent).count() == 3)
+                let received = receiver.received
+                #expect(received.count == 4)
+                for item in received {
+                    #expect(item.query == "key=k%201")
+                    let mac = HMAC<SHA256>.authenticationCode(for: Data(item.body.utf8), using: SymmetricKey(data: Data("s3cret".utf8)))
+                    #expect(item.signature == "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+                }
+                let bodies = try received.map { try #require(try JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any]) }
+                #expect(
+                    bodies.map { "\($0["type"]!) \($0["reason"]!)" } == [
+                        "employee created", "employee created", "contract created", "document created",
+                    ])
+                #expect(Set(bodies[0].keys) == ["timestamp", "type", "reason", "data"])
+                #expect(bodies[0]["timestamp"] is Int)
+                let data = try #require(bodies[0]["data"] as? [String: Any])
+                #expect(data["name"] as? String == "Jane Doe")
+                #expect(data["id"] as? String == (try await f.employees().first?.id?.uuidString))
+                #expect((bodies[3]["data"] as? [String: Any])?["sha256"] is String)
             }
         }
     }

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import SQLKit
 import Testing
+
 @testable import App
 
 /// The worker's plain-SQL inserts (`SQLInsertable`) write what Fluent's `create` writes.
@@ -27,31 +28,46 @@ struct SQLInsertableTests {
             let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
             try await installation.create(on: db)
             let installationID = try installation.requireID()
-            let delivery = WebhookDelivery(installationID: installationID, callbackID: "cb-1", oneflowContractID: 7, eventTypes: ["contract:sign"],
-                                           payload: "{}", receivedAt: Date())
+            let delivery = WebhookDelivery(
+                installationID: installationID, callbackID: "cb-1", oneflowContractID: 7, eventTypes: ["contract:sign"],
+                payload: "{}", receivedAt: Date())
             try await delivery.create(on: db)
 
             let (employee, employeeByFluent) = try await pair(on: db) { _ in
                 let e = Employee(installationID: installationID)
-                e.employeeNumber = "10023"; e.name = "Zoë Ågren"; e.email = "zoe@example.com"; e.phone = "+46701234567"
-                e.personalNumberSealed = "sealed"; e.title = "Engineer"; e.fields = #"{"department":"Support"}"#
-                e.customFields = #"{"x":"y"}"#; e.employmentStatus = "ACTIVE"
+                e.employeeNumber = "10023"
+                e.name = "Zoë Ågren"
+                e.email = "zoe@example.com"
+                e.phone = "+46701234567"
+                e.personalNumberSealed = "sealed"
+                e.title = "Engineer"
+                e.fields = #"{"department":"Support"}"#
+                e.customFields = #"{"x":"y"}"#
+                e.employmentStatus = "ACTIVE"
                 return e
             }
             let contracts = try await pair(on: db, differing: ["oneflowContractID"]) { n in
                 let c = EmploymentContract(installationID: installationID, oneflowContractID: 100 + n, status: "signed")
-                c.$employee.id = employee.id; c.templateTypeID = 42; c.name = "Employment"; c.lifecycleState = "active"
-                c.startDate = "2026-01-01"; c.endDate = "2027-01-01"
-                c.stateUpdatedAt = Date(timeIntervalSince1970: 1_790_000_000.25); c.signedAt = Date(timeIntervalSince1970: 1_790_000_001)
+                c.$employee.id = employee.id
+                c.templateTypeID = 42
+                c.name = "Employment"
+                c.lifecycleState = "active"
+                c.startDate = "2026-01-01"
+                c.endDate = "2027-01-01"
+                c.stateUpdatedAt = Date(timeIntervalSince1970: 1_790_000_000.25)
+                c.signedAt = Date(timeIntervalSince1970: 1_790_000_001)
                 return c
             }
             _ = try await pair(on: db) { _ in
-                ContractHistory(contractID: contracts.inserted.id!, deliveryID: delivery.id, source: "webhook", eventTypes: ["contract:sign"],
-                                fromStatus: "pending", toStatus: "signed", changes: #"{"contract.status":{"from":"pending","to":"signed"}}"#)
+                ContractHistory(
+                    contractID: contracts.inserted.id!, deliveryID: delivery.id, source: "webhook", eventTypes: ["contract:sign"],
+                    fromStatus: "pending", toStatus: "signed", changes: #"{"contract.status":{"from":"pending","to":"signed"}}"#)
             }
             let documents = try await pair(on: db, differing: ["contract"]) { n in
-                let d = Document(employeeID: employee.id!, contractID: (n == 0 ? contracts.inserted : contracts.created).id, filename: "contract.pdf", contentType: "application/pdf",
-                                 size: 3, sha256: "abc", storagePath: Document.inDatabase)
+                let d = Document(
+                    employeeID: employee.id!, contractID: (n == 0 ? contracts.inserted : contracts.created).id, filename: "contract.pdf",
+                    contentType: "application/pdf",
+                    size: 3, sha256: "abc", storagePath: Document.inDatabase)
                 d.oneflowFileID = 9
                 return d
             }
@@ -66,8 +82,11 @@ struct SQLInsertableTests {
     /// through Fluent and compares every field but the id, the timestamps and `differing`
     /// (unique columns); on SQLite also each column's storage class (`typeof`), which Fluent's
     /// reading would paper over.
-    private func pair<M: SQLInsertable>(on db: any Database, differing: Set<String> = [], _ make: (Int) -> M) async throws -> (inserted: M, created: M) {
-        let inserted = make(0), created = make(1)
+    private func pair<M: SQLInsertable>(on db: any Database, differing: Set<String> = [], _ make: (Int) -> M) async throws -> (
+        inserted: M, created: M
+    ) {
+        let inserted = make(0)
+        let created = make(1)
         #expect(inserted.insertValues.count == M.insertColumns.count, "\(M.schema)")
         let before = Date()
         try await [inserted].insert(on: db)
@@ -75,18 +94,21 @@ struct SQLInsertableTests {
         let readInserted = try #require(try await M.find(inserted.id, on: db), "\(M.schema)")
         let readCreated = try #require(try await M.find(created.id, on: db), "\(M.schema)")
         let skipped = differing.union(["id", "createdAt", "updatedAt"])
-        let a = try fields(readInserted).filter { !skipped.contains($0.key) }, b = try fields(readCreated).filter { !skipped.contains($0.key) }
+        let a = try fields(readInserted).filter { !skipped.contains($0.key) }
+        let b = try fields(readCreated).filter { !skipped.contains($0.key) }
         #expect(a == b, "\(M.schema)")
         #expect(a.count + skipped.count >= M.insertColumns.count, "\(M.schema): \(a.keys.sorted())")
         for column in M.insertColumns where ["created_at", "updated_at"].contains(column) {
-            let stamp = try #require(try await (db as! any SQLDatabase).select().column(SQLIdentifier(column)).from(M.schema)
-                .where(SQLIdentifier("id"), .equal, SQLBind(inserted.id)).first()?.decode(column: column, as: Date.self))
+            let stamp = try #require(
+                try await (db as! any SQLDatabase).select().column(SQLIdentifier(column)).from(M.schema)
+                    .where(SQLIdentifier("id"), .equal, SQLBind(inserted.id)).first()?.decode(column: column, as: Date.self))
             #expect(stamp >= before.addingTimeInterval(-1) && stamp <= Date().addingTimeInterval(1), "\(M.schema).\(column)")
         }
         if let sql = db as? any SQLDatabase, sql.dialect.name == "sqlite" {
             for column in M.insertColumns {
                 func storage(_ id: M.IDValue?) async throws -> String? {
-                    try await sql.raw("SELECT typeof(\(ident: column)) AS t FROM \(ident: M.schema) WHERE id = \(bind: id)").first()?.decode(column: "t", as: String.self)
+                    try await sql.raw("SELECT typeof(\(ident: column)) AS t FROM \(ident: M.schema) WHERE id = \(bind: id)").first()?.decode(
+                        column: "t", as: String.self)
                 }
                 #expect(try await storage(inserted.id) == (try await storage(created.id)), "\(M.schema).\(column)")
             }

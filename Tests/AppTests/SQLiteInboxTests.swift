@@ -5,6 +5,7 @@ import OneflowAPI
 import SQLiteNIO
 import Testing
 import Vapor
+
 @testable import App
 
 /// The inbox's own SQLite connection (a SQLite file: the embedded default of `serve`):
@@ -56,7 +57,8 @@ struct SQLiteInboxTests {
 
             let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
             try await installation.save(on: app.db)
-            let accepted = try await inbox.accept(.init(notification: try notification("after"), installationID: try installation.requireID(), receivedAt: Date()))
+            let accepted = try await inbox.accept(
+                .init(notification: try notification("after"), installationID: try installation.requireID(), receivedAt: Date()))
             let rows = try await WebhookDelivery.query(on: app.db).count()
             #expect(accepted == .new && rows == 1)
         }
@@ -70,7 +72,8 @@ struct SQLiteInboxTests {
             await connection.close()
             let inbox = GroupCommitInbox(maxAttempts: 5, database: connection)
             await #expect(throws: InboxDatabaseError.self) {
-                _ = try await inbox.accept(.init(notification: try notification("late"), installationID: try installation.requireID(), receivedAt: Date()))
+                _ = try await inbox.accept(
+                    .init(notification: try notification("late"), installationID: try installation.requireID(), receivedAt: Date()))
             }
         }
     }
@@ -83,13 +86,17 @@ struct SQLiteInboxTests {
             let inbox = GroupCommitInbox(maxAttempts: 5, database: connection)
             // Far below SQLite's automatic checkpoint (1,000 pages): only the checkpointer moves these.
             for n in 0..<3 {
-                _ = try await inbox.accept(.init(notification: try notification("wal-\(n)"), installationID: try installation.requireID(), receivedAt: Date()))
+                _ = try await inbox.accept(
+                    .init(notification: try notification("wal-\(n)"), installationID: try installation.requireID(), receivedAt: Date()))
                 try await Task.sleep(for: .milliseconds(300))
             }
             // `immutable=1` reads the database file alone, ignoring the log.
             @Sendable func rowsInFile() async -> Int? {
-                guard let reader = try? await SQLiteConnection.open(storage: .file(path: "file:\(path)?immutable=1"), threadPool: .singleton,
-                                                                    on: MultiThreadedEventLoopGroup.singleton.any()) else { return nil }
+                guard
+                    let reader = try? await SQLiteConnection.open(
+                        storage: .file(path: "file:\(path)?immutable=1"), threadPool: .singleton,
+                        on: MultiThreadedEventLoopGroup.singleton.any())
+                else { return nil }
                 let count = try? await reader.query("SELECT COUNT(*) AS n FROM webhook_deliveries").first?.column("n")?.integer
                 try? await reader.close()
                 return count

@@ -3,6 +3,7 @@ import Foundation
 import OneflowAPI
 import Testing
 import Vapor
+
 @testable import App
 
 /// One write connection and thread per SQLite file and process (`SQLiteWriteThread`): the
@@ -12,8 +13,9 @@ import Vapor
 struct SQLiteWriteThreadTests {
     func notification(_ callbackID: String) throws -> WebhookNotification { try GroupCommitInboxTests.notification(callbackID) }
 
-    @Test("the inbox and the worker write through the one thread; it stays open until both have let go, in either order",
-          arguments: [true, false])
+    @Test(
+        "the inbox and the worker write through the one thread; it stays open until both have let go, in either order",
+        arguments: [true, false])
     func sharedUntilLastRelease(inboxFirst: Bool) async throws {
         try await withTestApp(["DATABASE_URL": ""]) { app in
             let path = try #require({ if case .sqlite(let path) = app.services.config.database { path } else { nil } }())
@@ -37,7 +39,8 @@ struct SQLiteWriteThreadTests {
                 await inbox.close()
                 #expect(inbox.executor == nil)
                 await #expect(throws: InboxDatabaseError.self) {
-                    _ = try await inbox.store([.init(notification: try notification("late"), installationID: installationID, receivedAt: Date())], maxAttempts: 5)
+                    _ = try await inbox.store(
+                        [.init(notification: try notification("late"), installationID: installationID, receivedAt: Date())], maxAttempts: 5)
                 }
                 // The worker still writes: the thread and connection are its as well.
                 let claimed = try await worker.lane.transaction(app.services.writeGate) { db in
@@ -49,8 +52,9 @@ struct SQLiteWriteThreadTests {
             } else {
                 await worker.shutdown()
                 #expect(!writer.connection.isClosed)
-                let again = try await inbox.store([.init(notification: try notification("after-worker"), installationID: installationID, receivedAt: Date())],
-                                                  maxAttempts: 5)
+                let again = try await inbox.store(
+                    [.init(notification: try notification("after-worker"), installationID: installationID, receivedAt: Date())],
+                    maxAttempts: 5)
                 #expect(again == [.new])
                 await inbox.close()
             }

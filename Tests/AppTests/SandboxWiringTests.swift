@@ -2,6 +2,7 @@ import Foundation
 import OneflowAPI
 import Testing
 import VaporTesting
+
 @testable import App
 
 @Suite("The sandbox inside hrbridge serve")
@@ -14,9 +15,12 @@ struct SandboxWiringTests {
                 #expect(res.body.string.contains("Enable extension"))
                 #expect(res.body.string.contains("https://hr.example.com/setup"))
             }
-            try await app.testing().test(.POST, "/sandbox/marketplace/enable", beforeRequest: { req in
-                try req.content.encode(["account": "new", "name": "Acme AB"], as: .urlEncodedForm)
-            }) { res in
+            try await app.testing().test(
+                .POST, "/sandbox/marketplace/enable",
+                beforeRequest: { req in
+                    try req.content.encode(["account": "new", "name": "Acme AB"], as: .urlEncodedForm)
+                }
+            ) { res in
                 #expect(res.status == .seeOther)
                 let location = try #require(res.headers.first(name: .location))
                 #expect(location.hasPrefix("https://hr.example.com/setup?token="))
@@ -28,9 +32,12 @@ struct SandboxWiringTests {
     @Test("a configured token parameter name is used in the redirect")
     func tokenParameter() async throws {
         try await withTestApp(["SETUP_TOKEN_PARAMETER": "extension_token"]) { app in
-            try await app.testing().test(.POST, "/sandbox/marketplace/enable", beforeRequest: { req in
-                try req.content.encode(["account": "new"], as: .urlEncodedForm)
-            }) { res in
+            try await app.testing().test(
+                .POST, "/sandbox/marketplace/enable",
+                beforeRequest: { req in
+                    try req.content.encode(["account": "new"], as: .urlEncodedForm)
+                }
+            ) { res in
                 #expect(res.headers.first(name: .location)?.contains("/setup?extension_token=") == true)
             }
         }
@@ -43,9 +50,12 @@ struct SandboxWiringTests {
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("No sandbox account yet"))
             }
-            try await app.testing().test(.POST, "/sandbox/control/accounts", beforeRequest: { req in
-                try req.content.encode(["name": "Acme AB"])
-            }) { res in #expect(res.status == .ok) }
+            try await app.testing().test(
+                .POST, "/sandbox/control/accounts",
+                beforeRequest: { req in
+                    try req.content.encode(["name": "Acme AB"])
+                }
+            ) { res in #expect(res.status == .ok) }
             try await app.testing().test(.GET, "/sandbox/contracts") { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("Acme AB"))

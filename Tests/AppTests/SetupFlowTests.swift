@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import App
 
 /// The Setup URL flow through real HTTP, against the sandbox mounted in the app.
@@ -94,7 +95,8 @@ struct SetupFlowTests {
 
             // The customer adds a field of their own to our group (complete set, as Oneflow requires).
             let current = try await r.oneflow.templateType(credentials, id: typeID).dataFields ?? []
-            _ = try await r.oneflow.replaceDataFields(credentials, templateTypeID: typeID,
+            _ = try await r.oneflow.replaceDataFields(
+                credentials, templateTypeID: typeID,
                 current.map(DataFieldInput.init(keeping:)) + [DataFieldInput(customID: "customer_badge", name: "Badge number", value: "B-1")])
 
             for _ in 0..<2 {
@@ -113,10 +115,12 @@ struct SetupFlowTests {
         }
     }
 
-    @Test("an invalid token stores nothing and shows the failure page with a 4xx", arguments: [
-        (String(repeating: "x", count: 40), 401, "The extension token was not accepted"),
-        ("too-short", 400, "The extension token was not accepted"),
-    ])
+    @Test(
+        "an invalid token stores nothing and shows the failure page with a 4xx",
+        arguments: [
+            (String(repeating: "x", count: 40), 401, "The extension token was not accepted"),
+            ("too-short", 400, "The extension token was not accepted"),
+        ])
     func invalidToken(token: String, status: Int, title: String) async throws {
         try await withRunningApp { r in
             let account = try await r.newAccount()

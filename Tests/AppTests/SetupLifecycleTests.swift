@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import App
 
 /// Rotation, disconnect and revoked tokens, driven through the services.
@@ -19,7 +20,8 @@ struct SetupLifecycleTests {
             let (installation, token, _) = try await setUp(r)
             let secrets = InstallationSecrets(box: r.app.services.secretBox)
             let old = try #require(try secrets.signKeys(of: installation, now: Date()).first)
-            let rotated = try await SetupService(services: r.app.services, db: r.app.db, logger: r.app.logger).connect(token: token, rotateSignKey: true)
+            let rotated = try await SetupService(services: r.app.services, db: r.app.db, logger: r.app.logger).connect(
+                token: token, rotateSignKey: true)
             let keys = try secrets.signKeys(of: rotated, now: Date())
             #expect(keys.count == 2)
             #expect(keys[1] == old)
@@ -87,13 +89,17 @@ struct SetupLifecycleTests {
     func plan(withForeign: Bool) {
         let configured = [AppConfig.DataFieldSpec(customID: "a", name: "A new", description: "d", placeholder: "p")]
         var existing = [DataField(id: 1, customID: "a", name: "A old", value: "kept value")]
-        if withForeign { existing += [DataField(id: 2, customID: "theirs", name: "Theirs", value: "v"), DataField(id: 3, customID: nil, name: "No id")] }
+        if withForeign {
+            existing += [DataField(id: 2, customID: "theirs", name: "Theirs", value: "v"), DataField(id: 3, customID: nil, name: "No id")]
+        }
         let plan = DataFieldPlan.complete(configured: configured, existing: existing)
         #expect(plan.first == DataFieldInput(id: 1, customID: "a", name: "A new", description: "d", placeholder: "p", value: "kept value"))
         #expect(plan.count == existing.count)
         if withForeign { #expect(plan.contains { $0.id == 3 && $0.customID == nil }) }
         #expect(!DataFieldPlan.isSatisfied(plan, by: existing))
-        let applied = plan.map { DataField(id: $0.id, customID: $0.customID, name: $0.name, description: $0.description, placeholder: $0.placeholder, value: $0.value) }
+        let applied = plan.map {
+            DataField(id: $0.id, customID: $0.customID, name: $0.name, description: $0.description, placeholder: $0.placeholder, value: $0.value)
+        }
         #expect(DataFieldPlan.isSatisfied(plan, by: applied))
     }
 }

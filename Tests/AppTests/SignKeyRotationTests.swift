@@ -4,6 +4,7 @@ import OneflowAPI
 import Synchronization
 import Testing
 import Vapor
+
 @testable import App
 
 /// The webhook sign key rotates: on a setup with a new token, from the admin page and from

@@ -1,11 +1,12 @@
 import Fluent
 import FluentPostgresDriver
 import Foundation
-import TestSupport
 import Logging
 import SQLKit
+import TestSupport
 import Testing
 import Vapor
+
 @testable import App
 
 /// What `hrbridge` says when its database is not ready (a PostgreSQL that is down or
@@ -16,8 +17,9 @@ struct StartupChecksTests {
     @Test("a PostgreSQL nobody listens on is named, with what to check")
     func unreachable() async throws {
         let port = try freePort()
-        let configuration = PostgresConnection.Configuration(host: "127.0.0.1", port: port, username: "u", password: "p",
-                                                             database: "d", tls: .disable)
+        let configuration = PostgresConnection.Configuration(
+            host: "127.0.0.1", port: port, username: "u", password: "p",
+            database: "d", tls: .disable)
         let error = await #expect(throws: PSQLError.self) {
             _ = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
         }
@@ -74,8 +76,9 @@ struct StartupChecksTests {
         }
     }
 
-    @Test("PostgreSQL: a database nobody migrated, and the server's own words for other errors",
-          .enabled(if: testsRunOnPostgres && testPostgresURL != nil))
+    @Test(
+        "PostgreSQL: a database nobody migrated, and the server's own words for other errors",
+        .enabled(if: testsRunOnPostgres && testPostgresURL != nil))
     func neverMigrated() async throws {
         try await withFreshDatabase(try #require(testPostgresURL)) { fresh in
             // An explicit DATABASE_URL: `withTestApp` leaves this database unmigrated.

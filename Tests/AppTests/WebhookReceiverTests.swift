@@ -1,9 +1,10 @@
 import Fluent
-import SQLKit
 import Foundation
 import OneflowAPI
+import SQLKit
 import Testing
 import Vapor
+
 @testable import App
 
 /// The ack path: checks, exactly-once inbox, nothing stored from a rejected request.
@@ -27,10 +28,13 @@ struct WebhookReceiverTests {
         }
     }
 
-    @Test("rejections store nothing", arguments: [
-        ("bad signature", 401), ("wrong content type", 415), ("malformed JSON", 400), ("unknown key", 404), ("too large", 413), ("empty callback id", 400),
-        ("NUL in a signed callback id", 400), ("NUL in the key", 404),
-    ])
+    @Test(
+        "rejections store nothing",
+        arguments: [
+            ("bad signature", 401), ("wrong content type", 415), ("malformed JSON", 400), ("unknown key", 404), ("too large", 413),
+            ("empty callback id", 400),
+            ("NUL in a signed callback id", 400), ("NUL in the key", 404),
+        ])
     func rejected(kind: String, status: Int) async throws {
         try await withSyncFixture { f in
             let good = try f.notification(contractID: 1, events: ["contract:sign"])
@@ -41,7 +45,8 @@ struct WebhookReceiverTests {
             case "malformed JSON": page = try await f.post("{\"contract\": ")
             case "unknown key": page = try await f.post(good, path: "/webhooks/oneflow/nope")
             case "too large": page = try await f.post(String(repeating: " ", count: 300 * 1024) + good)
-            case "NUL in a signed callback id": page = try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], callbackID: "a\\u0000b"))
+            case "NUL in a signed callback id":
+                page = try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], callbackID: "a\\u0000b"))
             case "NUL in the key": page = try await f.post(good, path: "/webhooks/oneflow/%00")
             default: page = try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], callbackID: ""))
             }
@@ -58,10 +63,16 @@ struct WebhookReceiverTests {
             for value in values { headers.add(name: .contentType, value: value) }
             return WebhookReceiver.isJSON(headers)
         }
-        for yes in ["application/json", "application/json; charset=utf-8", "Application/JSON", " application/json ;charset=UTF-8", "application/json\t", "application/json, text/plain"] {
+        for yes in [
+            "application/json", "application/json; charset=utf-8", "Application/JSON", " application/json ;charset=UTF-8", "application/json\t",
+            "application/json, text/plain",
+        ] {
             #expect(accepts([yes]), "\(yes)")
         }
-        for no in ["", "text/plain", "text/json", "application/jsonx", "application/json-patch+json", "application/vnd.api+json", "application/ json", "application/x-www-form-urlencoded", "applicatio/json", "application\u{0F}json"] {
+        for no in [
+            "", "text/plain", "text/json", "application/jsonx", "application/json-patch+json", "application/vnd.api+json", "application/ json",
+            "application/x-www-form-urlencoded", "applicatio/json", "application\u{0F}json",
+        ] {
             #expect(!accepts([no]), "\(no)")
         }
         #expect(!accepts([]))

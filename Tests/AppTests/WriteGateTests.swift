@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Synchronization
 import Testing
+
 @testable import App
 
 /// One gated write at a time per process on SQLite; none held up on PostgreSQL (`WriteGate`).
@@ -10,8 +11,18 @@ struct WriteGateTests {
     /// How many bodies are inside at once, the most there ever were, and how many ran.
     final class Tally: Sendable {
         let state = Mutex((inside: 0, most: 0, ran: 0))
-        func enter() { state.withLock { $0.inside += 1; $0.most = max($0.most, $0.inside) } }
-        func leave() { state.withLock { $0.inside -= 1; $0.ran += 1 } }
+        func enter() {
+            state.withLock {
+                $0.inside += 1
+                $0.most = max($0.most, $0.inside)
+            }
+        }
+        func leave() {
+            state.withLock {
+                $0.inside -= 1
+                $0.ran += 1
+            }
+        }
     }
 
     struct Boom: Error {}
@@ -24,7 +35,9 @@ struct WriteGateTests {
     @Test("on SQLite, bodies never overlap, every one runs, and a body that throws lets the next in")
     func exclusive() async throws {
         try await withRunningApp { r in
-            let gate = WriteGate(), tally = Tally(), db = r.app.db
+            let gate = WriteGate()
+            let tally = Tally()
+            let db = r.app.db
             await withTaskGroup(of: Void.self) { group in
                 for n in 0..<40 {
                     group.addTask {
@@ -51,7 +64,8 @@ struct WriteGateTests {
     func observed() async throws {
         try await withRunningApp { r in
             let held = Mutex<[(WriteGate.Priority, Duration)]>([])
-            let gate = WriteGate { priority, duration in held.withLock { $0.append((priority, duration)) } }, db = r.app.db
+            let gate = WriteGate { priority, duration in held.withLock { $0.append((priority, duration)) } }
+            let db = r.app.db
             try await gate.serialize(on: db, priority: .ack) { try await Task.sleep(for: .milliseconds(30)) }
             _ = try? await gate.serialize(on: db) { throw Boom() }
             let reports = held.withLock { $0 }
@@ -63,7 +77,8 @@ struct WriteGateTests {
     @Test("an acknowledgement waiting for the gate goes before worker writes that waited longer", .enabled(if: !testsRunOnPostgres))
     func acksFirst() async throws {
         try await withRunningApp { r in
-            let gate = WriteGate(), db = r.app.db
+            let gate = WriteGate()
+            let db = r.app.db
             let order = Log()
             // The holder keeps the gate until everyone is queued (not for a fixed time: on a
             // busy machine the queueing itself can take longer than that).

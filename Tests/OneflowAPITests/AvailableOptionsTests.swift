@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OneflowAPI
 
 @Suite("AvailableOptions.problems(for:) checks a participant against a template")
@@ -23,8 +24,9 @@ struct AvailableOptionsTests {
     @Test("a participant with everything its choices need has no problems")
     func valid() {
         // given
-        let participant = ParticipantInput(name: "Jane", email: "jane@example.com", deliveryChannel: "email",
-                                           signMethod: "standard_esign", twoStepAuthenticationMethod: "email")
+        let participant = ParticipantInput(
+            name: "Jane", email: "jane@example.com", deliveryChannel: "email",
+            signMethod: "standard_esign", twoStepAuthenticationMethod: "email")
         // when / then
         #expect(options.problems(for: participant) == [:])
     }
@@ -32,8 +34,9 @@ struct AvailableOptionsTests {
     @Test("a channel or method the template does not offer is named, with what it does offer")
     func notOffered() {
         // given
-        let participant = ParticipantInput(email: "jane@example.com", deliveryChannel: "email_and_sms",
-                                           signMethod: "norwegian_bankid", twoStepAuthenticationMethod: "sms")
+        let participant = ParticipantInput(
+            email: "jane@example.com", deliveryChannel: "email_and_sms",
+            signMethod: "norwegian_bankid", twoStepAuthenticationMethod: "sms")
         // when
         let problems = options.problems(for: participant)
         // then
@@ -88,8 +91,10 @@ struct AvailableOptionsTests {
         let template = try JSONDecoder.oneflow().decode(Template.self, from: Data(CreationFixtures.template.utf8))
         let options = try #require(template.availableOptions)
         // when
-        let ok = options.problems(for: ParticipantInput(email: "jane@example.com", deliveryChannel: "email",
-                                                        signMethod: "standard_esign", twoStepAuthenticationMethod: "none"))
+        let ok = options.problems(
+            for: ParticipantInput(
+                email: "jane@example.com", deliveryChannel: "email",
+                signMethod: "standard_esign", twoStepAuthenticationMethod: "none"))
         let noEmail = options.problems(for: ParticipantInput(deliveryChannel: "email"))
         // then
         #expect(ok == [:])

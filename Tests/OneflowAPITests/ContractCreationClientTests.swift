@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OneflowAPI
 
 @Suite("OneflowHTTPClient: workspaces, users and templates for contract creation")
@@ -82,25 +83,29 @@ struct ContractCreationClientTests {
     @Test("templates: every filter on the query string")
     func templateQuery() async throws {
         // given
-        let query = TemplateQuery(offset: 100, limit: 50, sortByName: true, templateTypeID: 5, extensionType: "hubspot",
-                                  workspaceIDs: [1, 2], active: .all)
+        let query = TemplateQuery(
+            offset: 100, limit: 50, sortByName: true, templateTypeID: 5, extensionType: "hubspot",
+            workspaceIDs: [1, 2], active: .all)
         try await withStubClient(["GET /v1/templates": .json(CreationFixtures.templatesPage)]) { client, stub in
             // when
             let page = try await client.templates(credentials, query: query)
             _ = try await client.templates(credentials, query: TemplateQuery())
             // then
             let sent = stub.requests.map(\.query)
-            #expect(sent[0] == "offset=100&limit=50&sort=name&template_type_id=5&extension_type=hubspot"
-                + "&filter%5Bworkspace_ids%5D=1,2&filter%5Bactive%5D=")
+            #expect(
+                sent[0] == "offset=100&limit=50&sort=name&template_type_id=5&extension_type=hubspot"
+                    + "&filter%5Bworkspace_ids%5D=1,2&filter%5Bactive%5D=")
             #expect(sent[1] == "offset=0&limit=100")
             #expect(page.data.map(\.id) == [110010, 110011])
             #expect(page.data[1].templateType == nil)
         }
     }
 
-    @Test("active filter: nothing for active only, false for inactive, empty for both", arguments: [
-        (TemplateQuery.ActiveFilter.activeOnly, nil), (.inactiveOnly, "false"), (.all, ""),
-    ] as [(TemplateQuery.ActiveFilter, String?)])
+    @Test(
+        "active filter: nothing for active only, false for inactive, empty for both",
+        arguments: [
+            (TemplateQuery.ActiveFilter.activeOnly, nil), (.inactiveOnly, "false"), (.all, ""),
+        ] as [(TemplateQuery.ActiveFilter, String?)])
     func activeFilter(filter: TemplateQuery.ActiveFilter, sent: String?) {
         // given / when
         let items = TemplateQuery(active: filter).queryItems
@@ -135,9 +140,10 @@ struct ContractCreationClientTests {
             #expect(template.tags == [Template.Tag(id: 12346, name: "HR")])
             #expect(template.updatedTime == OneflowDate.parse("2021-06-07T07:43:39+0000"))
             let options = try #require(template.availableOptions)
-            #expect(options.deliveryChannels == [
-                .init(name: "email", preferred: true, requiredParticipantAttributes: ["email"]), .init(name: "none", preferred: false),
-            ])
+            #expect(
+                options.deliveryChannels == [
+                    .init(name: "email", preferred: true, requiredParticipantAttributes: ["email"]), .init(name: "none", preferred: false),
+                ])
             #expect(options.signMethods == [.init(name: "standard_esign", preferred: true)])
             #expect(options.twoStepAuthenticationMethods.map(\.name) == ["email", "none"])
             #expect(options.canReceiveExpandedPDF == true)

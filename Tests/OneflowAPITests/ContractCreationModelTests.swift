@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OneflowAPI
 
 @Suite("Contract-creation models, credentials and error categories")
@@ -27,7 +28,8 @@ struct ContractCreationModelTests {
     @Test("a create body decodes back with missing lists as empty")
     func createInputDecodes() throws {
         // given a body as a sandbox would receive it
-        let json = #"{"workspace_id": 1, "template_id": 2, "my_party": {"name": "Acme"}, "parties": [{"type": "individual", "participant": {"name": "J"}}]}"#
+        let json =
+            #"{"workspace_id": 1, "template_id": 2, "my_party": {"name": "Acme"}, "parties": [{"type": "individual", "participant": {"name": "J"}}]}"#
         // when
         let input = try JSONDecoder.oneflow().decode(ContractCreateInput.self, from: Data(json.utf8))
         // then

@@ -1,13 +1,15 @@
 import Foundation
 import Testing
+
 @testable import OneflowAPI
 
 @Suite("OneflowHTTPClient: creating, filling, sending and deleting contracts")
 struct ContractWriteClientTests {
     let credentials = OneflowCredentials(token: String(repeating: "t", count: 40), userEmail: "hanna@acme.example")
 
-    let employee = ParticipantInput(name: "Jane Doe", email: "jane@example.com", signatory: true, deliveryChannel: "email",
-                                    signMethod: "standard_esign", permissions: ["contract:update": true])
+    let employee = ParticipantInput(
+        name: "Jane Doe", email: "jane@example.com", signatory: true, deliveryChannel: "email",
+        signMethod: "standard_esign", permissions: ["contract:update": true])
 
     @Test("create: the employee is an individual with one participant; nil fields are not sent")
     func create() async throws {
@@ -70,21 +72,26 @@ struct ContractWriteClientTests {
         #expect(PartyInput.individual(employee).participants == nil)
     }
 
-    @Test("bulk data-field PUT: custom ids under _private_ownerside, nil values left out; every answer shape reads", arguments: [
-        #"{"data_fields": [\#(CreationFixtures.dataField)]}"#, "[\(CreationFixtures.dataField)]",
-        #"{"count": 1, "data": [\#(CreationFixtures.dataField)], "_links": {}}"#,
-    ])
+    @Test(
+        "bulk data-field PUT: custom ids under _private_ownerside, nil values left out; every answer shape reads",
+        arguments: [
+            #"{"data_fields": [\#(CreationFixtures.dataField)]}"#, "[\(CreationFixtures.dataField)]",
+            #"{"count": 1, "data": [\#(CreationFixtures.dataField)], "_links": {}}"#,
+        ])
     func bulkDataFields(answer: String) async throws {
         try await withStubClient(["PUT /v1/contracts/4004/data_fields": .json(answer)]) { client, stub in
             // when
-            let fields = try await client.updateContractDataFields(credentials, contractID: 4004, [
-                ContractDataFieldUpdate(customID: "start_date", value: "2025-11-01"),
-                ContractDataFieldUpdate(id: 93, value: ""),
-                ContractDataFieldUpdate(id: 94, value: nil),
-            ])
+            let fields = try await client.updateContractDataFields(
+                credentials, contractID: 4004,
+                [
+                    ContractDataFieldUpdate(customID: "start_date", value: "2025-11-01"),
+                    ContractDataFieldUpdate(id: 93, value: ""),
+                    ContractDataFieldUpdate(id: 94, value: nil),
+                ])
             // then
-            #expect(stub.requests.first?.body == #"{"data_fields":[{"_private_ownerside":{"custom_id":"start_date"},"#
-                + #""value":"2025-11-01"},{"id":93,"value":""},{"id":94}]}"#)
+            #expect(
+                stub.requests.first?.body == #"{"data_fields":[{"_private_ownerside":{"custom_id":"start_date"},"#
+                    + #""value":"2025-11-01"},{"id":93,"value":""},{"id":94}]}"#)
             #expect(fields.map(\.customID) == ["start_date"])
             #expect(fields.first?.value == "2025-11-01")
         }
@@ -93,8 +100,10 @@ struct ContractWriteClientTests {
     @Test("single data-field PUT addresses a custom id as c::<custom_id>, or the numeric id")
     func singleDataField() async throws {
         let answer = StubServer.Canned.json(CreationFixtures.dataField)
-        try await withStubClient(["PUT /v1/contracts/4004/data_fields/c::start_date": answer,
-                                  "PUT /v1/contracts/4004/data_fields/92": answer]) { client, stub in
+        try await withStubClient([
+            "PUT /v1/contracts/4004/data_fields/c::start_date": answer,
+            "PUT /v1/contracts/4004/data_fields/92": answer,
+        ]) { client, stub in
             // when
             let field = try await client.updateContractDataField(credentials, contractID: 4004, field: .customID("start_date"), value: "2025-11-01")
             _ = try await client.updateContractDataField(credentials, contractID: 4004, field: .id(92), value: "")
@@ -110,8 +119,9 @@ struct ContractWriteClientTests {
     func publish() async throws {
         try await withStubClient(["POST /v1/contracts/4004/publish": .json(CreationFixtures.published)]) { client, stub in
             // when
-            let contract = try await client.publishContract(credentials.actingAsCreator(), contractID: 4004,
-                                                            subject: "Your contract", message: "Please sign.")
+            let contract = try await client.publishContract(
+                credentials.actingAsCreator(), contractID: 4004,
+                subject: "Your contract", message: "Please sign.")
             // then
             let request = try #require(stub.requests.first)
             #expect(request.body == #"{"message":"Please sign.","subject":"Your contract"}"#)
@@ -141,16 +151,19 @@ struct ContractWriteClientTests {
             }
             // then
             #expect(error.category == .invalidRequest)
-            #expect(error.parameterProblems == ["parties[0].participant.email": "Must be a valid email.", "template_id": "Template not in workspace."])
+            #expect(
+                error.parameterProblems == ["parties[0].participant.email": "Must be a valid email.", "template_id": "Template not in workspace."])
             #expect(error.requestID == "Req-create")
             #expect(!error.isRetryable)
         }
     }
 
-    @Test("publish failures are classified", arguments: [
-        (402, OneflowError.Category.paymentRequired), (409, .conflict), (422, .unprocessable), (401, .unauthorized),
-        (403, .forbidden), (404, .notFound), (429, .rateLimited), (500, .serverError), (503, .serverError), (418, .otherStatus),
-    ])
+    @Test(
+        "publish failures are classified",
+        arguments: [
+            (402, OneflowError.Category.paymentRequired), (409, .conflict), (422, .unprocessable), (401, .unauthorized),
+            (403, .forbidden), (404, .notFound), (429, .rateLimited), (500, .serverError), (503, .serverError), (418, .otherStatus),
+        ])
     func publishErrors(status: Int, category: OneflowError.Category) async throws {
         let answer = StubServer.Canned.json(CreationFixtures.error(status, "Failed"), status: .init(statusCode: status))
         try await withStubClient(["POST /v1/contracts/4004/publish": answer]) { client, _ in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OneflowAPI
 
 @Suite("Decoding Oneflow responses")
@@ -80,16 +81,20 @@ struct ModelDecodingTests {
 
     @Test("webhook input encodes the documented create body")
     func webhookInput() throws {
-        let input = WebhookInput(callbackURL: "https://x.example/webhooks/oneflow/k", signKey: "key", templateGroupID: 12222,
-                                 filters: [.eventTypes(["contract:sign"])])
+        let input = WebhookInput(
+            callbackURL: "https://x.example/webhooks/oneflow/k", signKey: "key", templateGroupID: 12222,
+            filters: [.eventTypes(["contract:sign"])])
         let json = String(decoding: try JSONEncoder.oneflow().encode(input), as: UTF8.self)
-        #expect(json == #"{"callback_url":"https:\/\/x.example\/webhooks\/oneflow\/k","filters":[{"filter_rules":[{"type":"EVENT_TYPE","values":["contract:sign"]}]}],"sign_key":"key","template_group_id":12222}"#)
+        #expect(
+            json
+                == #"{"callback_url":"https:\/\/x.example\/webhooks\/oneflow\/k","filters":[{"filter_rules":[{"type":"EVENT_TYPE","values":["contract:sign"]}]}],"sign_key":"key","template_group_id":12222}"#
+        )
     }
 
     @Test("error body with parameter problems as strings or lists")
     func errorBody() throws {
         let body = try decode(OneflowErrorBody.self, Fixtures.validationError)
-        #expect(body.errorCode == 4000000)
+        #expect(body.errorCode == 4_000_000)
         #expect(body.requestID == "Req-400")
         #expect(body.parameterProblems?["callback_url"]?.messages == ["Must be https."])
         #expect(body.parameterProblems?["filters"]?.messages == ["Too many values."])
@@ -101,7 +106,8 @@ struct ModelDecodingTests {
         #expect(notification.contract.id == 101)
         #expect(notification.events.map(\.type) == [.contractPublish, "participant:first_visit"])
         // sha1("eaf850…9de0" + "my-sign-key"), computed independently with Python's hashlib.
-        #expect(WebhookNotification.signature(callbackID: notification.callbackID, signKey: "my-sign-key")
+        #expect(
+            WebhookNotification.signature(callbackID: notification.callbackID, signKey: "my-sign-key")
                 == "cbff4912268db88c60dc81d7d232c50bde58af9d")
         #expect(notification.isSigned(byAnyOf: ["old-key", "my-sign-key"]))
         #expect(!notification.isSigned(byAnyOf: ["wrong"]))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import OneflowAPI
+import Testing
 
 @Suite("Oneflow datetimes")
 struct OneflowDateTests {
@@ -21,7 +21,9 @@ struct OneflowDateTests {
         #expect(abs(fractional.timeIntervalSince(utc) - 0.25) < 0.0001)
     }
 
-    @Test("garbage is rejected", arguments: ["", "2020-06-30", "2020-13-01T00:00:00+0000", "2020-06-30T07:15:23", "2020-06-30T07:15:23+01", "yesterday"])
+    @Test(
+        "garbage is rejected",
+        arguments: ["", "2020-06-30", "2020-13-01T00:00:00+0000", "2020-06-30T07:15:23", "2020-06-30T07:15:23+01", "yesterday"])
     func rejects(text: String) {
         #expect(OneflowDate.parse(text) == nil)
     }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Testing
+
 @testable import OneflowAPI
 
 @Suite("OneflowHTTPClient against a local stub")
@@ -44,7 +45,7 @@ struct OneflowHTTPClientTests {
             let error = try await #require(throws: OneflowError.self) { try await client.contract(credentials, id: 9) }
             #expect(error.kind == .api)
             #expect(error.status == 404)
-            #expect(error.errorCode == 4040000)
+            #expect(error.errorCode == 4_040_000)
             #expect(error.requestID == "Bp1JbY53xq")
             #expect(error.isNotFound)
             #expect(!error.isRetryable)
@@ -65,9 +66,11 @@ struct OneflowHTTPClientTests {
         }
     }
 
-    @Test("429 and 5xx are retryable; 401 is not, and says so", arguments: [
-        (429, true, false), (500, true, false), (503, true, false), (401, false, true), (403, false, false),
-    ])
+    @Test(
+        "429 and 5xx are retryable; 401 is not, and says so",
+        arguments: [
+            (429, true, false), (500, true, false), (503, true, false), (401, false, true), (403, false, false),
+        ])
     func retryable(status: Int, retryable: Bool, unauthorized: Bool) async throws {
         let body = status == 429 ? Fixtures.rateLimited : #"{"status": \#(status), "title": "x", "request_id": "r"}"#
         try await withClient(["GET /v1/ping": .json(body, status: .init(statusCode: status))]) { client, _ in
@@ -132,10 +135,12 @@ struct OneflowHTTPClientTests {
     @Test("data-field PUT sends the complete set under data_fields")
     func replaceDataFields() async throws {
         try await withClient(["PUT /v1/template_types/12222/data_fields": .json(Fixtures.dataFieldsResponse)]) { client, stub in
-            let fields = try await client.replaceDataFields(credentials, templateTypeID: 12222, [
-                DataFieldInput(customID: "employee_number", name: "Employee number", placeholder: "e.g. 10023"),
-                DataFieldInput(customID: "start_date", name: "Start date"),
-            ])
+            let fields = try await client.replaceDataFields(
+                credentials, templateTypeID: 12222,
+                [
+                    DataFieldInput(customID: "employee_number", name: "Employee number", placeholder: "e.g. 10023"),
+                    DataFieldInput(customID: "start_date", name: "Start date"),
+                ])
             #expect(fields.count == 2)
             let sent = try JSONDecoder().decode(DataFieldSet<DataFieldInput>.self, from: Data(try #require(stub.requests.first).body.utf8))
             #expect(sent.dataFields.map(\.customID) == ["employee_number", "start_date"])
@@ -154,7 +159,8 @@ struct OneflowHTTPClientTests {
             "GET /v1/webhooks/77": .json(created),
         ]) { client, stub in
             let listed = try await client.webhooks(credentials)
-            let input = WebhookInput(callbackURL: "https://h.example/w/k", signKey: "sk", templateGroupID: 5, filters: [.eventTypes(["contract:sign"])])
+            let input = WebhookInput(
+                callbackURL: "https://h.example/w/k", signKey: "sk", templateGroupID: 5, filters: [.eventTypes(["contract:sign"])])
             let made = try await client.createWebhook(credentials, input)
             let updated = try await client.updateWebhook(credentials, id: 77, input)
             let fetched = try await client.webhook(credentials, id: 77)
@@ -182,7 +188,8 @@ struct OneflowHTTPClientTests {
     func contractChildren() async throws {
         try await withClient([
             "GET /v1/contracts/3/data_fields": .json(#"{"count": 1, "data": [{"id": 1, "value": "x", "_private_ownerside": {"custom_id": "a"}}]}"#),
-            "GET /v1/contracts/3/events": .json(#"{"count": 1, "data": [{"id": 9, "type": "contract:sign", "created_time": "2025-01-01T00:00:00+0000"}]}"#),
+            "GET /v1/contracts/3/events": .json(
+                #"{"count": 1, "data": [{"id": 9, "type": "contract:sign", "created_time": "2025-01-01T00:00:00+0000"}]}"#),
             "GET /v1/contracts/3/files": .json(#"{"count": 1, "data": [{"id": 4, "name": "contract", "type": "contract", "extension": "pdf"}]}"#),
         ]) { client, _ in
             let fields = try await client.contractDataFields(credentials, contractID: 3)
@@ -208,7 +215,7 @@ struct OneflowHTTPClientTests {
     @Test("a download redirect is followed once, without sending our token to the storage host")
     func downloadRedirect() async throws {
         let storage = try await StubServer.start([
-            "GET /bucket/file.pdf": StubServer.Canned(status: .ok, body: "%PDF-1.7 stored", headers: ["content-type": "application/pdf"]),
+            "GET /bucket/file.pdf": StubServer.Canned(status: .ok, body: "%PDF-1.7 stored", headers: ["content-type": "application/pdf"])
         ])
         let redirect = StubServer.Canned(status: .found, body: "", headers: ["location": storage.baseURL + "/bucket/file.pdf"])
         try await withClient(["GET /v1/contracts/3/files/4": redirect]) { client, _ in

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 /// Who may create what: workspace grants, inactive templates, templates in no group.
@@ -14,17 +15,20 @@ struct ContractCreationAccessTests {
             // Given a user who may view HR but not create there
             let setup = try await ExtensionSetup.make(h)
             let hr = try #require(try await h.client.allWorkspaces(setup.admin).first { $0.name == "HR" })
-            let _: SandboxJSON.User = try await h.control(.POST, "/users", [
-                "token": setup.token, "email": "viewer@acme.example", "name": "Vera Viewer",
-                "workspaces": [["workspace_id": hr.id, "can_create": false]],
-            ])
+            let _: SandboxJSON.User = try await h.control(
+                .POST, "/users",
+                [
+                    "token": setup.token, "email": "viewer@acme.example", "name": "Vera Viewer",
+                    "workspaces": [["workspace_id": hr.id, "can_create": false]],
+                ])
             let viewer = OneflowCredentials(token: setup.token, userEmail: "viewer@acme.example")
             // When they list and try to create
             let seen = try await h.client.allWorkspaces(viewer)
             let offered = try await h.client.contractCreateData(viewer, templateTypeID: setup.typeID, extensionType: nil)
             let (_, templateID) = try await setup.employmentTemplate(h)
             let refused = await #expect(throws: OneflowError.self) {
-                try await h.client.createContract(viewer, ContractCreateInput(workspaceID: hr.id, templateID: templateID, parties: [ExtensionSetup.employee()]))
+                try await h.client.createContract(
+                    viewer, ContractCreateInput(workspaceID: hr.id, templateID: templateID, parties: [ExtensionSetup.employee()]))
             }
             // Then
             #expect(seen.map(\.name) == ["HR"])
@@ -45,9 +49,11 @@ struct ContractCreationAccessTests {
         try await withSandbox { h in
             let setup = try await ExtensionSetup.make(h)
             let hr = try #require(try await h.client.allWorkspaces(setup.admin).first { $0.name == "HR" })
-            let retired: SandboxJSON.Template = try await h.control(.POST, "/templates", [
-                "token": setup.token, "workspace_id": hr.id, "template_type_id": setup.typeID, "name": "Old employment", "active": false,
-            ])
+            let retired: SandboxJSON.Template = try await h.control(
+                .POST, "/templates",
+                [
+                    "token": setup.token, "workspace_id": hr.id, "template_type_id": setup.typeID, "name": "Old employment", "active": false,
+                ])
             let active = try await h.client.allTemplates(setup.admin, query: TemplateQuery(templateTypeID: setup.typeID))
             let inactive = try await h.client.allTemplates(setup.admin, query: TemplateQuery(active: .inactiveOnly))
             let all = try await h.client.allTemplates(setup.admin, query: TemplateQuery(templateTypeID: setup.typeID, active: .all))
@@ -70,8 +76,10 @@ struct ContractCreationAccessTests {
             let setup = try await ExtensionSetup.make(h)
             let nda = try #require(try await h.client.allTemplates(setup.admin, query: TemplateQuery()).first { $0.templateType == nil })
             let hr = try #require(try await h.client.allWorkspaces(setup.admin).first { $0.name == "HR" })
-            let draft = try await h.client.createContract(setup.hrUser, ContractCreateInput(
-                workspaceID: hr.id, templateID: nda.id, parties: [ExtensionSetup.employee()]))
+            let draft = try await h.client.createContract(
+                setup.hrUser,
+                ContractCreateInput(
+                    workspaceID: hr.id, templateID: nda.id, parties: [ExtensionSetup.employee()]))
             #expect(draft.templateTypeID == nil)
             #expect(draft.dataFields.isEmpty)
             _ = try await h.client.publishContract(setup.hrUser, contractID: draft.id, subject: "NDA", message: "Please sign.")
@@ -88,10 +96,14 @@ struct ContractCreationAccessTests {
                 await #expect(throws: OneflowError.self) { try await h.client.createContract(setup.hrUser, input) }
             }
             let employeeOrganizer = ParticipantInput(name: "Jane Doe", email: "jane@example.com", organizer: true, deliveryChannel: "email")
-            let counterparty = await create(ContractCreateInput(workspaceID: workspaceID, templateID: templateID, parties: [.individual(employeeOrganizer)]))
+            let counterparty = await create(
+                ContractCreateInput(workspaceID: workspaceID, templateID: templateID, parties: [.individual(employeeOrganizer)]))
             #expect(counterparty?.parameterProblems["parties[0].participant.organizer"] != nil)
-            let signingOrganizer = MyPartyInput(participants: [ParticipantInput(
-                name: "Hanna HR", email: setup.hrUser.userEmail, signatory: true, organizer: true, deliveryChannel: "email", signMethod: "standard_esign")])
+            let signingOrganizer = MyPartyInput(participants: [
+                ParticipantInput(
+                    name: "Hanna HR", email: setup.hrUser.userEmail, signatory: true, organizer: true, deliveryChannel: "email",
+                    signMethod: "standard_esign")
+            ])
             let owner = await create(ContractCreateInput(workspaceID: workspaceID, templateID: templateID, myParty: signingOrganizer))
             #expect(owner?.parameterProblems["my_party.participants[0].organizer"] != nil)
         }
@@ -102,9 +114,11 @@ struct ContractCreationAccessTests {
         try await withSandbox { h in
             let setup = try await ExtensionSetup.make(h)
             let legal: SandboxJSON.Workspace = try await h.control(.POST, "/workspaces", ["token": setup.token, "name": "Legal"])
-            let _: SandboxJSON.User = try await h.control(.POST, "/users", [
-                "token": setup.token, "email": "lisa@acme.example", "name": "Lisa Legal", "workspaces": [["workspace_id": legal.id]],
-            ])
+            let _: SandboxJSON.User = try await h.control(
+                .POST, "/users",
+                [
+                    "token": setup.token, "email": "lisa@acme.example", "name": "Lisa Legal", "workspaces": [["workspace_id": legal.id]],
+                ])
             var request = HTTPClientRequest(url: h.baseURL + "/sandbox/control/directory")
             request.headers.add(name: "x-oneflow-api-token", value: setup.token)
             let response = try await h.http.execute(request, timeout: .seconds(10))
@@ -118,9 +132,11 @@ struct ContractCreationAccessTests {
                 let _: SandboxJSON.User = try await h.control(.POST, "/users", ["token": setup.token, "email": "LISA@acme.example", "name": "Again"])
             }
             await #expect(throws: SandboxHarness.ControlError.self) {
-                let _: SandboxJSON.User = try await h.control(.POST, "/users", [
-                    "token": setup.token, "email": "x@acme.example", "name": "X", "workspaces": [["workspace_id": 1]],
-                ])
+                let _: SandboxJSON.User = try await h.control(
+                    .POST, "/users",
+                    [
+                        "token": setup.token, "email": "x@acme.example", "name": "X", "workspaces": [["workspace_id": 1]],
+                    ])
             }
         }
     }

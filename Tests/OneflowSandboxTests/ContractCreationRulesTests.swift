@@ -1,6 +1,7 @@
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 /// What Oneflow checks when a contract is created, and the error body it answers when a
@@ -8,12 +9,15 @@ import Testing
 @Suite("Creating contracts: Oneflow's checks")
 struct ContractCreationRulesTests {
     /// Creates with the defaults of `ExtensionSetup.draft` and `change` applied; returns Oneflow's error.
-    func rejected(_ h: SandboxHarness, _ setup: ExtensionSetup, as credentials: OneflowCredentials? = nil,
-                  _ change: (inout ContractCreateInput) -> Void) async throws -> OneflowError? {
+    func rejected(
+        _ h: SandboxHarness, _ setup: ExtensionSetup, as credentials: OneflowCredentials? = nil,
+        _ change: (inout ContractCreateInput) -> Void
+    ) async throws -> OneflowError? {
         let (workspaceID, templateID) = try await setup.employmentTemplate(h)
-        var input = ContractCreateInput(workspaceID: workspaceID, templateID: templateID, name: "Employment contract",
-                                        dataFields: [DataFieldValue(customID: "employee_number", value: "10023")],
-                                        parties: [ExtensionSetup.employee()])
+        var input = ContractCreateInput(
+            workspaceID: workspaceID, templateID: templateID, name: "Employment contract",
+            dataFields: [DataFieldValue(customID: "employee_number", value: "10023")],
+            parties: [ExtensionSetup.employee()])
         change(&input)
         return await #expect(throws: OneflowError.self) { try await h.client.createContract(credentials ?? setup.hrUser, input) }
     }
@@ -28,7 +32,9 @@ struct ContractCreationRulesTests {
             #expect(unknown?.category == .invalidRequest)
             #expect(unknown?.parameterProblems["data_fields[0].custom_id"]?.contains("shoe_size") == true)
             // Given a value too long
-            let long = try await rejected(h, setup) { $0.dataFields = [DataFieldValue(customID: "employee_number", value: String(repeating: "x", count: 1025))] }
+            let long = try await rejected(h, setup) {
+                $0.dataFields = [DataFieldValue(customID: "employee_number", value: String(repeating: "x", count: 1025))]
+            }
             #expect(long?.parameterProblems["data_fields[0].value"] != nil)
             // Given the template outside our group: it has no data fields at all
             let nda = try #require(try await h.client.allTemplates(setup.admin, query: TemplateQuery()).first { $0.templateType == nil })
@@ -64,15 +70,20 @@ struct ContractCreationRulesTests {
     func parties() async throws {
         try await withSandbox { h in
             let setup = try await ExtensionSetup.make(h)
-            let jane = ParticipantInput(name: "Jane Doe", email: "jane@example.com", signatory: true, deliveryChannel: "email", signMethod: "standard_esign")
+            let jane = ParticipantInput(
+                name: "Jane Doe", email: "jane@example.com", signatory: true, deliveryChannel: "email", signMethod: "standard_esign")
             // An individual sent with a participants array → 400 pointing at it
             let array = try await rejected(h, setup) { $0.parties = [PartyInput(type: .individual, participants: [jane])] }
             #expect(array?.parameterProblems["parties[0].participants"] != nil)
             // No type, or no participant
-            #expect(try await rejected(h, setup) { $0.parties = [PartyInput(type: "robot", participant: jane)] }?.parameterProblems["parties[0].type"] != nil)
+            #expect(
+                try await rejected(h, setup) { $0.parties = [PartyInput(type: "robot", participant: jane)] }?.parameterProblems["parties[0].type"]
+                    != nil)
             #expect(try await rejected(h, setup) { $0.parties = [PartyInput(type: .individual)] }?.parameterProblems["parties[0].participant"] != nil)
             // A company counterparty needs a name
-            #expect(try await rejected(h, setup) { $0.parties = [PartyInput(type: .company, participants: [jane])] }?.parameterProblems["parties[0].name"] != nil)
+            #expect(
+                try await rejected(h, setup) { $0.parties = [PartyInput(type: .company, participants: [jane])] }?.parameterProblems["parties[0].name"]
+                    != nil)
             // my_party participants must be users of the account
             let owner = MyPartyInput(participants: [ParticipantInput(name: "Eve", email: "eve@example.com", deliveryChannel: "email")])
             #expect(try await rejected(h, setup) { $0.myParty = owner }?.parameterProblems["my_party.participants[0].email"] != nil)
@@ -81,14 +92,16 @@ struct ContractCreationRulesTests {
         }
     }
 
-    @Test("the participant carries what its delivery channel and sign method need", arguments: [
-        (ExtensionSetup.employee(email: nil), "parties[0].participant.email"),
-        (ExtensionSetup.employee(channel: "sms"), "parties[0].participant.phone_number"),
-        (ExtensionSetup.employee(phone: "0701234567", channel: "sms"), "parties[0].participant.phone_number"),
-        (ExtensionSetup.employee(signMethod: "swedish_bankid"), "parties[0].participant.identification_number"),
-        (ExtensionSetup.employee(channel: "carrier_pigeon"), "parties[0].participant.delivery_channel"),
-        (ExtensionSetup.employee(signMethod: "danish_nemid"), "parties[0].participant.sign_method"),
-    ])
+    @Test(
+        "the participant carries what its delivery channel and sign method need",
+        arguments: [
+            (ExtensionSetup.employee(email: nil), "parties[0].participant.email"),
+            (ExtensionSetup.employee(channel: "sms"), "parties[0].participant.phone_number"),
+            (ExtensionSetup.employee(phone: "0701234567", channel: "sms"), "parties[0].participant.phone_number"),
+            (ExtensionSetup.employee(signMethod: "swedish_bankid"), "parties[0].participant.identification_number"),
+            (ExtensionSetup.employee(channel: "carrier_pigeon"), "parties[0].participant.delivery_channel"),
+            (ExtensionSetup.employee(signMethod: "danish_nemid"), "parties[0].participant.sign_method"),
+        ])
     func participantNeeds(party: PartyInput, problem: String) async throws {
         try await withSandbox { h in
             let setup = try await ExtensionSetup.make(h)
@@ -102,8 +115,13 @@ struct ContractCreationRulesTests {
     func participantNeedsMet() async throws {
         try await withSandbox { h in
             let setup = try await ExtensionSetup.make(h)
-            let draft = try await setup.draft(h, parties: [ExtensionSetup.employee(email: nil, phone: "+46701234567", channel: "sms",
-                                                                                    signMethod: "swedish_bankid", identification: "19900101-1234")])
+            let draft = try await setup.draft(
+                h,
+                parties: [
+                    ExtensionSetup.employee(
+                        email: nil, phone: "+46701234567", channel: "sms",
+                        signMethod: "swedish_bankid", identification: "19900101-1234")
+                ])
             #expect(draft.counterparties.first?.participant?.signMethod == "swedish_bankid")
             #expect(draft.counterparties.first?.participant?.deliveryChannel == "sms")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 /// Every contract-creation call of the client, against the sandbox: the happy paths.
@@ -78,9 +79,11 @@ struct ContractCreationTests {
             #expect(employee.participant?.deliveryStatus == "not_sent")
 
             // When a field is set by c::custom_id, and another by id in a bulk update
-            let title = try await h.client.updateContractDataField(setup.hrUser, contractID: draft.id, field: .customID("job_title"), value: "Support Engineer")
+            let title = try await h.client.updateContractDataField(
+                setup.hrUser, contractID: draft.id, field: .customID("job_title"), value: "Support Engineer")
             let numberID = try #require(draft.dataFields.first { $0.customID == "employee_number" }?.id)
-            let bulk = try await h.client.updateContractDataFields(setup.hrUser, contractID: draft.id, [ContractDataFieldUpdate(id: numberID, value: "10024")])
+            let bulk = try await h.client.updateContractDataFields(
+                setup.hrUser, contractID: draft.id, [ContractDataFieldUpdate(id: numberID, value: "10024")])
 
             // Then both are stored
             #expect(title.value == "Support Engineer")
@@ -88,8 +91,9 @@ struct ContractCreationTests {
             #expect(bulk.first { $0.id == numberID }?.value == "10024")
 
             // When it is published as its creator
-            let sent = try await h.client.publishContract(setup.hrUser.actingAsCreator(), contractID: draft.id,
-                                                          subject: "Your employment contract", message: "Please sign.")
+            let sent = try await h.client.publishContract(
+                setup.hrUser.actingAsCreator(), contractID: draft.id,
+                subject: "Your employment contract", message: "Please sign.")
 
             // Then it is pending, the invitation went by email, and our webhook hears each change
             #expect(sent.state == .pending)
@@ -125,10 +129,12 @@ struct ContractCreationTests {
             // Given our setup, a workspace with an inactive-free list and a Sales template
             let setup = try await ExtensionSetup.make(h)
             let sales = try #require(try await h.client.allWorkspaces(setup.admin).first { $0.name == "Sales" })
-            let _: SandboxJSON.Template = try await h.control(.POST, "/templates", [
-                "token": setup.token, "workspace_id": sales.id, "template_type_id": setup.typeID, "name": "Sales employment",
-                "delivery_channels": ["sms"], "sign_methods": ["sms"],
-            ])
+            let _: SandboxJSON.Template = try await h.control(
+                .POST, "/templates",
+                [
+                    "token": setup.token, "workspace_id": sales.id, "template_type_id": setup.typeID, "name": "Sales employment",
+                    "delivery_channels": ["sms"], "sign_methods": ["sms"],
+                ])
 
             // When templates are listed for the Sales workspace
             let inSales = try await h.client.allTemplates(setup.admin, query: TemplateQuery(workspaceIDs: [sales.id]))

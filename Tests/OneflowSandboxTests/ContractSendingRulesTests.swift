@@ -1,13 +1,16 @@
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 /// Publish, data-field updates and signing: their rules and Oneflow's errors.
 /// https://developer.oneflow.com/docs/publish-a-contract, /docs/update-a-data-field-value
 @Suite("Sending contracts: Oneflow's checks")
 struct ContractSendingRulesTests {
-    func publish(_ h: SandboxHarness, _ credentials: OneflowCredentials, _ id: Int, subject: String = "Contract", message: String = "Please sign.") async throws -> Contract {
+    func publish(_ h: SandboxHarness, _ credentials: OneflowCredentials, _ id: Int, subject: String = "Contract", message: String = "Please sign.")
+        async throws -> Contract
+    {
         try await h.client.publishContract(credentials, contractID: id, subject: subject, message: message)
     }
 
@@ -55,11 +58,15 @@ struct ContractSendingRulesTests {
             // Given the admin's contract in the Sales workspace, which the HR user cannot see
             let setup = try await ExtensionSetup.make(h)
             let sales = try #require(try await h.client.allWorkspaces(setup.admin).first { $0.name == "Sales" })
-            let template: SandboxJSON.Template = try await h.control(.POST, "/templates", [
-                "token": setup.token, "workspace_id": sales.id, "template_type_id": setup.typeID, "name": "Sales employment",
-            ])
-            let draft = try await h.client.createContract(setup.admin, ContractCreateInput(
-                workspaceID: sales.id, templateID: template.id, parties: [ExtensionSetup.employee()]))
+            let template: SandboxJSON.Template = try await h.control(
+                .POST, "/templates",
+                [
+                    "token": setup.token, "workspace_id": sales.id, "template_type_id": setup.typeID, "name": "Sales employment",
+                ])
+            let draft = try await h.client.createContract(
+                setup.admin,
+                ContractCreateInput(
+                    workspaceID: sales.id, templateID: template.id, parties: [ExtensionSetup.employee()]))
             // When the HR user publishes it → 403
             let forbidden = await #expect(throws: OneflowError.self) { try await publish(h, setup.hrUser, draft.id) }
             #expect(forbidden?.category == .forbidden)
@@ -80,7 +87,8 @@ struct ContractSendingRulesTests {
             #expect(byPath?.category == .notFound)
             // An unknown one in a list → 400 naming the item
             let inList = await #expect(throws: OneflowError.self) {
-                try await h.client.updateContractDataFields(setup.hrUser, contractID: draft.id, [ContractDataFieldUpdate(customID: "shoe_size", value: "42")])
+                try await h.client.updateContractDataFields(
+                    setup.hrUser, contractID: draft.id, [ContractDataFieldUpdate(customID: "shoe_size", value: "42")])
             }
             #expect(inList?.parameterProblems["data_fields[0]"] != nil)
             // Once signed, no field changes → 409
@@ -101,17 +109,20 @@ struct ContractSendingRulesTests {
             let numberID = try #require(draft.dataFields.first { $0.customID == "employee_number" }?.id)
             let email = try #require(setup.hrUser.userEmail)
             // Given the path c::job_title and a body id of employee_number
-            let byID = try await h.api(.PUT, "/contracts/\(draft.id)/data_fields/c::job_title", token: setup.token, email: email,
-                                       json: #"{"id": \#(numberID), "value": "CTO"}"#)
+            let byID = try await h.api(
+                .PUT, "/contracts/\(draft.id)/data_fields/c::job_title", token: setup.token, email: email,
+                json: #"{"id": \#(numberID), "value": "CTO"}"#)
             #expect(byID.status == 400)
             #expect(byID.body.contains(#""id""#))
             // Given the path by id and a body custom id of another field
-            let byCustomID = try await h.api(.PUT, "/contracts/\(draft.id)/data_fields/\(numberID)", token: setup.token, email: email,
-                                             json: #"{"_private_ownerside": {"custom_id": "job_title"}, "value": "CTO"}"#)
+            let byCustomID = try await h.api(
+                .PUT, "/contracts/\(draft.id)/data_fields/\(numberID)", token: setup.token, email: email,
+                json: #"{"_private_ownerside": {"custom_id": "job_title"}, "value": "CTO"}"#)
             #expect(byCustomID.status == 400)
             #expect(byCustomID.body.contains("_private_ownerside.custom_id"))
             // When an item has no value, nothing changes and no data_field:update is sent
-            _ = try await h.client.updateContractDataFields(setup.hrUser, contractID: draft.id, [ContractDataFieldUpdate(customID: "job_title", value: nil)])
+            _ = try await h.client.updateContractDataFields(
+                setup.hrUser, contractID: draft.id, [ContractDataFieldUpdate(customID: "job_title", value: nil)])
             let events = await h.sandbox.store.deliveries().filter { $0.contractID == draft.id }.flatMap { $0.events.map(\.type) }
             #expect(events.isEmpty)
             // A sent contract is not deleted through the API (409); a draft is
@@ -136,9 +147,11 @@ struct ContractSendingRulesTests {
             let first = try await publish(h, setup.hrUser, try await setup.draft(h).id)
             let second = try await publish(h, setup.hrUser, try await setup.draft(h).id)
             // When the employee of the first signs (the HR creator is an organizer, not a signatory)
-            let signed = try await h.sandbox.store.sign(contractID: first.id, asParticipant: try #require(first.counterparties.first?.participant?.id))
+            let signed = try await h.sandbox.store.sign(
+                contractID: first.id, asParticipant: try #require(first.counterparties.first?.participant?.id))
             // and the employee of the second declines
-            let declined = try await h.sandbox.store.decline(contractID: second.id, asParticipant: try #require(second.counterparties.first?.participant?.id))
+            let declined = try await h.sandbox.store.decline(
+                contractID: second.id, asParticipant: try #require(second.counterparties.first?.participant?.id))
             // Then
             #expect(signed.state == "signed")
             #expect(declined.state == "declined")
@@ -155,9 +168,11 @@ struct ContractSendingRulesTests {
         }
     }
 
-    @Test("errors Oneflow may answer any call with reach the client typed: 422, 429, 5xx", arguments: [
-        (422, OneflowError.Category.unprocessable), (429, .rateLimited), (500, .serverError), (503, .serverError),
-    ])
+    @Test(
+        "errors Oneflow may answer any call with reach the client typed: 422, 429, 5xx",
+        arguments: [
+            (422, OneflowError.Category.unprocessable), (429, .rateLimited), (500, .serverError), (503, .serverError),
+        ])
     func injected(status: Int, category: OneflowError.Category) async throws {
         try await withSandbox { h in
             let setup = try await ExtensionSetup.make(h)

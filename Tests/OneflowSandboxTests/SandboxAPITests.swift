@@ -1,6 +1,7 @@
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 /// The sandbox's API behaves as Oneflow documents it, seen through our real client.
@@ -26,7 +27,7 @@ struct SandboxAPITests {
                 try await h.client.ping(OneflowCredentials(token: String(repeating: "x", count: 40)))
             }
             #expect(error.status == 401)
-            #expect(error.errorCode == 4010000)
+            #expect(error.errorCode == 4_010_000)
             #expect(error.requestID?.isEmpty == false)
             #expect(error.title == "Unauthorized")
             #expect(error.isUnauthorized)
@@ -60,7 +61,7 @@ struct SandboxAPITests {
             let (credentials, _) = try await h.newAccount()
             let error = try await #require(throws: OneflowError.self) { try await h.client.contract(credentials, id: 424242) }
             #expect(error.status == 404)
-            #expect(error.errorCode == 4040000)
+            #expect(error.errorCode == 4_040_000)
         }
     }
 
@@ -69,15 +70,19 @@ struct SandboxAPITests {
         try await withSandbox { h in
             let (credentials, _) = try await h.newAccount()
             let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge", description: "ours"))
-            let first = try await h.client.replaceDataFields(credentials, templateTypeID: type.id, [
-                DataFieldInput(customID: "a", name: "A"), DataFieldInput(customID: "b", name: "B"), DataFieldInput(customID: "c", name: "C"),
-            ])
+            let first = try await h.client.replaceDataFields(
+                credentials, templateTypeID: type.id,
+                [
+                    DataFieldInput(customID: "a", name: "A"), DataFieldInput(customID: "b", name: "B"), DataFieldInput(customID: "c", name: "C"),
+                ])
             #expect(first.map(\.customID) == ["a", "b", "c"])
             let idOfB = first[1].id
 
-            let second = try await h.client.replaceDataFields(credentials, templateTypeID: type.id, [
-                DataFieldInput(customID: "b", name: "B renamed", placeholder: "p"), DataFieldInput(customID: "d", name: "D"),
-            ])
+            let second = try await h.client.replaceDataFields(
+                credentials, templateTypeID: type.id,
+                [
+                    DataFieldInput(customID: "b", name: "B renamed", placeholder: "p"), DataFieldInput(customID: "d", name: "D"),
+                ])
             #expect(second.map(\.customID) == ["b", "d"])
             #expect(second[0].id == idOfB)
             #expect(second[0].name == "B renamed")
@@ -94,20 +99,26 @@ struct SandboxAPITests {
         try await withSandbox { h in
             let (credentials, _) = try await h.newAccount()
             let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "T"))
-            _ = try await h.client.replaceDataFields(credentials, templateTypeID: type.id, [
-                DataFieldInput(customID: "ok", name: "OK", value: String(repeating: "v", count: 1024)),
-            ])
-            let tooLong = try await #require(throws: OneflowError.self) {
-                try await h.client.replaceDataFields(credentials, templateTypeID: type.id, [
-                    DataFieldInput(customID: "x", name: "X", value: String(repeating: "v", count: 1025)),
+            _ = try await h.client.replaceDataFields(
+                credentials, templateTypeID: type.id,
+                [
+                    DataFieldInput(customID: "ok", name: "OK", value: String(repeating: "v", count: 1024))
                 ])
+            let tooLong = try await #require(throws: OneflowError.self) {
+                try await h.client.replaceDataFields(
+                    credentials, templateTypeID: type.id,
+                    [
+                        DataFieldInput(customID: "x", name: "X", value: String(repeating: "v", count: 1025))
+                    ])
             }
             #expect(tooLong.status == 400)
             #expect(tooLong.parameterProblems["data_fields[0].value"] != nil)
             let duplicate = await #expect(throws: OneflowError.self) {
-                try await h.client.replaceDataFields(credentials, templateTypeID: type.id, [
-                    DataFieldInput(customID: "x", name: "X"), DataFieldInput(customID: "x", name: "Y"),
-                ])
+                try await h.client.replaceDataFields(
+                    credentials, templateTypeID: type.id,
+                    [
+                        DataFieldInput(customID: "x", name: "X"), DataFieldInput(customID: "x", name: "Y"),
+                    ])
             }
             #expect(duplicate?.status == 400)
             // A failed PUT changed nothing.
@@ -157,7 +168,7 @@ struct SandboxAPITests {
             let _: [String: String]? = try? await h.control(.POST, "/faults", ["method": "GET", "path": "/ping", "status": 429, "count": 1])
             let error = try await #require(throws: OneflowError.self) { try await h.client.ping(credentials) }
             #expect(error.isRateLimited)
-            #expect(error.errorCode == 4290000)
+            #expect(error.errorCode == 4_290_000)
             #expect(error.isRetryable)
             try await h.client.ping(credentials)
             let _: [String: String]? = try? await h.control(.POST, "/faults", ["path": "/template_types", "status": 503, "count": 2])

@@ -1,6 +1,7 @@
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 @Suite("Sandbox account page")
@@ -49,13 +50,17 @@ struct SandboxAccountPageTests {
 
             // when a workspace, a user, a template are added and publishing is turned off
             let workspacePage = try await h.submitAndFollow("/sandbox/account/workspaces", [("account", id), ("name", "Legal")])
-            let userPage = try await h.submitAndFollow("/sandbox/account/users", [
-                ("account", id), ("email", "sam@acme.example"), ("name", "Sam Sales"), ("grant_\(hr)", "view"), ("grant_\(sales)", "create"),
-            ])
-            let templatePage = try await h.submitAndFollow("/sandbox/account/templates", [
-                ("account", id), ("name", "Offer letter"), ("workspace_id", String(sales)), ("template_type_id", ""),
-                ("delivery_email", "on"), ("sign_swedish_bankid", "on"), ("sign_standard_esign", "on"), ("two_step_none", "on"),
-            ])
+            let userPage = try await h.submitAndFollow(
+                "/sandbox/account/users",
+                [
+                    ("account", id), ("email", "sam@acme.example"), ("name", "Sam Sales"), ("grant_\(hr)", "view"), ("grant_\(sales)", "create"),
+                ])
+            let templatePage = try await h.submitAndFollow(
+                "/sandbox/account/templates",
+                [
+                    ("account", id), ("name", "Offer letter"), ("workspace_id", String(sales)), ("template_type_id", ""),
+                    ("delivery_email", "on"), ("sign_swedish_bankid", "on"), ("sign_standard_esign", "on"), ("two_step_none", "on"),
+                ])
             let planPage = try await h.submitAndFollow("/sandbox/account/publishing", [("account", id), ("publishing", "off")])
 
             // then
@@ -108,31 +113,42 @@ struct SandboxAccountPageTests {
         var testDescription: String { "\(path) \(fields)" }
     }
 
-    @Test("a refused form shows the store's reason on the page, not an error page", arguments: [
-        Refusal(path: "/sandbox/account/workspaces", fields: ["name": " "],
+    @Test(
+        "a refused form shows the store's reason on the page, not an error page",
+        arguments: [
+            Refusal(
+                path: "/sandbox/account/workspaces", fields: ["name": " "],
                 message: "Could not add the workspace: The request contains invalid parameters. name: Must be 1–100 characters."),
-        Refusal(path: "/sandbox/account/users", fields: ["email": "HR@ACCOUNT.sandbox.example", "name": "Twin"],
+            Refusal(
+                path: "/sandbox/account/users", fields: ["email": "HR@ACCOUNT.sandbox.example", "name": "Twin"],
                 message: "email: A user with this email exists."),
-        Refusal(path: "/sandbox/account/users", fields: ["email": "no-at-sign", "name": "Nobody"], message: "email: Must be an email address."),
-        Refusal(path: "/sandbox/account/templates", fields: ["name": "Bare", "workspace_id": "WORKSPACE", "sign_sms": "on", "two_step_none": "on"],
+            Refusal(path: "/sandbox/account/users", fields: ["email": "no-at-sign", "name": "Nobody"], message: "email: Must be an email address."),
+            Refusal(
+                path: "/sandbox/account/templates", fields: ["name": "Bare", "workspace_id": "WORKSPACE", "sign_sms": "on", "two_step_none": "on"],
                 message: "Could not add the template: The request contains invalid parameters. delivery_channels: Must be one or more of"),
-        Refusal(path: "/sandbox/account/templates", fields: ["name": "Elsewhere", "workspace_id": "1", "delivery_email": "on"],
+            Refusal(
+                path: "/sandbox/account/templates", fields: ["name": "Elsewhere", "workspace_id": "1", "delivery_email": "on"],
                 message: "workspace_id: No such workspace in the account."),
-    ])
+        ])
     func refused(_ refusal: Refusal) async throws {
         try await withSandbox { h in
             // given
             let account = try await seeded(h)
             let templates = await h.sandbox.store.templates(accountID: account.id)
             let fields = refusal.fields.sorted { $0.key < $1.key }.map {
-                ($0.key, $0.value.replacingOccurrences(of: "ACCOUNT", with: "account\(account.id)")
-                    .replacingOccurrences(of: "WORKSPACE", with: String(account.workspaces[0].id)))
+                (
+                    $0.key,
+                    $0.value.replacingOccurrences(of: "ACCOUNT", with: "account\(account.id)")
+                        .replacingOccurrences(of: "WORKSPACE", with: String(account.workspaces[0].id))
+                )
             }
             // when
             let page = try await h.submitAndFollow(refusal.path, [("account", String(account.id))] + fields)
             // then
             #expect(page.status == 200)
-            #expect(page.html.contains(refusal.message), "\(page.html.components(separatedBy: "role=\"status\">").dropFirst().first?.prefix(200) ?? "no message")")
+            #expect(
+                page.html.contains(refusal.message),
+                "\(page.html.components(separatedBy: "role=\"status\">").dropFirst().first?.prefix(200) ?? "no message")")
             #expect(try await h.sandbox.store.account(id: account.id) == account)
             #expect(await h.sandbox.store.templates(accountID: account.id) == templates)
         }

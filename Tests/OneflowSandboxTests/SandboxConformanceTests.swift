@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 /// Where the sandbox answered unlike Oneflow's documented shape, and now does not.
@@ -36,7 +37,8 @@ struct SandboxConformanceTests {
             // Given three templates in the account
             let setup = try await ExtensionSetup.make(h)
             let hr = try #require(try await h.client.allWorkspaces(setup.admin).first)
-            let _: SandboxJSON.Template = try await h.control(.POST, "/templates", ["token": setup.token, "workspace_id": hr.id, "name": "Offer letter"])
+            let _: SandboxJSON.Template = try await h.control(
+                .POST, "/templates", ["token": setup.token, "workspace_id": hr.id, "name": "Offer letter"])
 
             // When they are read one at a time, sorted by name
             let (_, first) = try await get(h, "/templates?sort=name&filter[active]=true&limit=1", token: setup.token)

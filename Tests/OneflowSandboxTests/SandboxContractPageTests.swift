@@ -1,11 +1,16 @@
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 @Suite("Sandbox contract page (the employee's view)")
 struct SandboxContractPageTests {
-    struct Made { var credentials: OneflowCredentials; var contractID: Int; var employeeID: Int }
+    struct Made {
+        var credentials: OneflowCredentials
+        var contractID: Int
+        var employeeID: Int
+    }
 
     /// Through `POST /v1/contracts/create`, from `templateName`: the creator is an organizer,
     /// not a signatory, so the employee's signature is the last one. A webhook on our group
@@ -13,16 +18,26 @@ struct SandboxContractPageTests {
     func made(_ h: SandboxHarness, from templateName: String = "Employment contract", publish: Bool = true) async throws -> Made {
         let (credentials, account) = try await h.newAccount("Acme AB")
         let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge"))
-        _ = try await h.client.replaceDataFields(credentials, templateTypeID: type.id, [DataFieldInput(customID: "employee_number", name: "Employee number")])
-        _ = try await h.client.createWebhook(credentials, WebhookInput(callbackURL: h.receiver.url, signKey: "k", templateGroupID: type.id, filters: nil))
+        _ = try await h.client.replaceDataFields(
+            credentials, templateTypeID: type.id, [DataFieldInput(customID: "employee_number", name: "Employee number")])
+        _ = try await h.client.createWebhook(
+            credentials, WebhookInput(callbackURL: h.receiver.url, signKey: "k", templateGroupID: type.id, filters: nil))
         let template = try #require(await h.sandbox.store.templates(accountID: account.account_id).first { $0.name == templateName })
-        let created = try await h.api(credentials.token, as: try #require(account.user_emails.first), "/contracts/create", [
-            "workspace_id": template.workspaceID, "template_id": template.id,
-            "data_fields": template.templateTypeID == nil ? [] : [["custom_id": "employee_number", "value": "10023"]],
-            "parties": [["type": "individual", "participant": [
-                "name": "Jane Doe", "email": "jane@example.com", "signatory": true, "delivery_channel": "email", "sign_method": "standard_esign",
-            ]]],
-        ])
+        let created = try await h.api(
+            credentials.token, as: try #require(account.user_emails.first), "/contracts/create",
+            [
+                "workspace_id": template.workspaceID, "template_id": template.id,
+                "data_fields": template.templateTypeID == nil ? [] : [["custom_id": "employee_number", "value": "10023"]],
+                "parties": [
+                    [
+                        "type": "individual",
+                        "participant": [
+                            "name": "Jane Doe", "email": "jane@example.com", "signatory": true, "delivery_channel": "email",
+                            "sign_method": "standard_esign",
+                        ],
+                    ]
+                ],
+            ])
         let id = try #require(created["id"] as? Int)
         if publish { try await h.act("publish", contract: id) }
         let employee = try #require(try await h.sandbox.store.contract(accountID: account.account_id, id: id).employee)
@@ -30,7 +45,9 @@ struct SandboxContractPageTests {
     }
 
     func events(_ h: SandboxHarness, _ contractID: Int) async -> [String] {
-        await h.sandbox.store.deliveries().filter { $0.contractID == contractID && $0.callbackURL == h.receiver.url }.flatMap { $0.events.map(\.type) }
+        await h.sandbox.store.deliveries().filter { $0.contractID == contractID && $0.callbackURL == h.receiver.url }.flatMap {
+            $0.events.map(\.type)
+        }
     }
 
     @Test("a sent contract shows its details and Sign; signing makes it signed and sends contract:sign to its group's webhook")

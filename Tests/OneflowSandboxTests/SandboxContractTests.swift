@@ -1,6 +1,7 @@
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 @Suite("Sandbox contracts and persistence")
@@ -10,10 +11,13 @@ struct SandboxContractTests {
         try await withSandbox { h in
             let (credentials, _) = try await h.newAccount("Acme AB")
             let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge"))
-            _ = try await h.client.replaceDataFields(credentials, templateTypeID: type.id, [
-                DataFieldInput(customID: "employee_number", name: "Employee number"), DataFieldInput(customID: "start_date", name: "Start date"),
-            ])
-            let draft = try await h.newContract(credentials, templateTypeID: type.id, values: ["employee_number": "10023", "start_date": "2020-01-01"])
+            _ = try await h.client.replaceDataFields(
+                credentials, templateTypeID: type.id,
+                [
+                    DataFieldInput(customID: "employee_number", name: "Employee number"), DataFieldInput(customID: "start_date", name: "Start date"),
+                ])
+            let draft = try await h.newContract(
+                credentials, templateTypeID: type.id, values: ["employee_number": "10023", "start_date": "2020-01-01"])
             #expect(draft.state == .draft)
 
             try await h.act("publish", contract: draft.id)
@@ -23,7 +27,8 @@ struct SandboxContractTests {
             #expect(signed.templateTypeID == type.id)
             #expect(signed.stateUpdatedTime != nil)
             #expect(signed.publishedTime != nil)
-            #expect(Dictionary(uniqueKeysWithValues: signed.dataFields.map { ($0.customID ?? "", $0.value ?? "") })
+            #expect(
+                Dictionary(uniqueKeysWithValues: signed.dataFields.map { ($0.customID ?? "", $0.value ?? "") })
                     == ["employee_number": "10023", "start_date": "2020-01-01"])
             let employee = try #require(signed.counterparties.first?.participant)
             #expect(signed.counterparties.first?.type == .individual)
@@ -105,7 +110,8 @@ struct SandboxContractTests {
             let (credentials, _) = try await h.newAccount("Persistent AB")
             token = credentials.token
             let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge"))
-            _ = try await h.client.createWebhook(credentials, WebhookInput(callbackURL: "http://127.0.0.1:1/hook", signKey: "k", templateGroupID: type.id, filters: nil))
+            _ = try await h.client.createWebhook(
+                credentials, WebhookInput(callbackURL: "http://127.0.0.1:1/hook", signKey: "k", templateGroupID: type.id, filters: nil))
             contractID = try await h.newContract(credentials, templateTypeID: type.id).id
             try await h.act("publish", contract: contractID)
             // Claimed (in flight) when the process "dies": nothing records the attempt.

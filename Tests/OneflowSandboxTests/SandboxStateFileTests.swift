@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OneflowSandbox
 
 /// `sandbox.json` written before workspaces, users, templates and party lists existed still
@@ -8,20 +9,20 @@ import Testing
 struct SandboxStateFileTests {
     /// The shape 1399a71 wrote: users as `userEmails`, one owner and one employee per contract.
     static let older = """
-    {"nextID": 1010, "templateTypes": [{"id": 1002, "accountID": 1001, "name": "HR Bridge", "description": "", "dataFields": [],
-      "createdTime": 0, "updatedTime": 0}],
-     "accounts": [{"id": 1001, "name": "Acme AB", "tokens": ["\(String(repeating: "t", count: 40))"],
-      "userEmails": ["admin@account1001.sandbox.example"], "createdTime": 0}],
-     "webhooks": [], "deliveries": [],
-     "contracts": [{"id": 1003, "accountID": 1001, "templateTypeID": 1002, "templateID": 10021, "workspaceID": 10011,
-      "name": "Employment contract – Jane Doe", "state": "pending", "createdTime": 0, "updatedTime": 0, "stateUpdatedTime": 0,
-      "publishedTime": 0, "dataFields": [],
-      "owner": {"id": 1004, "name": "Sandbox Admin", "email": "admin@account1001.sandbox.example", "signState": "undecided"},
-      "ownerPartyID": 1005,
-      "employee": {"id": 1006, "name": "Jane Doe", "email": "jane@example.com", "signState": "undecided"},
-      "employeePartyID": 1007, "companyName": "Acme AB", "lifecycleState": "awaiting", "endedByTermination": false,
-      "canceled": false, "events": [], "files": [{"id": 1008, "name": "contract", "type": "contract"}]}]}
-    """
+        {"nextID": 1010, "templateTypes": [{"id": 1002, "accountID": 1001, "name": "HR Bridge", "description": "", "dataFields": [],
+          "createdTime": 0, "updatedTime": 0}],
+         "accounts": [{"id": 1001, "name": "Acme AB", "tokens": ["\(String(repeating: "t", count: 40))"],
+          "userEmails": ["admin@account1001.sandbox.example"], "createdTime": 0}],
+         "webhooks": [], "deliveries": [],
+         "contracts": [{"id": 1003, "accountID": 1001, "templateTypeID": 1002, "templateID": 10021, "workspaceID": 10011,
+          "name": "Employment contract – Jane Doe", "state": "pending", "createdTime": 0, "updatedTime": 0, "stateUpdatedTime": 0,
+          "publishedTime": 0, "dataFields": [],
+          "owner": {"id": 1004, "name": "Sandbox Admin", "email": "admin@account1001.sandbox.example", "signState": "undecided"},
+          "ownerPartyID": 1005,
+          "employee": {"id": 1006, "name": "Jane Doe", "email": "jane@example.com", "signState": "undecided"},
+          "employeePartyID": 1007, "companyName": "Acme AB", "lifecycleState": "awaiting", "endedByTermination": false,
+          "canceled": false, "events": [], "files": [{"id": 1008, "name": "contract", "type": "contract"}]}]}
+        """
 
     func file(_ text: String) throws -> String {
         let path = NSTemporaryDirectory() + "sandbox-\(UUID().uuidString).json"
@@ -29,7 +30,8 @@ struct SandboxStateFileTests {
         return path
     }
 
-    @Test("an older file: the account gets its workspaces, users and our employment template; the contract its parties, and the employee can finish it")
+    @Test(
+        "an older file: the account gets its workspaces, users and our employment template; the contract its parties, and the employee can finish it")
     func older() async throws {
         // Given a file of the older shape
         let path = try file(Self.older)

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import OneflowAPI
 import Testing
+
 @testable import OneflowSandbox
 
 @Suite("Sandbox webhooks and deliveries")
@@ -16,8 +17,9 @@ struct SandboxWebhookTests {
         try await withSandbox { h in
             let (credentials, _) = try await h.newAccount()
             let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge"))
-            let input = WebhookInput(callbackURL: "https://hr.example.com/webhooks/oneflow/abc", signKey: "key-1",
-                                     templateGroupID: type.id, filters: [.eventTypes(["contract:sign", "contract:publish"])])
+            let input = WebhookInput(
+                callbackURL: "https://hr.example.com/webhooks/oneflow/abc", signKey: "key-1",
+                templateGroupID: type.id, filters: [.eventTypes(["contract:sign", "contract:publish"])])
             let created = try await h.client.createWebhook(credentials, input)
             #expect(created.callbackURL == input.callbackURL)
             #expect(created.templateGroupID == type.id)
@@ -35,10 +37,12 @@ struct SandboxWebhookTests {
         }
     }
 
-    @Test("callback URLs must be HTTPS, except on loopback hosts", arguments: [
-        ("https://hr.example.com/hook", true), ("http://127.0.0.1:8080/hook", true), ("http://localhost/hook", true),
-        ("http://hr.example.com/hook", false), ("ftp://hr.example.com", false), ("not a url", false),
-    ])
+    @Test(
+        "callback URLs must be HTTPS, except on loopback hosts",
+        arguments: [
+            ("https://hr.example.com/hook", true), ("http://127.0.0.1:8080/hook", true), ("http://localhost/hook", true),
+            ("http://hr.example.com/hook", false), ("ftp://hr.example.com", false), ("not a url", false),
+        ])
     func callbackScheme(url: String, accepted: Bool) async throws {
         try await withSandbox { h in
             let (credentials, _) = try await h.newAccount()
@@ -66,7 +70,8 @@ struct SandboxWebhookTests {
             ]
             for filters in bad {
                 let error = await #expect(throws: OneflowError.self) {
-                    try await h.client.createWebhook(credentials, WebhookInput(callbackURL: url, signKey: nil, templateGroupID: nil, filters: filters))
+                    try await h.client.createWebhook(
+                        credentials, WebhookInput(callbackURL: url, signKey: nil, templateGroupID: nil, filters: filters))
                 }
                 #expect(error?.status == 400)
             }
@@ -121,7 +126,8 @@ struct SandboxWebhookTests {
     func publishToReceiver(_ h: SandboxHarness) async throws {
         let (credentials, _) = try await h.newAccount()
         let type = try await h.client.createTemplateType(credentials, TemplateTypeInput(name: "HR Bridge"))
-        _ = try await h.client.createWebhook(credentials, WebhookInput(callbackURL: h.receiver.url, signKey: "k", templateGroupID: type.id, filters: nil))
+        _ = try await h.client.createWebhook(
+            credentials, WebhookInput(callbackURL: h.receiver.url, signKey: "k", templateGroupID: type.id, filters: nil))
         let contract = try await h.newContract(credentials, templateTypeID: type.id)
         try await h.act("publish", contract: contract.id)
         await h.sandbox.start()
@@ -146,9 +152,10 @@ struct SandboxWebhookTests {
                 #expect(gap >= delay * scale, "retry \(n + 1)")
                 #expect(delivery.attempts[n + 1].startedAt >= delivery.attempts[n + 1].scheduledAt)
             }
-            let callbackIDs = try Set(h.receiver.received.map {
-                try JSONDecoder.oneflow().decode(WebhookNotification.self, from: Data($0.body.utf8)).callbackID
-            })
+            let callbackIDs = try Set(
+                h.receiver.received.map {
+                    try JSONDecoder.oneflow().decode(WebhookNotification.self, from: Data($0.body.utf8)).callbackID
+                })
             #expect(h.receiver.received.count == 10)
             #expect(callbackIDs == [delivery.callbackID])
         }

@@ -52,8 +52,9 @@ public final class RecordingServer: Sendable {
         let handler: @Sendable (Request) async throws -> Response = { req in
             var headers: [String: String] = [:]
             for (name, value) in req.headers { headers[name.lowercased()] = value }
-            let recorded = Recorded(method: req.method.rawValue, path: req.url.path, query: req.url.query, headers: headers,
-                                    body: req.body.string ?? "", at: Date())
+            let recorded = Recorded(
+                method: req.method.rawValue, path: req.url.path, query: req.url.query, headers: headers,
+                body: req.body.string ?? "", at: Date())
             log.append(recorded)
             let reply = respond(recorded)
             if let delay = reply.delay { try await Task.sleep(for: delay) }

@@ -14,7 +14,10 @@ struct AdminActivityController: RouteCollection {
     }
 
     struct Dashboard: Encodable {
-        struct Count: Encodable { var status: String; var count: Int }
+        struct Count: Encodable {
+            var status: String
+            var count: Int
+        }
         var title = "Dashboard"
         var frame: AdminFrame
         var counts: [Count]
@@ -33,17 +36,25 @@ struct AdminActivityController: RouteCollection {
             counts.append(.init(status: status.rawValue, count: count))
         }
         let oldest = try await WebhookDelivery.query(on: req.db).filter(\.$status ~~ [.pending, .failed]).sort(\.$receivedAt).first()
-        return try await req.view.render("admin/dashboard", Dashboard(
-            frame: AdminFrame(req, section: "dashboard"), counts: counts, received: counts.reduce(0) { $0 + $1.count },
-            oldestPending: oldest.map { AdminFormat.age(Date().timeIntervalSince($0.receivedAt)) },
-            queueDepth: try await JobQueue(db: req.db).depth().count,
-            installations: try await Installation.query(on: req.db).count(),
-            employees: try await Employee.query(on: req.db).count()))
+        return try await req.view.render(
+            "admin/dashboard",
+            Dashboard(
+                frame: AdminFrame(req, section: "dashboard"), counts: counts, received: counts.reduce(0) { $0 + $1.count },
+                oldestPending: oldest.map { AdminFormat.age(Date().timeIntervalSince($0.receivedAt)) },
+                queueDepth: try await JobQueue(db: req.db).depth().count,
+                installations: try await Installation.query(on: req.db).count(),
+                employees: try await Employee.query(on: req.db).count()))
     }
 
     struct Row: Encodable {
-        var id: String; var received: String; var account: String; var contract: Int; var events: String
-        var status: String; var duration: String; var reason: String
+        var id: String
+        var received: String
+        var account: String
+        var contract: Int
+        var events: String
+        var status: String
+        var duration: String
+        var reason: String
         /// Other contracts this delivery's callback id was stored for (`CallbackConflicts`).
         var conflict: Bool
 
@@ -58,7 +69,11 @@ struct AdminActivityController: RouteCollection {
     }
 
     struct ListPage: Encodable {
-        struct Option: Encodable { var value: String; var label: String; var selected: Bool }
+        struct Option: Encodable {
+            var value: String
+            var label: String
+            var selected: Bool
+        }
         var title = "Webhook activity"
         var frame: AdminFrame
         var rows: [Row]
@@ -76,14 +91,22 @@ struct AdminActivityController: RouteCollection {
         let conflicts = try await CallbackConflicts(db: req.db).contracts(of: deliveries)
         let rows = deliveries.map { Row($0, conflicts: conflicts) }
         let installations = try await Installation.query(on: req.db).sort(\.$accountName).all()
-        return try await req.view.render("admin/activity", ListPage(
-            frame: AdminFrame(req, section: "activity"), rows: rows,
-            statuses: WebhookDelivery.Status.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
-            installations: installations.map { .init(value: $0.id?.uuidString ?? "", label: $0.accountName, selected: $0.id == installation) }))
+        return try await req.view.render(
+            "admin/activity",
+            ListPage(
+                frame: AdminFrame(req, section: "activity"), rows: rows,
+                statuses: WebhookDelivery.Status.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
+                installations: installations.map { .init(value: $0.id?.uuidString ?? "", label: $0.accountName, selected: $0.id == installation) }))
     }
 
     struct DetailPage: Encodable {
-        struct JobRow: Encodable { var status: String; var attempts: Int; var maxAttempts: Int; var runAt: String; var error: String }
+        struct JobRow: Encodable {
+            var status: String
+            var attempts: Int
+            var maxAttempts: Int
+            var runAt: String
+            var error: String
+        }
         var title: String
         var frame: AdminFrame
         var delivery: Row
@@ -100,15 +123,22 @@ struct AdminActivityController: RouteCollection {
         let conflicts = try await CallbackConflicts(db: req.db).contracts(of: [d])
         let jobs = try await Job.query(on: req.db).filter(\.$kind == JobQueue.Kind.syncDelivery)
             .filter(\.$payload ~~ (d.id?.uuidString ?? "-")).sort(\.$createdAt).all()
-        let pretty = (try? JSONSerialization.jsonObject(with: Data(d.payload.utf8)))
+        let pretty =
+            (try? JSONSerialization.jsonObject(with: Data(d.payload.utf8)))
             .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) }
             .map { String(decoding: $0, as: UTF8.self) } ?? d.payload
-        return try await req.view.render("admin/delivery", DetailPage(
-            title: "Delivery for contract \(d.oneflowContractID)", frame: AdminFrame(req, section: "activity"),
-            delivery: Row(d, conflicts: conflicts), callbackID: d.callbackID,
-            conflictingContracts: CallbackConflicts.others(of: d, in: conflicts).map(String.init).joined(separator: ", "), attempts: d.attempts, payload: pretty,
-            jobs: jobs.map { .init(status: $0.status.rawValue, attempts: $0.attempts, maxAttempts: $0.maxAttempts,
-                                   runAt: AdminFormat.time($0.runAt), error: $0.lastError ?? "") }))
+        return try await req.view.render(
+            "admin/delivery",
+            DetailPage(
+                title: "Delivery for contract \(d.oneflowContractID)", frame: AdminFrame(req, section: "activity"),
+                delivery: Row(d, conflicts: conflicts), callbackID: d.callbackID,
+                conflictingContracts: CallbackConflicts.others(of: d, in: conflicts).map(String.init).joined(separator: ", "), attempts: d.attempts,
+                payload: pretty,
+                jobs: jobs.map {
+                    .init(
+                        status: $0.status.rawValue, attempts: $0.attempts, maxAttempts: $0.maxAttempts,
+                        runAt: AdminFormat.time($0.runAt), error: $0.lastError ?? "")
+                }))
     }
 
     @Sendable func replay(req: Request) async throws -> Response {
@@ -120,7 +150,7 @@ struct AdminActivityController: RouteCollection {
 
     private func find(_ req: Request) async throws -> WebhookDelivery {
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let delivery = try await WebhookDelivery.query(on: req.db).filter(\.$id == id).with(\.$installation).first()
+            let delivery = try await WebhookDelivery.query(on: req.db).filter(\.$id == id).with(\.$installation).first()
         else { throw Abort(.notFound, reason: "No such delivery.") }
         return delivery
     }
@@ -130,7 +160,8 @@ struct AdminActivityController: RouteCollection {
 enum AdminFormat {
     static func time(_ date: Date?) -> String {
         guard let date else { return "—" }
-        return date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false)) + " UTC"
+        return date.formatted(
+            Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false)) + " UTC"
     }
 
     static func duration(_ seconds: TimeInterval) -> String {

@@ -13,8 +13,20 @@ struct AdminEmployeesController: RouteCollection {
         routes.get("employees", ":id", "documents", ":document", use: document)
     }
 
-    struct Row: Encodable { var id: String; var name: String; var email: String; var number: String; var status: String; var updated: String }
-    struct ListPage: Encodable { var title = "Employees"; var frame: AdminFrame; var query: String; var rows: [Row] }
+    struct Row: Encodable {
+        var id: String
+        var name: String
+        var email: String
+        var number: String
+        var status: String
+        var updated: String
+    }
+    struct ListPage: Encodable {
+        var title = "Employees"
+        var frame: AdminFrame
+        var query: String
+        var rows: [Row]
+    }
 
     @Sendable func list(req: Request) async throws -> View {
         let text = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -29,20 +41,41 @@ struct AdminEmployeesController: RouteCollection {
             }
         }
         let rows = try await query.all().map {
-            Row(id: $0.id?.uuidString ?? "", name: $0.name ?? "—", email: $0.email ?? "", number: $0.employeeNumber ?? "",
+            Row(
+                id: $0.id?.uuidString ?? "", name: $0.name ?? "—", email: $0.email ?? "", number: $0.employeeNumber ?? "",
                 status: $0.employmentStatus ?? "—", updated: AdminFormat.time($0.updatedAt))
         }
         return try await req.view.render("admin/employees", ListPage(frame: AdminFrame(req, section: "employees"), query: text, rows: rows))
     }
 
     struct DetailPage: Encodable {
-        struct Pair: Encodable { var key: String; var value: String }
-        struct Change: Encodable { var at: String; var source: String; var from: String; var to: String; var events: String; var changes: String }
+        struct Pair: Encodable {
+            var key: String
+            var value: String
+        }
+        struct Change: Encodable {
+            var at: String
+            var source: String
+            var from: String
+            var to: String
+            var events: String
+            var changes: String
+        }
         struct ContractView: Encodable {
-            var oneflowID: Int; var name: String; var status: String; var lifecycle: String; var start: String; var signed: String
+            var oneflowID: Int
+            var name: String
+            var status: String
+            var lifecycle: String
+            var start: String
+            var signed: String
             var history: [Change]
         }
-        struct DocumentView: Encodable { var id: String; var filename: String; var size: String; var sha256: String }
+        struct DocumentView: Encodable {
+            var id: String
+            var filename: String
+            var size: String
+            var sha256: String
+        }
         var title: String
         var frame: AdminFrame
         var id: String
@@ -65,14 +98,19 @@ struct AdminEmployeesController: RouteCollection {
                 oneflowID: c.oneflow_contract_id, name: c.name ?? "Contract \(c.oneflow_contract_id)", status: c.status,
                 lifecycle: c.lifecycle_state ?? "—", start: c.start_date ?? "—", signed: c.signed_at ?? "—",
                 history: (c.history ?? []).reversed().map { h in
-                    .init(at: h.at ?? "", source: h.source, from: h.from_status ?? "—", to: h.to_status, events: h.event_types.joined(separator: ", "),
-                          changes: h.changes.keys.sorted().joined(separator: ", "))
+                    .init(
+                        at: h.at ?? "", source: h.source, from: h.from_status ?? "—", to: h.to_status, events: h.event_types.joined(separator: ", "),
+                        changes: h.changes.keys.sorted().joined(separator: ", "))
                 })
         }
-        return try await req.view.render("admin/employee", DetailPage(
-            title: json.name ?? "Employee", frame: AdminFrame(req, section: "employees"), id: json.id.uuidString, facts: facts,
-            fields: pairs(json.fields), customFields: pairs(json.custom_fields), contracts: contracts,
-            documents: (json.documents ?? []).map { .init(id: $0.id.uuidString, filename: $0.filename, size: "\($0.size / 1024 + 1) kB", sha256: $0.sha256) }))
+        return try await req.view.render(
+            "admin/employee",
+            DetailPage(
+                title: json.name ?? "Employee", frame: AdminFrame(req, section: "employees"), id: json.id.uuidString, facts: facts,
+                fields: pairs(json.fields), customFields: pairs(json.custom_fields), contracts: contracts,
+                documents: (json.documents ?? []).map {
+                    .init(id: $0.id.uuidString, filename: $0.filename, size: "\($0.size / 1024 + 1) kB", sha256: $0.sha256)
+                }))
     }
 
     @Sendable func document(req: Request) async throws -> Response {

@@ -16,20 +16,33 @@ struct AdminInstallationsController: RouteCollection {
     }
 
     struct Row: Encodable {
-        var id: String; var account: String; var accountID: Int; var status: String; var templateGroup: String; var webhook: String
-        var lastDelivery: String; var lastError: String; var connected: Bool
+        var id: String
+        var account: String
+        var accountID: Int
+        var status: String
+        var templateGroup: String
+        var webhook: String
+        var lastDelivery: String
+        var lastError: String
+        var connected: Bool
     }
-    struct Page: Encodable { var title = "Installations"; var frame: AdminFrame; var rows: [Row] }
+    struct Page: Encodable {
+        var title = "Installations"
+        var frame: AdminFrame
+        var rows: [Row]
+    }
 
     @Sendable func list(req: Request) async throws -> View {
         var rows: [Row] = []
         for i in try await Installation.query(on: req.db).sort(\.$accountName).all() {
-            let last = try await WebhookDelivery.query(on: req.db).filter(\.$installation.$id == i.requireID()).sort(\.$receivedAt, .descending).first()
-            rows.append(Row(
-                id: i.id?.uuidString ?? "", account: i.accountName, accountID: i.oneflowAccountID, status: i.status.rawValue,
-                templateGroup: i.templateTypeID.map { "\(services.config.extensionSettings.templateGroupName) (#\($0))" } ?? "—",
-                webhook: i.webhookID.map { "#\($0)" } ?? "—", lastDelivery: AdminFormat.time(last?.receivedAt), lastError: i.lastError ?? "",
-                connected: i.status != .disconnected))
+            let last = try await WebhookDelivery.query(on: req.db).filter(\.$installation.$id == i.requireID()).sort(\.$receivedAt, .descending)
+                .first()
+            rows.append(
+                Row(
+                    id: i.id?.uuidString ?? "", account: i.accountName, accountID: i.oneflowAccountID, status: i.status.rawValue,
+                    templateGroup: i.templateTypeID.map { "\(services.config.extensionSettings.templateGroupName) (#\($0))" } ?? "—",
+                    webhook: i.webhookID.map { "#\($0)" } ?? "—", lastDelivery: AdminFormat.time(last?.receivedAt), lastError: i.lastError ?? "",
+                    connected: i.status != .disconnected))
         }
         return try await req.view.render("admin/installations", Page(frame: AdminFrame(req, section: "installations"), rows: rows))
     }
@@ -70,8 +83,9 @@ struct AdminInstallationsController: RouteCollection {
                 return req.redirect(to: "/admin/installations", message: Self.noToken)
             }
             let grace = AdminFormat.age(TimeInterval(services.config.setup.signKeyGraceSeconds))
-            return req.redirect(to: "/admin/installations",
-                                message: "\(installation.accountName) has a new webhook sign key; the previous one stays valid for \(grace).")
+            return req.redirect(
+                to: "/admin/installations",
+                message: "\(installation.accountName) has a new webhook sign key; the previous one stays valid for \(grace).")
         } catch let error as SetupError {
             return req.redirect(to: "/admin/installations", message: "\(error.title). \(error.message)")
         }

@@ -12,19 +12,35 @@ struct AdminNotificationsController: RouteCollection {
     }
 
     struct Row: Encodable {
-        var id: String; var created: String; var type: String; var reason: String; var status: String; var attempts: Int
-        var sent: String; var error: String
+        var id: String
+        var created: String
+        var type: String
+        var reason: String
+        var status: String
+        var attempts: Int
+        var sent: String
+        var error: String
     }
-    struct Page: Encodable { var title = "Notifications"; var frame: AdminFrame; var enabled: Bool; var endpoint: String; var rows: [Row] }
+    struct Page: Encodable {
+        var title = "Notifications"
+        var frame: AdminFrame
+        var enabled: Bool
+        var endpoint: String
+        var rows: [Row]
+    }
 
     @Sendable func list(req: Request) async throws -> View {
         let rows = try await OutboundNotification.query(on: req.db).sort(\.$createdAt, .descending).limit(200).all().map {
-            Row(id: $0.id?.uuidString ?? "", created: AdminFormat.time($0.createdAt), type: $0.type, reason: $0.reason, status: $0.status.rawValue,
+            Row(
+                id: $0.id?.uuidString ?? "", created: AdminFormat.time($0.createdAt), type: $0.type, reason: $0.reason, status: $0.status.rawValue,
                 attempts: $0.attempts, sent: AdminFormat.time($0.sentAt), error: $0.lastError ?? "")
         }
         let endpoint = services.config.notify.endpoint.map { Redaction.url($0) } ?? ""
-        return try await req.view.render("admin/notifications", Page(frame: AdminFrame(req, section: "notifications"),
-                                                                     enabled: services.config.notify.endpoint != nil, endpoint: endpoint, rows: rows))
+        return try await req.view.render(
+            "admin/notifications",
+            Page(
+                frame: AdminFrame(req, section: "notifications"),
+                enabled: services.config.notify.endpoint != nil, endpoint: endpoint, rows: rows))
     }
 
     /// Sends it again (the HR system may have lost it, or it went dead).

@@ -11,7 +11,10 @@ import SQLKit
 struct CallbackConflicts {
     let db: any Database
 
-    struct Key: Hashable { var installationID: UUID; var callbackID: String }
+    struct Key: Hashable {
+        var installationID: UUID
+        var callbackID: String
+    }
 
     /// For each (installation, callback id) of `deliveries` stored for more than one contract,
     /// those contracts: one query for a whole page, by the (installation, callback id, contract) index.
@@ -23,7 +26,9 @@ struct CallbackConflicts {
             .all()
         var contracts: [Key: Set<Int>] = [:]
         for row in rows {
-            let key = Key(installationID: try row.decode(column: "installation_id", as: UUID.self), callbackID: try row.decode(column: "callback_id", as: String.self))
+            let key = Key(
+                installationID: try row.decode(column: "installation_id", as: UUID.self),
+                callbackID: try row.decode(column: "callback_id", as: String.self))
             contracts[key, default: []].insert(try row.decode(column: "oneflow_contract_id", as: Int.self))
         }
         return contracts.filter { $0.value.count > 1 }

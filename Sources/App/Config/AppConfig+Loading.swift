@@ -29,9 +29,10 @@ extension AppConfig {
         let port = try r.int("http.port", in: 1...65535, what: "a port number")
         let dataDirectory = try r.string("data.dir")
         guard !dataDirectory.isEmpty else { throw ConfigError(key: "data.dir", "must not be empty") }
-        let publicBaseURL = try r.optionalString("public.base_url").map { url throws(ConfigError) in
-            try ConfigValidation.httpURL(url, key: "public.base_url")
-        } ?? "http://127.0.0.1:\(port)"
+        let publicBaseURL =
+            try r.optionalString("public.base_url").map { url throws(ConfigError) in
+                try ConfigValidation.httpURL(url, key: "public.base_url")
+            } ?? "http://127.0.0.1:\(port)"
 
         let adminPassword = try r.optionalString("admin.password", secret: true) ?? ""
         // Empty: generated (20 characters) by `GeneratedSecrets`. A chosen one must resist guessing.
@@ -52,11 +53,12 @@ extension AppConfig {
         }
 
         return AppConfig(
-            http: HTTP(host: host, port: port,
-                       idleTimeoutSeconds: try r.int("http.idle_timeout_seconds", in: 1...3600, what: "a number of seconds"),
-                       webhookDeadlineSeconds: try r.int("http.webhook_deadline_seconds", in: 1...3600, what: "a number of seconds"),
-                       requestDeadlineSeconds: try r.int("http.request_deadline_seconds", in: 1...3600, what: "a number of seconds"),
-                       trustedProxies: try r.stringArray("http.trusted_proxies")),
+            http: HTTP(
+                host: host, port: port,
+                idleTimeoutSeconds: try r.int("http.idle_timeout_seconds", in: 1...3600, what: "a number of seconds"),
+                webhookDeadlineSeconds: try r.int("http.webhook_deadline_seconds", in: 1...3600, what: "a number of seconds"),
+                requestDeadlineSeconds: try r.int("http.request_deadline_seconds", in: 1...3600, what: "a number of seconds"),
+                trustedProxies: try r.stringArray("http.trusted_proxies")),
             publicBaseURL: publicBaseURL,
             dataDirectory: dataDirectory,
             database: try ConfigValidation.database(try r.optionalString("database.url", secret: true), dataDirectory: dataDirectory),
@@ -67,7 +69,8 @@ extension AppConfig {
                 userEmail: try r.optionalString("oneflow.user_email")
             ),
             security: Security(
-                masterKey: try ConfigValidation.masterKey(try r.optionalString("security.master_key", secret: true), key: "security.master_key") ?? Data(),
+                masterKey: try ConfigValidation.masterKey(try r.optionalString("security.master_key", secret: true), key: "security.master_key")
+                    ?? Data(),
                 previousMasterKeys: try r.stringArray("security.previous_master_keys").map { key throws(ConfigError) in
                     try ConfigValidation.masterKey(key, key: "security.previous_master_keys")!
                 }
@@ -115,12 +118,13 @@ extension AppConfig {
         for id in ids {
             try ConfigValidation.customID(id)
             let prefix = "extension.data_field.\(id)"
-            fields.append(DataFieldSpec(
-                customID: id,
-                name: try r.optionalString("\(prefix).name") ?? id,
-                description: try r.optionalString("\(prefix).description") ?? "",
-                placeholder: try r.optionalString("\(prefix).placeholder") ?? ""
-            ))
+            fields.append(
+                DataFieldSpec(
+                    customID: id,
+                    name: try r.optionalString("\(prefix).name") ?? id,
+                    description: try r.optionalString("\(prefix).description") ?? "",
+                    placeholder: try r.optionalString("\(prefix).placeholder") ?? ""
+                ))
         }
         let events = try r.stringArray("extension.event_types")
         // Oneflow accepts 1–50 values per filter rule (https://developer.oneflow.com/reference/create-a-webhook).
@@ -162,7 +166,8 @@ extension AppConfig {
             }
         }
         guard (try r.optionalString("notify.client_certificate_file") == nil) == (try r.optionalString("notify.client_key_file") == nil) else {
-            throw ConfigError(key: "notify.client_key_file", "a client certificate needs both notify.client_certificate_file and notify.client_key_file")
+            throw ConfigError(
+                key: "notify.client_key_file", "a client certificate needs both notify.client_certificate_file and notify.client_key_file")
         }
         return Notify(
             endpoint: try r.optionalString("notify.endpoint").map { url throws(ConfigError) in

@@ -166,8 +166,10 @@ extension AppConfig {
         do {
             try ConfigValidation.sandboxAllowed(enabled: sandbox.enabled, host: http.host, publicBaseURL: publicBaseURL)
         } catch {
-            throw ConfigError(key: "sandbox.enabled", "hrbridge sandbox serves a control API that lists live tokens, and may run only "
-                + "on a local deployment (loopback http.host, here '\(http.host)') or with sandbox.enabled=true")
+            throw ConfigError(
+                key: "sandbox.enabled",
+                "hrbridge sandbox serves a control API that lists live tokens, and may run only "
+                    + "on a local deployment (loopback http.host, here '\(http.host)') or with sandbox.enabled=true")
         }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 enum ConfigValidation {
     static func httpURL(_ text: String, key: String) throws(ConfigError) -> String {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = url.host, !host.isEmpty
+            let host = url.host, !host.isEmpty
         else { throw ConfigError(key: key, "'\(text)' is not an http(s) URL") }
         guard url.query == nil, url.fragment == nil else { throw ConfigError(key: key, "must not have a query or fragment") }
         return text.hasSuffix("/") ? String(text.dropLast()) : text
@@ -55,14 +55,17 @@ enum ConfigValidation {
         switch enabled {
         case true?: return
         case false?:
-            throw ConfigError(key: "oneflow.base_url", "is empty and sandbox.enabled is false; set oneflow.base_url to Oneflow's API (https://api.oneflow.com)")
+            throw ConfigError(
+                key: "oneflow.base_url", "is empty and sandbox.enabled is false; set oneflow.base_url to Oneflow's API (https://api.oneflow.com)")
         case nil:
             let url = URL(string: publicBaseURL)
             let localPublic = url?.scheme?.lowercased() == "http" || isLoopback(url?.host ?? "")
             guard isLoopback(host), localPublic else {
-                throw ConfigError(key: "oneflow.base_url", "is empty, which runs the built-in Oneflow sandbox, but this deployment is not local "
-                    + "(http.host '\(host)', public.base_url '\(publicBaseURL)'); set oneflow.base_url to https://api.oneflow.com, "
-                    + "or sandbox.enabled=true to run the sandbox on purpose")
+                throw ConfigError(
+                    key: "oneflow.base_url",
+                    "is empty, which runs the built-in Oneflow sandbox, but this deployment is not local "
+                        + "(http.host '\(host)', public.base_url '\(publicBaseURL)'); set oneflow.base_url to https://api.oneflow.com, "
+                        + "or sandbox.enabled=true to run the sandbox on purpose")
             }
         }
     }
@@ -87,9 +90,15 @@ enum ConfigValidation {
         var rest = Substring(text.uppercased())
         guard rest.hasPrefix("P"), rest.count > 1 else { throw problem }
         rest = rest.dropFirst()
-        var total = 0, number = "", inTime = false, sawUnit = false
+        var total = 0
+        var number = ""
+        var inTime = false
+        var sawUnit = false
         for c in rest {
-            if c.isNumber { number.append(c); continue }
+            if c.isNumber {
+                number.append(c)
+                continue
+            }
             if c == "T" {
                 guard !inTime, number.isEmpty else { throw problem }
                 inTime = true

@@ -27,7 +27,9 @@ public enum GeneratedSecrets {
             }
             config.security.masterKey = key
             if created {
-                logger.warning("security.master_key is empty: generated one into \(config.dataDirectory)/\(masterKeyFile). Back it up: without it, stored tokens cannot be read. Set security.master_key in production.")
+                logger.warning(
+                    "security.master_key is empty: generated one into \(config.dataDirectory)/\(masterKeyFile). Back it up: without it, stored tokens cannot be read. Set security.master_key in production."
+                )
             }
         }
         if config.adminPassword.isEmpty {
@@ -37,15 +39,17 @@ public enum GeneratedSecrets {
             config.adminPassword = password
             if created {
                 // Shown once, on the terminal only, as DESIGN §3 asks; it stays in the data directory file.
-                FileHandle.standardError.write(Data("""
+                FileHandle.standardError.write(
+                    Data(
+                        """
 
-                    ===============================================================
-                     admin.password was empty; generated the admin password:
-                         \(password)
-                     (stored in \(config.dataDirectory)/\(adminPasswordFile); set admin.password to choose one)
-                    ===============================================================
+                        ===============================================================
+                         admin.password was empty; generated the admin password:
+                             \(password)
+                         (stored in \(config.dataDirectory)/\(adminPasswordFile); set admin.password to choose one)
+                        ===============================================================
 
-                    """.utf8))
+                        """.utf8))
             }
         }
         return config
@@ -55,10 +59,13 @@ public enum GeneratedSecrets {
     /// generated there would be this process's alone, and it could open none of the secrets
     /// the others sealed (every webhook answered 503). So there the key must be given.
     private static func missingOnPostgres(_ config: AppConfig) -> ConfigError {
-        let earlier = FileManager.default.fileExists(atPath: config.dataDirectory + "/" + masterKeyFile)
+        let earlier =
+            FileManager.default.fileExists(atPath: config.dataDirectory + "/" + masterKeyFile)
             ? " (the key an earlier start generated is in \(config.dataDirectory)/\(masterKeyFile))" : ""
-        return ConfigError(key: "security.master_key", "is required with PostgreSQL and never generated there: "
-            + "set SECURITY_MASTER_KEY to the same 32-byte base64 key on every process\(earlier)")
+        return ConfigError(
+            key: "security.master_key",
+            "is required with PostgreSQL and never generated there: "
+                + "set SECURITY_MASTER_KEY to the same 32-byte base64 key on every process\(earlier)")
     }
 
     private static func readOrCreate(_ path: String, key: String, make: () -> String) throws(ConfigError) -> (String, Bool) {

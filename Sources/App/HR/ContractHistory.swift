@@ -43,7 +43,9 @@ extension ContractHistory: SQLInsertable {
     }
 
     var insertValues: [any SQLExpression] {
-        [SQLBind(id), SQLBind($contract.id), SQLBind($delivery.id), SQLBind(source), SQLBind(eventTypes), SQLBind(fromStatus),
-         SQLBind(toStatus), SQLBind(changes), SQLBind(createdAt)]
+        [
+            SQLBind(id), SQLBind($contract.id), SQLBind($delivery.id), SQLBind(source), SQLBind(eventTypes), SQLBind(fromStatus),
+            SQLBind(toStatus), SQLBind(changes), SQLBind(createdAt),
+        ]
     }
 }

@@ -38,8 +38,10 @@ public final class Document: Model, @unchecked Sendable {
 
 /// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
 extension Document: SQLInsertable {
-    static let insertColumns = ["id", "employee_id", "contract_id", "oneflow_file_id", "filename", "content_type", "size", "sha256",
-                                "storage_path", "created_at"]
+    static let insertColumns = [
+        "id", "employee_id", "contract_id", "oneflow_file_id", "filename", "content_type", "size", "sha256",
+        "storage_path", "created_at",
+    ]
 
     func prepareInsert(at now: Date) {
         if id == nil { id = .timeOrdered(at: now) }
@@ -48,7 +50,9 @@ extension Document: SQLInsertable {
     }
 
     var insertValues: [any SQLExpression] {
-        [SQLBind(id), SQLBind($employee.id), SQLBind($contract.id), SQLBind(oneflowFileID), SQLBind(filename), SQLBind(contentType),
-         SQLBind(size), SQLBind(sha256), SQLBind(storagePath), SQLBind(createdAt)]
+        [
+            SQLBind(id), SQLBind($employee.id), SQLBind($contract.id), SQLBind(oneflowFileID), SQLBind(filename), SQLBind(contentType),
+            SQLBind(size), SQLBind(sha256), SQLBind(storagePath), SQLBind(createdAt),
+        ]
     }
 }

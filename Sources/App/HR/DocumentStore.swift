@@ -23,7 +23,9 @@ struct DocumentStore {
         let contractID = try contract.requireID()
         guard contract.$employee.id != nil else { return nil }  // nobody to file it under (`store` needs one)
         if let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first() { return existing }
-        guard let download = try await download(oneflow: oneflow, credentials: credentials, oneflowContractID: contract.oneflowContractID) else { return nil }
+        guard let download = try await download(oneflow: oneflow, credentials: credentials, oneflowContractID: contract.oneflowContractID) else {
+            return nil
+        }
         // Two deliveries of one contract may download at once; the unique index on
         // documents(contract_id) keeps one row, and the other finds it. No installation lock:
         // it serialized every PDF of an installation behind its HR writes (bench/RESULTS.md).
@@ -31,7 +33,8 @@ struct DocumentStore {
             return try await db.transaction { tx in try await store(download, for: contract, on: tx) }
         } catch {
             guard (error as? any DatabaseError)?.isConstraintFailure == true,
-                  let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first() else { throw error }
+                let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first()
+            else { throw error }
             return existing
         }
     }
@@ -54,7 +57,9 @@ struct DocumentStore {
 
     /// Stores several contracts' PDFs: one INSERT for the rows, one for the bytes (`SQLInsertable`).
     func store(_ downloads: [(download: Download, contract: EmploymentContract)], on tx: any Database) async throws -> [Document] {
-        var documents: [Document] = [], contents: [DocumentContent] = [], installations: [UUID] = []
+        var documents: [Document] = []
+        var contents: [DocumentContent] = []
+        var installations: [UUID] = []
         for (download, contract) in downloads {
             guard let employeeID = contract.$employee.id else { continue }
             let document = Document(
@@ -69,8 +74,9 @@ struct DocumentStore {
         try await documents.insert(on: tx)
         try await contents.insert(on: tx)
         for (document, installationID) in zip(documents, installations) {
-            try await outbox?.record(.document, .created, data: try HRRecordsJSON.Document(document), subjectID: document.id,
-                                     employeeID: document.$employee.id, installationID: installationID, on: tx)
+            try await outbox?.record(
+                .document, .created, data: try HRRecordsJSON.Document(document), subjectID: document.id,
+                employeeID: document.$employee.id, installationID: installationID, on: tx)
         }
         return documents
     }
@@ -81,7 +87,8 @@ struct DocumentStore {
         }
         // Stored on disk by a version before documents moved into the database.
         guard document.storagePath != Document.inDatabase,
-              let data = FileManager.default.contents(atPath: dataDirectory + "/" + document.storagePath) else {
+            let data = FileManager.default.contents(atPath: dataDirectory + "/" + document.storagePath)
+        else {
             throw CocoaError(.fileNoSuchFile)
         }
         return data

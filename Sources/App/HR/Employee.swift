@@ -40,8 +40,10 @@ public final class Employee: Model, @unchecked Sendable {
 
 /// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
 extension Employee: SQLInsertable {
-    static let insertColumns = ["id", "installation_id", "employee_number", "name", "email", "phone", "personal_number_sealed", "title",
-                                "fields", "custom_fields", "employment_status", "created_at", "updated_at"]
+    static let insertColumns = [
+        "id", "installation_id", "employee_number", "name", "email", "phone", "personal_number_sealed", "title",
+        "fields", "custom_fields", "employment_status", "created_at", "updated_at",
+    ]
 
     func prepareInsert(at now: Date) {
         if id == nil { id = .timeOrdered(at: now) }
@@ -50,8 +52,10 @@ extension Employee: SQLInsertable {
     }
 
     var insertValues: [any SQLExpression] {
-        [SQLBind(id), SQLBind($installation.id), SQLBind(employeeNumber), SQLBind(name), SQLBind(email), SQLBind(phone),
-         SQLBind(personalNumberSealed), SQLBind(title), SQLBind(fields), SQLBind(customFields), SQLBind(employmentStatus),
-         SQLBind(createdAt), SQLBind(updatedAt)]
+        [
+            SQLBind(id), SQLBind($installation.id), SQLBind(employeeNumber), SQLBind(name), SQLBind(email), SQLBind(phone),
+            SQLBind(personalNumberSealed), SQLBind(title), SQLBind(fields), SQLBind(customFields), SQLBind(employmentStatus),
+            SQLBind(createdAt), SQLBind(updatedAt),
+        ]
     }
 }

@@ -35,8 +35,10 @@ public final class EmploymentContract: Model, @unchecked Sendable {
 
 /// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
 extension EmploymentContract: SQLInsertable {
-    static let insertColumns = ["id", "installation_id", "employee_id", "oneflow_contract_id", "template_type_id", "name", "status",
-                                "state_updated_at", "lifecycle_state", "start_date", "end_date", "signed_at", "created_at", "updated_at"]
+    static let insertColumns = [
+        "id", "installation_id", "employee_id", "oneflow_contract_id", "template_type_id", "name", "status",
+        "state_updated_at", "lifecycle_state", "start_date", "end_date", "signed_at", "created_at", "updated_at",
+    ]
 
     func prepareInsert(at now: Date) {
         if id == nil { id = .timeOrdered(at: now) }
@@ -45,8 +47,10 @@ extension EmploymentContract: SQLInsertable {
     }
 
     var insertValues: [any SQLExpression] {
-        [SQLBind(id), SQLBind($installation.id), SQLBind($employee.id), SQLBind(oneflowContractID), SQLBind(templateTypeID), SQLBind(name),
-         SQLBind(status), SQLBind(stateUpdatedAt), SQLBind(lifecycleState), SQLBind(startDate), SQLBind(endDate), SQLBind(signedAt),
-         SQLBind(createdAt), SQLBind(updatedAt)]
+        [
+            SQLBind(id), SQLBind($installation.id), SQLBind($employee.id), SQLBind(oneflowContractID), SQLBind(templateTypeID), SQLBind(name),
+            SQLBind(status), SQLBind(stateUpdatedAt), SQLBind(lifecycleState), SQLBind(startDate), SQLBind(endDate), SQLBind(signedAt),
+            SQLBind(createdAt), SQLBind(updatedAt),
+        ]
     }
 }

@@ -39,8 +39,9 @@ struct HRAPIController: RouteCollection {
         }
         let count = try await query.count()
         let page = try await query.sort(\.$updatedAt).sort(\.$id).range(offset..<(offset + limit)).all()
-        return HRRecordsJSON.EmployeeList(data: try page.map { try HRRecordsJSON.Employee($0) }, count: count,
-                                          next_offset: offset + page.count < count ? offset + page.count : nil)
+        return HRRecordsJSON.EmployeeList(
+            data: try page.map { try HRRecordsJSON.Employee($0) }, count: count,
+            next_offset: offset + page.count < count ? offset + page.count : nil)
     }
 
     @Sendable func employee(req: Request) async throws -> HRRecordsJSON.Employee {
@@ -52,13 +53,14 @@ struct HRAPIController: RouteCollection {
             contractJSON.append(try HRRecordsJSON.Contract(contract, history: history.map(HRRecordsJSON.History.init)))
         }
         let documents = try await Document.query(on: req.db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
-        return try HRRecordsJSON.Employee(employee, box: services.secretBox, contracts: contractJSON, documents: try documents.map(HRRecordsJSON.Document.init))
+        return try HRRecordsJSON.Employee(
+            employee, box: services.secretBox, contracts: contractJSON, documents: try documents.map(HRRecordsJSON.Document.init))
     }
 
     @Sendable func document(req: Request) async throws -> Response {
         let employee = try await find(req)
         guard let id = req.parameters.get("document").flatMap(UUID.init(uuidString:)),
-              let document = try await Document.query(on: req.db).filter(\.$id == id).filter(\.$employee.$id == employee.requireID()).first()
+            let document = try await Document.query(on: req.db).filter(\.$id == id).filter(\.$employee.$id == employee.requireID()).first()
         else { throw Abort(.notFound, reason: "No such document.") }
         let data = try await DocumentStore(db: req.db, dataDirectory: services.config.dataDirectory).read(document)
         var headers = HTTPHeaders()
@@ -70,7 +72,7 @@ struct HRAPIController: RouteCollection {
 
     @Sendable func contract(req: Request) async throws -> HRRecordsJSON.Contract {
         guard let oneflowID = req.parameters.get("oneflowID").flatMap(Int.init),
-              let contract = try await EmploymentContract.query(on: req.db).filter(\.$oneflowContractID == oneflowID).first()
+            let contract = try await EmploymentContract.query(on: req.db).filter(\.$oneflowContractID == oneflowID).first()
         else { throw Abort(.notFound, reason: "No contract with that Oneflow id.") }
         let history = try await ContractHistory.query(on: req.db).filter(\.$contract.$id == contract.requireID()).sort(\.$createdAt).all()
         return try HRRecordsJSON.Contract(contract, history: history.map(HRRecordsJSON.History.init))
@@ -101,7 +103,7 @@ struct APIKeyMiddleware: AsyncMiddleware {
             throw Abort(.unauthorized, reason: "The HR API is not enabled: no API keys are configured (api.keys).")
         }
         guard let bearer = request.headers.bearerAuthorization?.token,
-              keys.reduce(false, { found, key in ConstantTime.equals(key, bearer) || found })
+            keys.reduce(false, { found, key in ConstantTime.equals(key, bearer) || found })
         else {
             throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer"], reason: "A valid API key is required: Authorization: Bearer <key>.")
         }

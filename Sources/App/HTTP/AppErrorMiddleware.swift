@@ -1,6 +1,6 @@
 import Foundation
-import OneflowAPI
 import NIOHTTP1
+import OneflowAPI
 import Vapor
 
 /// Turns every error into a response with the real status: an HTML error page for browsers,
@@ -13,7 +13,10 @@ struct AppErrorMiddleware: AsyncMiddleware {
         var reason: String
         var requestID: String?
 
-        enum CodingKeys: String, CodingKey { case error, status, reason, requestID = "request_id" }
+        enum CodingKeys: String, CodingKey {
+            case error, status, reason
+            case requestID = "request_id"
+        }
     }
 
     struct ErrorPage: Encodable {
@@ -36,13 +39,16 @@ struct AppErrorMiddleware: AsyncMiddleware {
         let (status, reason, headers) = Self.describe(error)
         let requestID = request.headers.first(name: .xRequestId) ?? request.id
         if status.code >= 500 {
-            request.logger.error("request failed", metadata: [
-                "status": .stringConvertible(status.code), "error": .string(Self.logDescription(error)),
-            ])
+            request.logger.error(
+                "request failed",
+                metadata: [
+                    "status": .stringConvertible(status.code), "error": .string(Self.logDescription(error)),
+                ])
         }
         if Self.wantsHTML(request) {
-            let page = ErrorPage(title: "\(status.code) \(status.reasonPhrase)", status: Int(status.code),
-                                 statusText: status.reasonPhrase, reason: reason, requestID: requestID)
+            let page = ErrorPage(
+                title: "\(status.code) \(status.reasonPhrase)", status: Int(status.code),
+                statusText: status.reasonPhrase, reason: reason, requestID: requestID)
             if let view = try? await request.view.render("error", page) {
                 let response = Response(status: status, headers: headers)
                 response.headers.contentType = .html
@@ -61,9 +67,12 @@ struct AppErrorMiddleware: AsyncMiddleware {
         switch error {
         case let oneflow as OneflowError:
             // Oneflow's own failure is not the caller's: 502, without Oneflow's internals.
-            return (.badGateway, oneflow.isUnauthorized
-                ? "Oneflow rejected the stored token (the extension may have been disabled)."
-                : "Oneflow could not be reached or answered with an error. Please try again shortly.", [:])
+            return (
+                .badGateway,
+                oneflow.isUnauthorized
+                    ? "Oneflow rejected the stored token (the extension may have been disabled)."
+                    : "Oneflow could not be reached or answered with an error. Please try again shortly.", [:]
+            )
         case let abort as any AbortError:
             let reason = abort.status.code >= 500 && !(abort is Abort) ? abort.status.reasonPhrase : abort.reason
             return (abort.status, reason, abort.headers)
@@ -81,7 +90,8 @@ struct AppErrorMiddleware: AsyncMiddleware {
     static func wantsHTML(_ request: Request) -> Bool {
         let path = request.url.path
         if path.hasPrefix("/api/") || path.hasPrefix("/webhooks/") || path == "/health" || path.hasPrefix("/sandbox/oneflow/")
-            || path.hasPrefix("/sandbox/control/") {
+            || path.hasPrefix("/sandbox/control/")
+        {
             return false
         }
         // Only an explicit text/html: `*/*` (curl, HTTP libraries) gets JSON.

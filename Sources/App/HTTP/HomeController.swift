@@ -20,14 +20,16 @@ struct HomeController: RouteCollection {
 
     @Sendable
     func home(req: Request) async throws -> View {
-        try await req.view.render("home", HomePage(
-            title: "HR Bridge for Oneflow",
-            usesSandbox: config.oneflow.usesSandbox,
-            oneflowBaseURL: config.oneflow.baseURL ?? "",
-            publicBaseURL: config.publicBaseURL,
-            setupURL: config.publicBaseURL + "/setup",
-            webhookURLPattern: config.publicBaseURL + "/webhooks/oneflow/{installation key}",
-            database: config.database.kind == "sqlite" ? "SQLite" : "PostgreSQL"
-        ))
+        try await req.view.render(
+            "home",
+            HomePage(
+                title: "HR Bridge for Oneflow",
+                usesSandbox: config.oneflow.usesSandbox,
+                oneflowBaseURL: config.oneflow.baseURL ?? "",
+                publicBaseURL: config.publicBaseURL,
+                setupURL: config.publicBaseURL + "/setup",
+                webhookURLPattern: config.publicBaseURL + "/webhooks/oneflow/{installation key}",
+                database: config.database.kind == "sqlite" ? "SQLite" : "PostgreSQL"
+            ))
     }
 }

@@ -18,7 +18,8 @@ struct StaticFilesMiddleware: AsyncMiddleware {
         guard request.method == .GET || request.method == .HEAD else { return try await next.respond(to: request) }
         let path = request.url.path
         guard Self.folders.contains(where: path.hasPrefix),
-              path.utf8.count <= 1024, !path.split(separator: "/").contains(where: { $0.utf8.count > 255 }) else {
+            path.utf8.count <= 1024, !path.split(separator: "/").contains(where: { $0.utf8.count > 255 })
+        else {
             return try await next.respond(to: request)
         }
         return try await files.respond(to: request, chainingTo: next)

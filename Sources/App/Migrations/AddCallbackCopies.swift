@@ -50,8 +50,12 @@ struct AddCallbackCopies: AsyncMigration {
     }
 
     private static func createIndexes(on sql: any SQLDatabase) async throws {
-        try await sql.raw("CREATE UNIQUE INDEX webhook_deliveries_callback ON webhook_deliveries (installation_id, callback_id) WHERE NOT callback_copy").run()
-        try await sql.raw("CREATE UNIQUE INDEX webhook_deliveries_callback_contract ON webhook_deliveries (installation_id, oneflow_contract_id, callback_id)").run()
+        try await sql.raw(
+            "CREATE UNIQUE INDEX webhook_deliveries_callback ON webhook_deliveries (installation_id, callback_id) WHERE NOT callback_copy"
+        ).run()
+        try await sql.raw(
+            "CREATE UNIQUE INDEX webhook_deliveries_callback_contract ON webhook_deliveries (installation_id, oneflow_contract_id, callback_id)"
+        ).run()
         try await sql.raw("DROP INDEX IF EXISTS webhook_deliveries_contract").run()
     }
 
@@ -95,11 +99,15 @@ struct AddCallbackCopies: AsyncMigration {
             .field("processed_at", .datetime)
         schema = copies ? schema.field("callback_copy", .bool, .required, .sql(.default(false))) : schema.unique(on: "installation_id", "callback_id")
         try await schema.create()
-        let columns = ["id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "outcome_reason",
-                       "attempts", "received_at", "processed_at"].joined(separator: ", ")
+        let columns = [
+            "id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "outcome_reason",
+            "attempts", "received_at", "processed_at",
+        ].joined(separator: ", ")
         // Reverting: copies have no place in the old schema.
         let rows = copies ? "" : " WHERE NOT callback_copy"
-        try await sql.raw("INSERT INTO \(unsafeRaw: rebuilt) (\(unsafeRaw: columns)) SELECT \(unsafeRaw: columns) FROM \(unsafeRaw: table)\(unsafeRaw: rows)").run()
+        try await sql.raw(
+            "INSERT INTO \(unsafeRaw: rebuilt) (\(unsafeRaw: columns)) SELECT \(unsafeRaw: columns) FROM \(unsafeRaw: table)\(unsafeRaw: rows)"
+        ).run()
         try await sql.raw("DROP TABLE \(unsafeRaw: table)").run()
         try await sql.raw("ALTER TABLE \(unsafeRaw: rebuilt) RENAME TO \(unsafeRaw: table)").run()
         // Indexes go with the dropped table (CreateWebhookDeliveries).

@@ -17,8 +17,10 @@ struct CreateOutboundNotifications: AsyncMigration {
             .field("created_at", .datetime)
             .field("sent_at", .datetime)
             .create()
-        try await IndexHelper.create("outbound_notifications_due", on: "outbound_notifications", columns: ["status", "next_attempt_at"], in: database)
-        try await IndexHelper.create("outbound_notifications_order", on: "outbound_notifications", columns: ["ordering_key", "created_at"], in: database)
+        try await IndexHelper.create(
+            "outbound_notifications_due", on: "outbound_notifications", columns: ["status", "next_attempt_at"], in: database)
+        try await IndexHelper.create(
+            "outbound_notifications_order", on: "outbound_notifications", columns: ["ordering_key", "created_at"], in: database)
     }
 
     func revert(on database: any Database) async throws {

@@ -17,8 +17,10 @@ struct CreateWebhookDeliveries: AsyncMigration {
             // The exactly-once guarantee: a retried notification cannot become a second row.
             .unique(on: "installation_id", "callback_id")
             .create()
-        try await IndexHelper.create("webhook_deliveries_status_received", on: "webhook_deliveries", columns: ["status", "received_at"], in: database)
-        try await IndexHelper.create("webhook_deliveries_contract", on: "webhook_deliveries", columns: ["installation_id", "oneflow_contract_id"], in: database)
+        try await IndexHelper.create(
+            "webhook_deliveries_status_received", on: "webhook_deliveries", columns: ["status", "received_at"], in: database)
+        try await IndexHelper.create(
+            "webhook_deliveries_contract", on: "webhook_deliveries", columns: ["installation_id", "oneflow_contract_id"], in: database)
     }
 
     func revert(on database: any Database) async throws {

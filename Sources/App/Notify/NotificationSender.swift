@@ -43,7 +43,8 @@ final class NotificationSender: Sendable {
     func shutdown() async { try? await http.shutdown() }
 
     static func signature(of body: String, secret: String) -> String {
-        "sha256=" + HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        "sha256="
+            + HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
             .lowercaseHex
     }
 
@@ -69,12 +70,14 @@ final class NotificationSender: Sendable {
     /// Takes the notification unless another sender did first (one conditional UPDATE).
     private func claim(_ n: OutboundNotification, now: Date) async throws -> Bool {
         guard let sql = db as? any SQLDatabase, let id = n.id else { return false }
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             UPDATE outbound_notifications SET status = \(bind: OutboundNotification.Status.sending.rawValue),
                 next_attempt_at = \(bind: now.addingTimeInterval(Self.lease))
             WHERE id = \(bind: id) AND status = \(bind: n.status.rawValue) AND next_attempt_at <= \(bind: now)
             RETURNING id
-            """).all()
+            """
+        ).all()
         return !rows.isEmpty
     }
 

@@ -15,13 +15,17 @@ struct Outbox: Sendable {
         var data: T
     }
 
-    func record(_ type: RecordType, _ reason: Reason, data: some Encodable, subjectID: UUID?, employeeID: UUID?,
-                installationID: UUID?, on db: any Database, now: Date = Date()) async throws {
+    func record(
+        _ type: RecordType, _ reason: Reason, data: some Encodable, subjectID: UUID?, employeeID: UUID?,
+        installationID: UUID?, on db: any Database, now: Date = Date()
+    ) async throws {
         let body = Body(timestamp: Int(now.timeIntervalSince1970), type: type.rawValue, reason: reason.rawValue, data: data)
         let text = String(decoding: try JSONEncoder.sorted.encode(body), as: UTF8.self)
         // In order per employee: the key every notification about them shares.
         let key = employeeID?.uuidString ?? subjectID?.uuidString ?? "none"
-        try await OutboundNotification(installationID: installationID, type: type.rawValue, reason: reason.rawValue, subjectID: subjectID,
-                                       orderingKey: key, body: text, now: now).create(on: db)
+        try await OutboundNotification(
+            installationID: installationID, type: type.rawValue, reason: reason.rawValue, subjectID: subjectID,
+            orderingKey: key, body: text, now: now
+        ).create(on: db)
     }
 }

@@ -12,8 +12,10 @@ final class AppMetrics: Sendable {
     private let ack: DurationHistogram
     private let sqliteWrites: (ack: DurationHistogram, background: DurationHistogram)
 
-    private static let buckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                                              .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1)]
+    private static let buckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+    ]
 
     init() {
         ack = registry.makeDurationHistogram(
@@ -22,32 +24,50 @@ final class AppMetrics: Sendable {
         let registry = registry
         func sqliteWrite(_ writer: String) -> DurationHistogram {
             registry.makeDurationHistogram(
-                descriptor: Self.metric("sqlite", "write", unit: "seconds",
-                                        help: "Time each write to the SQLite file held its write lock, commit included (webhook: a group commit of acknowledgements; worker: a claim or a batch of HR records)"),
+                descriptor: Self.metric(
+                    "sqlite", "write", unit: "seconds",
+                    help:
+                        "Time each write to the SQLite file held its write lock, commit included (webhook: a group commit of acknowledgements; worker: a claim or a batch of HR records)"
+                ),
                 labels: [("writer", writer)], buckets: Self.buckets)
         }
         sqliteWrites = (sqliteWrite("webhook"), sqliteWrite("worker"))
     }
 
-    enum Rejection: String { case unsupportedMediaType = "unsupported_media_type", malformed, unknownKey = "unknown_key", badSignature = "bad_signature", storageUnavailable = "storage_unavailable" }
+    enum Rejection: String {
+        case unsupportedMediaType = "unsupported_media_type"
+        case malformed
+        case unknownKey = "unknown_key"
+        case badSignature = "bad_signature"
+        case storageUnavailable = "storage_unavailable"
+    }
 
     /// `hrbridge_{subsystem}_{name}_{unit}` with its help text, as swift-prometheus takes it.
     private static func metric(_ subsystem: String, _ name: String, unit: String = "", help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "hrbridge", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
     }
 
-    func received() { registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_received", unit: "total", help: "Webhook notifications accepted")).increment() }
+    func received() {
+        registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_received", unit: "total", help: "Webhook notifications accepted"))
+            .increment()
+    }
     func duplicate() {
-        registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_duplicate", unit: "total", help: "Retries of notifications already accepted")).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("webhook", "deliveries_duplicate", unit: "total", help: "Retries of notifications already accepted")
+        ).increment()
     }
     func rejected(_ reason: Rejection) {
-        registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_rejected", unit: "total", help: "Webhook notifications refused"),
-                             labels: [("reason", reason.rawValue)]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("webhook", "deliveries_rejected", unit: "total", help: "Webhook notifications refused"),
+            labels: [("reason", reason.rawValue)]
+        ).increment()
     }
     /// processed, ignored, failed or dead.
     func outcome(_ status: WebhookDelivery.Status) {
-        registry.makeCounter(descriptor: Self.metric("webhook", "deliveries_outcome", unit: "total", help: "Deliveries by what processing made of them"),
-                             labels: [("outcome", status.rawValue)]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("webhook", "deliveries_outcome", unit: "total", help: "Deliveries by what processing made of them"),
+            labels: [("outcome", status.rawValue)]
+        ).increment()
     }
     func acknowledged(after duration: Duration) { ack.record(duration) }
     /// From `WriteGate`, which only gates SQLite: PostgreSQL has no single write lock to report.
@@ -58,8 +78,11 @@ final class AppMetrics: Sendable {
         }
     }
     func notification(sent: Bool) {
-        registry.makeCounter(descriptor: Self.metric("notifications", sent ? "sent" : "failed", unit: "total",
-                                                     help: sent ? "Notifications the HR system accepted" : "Notification attempts that failed")).increment()
+        registry.makeCounter(
+            descriptor: Self.metric(
+                "notifications", sent ? "sent" : "failed", unit: "total",
+                help: sent ? "Notifications the HR system accepted" : "Notification attempts that failed")
+        ).increment()
     }
 
     /// The text exposition, with the queue read now.

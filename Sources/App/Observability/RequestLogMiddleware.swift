@@ -30,8 +30,10 @@ struct RequestLogMiddleware: AsyncMiddleware {
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         // `path` is the redacted URL, query included; `request.url.path` would parse the URL again.
         let level: Logger.Level = status >= 500 ? .warning : (path == "/health" || path.hasPrefix("/health?") ? .debug : .info)
-        request.logger.log(level: level, "\(request.method.rawValue) \(path) \(status)", metadata: [
-            "duration_ms": .string(String(format: "%.1f", ms)),
-        ])
+        request.logger.log(
+            level: level, "\(request.method.rawValue) \(path) \(status)",
+            metadata: [
+                "duration_ms": .string(String(format: "%.1f", ms))
+            ])
     }
 }

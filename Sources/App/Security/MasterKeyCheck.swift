@@ -40,9 +40,12 @@ public enum MasterKeyCheck {
 
     /// A token, sign key or personal number sealed before the check existed.
     private static func anySealedValue(_ db: any Database) async throws -> String? {
-        if let installation = try await Installation.query(on: db).group(.or, { either in
-            either.filter(\.$tokenSealed != nil).filter(\.$signKeySealed != nil)
-        }).first() {
+        if let installation = try await Installation.query(on: db).group(
+            .or,
+            { either in
+                either.filter(\.$tokenSealed != nil).filter(\.$signKeySealed != nil)
+            }
+        ).first() {
             return installation.tokenSealed ?? installation.signKeySealed
         }
         return try await Employee.query(on: db).filter(\.$personalNumberSealed != nil).first()?.personalNumberSealed
@@ -58,11 +61,15 @@ public enum MasterKeyCheck {
         do {
             _ = try box.open(sealed)
         } catch {
-            let configured = box.keyIDs.count == 1 ? "key id \(box.currentKeyID)"
+            let configured =
+                box.keyIDs.count == 1
+                ? "key id \(box.currentKeyID)"
                 : "key ids \(box.keyIDs.joined(separator: ", ")) (current and previous)"
-            throw ConfigError(key: "security.master_key", "differs from the key this database's secrets are sealed with "
-                + "(the database's is key id \(SecretBox.keyID(ofSealed: sealed) ?? "unreadable"), this process has \(configured)): "
-                + "start every process with the same security.master_key; a key rotated out goes in security.previous_master_keys")
+            throw ConfigError(
+                key: "security.master_key",
+                "differs from the key this database's secrets are sealed with "
+                    + "(the database's is key id \(SecretBox.keyID(ofSealed: sealed) ?? "unreadable"), this process has \(configured)): "
+                    + "start every process with the same security.master_key; a key rotated out goes in security.previous_master_keys")
         }
     }
 }

@@ -11,8 +11,9 @@ enum DataFieldPlan {
     static func complete(configured: [AppConfig.DataFieldSpec], existing: [DataField]) -> [DataFieldInput] {
         let ours = configured.map { spec -> DataFieldInput in
             let current = existing.first { $0.customID == spec.customID }
-            return DataFieldInput(id: current?.id, customID: spec.customID, name: spec.name, description: spec.description,
-                                  placeholder: spec.placeholder, value: current?.value ?? "")
+            return DataFieldInput(
+                id: current?.id, customID: spec.customID, name: spec.name, description: spec.description,
+                placeholder: spec.placeholder, value: current?.value ?? "")
         }
         let configuredIDs = Set(configured.map(\.customID))
         let others = existing.filter { field in field.customID.map { !configuredIDs.contains($0) } ?? true }

@@ -10,7 +10,11 @@ import OneflowAPI
 /// https://developer.oneflow.com/docs/configure-template-group-and-webhook
 struct Provisioner {
     enum Step: String {
-        case account, templateType = "template_type", dataFields = "data_fields", signKey = "sign_key", webhook, done
+        case account
+        case templateType = "template_type"
+        case dataFields = "data_fields"
+        case signKey = "sign_key"
+        case webhook, done
     }
 
     struct Result: Sendable {
@@ -36,8 +40,9 @@ struct Provisioner {
 
         // The key is stored before the webhook uses it: a notification can never carry a
         // signature we cannot check.
-        let signKey = try secrets.ensureSignKey(of: installation, rotate: rotateSignKey,
-                                                grace: TimeInterval(config.setup.signKeyGraceSeconds), now: now)
+        let signKey = try secrets.ensureSignKey(
+            of: installation, rotate: rotateSignKey,
+            grace: TimeInterval(config.setup.signKeyGraceSeconds), now: now)
         try await record(.signKey, on: installation)
         // The ack path's cache may hold the keys from before this setup (rotated here, or with
         // a new token by `SetupService`): it reads them again at the next notification.
@@ -95,7 +100,8 @@ struct Provisioner {
 
     /// Our webhook is the one whose callback path carries this installation's key. Exactly one
     /// is kept: extras left by an interrupted earlier setup are deleted.
-    func ensureWebhook(_ installation: Installation, templateTypeID: Int, signKey: String, _ credentials: OneflowCredentials) async throws -> Webhook {
+    func ensureWebhook(_ installation: Installation, templateTypeID: Int, signKey: String, _ credentials: OneflowCredentials) async throws -> Webhook
+    {
         let wanted = WebhookInput(
             callbackURL: WebhookURL.callback(base: config.publicBaseURL, key: installation.webhookKey),
             signKey: signKey, templateGroupID: templateTypeID, filters: [.eventTypes(config.extensionSettings.eventTypes)]
@@ -111,7 +117,8 @@ struct Provisioner {
             logger.info("setup: created webhook", metadata: ["webhook_id": "\(created.id)"])
             return created
         }
-        let upToDate = keep.callbackURL == wanted.callbackURL && keep.signKey == signKey && keep.templateGroupID == templateTypeID
+        let upToDate =
+            keep.callbackURL == wanted.callbackURL && keep.signKey == signKey && keep.templateGroupID == templateTypeID
             && Set(keep.eventTypes ?? []) == Set(config.extensionSettings.eventTypes)
         if upToDate { return keep }
         logger.info("setup: updating webhook", metadata: ["webhook_id": "\(keep.id)"])

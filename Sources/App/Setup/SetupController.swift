@@ -37,7 +37,8 @@ struct SetupController: RouteCollection {
         try CSRF.verify(req)
         let token = (try? req.content.get(String.self, at: "token")) ?? ""
         guard !token.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            return try await SetupPages.form(req, error: "Paste the extension token Oneflow showed you.").encodeResponse(status: .badRequest, for: req)
+            return try await SetupPages.form(req, error: "Paste the extension token Oneflow showed you.").encodeResponse(
+                status: .badRequest, for: req)
         }
         return try await handOver(token, req)
     }
@@ -84,7 +85,7 @@ struct SetupController: RouteCollection {
     @Sendable func complete(req: Request) async throws -> View {
         let done = (req.session.data[Self.completedKey] ?? "").split(separator: ",").map(String.init)
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), done.contains(id.uuidString),
-              let installation = try await Installation.find(id, on: req.db)
+            let installation = try await Installation.find(id, on: req.db)
         else {
             throw Abort(.notFound, reason: "This page is shown only to the person who ran the setup, right after it.")
         }

@@ -18,7 +18,11 @@ enum SetupPages {
     }
 
     struct SuccessPage: Encodable {
-        struct Field: Encodable { var name: String; var customID: String; var description: String }
+        struct Field: Encodable {
+            var name: String
+            var customID: String
+            var description: String
+        }
         var title = "HR Bridge is connected"
         var accountName: String
         var templateGroupName: String
@@ -34,19 +38,23 @@ enum SetupPages {
     }
 
     static func failure(_ req: Request, _ error: SetupError) async throws -> View {
-        try await req.view.render("setup/failed", FailurePage(
-            title: error.title, status: Int(error.status.code), message: error.message, retryable: error.isRetryable,
-            csrfToken: CSRF.token(for: req), reference: req.headers.first(name: .xRequestId) ?? req.id))
+        try await req.view.render(
+            "setup/failed",
+            FailurePage(
+                title: error.title, status: Int(error.status.code), message: error.message, retryable: error.isRetryable,
+                csrfToken: CSRF.token(for: req), reference: req.headers.first(name: .xRequestId) ?? req.id))
     }
 
     static func success(_ req: Request, _ installation: Installation, config: AppConfig) async throws -> View {
-        try await req.view.render("setup/complete", SuccessPage(
-            accountName: installation.accountName,
-            templateGroupName: config.extensionSettings.templateGroupName,
-            templateGroupID: installation.templateTypeID,
-            fields: config.extensionSettings.dataFields.map { .init(name: $0.name, customID: $0.customID, description: $0.description) },
-            webhookURL: WebhookURL.callback(base: config.publicBaseURL, key: installation.webhookKey),
-            events: config.extensionSettings.eventTypes,
-            returnURL: config.extensionSettings.returnURL))
+        try await req.view.render(
+            "setup/complete",
+            SuccessPage(
+                accountName: installation.accountName,
+                templateGroupName: config.extensionSettings.templateGroupName,
+                templateGroupID: installation.templateTypeID,
+                fields: config.extensionSettings.dataFields.map { .init(name: $0.name, customID: $0.customID, description: $0.description) },
+                webhookURL: WebhookURL.callback(base: config.publicBaseURL, key: installation.webhookKey),
+                events: config.extensionSettings.eventTypes,
+                returnURL: config.extensionSettings.returnURL))
     }
 }

@@ -50,7 +50,8 @@ struct SetupService {
             (installation, rotated) = try await upsert(account, credentials)
             if rotated {
                 // The provisioning below drops the ack path's cached keys.
-                logger.info("setup: a new token for this account; the sign key rotated", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
+                logger.info(
+                    "setup: a new token for this account; the sign key rotated", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
             }
         } catch {
             logger.error("setup: could not store the installation", metadata: ["error": "\(ErrorText.log(error))"])
@@ -90,8 +91,11 @@ struct SetupService {
     /// `rotated`: the new token replaced another one, and the sign key rotated with it.
     private func upsert(_ account: Account, _ credentials: OneflowCredentials) async throws -> (Installation, rotated: Bool) {
         let existing = try await Installation.query(on: db).filter(\.$oneflowAccountID == account.id).first()
-        let installation = existing ?? Installation(oneflowAccountID: account.id, accountName: account.name ?? "Oneflow account \(account.id)",
-                                                    webhookKey: RandomToken.make(bytes: 24))
+        let installation =
+            existing
+            ?? Installation(
+                oneflowAccountID: account.id, accountName: account.name ?? "Oneflow account \(account.id)",
+                webhookKey: RandomToken.make(bytes: 24))
         installation.accountName = account.name ?? installation.accountName
         installation.userEmail = credentials.userEmail
         installation.status = .provisioning
@@ -99,7 +103,7 @@ struct SetupService {
         let rotated = try store(credentials.token, in: installation)
         do {
             try await installation.save(on: db)
-        } catch where existing == nil {
+        } catch  where existing == nil {
             // Another setup of the same account won the insert: continue with its row.
             guard let winner = try await Installation.query(on: db).filter(\.$oneflowAccountID == account.id).first() else { throw error }
             let rotated = try store(credentials.token, in: winner)

@@ -1,5 +1,5 @@
-import Foundation
 import Fluent
+import Foundation
 import SQLKit
 
 /// Serialises HR writes per installation: the first statement of the transaction is a

@@ -59,7 +59,9 @@ final class RawSQLite {
     func run(_ sql: String, _ values: [Value]) throws -> Int {
         try withStatement(sql, values.map(\.data)) { statement in
             let status = sqlite_nio_sqlite3_step(statement)
-            guard status == SQLITE_DONE || status == SQLITE_ROW else { throw RawSQLiteError(status: status, handle: handle, doing: "run a statement") }
+            guard status == SQLITE_DONE || status == SQLITE_ROW else {
+                throw RawSQLiteError(status: status, handle: handle, doing: "run a statement")
+            }
             return Int(sqlite_nio_sqlite3_changes(handle))
         }
     }
@@ -120,7 +122,9 @@ final class RawSQLite {
         case SQLITE_BLOB:
             let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
             var buffer = ByteBufferAllocator().buffer(capacity: length)
-            if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) { buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length)) }
+            if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) {
+                buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length))
+            }
             return .blob(buffer)
         default: return .null
         }

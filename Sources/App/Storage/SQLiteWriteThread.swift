@@ -39,7 +39,12 @@ final class SQLiteWriteThread: Sendable {
 
     /// The last user's release closes the connection (after a running checkpoint), then stops the thread.
     func release() async {
-        guard users.withLock({ users in users -= 1; return users == 0 }) else { return }
+        guard
+            users.withLock({ users in
+                users -= 1
+                return users == 0
+            })
+        else { return }
         await connection.close()
         try? await group.shutdownGracefully()
     }

@@ -10,7 +10,11 @@ final class SQLiteWriterConnection: Sendable {
     private let busyTimeoutMilliseconds: Int
     private let checkpointer: WALCheckpointer
 
-    private enum State { case idle, open(RawSQLite), closed }
+    private enum State {
+        case idle
+        case open(RawSQLite)
+        case closed
+    }
     /// Held for a whole statement, or a whole synchronous `transaction`: nothing else uses
     /// the connection meanwhile, and `close()` never overlaps it, whatever thread it runs on.
     private let state = Mutex(State.idle)

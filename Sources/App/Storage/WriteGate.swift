@@ -56,7 +56,10 @@ final class WriteGate: Sendable {
     private func acquire(_ priority: Priority) async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             let free = state.withLock { state in
-                guard state.held else { state.held = true; return true }
+                guard state.held else {
+                    state.held = true
+                    return true
+                }
                 switch priority {
                 case .ack: state.acks.append(waiter)
                 case .background: state.background.append(waiter)

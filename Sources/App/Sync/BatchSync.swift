@@ -73,19 +73,34 @@ struct BatchSync {
         } catch {
             return ([], jobs.map { Handback(jobs: [$0]) })
         }
-        var groups: [[Job]] = [], leads: [WebhookDelivery?] = [], index: [String: Int] = [:]
+        var groups: [[Job]] = []
+        var leads: [WebhookDelivery?] = []
+        var index: [String: Int] = [:]
         for job in jobs {
             guard let delivery = SyncWorker.deliveryID(of: job).flatMap({ deliveries[$0] }) else {
-                groups.append([job]); leads.append(nil); continue
+                groups.append([job])
+                leads.append(nil)
+                continue
             }
             let key = "\(delivery.$installation.id)/\(delivery.oneflowContractID)"
-            if let at = index[key] { groups[at].append(job) } else { index[key] = groups.count; groups.append([job]); leads.append(delivery) }
+            if let at = index[key] {
+                groups[at].append(job)
+            } else {
+                index[key] = groups.count
+                groups.append([job])
+                leads.append(delivery)
+            }
         }
-        var items: [Item] = [], handbacks: [Handback] = []
+        var items: [Item] = []
+        var handbacks: [Handback] = []
         let secrets = InstallationSecrets(box: services.secretBox)
         for (jobs, lead) in zip(groups, leads) {
             guard let lead, lead.installation.status != .disconnected,
-                  let token = try? secrets.token(of: lead.installation) else { handbacks.append(Handback(jobs: jobs)); continue }
+                let token = try? secrets.token(of: lead.installation)
+            else {
+                handbacks.append(Handback(jobs: jobs))
+                continue
+            }
             let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
             items.append(Item(jobs: jobs, delivery: lead, credentials: credentials))
         }
@@ -112,8 +127,10 @@ struct BatchSync {
     /// https://developer.oneflow.com/reference/get-contract,
     /// https://developer.oneflow.com/docs/download-a-contract-file
     private func fetch(_ items: [Item], failed: inout [Handback]) async -> [Item] {
-        let oneflow = services.oneflow, mapping = services.config.mapping
-        let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory), caller = InstallationCaller(db: db, logger: logger)
+        let oneflow = services.oneflow
+        let mapping = services.config.mapping
+        let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory)
+        let caller = InstallationCaller(db: db, logger: logger)
         let results = await concurrently(items) { item in
             var item = item
             item.fetched(try await oneflow.contract(item.credentials, id: item.contractID), mapping: mapping)
@@ -145,12 +162,15 @@ struct BatchSync {
         let unknown = items.filter { $0.storedPDF == nil && ($0.contract == nil || $0.signed) }
         for installationID in Set(unknown.map(\.installationID)) {
             let contracts = unknown.filter { $0.installationID == installationID }.map(\.contractID)
-            let rows = try await sql.raw("""
+            let rows = try await sql.raw(
+                """
                 SELECT c.oneflow_contract_id, d.size FROM documents d JOIN employment_contracts c ON c.id = d.contract_id
                 WHERE c.installation_id = \(bind: installationID) AND c.oneflow_contract_id IN (\(binds: contracts))
-                """).all()
-            let sizes = try Dictionary(rows.map { (try $0.decode(column: "oneflow_contract_id", as: Int.self), try $0.decode(column: "size", as: Int.self)) },
-                                       uniquingKeysWith: { first, _ in first })
+                """
+            ).all()
+            let sizes = try Dictionary(
+                rows.map { (try $0.decode(column: "oneflow_contract_id", as: Int.self), try $0.decode(column: "size", as: Int.self)) },
+                uniquingKeysWith: { first, _ in first })
             for i in items.indices where items[i].installationID == installationID && items[i].storedPDF == nil {
                 items[i].storedPDF = sizes[items[i].contractID]
             }
@@ -176,7 +196,8 @@ struct BatchSync {
                 try await findStoredPDFs(&items, on: tx)
                 for installationID in installations {
                     let mine = items.indices.filter { items[$0].mapped != nil && items[$0].installationID == installationID }
-                    let outcomes = try await writer.apply(mine.map { (items[$0].mapped!, items[$0].source) }, installationID: installationID, locked: tx)
+                    let outcomes = try await writer.apply(
+                        mine.map { (items[$0].mapped!, items[$0].source) }, installationID: installationID, locked: tx)
                     for (i, outcome) in zip(mine, outcomes) { items[i].written(outcome) }
                 }
                 let pdfs = items.filter(\.storesPDF)
@@ -184,8 +205,9 @@ struct BatchSync {
 
                 let done = items.indices.filter { items[$0].failure == nil }
                 let answers = try done.map { i in
-                    CoveredDeliveries.Answer(lead: try items[i].delivery.requireID(), held: Array(items[i].jobs.dropFirst()), queued: items[i].others,
-                                             outcome: .init(status: items[i].status, reason: items[i].summary))
+                    CoveredDeliveries.Answer(
+                        lead: try items[i].delivery.requireID(), held: Array(items[i].jobs.dropFirst()), queued: items[i].others,
+                        outcome: .init(status: items[i].status, reason: items[i].summary))
                 }
                 var (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs(answers)
                 for (n, i) in done.enumerated() {

@@ -39,11 +39,13 @@ struct ContractSync {
             return []
         }
         let covered = covered ?? CoveredDeliveries(db: db)
-        let others = if let prefetched { prefetched.others } else {
-            try await covered.pending(contractID: delivery.oneflowContractID, installationID: try installation.requireID(), except: deliveryID)
-        }
-        let outcome = try await sync(contractID: delivery.oneflowContractID, installation: installation, token: token, source: source,
-                                     prefetched: prefetched?.contract)
+        let others =
+            if let prefetched { prefetched.others } else {
+                try await covered.pending(contractID: delivery.oneflowContractID, installationID: try installation.requireID(), except: deliveryID)
+            }
+        let outcome = try await sync(
+            contractID: delivery.oneflowContractID, installation: installation, token: token, source: source,
+            prefetched: prefetched?.contract)
         let status: WebhookDelivery.Status = outcome.ignored ? .ignored : .processed
         try await finish(delivery, status, outcome.summary + note)
         let settled = try await covered.settle(queued: others, by: deliveryID, status: status, reason: outcome.summary)
@@ -57,8 +59,10 @@ struct ContractSync {
     }
 
     /// Fetches one contract (unless `prefetched`) and applies it. Shared by webhooks and reconciliation.
-    func sync(contractID: Int, installation: Installation, token: String, source: HRRecordWriter.Source,
-              prefetched: Swift.Result<Contract, any Error>? = nil) async throws -> Result {
+    func sync(
+        contractID: Int, installation: Installation, token: String, source: HRRecordWriter.Source,
+        prefetched: Swift.Result<Contract, any Error>? = nil
+    ) async throws -> Result {
         let installationID = try installation.requireID()
         let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
         let outbox = services.config.notify.endpoint == nil ? nil : Outbox()
@@ -85,7 +89,9 @@ struct ContractSync {
         var summary = "\(mapped.status): \(outcome.kind.rawValue)"
         if mapped.status == ContractState.signed.rawValue, outcome.kind != .stale, let stored = outcome.contract {
             let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
-            if let document = try await caller.call(installation, { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored) }) {
+            if let document = try await caller.call(
+                installation, { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored) })
+            {
                 summary += ", signed PDF \(document.size) bytes"
             }
         }
@@ -106,7 +112,8 @@ struct ContractSync {
         delivery.processedAt = Date()
         guard db is any SQLDatabase else { return try await delivery.save(on: db) }
         // `attempts + 1` in SQL: `process` counted this attempt on the model already.
-        try await DeliveryOutcomes.record([try delivery.requireID(): .init(status: status, reason: reason)], now: delivery.processedAt ?? Date(), on: db)
+        try await DeliveryOutcomes.record(
+            [try delivery.requireID(): .init(status: status, reason: reason)], now: delivery.processedAt ?? Date(), on: db)
     }
 
     /// Appended to a delivery's outcome when it named event types we do not know.

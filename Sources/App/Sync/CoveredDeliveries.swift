@@ -33,16 +33,19 @@ struct CoveredDeliveries {
     /// `except` and the held ones; at most `limit` per contract.
     func pending(contractIDs: [Int], installationID: UUID, except: Set<UUID>) async throws -> [Int: [UUID]] {
         guard let sql = db as? any SQLDatabase, !contractIDs.isEmpty else { return [:] }
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             SELECT id, oneflow_contract_id FROM webhook_deliveries
             WHERE installation_id = \(bind: installationID) AND oneflow_contract_id IN (\(binds: contractIDs))
               AND status IN (\(bind: WebhookDelivery.Status.pending.rawValue), \(bind: WebhookDelivery.Status.failed.rawValue))
             LIMIT \(bind: Self.limit * contractIDs.count + except.count)
-            """).all()
+            """
+        ).all()
         let skip = except.union(heldDeliveries)
         var pending: [Int: [UUID]] = [:]
         for row in rows {
-            let id = try row.decode(column: "id", as: UUID.self), contract = try row.decode(column: "oneflow_contract_id", as: Int.self)
+            let id = try row.decode(column: "id", as: UUID.self)
+            let contract = try row.decode(column: "oneflow_contract_id", as: Int.self)
             guard !skip.contains(id), pending[contract, default: []].count < Self.limit else { continue }
             pending[contract, default: []].append(id)
         }
@@ -81,13 +84,15 @@ struct CoveredDeliveries {
     func settleJobs(_ answers: [Answer], now: Date = Date()) async throws -> (settled: [[UUID]], outcomes: [UUID: DeliveryOutcomes.Outcome]) {
         guard let sql = db as? any SQLDatabase else { return (answers.map { _ in [] }, [:]) }
         func succeed(_ condition: SQLQueryString) async throws -> Set<UUID> {
-            Set(try await JobQueue(db: db).succeed(where: "kind = \(bind: JobQueue.Kind.syncDelivery) AND \(condition)", now: now)
-                .map(DeliveryJobPayload.deliveryID(in:)))
+            Set(
+                try await JobQueue(db: db).succeed(where: "kind = \(bind: JobQueue.Kind.syncDelivery) AND \(condition)", now: now)
+                    .map(DeliveryJobPayload.deliveryID(in:)))
         }
         var settled: Set<UUID> = []
         let heldIDs = answers.flatMap { $0.held.compactMap(\.id) }
         if !heldIDs.isEmpty {
-            settled.formUnion(try await succeed("status = \(bind: Job.Status.running.rawValue) AND leased_by = \(bind: worker) AND id IN (\(binds: heldIDs))"))
+            settled.formUnion(
+                try await succeed("status = \(bind: Job.Status.running.rawValue) AND leased_by = \(bind: worker) AND id IN (\(binds: heldIDs))"))
         }
         let queuedPayloads = answers.flatMap { $0.queued.map(DeliveryJobPayload.json(for:)) }
         if !queuedPayloads.isEmpty {
@@ -96,13 +101,15 @@ struct CoveredDeliveries {
             // of its choice
             // (https://www.sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_).
             let status = sql.dialect.name == "sqlite" ? "+status" : "status"
-            settled.formUnion(try await succeed("\(unsafeRaw: status) = \(bind: Job.Status.queued.rawValue) AND payload IN (\(binds: queuedPayloads))"))
+            settled.formUnion(
+                try await succeed("\(unsafeRaw: status) = \(bind: Job.Status.queued.rawValue) AND payload IN (\(binds: queuedPayloads))"))
         }
         var outcomes: [UUID: DeliveryOutcomes.Outcome] = [:]
         let perAnswer = answers.map { answer in
             // A replayed delivery may have had two jobs: a set, so it counts once.
             let mine = Set(answer.held.compactMap(SyncWorker.deliveryID(of:))).union(answer.queued).intersection(settled)
-            let note = DeliveryOutcomes.Outcome(status: answer.outcome.status, reason: "\(answer.outcome.reason) (answered by delivery \(answer.lead)'s fetch)")
+            let note = DeliveryOutcomes.Outcome(
+                status: answer.outcome.status, reason: "\(answer.outcome.reason) (answered by delivery \(answer.lead)'s fetch)")
             for delivery in mine { outcomes[delivery] = note }
             return Array(mine)
         }

@@ -18,11 +18,13 @@ enum DeliveryOutcomes {
         func cases(_ value: (Outcome) -> String) -> SQLList {
             SQLList(ids.map { id in SQLQueryString("WHEN \(bind: id) THEN \(bind: value(outcomes[id]!))") }, separator: SQLRaw(" "))
         }
-        try await sql.raw("""
+        try await sql.raw(
+            """
             UPDATE webhook_deliveries SET status = CASE id \(cases(\.status.rawValue)) END,
                 outcome_reason = CASE id \(cases { String($0.reason.prefix(1000)) }) END,
                 processed_at = \(bind: now), attempts = attempts + 1
             WHERE id IN (\(binds: ids))
-            """).run()
+            """
+        ).run()
     }
 }

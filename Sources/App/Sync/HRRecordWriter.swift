@@ -68,8 +68,10 @@ struct HRRecordWriter {
         }
         set.changed(contract)
         let json = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
-        set.record(ContractHistory(contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
-                                   eventTypes: source.eventTypes, fromStatus: before, toStatus: contract.status, changes: json))
+        set.record(
+            ContractHistory(
+                contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
+                eventTypes: source.eventTypes, fromStatus: before, toStatus: contract.status, changes: json))
         if employeeChanged { set.notify(.employee, newEmployee ? .created : .updated, employee) }
         set.notify(.contract, existing == nil ? .created : .updated, contract)
         return Outcome(kind: existing == nil ? .created : .updated, contractID: contract.id, employeeID: employee.id, contract: contract)
@@ -79,17 +81,22 @@ struct HRRecordWriter {
     func markDeleted(oneflowContractID: Int, installationID: UUID, source: Source) async throws -> Outcome? {
         try await db.transaction { tx in
             try await InstallationLock.acquire(installationID, on: tx)
-            guard let contract = try await EmploymentContract.query(on: tx).filter(\.$installation.$id == installationID)
-                .filter(\.$oneflowContractID == oneflowContractID).first() else { return nil }
+            guard
+                let contract = try await EmploymentContract.query(on: tx).filter(\.$installation.$id == installationID)
+                    .filter(\.$oneflowContractID == oneflowContractID).first()
+            else { return nil }
             guard contract.status != "deleted" else { return Outcome(kind: .unchanged, contractID: contract.id, employeeID: contract.$employee.id) }
             let before = contract.status
             contract.status = "deleted"
             try await contract.save(on: tx)
-            try await ContractHistory(contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
-                                      eventTypes: source.eventTypes, fromStatus: before, toStatus: "deleted",
-                                      changes: #"{"status":{"from":"\#(before)","to":"deleted"}}"#).create(on: tx)
-            try await outbox?.record(.contract, .deleted, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
-                                     employeeID: contract.$employee.id, installationID: installationID, on: tx)
+            try await ContractHistory(
+                contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
+                eventTypes: source.eventTypes, fromStatus: before, toStatus: "deleted",
+                changes: #"{"status":{"from":"\#(before)","to":"deleted"}}"#
+            ).create(on: tx)
+            try await outbox?.record(
+                .contract, .deleted, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
+                employeeID: contract.$employee.id, installationID: installationID, on: tx)
             return Outcome(kind: .updated, contractID: contract.id, employeeID: contract.$employee.id)
         }
     }
@@ -136,10 +143,16 @@ struct HRRecordWriter {
         set("lifecycle_state", \.lifecycleState, m.lifecycleState)
         set("start_date", \.startDate, m.startDate)
         set("end_date", \.endDate, m.endDate)
-        if c.$employee.id != employeeID { c.$employee.id = employeeID; changes["contract.employee"] = ["from": nil, "to": employeeID.uuidString] }
+        if c.$employee.id != employeeID {
+            c.$employee.id = employeeID
+            changes["contract.employee"] = ["from": nil, "to": employeeID.uuidString]
+        }
         if let t = m.templateTypeID, c.templateTypeID != t { c.templateTypeID = t }
         if let at = m.stateUpdatedAt { c.stateUpdatedAt = at }
-        if let signed = m.signedAt, c.signedAt == nil { c.signedAt = signed; changes["contract.signed_at"] = ["from": nil, "to": "\(signed)"] }
+        if let signed = m.signedAt, c.signedAt == nil {
+            c.signedAt = signed
+            changes["contract.signed_at"] = ["from": nil, "to": "\(signed)"]
+        }
     }
 }
 

@@ -32,12 +32,14 @@ final class HRWriteSet {
         let found = try await EmploymentContract.query(on: db).filter(\.$installation.$id == installationID)
             .filter(\.$oneflowContractID ~~ mapped.map(\.oneflowContractID)).all()
         let linked = found.compactMap(\.$employee.id)
-        let numbers = mapped.compactMap(\.employee.employeeNumber), emails = mapped.compactMap(\.employee.email)
+        let numbers = mapped.compactMap(\.employee.employeeNumber)
+        let emails = mapped.compactMap(\.employee.email)
         let employees = try await Employee.query(on: db).filter(\.$installation.$id == installationID).group(.or) { or in
             or.filter(\.$id ~~ linked).filter(\.$employeeNumber ~~ numbers).filter(\.$email ~~ emails)
         }.all()
-        return HRWriteSet(installationID: installationID, contracts: Dictionary(found.map { ($0.oneflowContractID, $0) }, uniquingKeysWith: { a, _ in a }),
-                          employees: employees)
+        return HRWriteSet(
+            installationID: installationID, contracts: Dictionary(found.map { ($0.oneflowContractID, $0) }, uniquingKeysWith: { a, _ in a }),
+            employees: employees)
     }
 
     /// The contract's employee: the one it is linked to, else the installation's employee
@@ -92,11 +94,13 @@ final class HRWriteSet {
         for (type, reason, record) in notifications {
             switch record {
             case let employee as Employee:
-                try await outbox.record(type, reason, data: try HRRecordsJSON.Employee(employee), subjectID: employee.id,
-                                        employeeID: employee.id, installationID: installationID, on: db)
+                try await outbox.record(
+                    type, reason, data: try HRRecordsJSON.Employee(employee), subjectID: employee.id,
+                    employeeID: employee.id, installationID: installationID, on: db)
             case let contract as EmploymentContract:
-                try await outbox.record(type, reason, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
-                                        employeeID: contract.$employee.id, installationID: installationID, on: db)
+                try await outbox.record(
+                    type, reason, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
+                    employeeID: contract.$employee.id, installationID: installationID, on: db)
             default:
                 preconditionFailure("HRWriteSet notifies of employees and contracts only")
             }

@@ -14,7 +14,11 @@ struct Reconciler {
     /// Overlap with the previous run, against clock skew between us and Oneflow.
     static let overlap: TimeInterval = 300
 
-    struct Report: Sendable { var installations = 0; var contracts = 0; var applied = 0 }
+    struct Report: Sendable {
+        var installations = 0
+        var contracts = 0
+        var applied = 0
+    }
 
     @discardableResult
     func runAll(now: Date = Date()) async throws -> Report {
@@ -35,7 +39,9 @@ struct Reconciler {
         let since = installation.lastReconciledAt?.addingTimeInterval(-Self.overlap)
         let sync = ContractSync(db: db, services: services, logger: logger)
         let caller = InstallationCaller(db: db, logger: logger)
-        var offset = 0, seen = 0, applied = 0
+        var offset = 0
+        var seen = 0
+        var applied = 0
         pages: while offset <= Page<Contract>.maxOffset {
             let query = ContractQuery(offset: offset, limit: 100, sort: ["-state_updated_time"])
             let page = try await caller.call(installation) { try await services.oneflow.contracts(credentials, query: query) }
@@ -43,8 +49,9 @@ struct Reconciler {
                 if let since, let changed = contract.stateUpdatedTime ?? contract.updatedTime, changed < since { break pages }
                 guard contract.templateTypeID == nil || contract.templateTypeID == installation.templateTypeID else { continue }
                 seen += 1
-                let result = try await sync.sync(contractID: contract.id, installation: installation, token: token,
-                                                 source: .init(name: "reconcile", deliveryID: nil, eventTypes: []))
+                let result = try await sync.sync(
+                    contractID: contract.id, installation: installation, token: token,
+                    source: .init(name: "reconcile", deliveryID: nil, eventTypes: []))
                 if !result.ignored, !result.summary.contains("unchanged") { applied += 1 }
             }
             offset += page.data.count
@@ -52,7 +59,8 @@ struct Reconciler {
         }
         installation.lastReconciledAt = now
         try await installation.save(on: db)
-        logger.info("reconcile: done", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "contracts": "\(seen)", "applied": "\(applied)"])
+        logger.info(
+            "reconcile: done", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "contracts": "\(seen)", "applied": "\(applied)"])
         return (seen, applied)
     }
 
@@ -62,7 +70,8 @@ struct Reconciler {
         let queued = try await Job.query(on: db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
         // The running job is the one calling us; another queued one means a run is already planned.
         guard queued <= 1 else { return }
-        try await JobQueue(db: db).enqueue(kind: JobQueue.Kind.reconcile, payload: [String: String](), maxAttempts: 3,
-                                           runAt: now.addingTimeInterval(TimeInterval(interval)))
+        try await JobQueue(db: db).enqueue(
+            kind: JobQueue.Kind.reconcile, payload: [String: String](), maxAttempts: 3,
+            runAt: now.addingTimeInterval(TimeInterval(interval)))
     }
 }

@@ -69,11 +69,14 @@ struct DeliveryInbox {
         case duplicate
     }
 
-    static let deliveryColumns = ["id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "attempts", "received_at"]
+    static let deliveryColumns = [
+        "id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "attempts", "received_at",
+    ]
     static let jobColumns = ["id", "kind", "payload", "status", "attempts", "max_attempts", "run_at", "created_at", "updated_at"]
     /// Skipped when the installation has the callback id already (any unique index: the
     /// non-copy one per callback id, or the one per callback id and contract).
-    private static let insertDelivery = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", "))) VALUES ("
+    private static let insertDelivery =
+        "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", "))) VALUES ("
         + placeholders(deliveryColumns.count) + ") ON CONFLICT DO NOTHING"
     /// Rows one callback id may have in an installation: the notification and two copies. One
     /// captured signature could otherwise name any number of contracts, each a row, a job and
@@ -81,8 +84,10 @@ struct DeliveryInbox {
     static let maxRowsPerCallback = 3
     /// The same row as a copy; skipped when the callback id has this contract already, or has
     /// `maxRowsPerCallback` rows. Binds: the row, then its installation id and callback id.
-    private static let insertCopy = "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", ")), callback_copy) SELECT "
-        + placeholders(deliveryColumns.count) + ", TRUE WHERE (SELECT count(*) FROM \(WebhookDelivery.schema) WHERE installation_id = ? AND callback_id = ?) < "
+    private static let insertCopy =
+        "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", ")), callback_copy) SELECT "
+        + placeholders(deliveryColumns.count)
+        + ", TRUE WHERE (SELECT count(*) FROM \(WebhookDelivery.schema) WHERE installation_id = ? AND callback_id = ?) < "
         + "\(maxRowsPerCallback) ON CONFLICT (\(copyKey.joined(separator: ", "))) DO NOTHING"
     private static let copyKey = ["installation_id", "oneflow_contract_id", "callback_id"]
     private static let insertJob = "INSERT INTO \(Job.schema) (\(jobColumns.joined(separator: ", "))) VALUES (\(placeholders(jobColumns.count)))"
@@ -97,7 +102,8 @@ struct DeliveryInbox {
     func store(_ entries: [Entry], in sql: any SQLDatabase) async throws -> [Stored] {
         let insert = sql.insert(into: WebhookDelivery.schema).columns(Self.deliveryColumns)
         for entry in entries { insert.values(deliveryRow(entry).map(\.encodable)) }
-        let created = Set(try await insert.ignoringConflicts(with: [String]()).returning("id").all().map { try $0.decode(column: "id", as: UUID.self) })
+        let created = Set(
+            try await insert.ignoringConflicts(with: [String]()).returning("id").all().map { try $0.decode(column: "id", as: UUID.self) })
         var copies = Set<UUID>()
         for entry in entries where !created.contains(entry.deliveryID) {
             if try await insertCopy(entry, in: sql) { copies.insert(entry.deliveryID) }
@@ -129,7 +135,9 @@ struct DeliveryInbox {
     func store(_ entries: [Entry], in sqlite: RawSQLite) throws -> [Stored] {
         try entries.map { entry in
             let row = deliveryRow(entry)
-            let stored: Stored = try sqlite.run(Self.insertDelivery, row) > 0 ? .new : try sqlite.run(Self.insertCopy, copyRow(entry)) > 0 ? .conflictingCopy : .duplicate
+            let stored: Stored =
+                try sqlite.run(Self.insertDelivery, row) > 0
+                ? .new : try sqlite.run(Self.insertCopy, copyRow(entry)) > 0 ? .conflictingCopy : .duplicate
             if stored != .duplicate { try sqlite.run(Self.insertJob, jobRow(entry)) }
             return stored
         }
@@ -138,8 +146,10 @@ struct DeliveryInbox {
     /// A delivery row's values, in `deliveryColumns` order: pending, no attempts yet.
     private func deliveryRow(_ entry: Entry) -> [RawSQLite.Value] {
         let n = entry.notification
-        return [.uuid(entry.deliveryID), .uuid(entry.installationID), .text(n.callbackID), .integer(n.contract.id), .text(entry.eventTypes),
-                .text(entry.payload), .text(WebhookDelivery.Status.pending.rawValue), .integer(0), .date(entry.receivedAt)]
+        return [
+            .uuid(entry.deliveryID), .uuid(entry.installationID), .text(n.callbackID), .integer(n.contract.id), .text(entry.eventTypes),
+            .text(entry.payload), .text(WebhookDelivery.Status.pending.rawValue), .integer(0), .date(entry.receivedAt),
+        ]
     }
 
     /// `insertCopy`'s values: the delivery row, then the installation and callback id it counts.
@@ -149,15 +159,17 @@ struct DeliveryInbox {
 
     /// Its sync job's values, in `jobColumns` order: queued, due at once.
     private func jobRow(_ entry: Entry) -> [RawSQLite.Value] {
-        [.uuid(entry.jobID), .text(JobQueue.Kind.syncDelivery), .text(entry.jobPayload), .text(Job.Status.queued.rawValue), .integer(0),
-         .integer(maxAttempts), .date(entry.receivedAt), .date(entry.receivedAt), .date(entry.receivedAt)]
+        [
+            .uuid(entry.jobID), .text(JobQueue.Kind.syncDelivery), .text(entry.jobPayload), .text(Job.Status.queued.rawValue), .integer(0),
+            .integer(maxAttempts), .date(entry.receivedAt), .date(entry.receivedAt), .date(entry.receivedAt),
+        ]
     }
 }
 
-private extension RawSQLite.Value {
+extension RawSQLite.Value {
     /// The same value for SQLKit, which encodes it with the database's own encoder (a real
     /// `uuid` on PostgreSQL).
-    var encodable: any Encodable & Sendable {
+    fileprivate var encodable: any Encodable & Sendable {
         switch self {
         case .text(let text): text
         case .integer(let number): number

@@ -52,7 +52,8 @@ struct WebhookReceiver: RouteCollection {
         // Control characters (NUL above all: PostgreSQL text cannot hold it) are not in any
         // callback id or event type Oneflow sends; storing them would fail and turn into a 503.
         guard !notification.callbackID.isEmpty, notification.callbackID.count <= 200,
-              !([notification.callbackID] + notification.events.map(\.type.rawValue)).contains(where: Self.hasControlCharacters) else {
+            !([notification.callbackID] + notification.events.map(\.type.rawValue)).contains(where: Self.hasControlCharacters)
+        else {
             metrics.rejected(.malformed)
             throw Abort(.badRequest, reason: "callback_id must be 1–200 printable characters.")
         }
@@ -86,9 +87,12 @@ struct WebhookReceiver: RouteCollection {
         if stored == .conflictingCopy {
             // The signature covers only the callback id: someone may replay a captured one with
             // another contract. Both are synced from Oneflow's own state; the admin shows the pair.
-            req.logger.notice("webhook: callback id already stored for another contract; stored as a conflicting copy", metadata: [
-                "installation": "\(installation.installationID)", "callback_id": "\(notification.callbackID)", "contract": "\(notification.contract.id)",
-            ])
+            req.logger.notice(
+                "webhook: callback id already stored for another contract; stored as a conflicting copy",
+                metadata: [
+                    "installation": "\(installation.installationID)", "callback_id": "\(notification.callbackID)",
+                    "contract": "\(notification.contract.id)",
+                ])
         }
         stored == .duplicate ? metrics.duplicate() : metrics.received()
         metrics.acknowledged(after: ContinuousClock.now - started)
@@ -98,7 +102,8 @@ struct WebhookReceiver: RouteCollection {
     /// The installation with this webhook key and its sign keys, unless it is disconnected.
     private func live(_ key: String, _ req: Request) async throws -> WebhookKeyCache.Entry? {
         guard let installation = try await Installation.query(on: req.db).filter(\.$webhookKey == key).first(),
-              installation.status != .disconnected, let id = installation.id else { return nil }
+            installation.status != .disconnected, let id = installation.id
+        else { return nil }
         let now = Date()
         let keys = try InstallationSecrets(box: services.secretBox).signKeys(of: installation, now: now)
         return .init(installationID: id, signKeys: keys, keysValidUntil: keys.count > 1 ? installation.previousSignKeyExpiresAt : nil)

@@ -1,7 +1,8 @@
 import NIOCore
 import NIOPosix
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Threads of their own for the worker inside `serve`, at a lower priority than the event
@@ -41,19 +42,19 @@ final class BackgroundThreads: Sendable {
     /// The calling thread's nice value: Linux's per-thread `getpriority(PRIO_PROCESS, 0)`.
     static func niceValue() -> Int32? {
         #if os(Linux)
-        errno = 0
-        let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-        return value == -1 && errno != 0 ? nil : value
+            errno = 0
+            let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            return value == -1 && errno != 0 ? nil : value
         #else
-        return nil
+            return nil
         #endif
     }
 
     private static func lowerPriority() {
         #if os(Linux)
-        // setpriority(2), NOTES: with PRIO_PROCESS, Linux treats the id as a thread's, and 0 is the caller.
-        guard let current = niceValue() else { return }
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + niceIncrement))
+            // setpriority(2), NOTES: with PRIO_PROCESS, Linux treats the id as a thread's, and 0 is the caller.
+            guard let current = niceValue() else { return }
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + niceIncrement))
         #endif
     }
 }

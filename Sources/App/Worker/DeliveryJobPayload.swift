@@ -15,9 +15,11 @@ struct DeliveryJobPayload: Codable {
     /// The delivery a stored payload names. The form `json(for:)` writes is read without a
     /// JSONDecoder: the worker reads every claimed job's payload several times.
     static func deliveryID(in json: String) throws -> UUID {
-        let prefix = #"{"delivery_id":""#, suffix = #""}"#
+        let prefix = #"{"delivery_id":""#
+        let suffix = #""}"#
         if json.utf8.count == prefix.utf8.count + 36 + suffix.utf8.count, json.hasPrefix(prefix), json.hasSuffix(suffix),
-           let id = UUID(uuidString: String(json.dropFirst(prefix.count).dropLast(suffix.count))) {
+            let id = UUID(uuidString: String(json.dropFirst(prefix.count).dropLast(suffix.count)))
+        {
             return id
         }
         return try JSONDecoder().decode(DeliveryJobPayload.self, from: Data(json.utf8)).delivery_id

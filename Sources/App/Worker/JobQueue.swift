@@ -1,6 +1,6 @@
 import Fluent
-import Foundation
 import FluentSQL
+import Foundation
 import SQLKit
 
 /// The durable job table's operations. A job is claimed atomically with a lease; a worker
@@ -19,7 +19,9 @@ struct JobQueue: Sendable {
     }
 
     @discardableResult
-    func enqueue(kind: String, payload: some Encodable, maxAttempts: Int, runAt: Date = Date(), on database: (any Database)? = nil) async throws -> Job {
+    func enqueue(kind: String, payload: some Encodable, maxAttempts: Int, runAt: Date = Date(), on database: (any Database)? = nil) async throws
+        -> Job
+    {
         let job = Job(kind: kind, payload: String(decoding: try JSONEncoder().encode(payload), as: UTF8.self), maxAttempts: maxAttempts, runAt: runAt)
         try await job.create(on: database ?? db)
         return job
@@ -48,7 +50,8 @@ struct JobQueue: Sendable {
         // prepared statement, and each claim parsed and planned this one again while holding
         // the write lock (`sqlite3_stmt_status` REPREPARE; bench/RESULTS.md). Both are ours.
         let count = max(1, limit)
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             UPDATE jobs SET status = \(bind: Job.Status.running.rawValue), attempts = attempts + 1,
                 lease_expires_at = \(bind: now.addingTimeInterval(lease)), leased_by = \(bind: worker), updated_at = \(bind: now)
             WHERE id IN (
@@ -65,7 +68,8 @@ struct JobQueue: Sendable {
                 ) AS claimable LIMIT \(literal: count)
             )
             RETURNING *
-            """).all()
+            """
+        ).all()
         return try rows.map(Job.decode).sorted { $0.runAt < $1.runAt }
     }
 
@@ -86,12 +90,14 @@ struct JobQueue: Sendable {
     @discardableResult
     func succeed(where condition: SQLQueryString, now: Date = Date()) async throws -> [String] {
         guard let sql = db as? any SQLDatabase else { return [] }
-        return try await sql.raw("""
+        return try await sql.raw(
+            """
             UPDATE jobs SET status = \(bind: Job.Status.succeeded.rawValue), finished_at = \(bind: now), lease_expires_at = NULL,
                 last_error = NULL, updated_at = \(bind: now)
             WHERE \(condition)
             RETURNING payload
-            """).all().map { try $0.decode(column: "payload", as: String.self) }
+            """
+        ).all().map { try $0.decode(column: "payload", as: String.self) }
     }
 
     /// Schedules another attempt, or marks the job dead when it has had all of them.
@@ -123,12 +129,14 @@ struct JobQueue: Sendable {
     @discardableResult
     func release(worker: String, now: Date = Date()) async throws -> Int {
         guard let sql = db as? any SQLDatabase else { return 0 }
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             UPDATE jobs SET status = \(bind: Job.Status.queued.rawValue), attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
                 lease_expires_at = NULL, leased_by = NULL, run_at = \(bind: now), updated_at = \(bind: now)
             WHERE status = \(bind: Job.Status.running.rawValue) AND leased_by = \(bind: worker)
             RETURNING id
-            """).all()
+            """
+        ).all()
         return rows.count
     }
 

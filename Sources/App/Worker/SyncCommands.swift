@@ -32,8 +32,9 @@ struct DeliveryReplay {
             delivery.status = .pending
             delivery.outcomeReason = "replay requested"
             try await delivery.save(on: tx)
-            try await JobQueue(db: tx).enqueue(kind: JobQueue.Kind.syncDelivery, payload: DeliveryJobPayload(delivery_id: try delivery.requireID()),
-                                               maxAttempts: maxAttempts)
+            try await JobQueue(db: tx).enqueue(
+                kind: JobQueue.Kind.syncDelivery, payload: DeliveryJobPayload(delivery_id: try delivery.requireID()),
+                maxAttempts: maxAttempts)
         }
     }
 }
@@ -47,7 +48,8 @@ struct ReconcileCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let report = try await Reconciler(db: app.db, services: app.services, logger: app.logger).runAll()
-        context.console.print("Reconciled \(report.installations) installation(s): \(report.contracts) contract(s) read, \(report.applied) changed HR records.")
+        context.console.print(
+            "Reconciled \(report.installations) installation(s): \(report.contracts) contract(s) read, \(report.applied) changed HR records.")
     }
 }
 
@@ -68,7 +70,8 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     let sender: NotificationSender?
 
     func didBootAsync(_ application: Application) async throws {
-        let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
+        let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running])
+            .count()
         if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval) }
         for (index, worker) in workers.enumerated() {
             let share = concurrency / workers.count + (index < concurrency % workers.count ? 1 : 0)

@@ -26,8 +26,10 @@ final class SyncWorker: Sendable {
     /// Where claims and batch writes run (default: `db`, on the worker's own executor).
     let writes: WriteLane
 
-    init(db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil, contractsPerTransaction: Int? = nil,
-         writes: WriteLane? = nil) {
+    init(
+        db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil, contractsPerTransaction: Int? = nil,
+        writes: WriteLane? = nil
+    ) {
         self.db = db
         self.writes = writes ?? WriteLane(db: db)
         self.contractsPerTransaction = contractsPerTransaction
@@ -110,7 +112,12 @@ final class SyncWorker: Sendable {
     /// are cancelled; whatever this worker still holds goes back to the queue at once
     /// instead of waiting for its lease to expire.
     func stop(grace: Duration = .zero) async {
-        guard let task = loop.withLock({ task in defer { task = nil }; return task }) else { return }
+        guard
+            let task = loop.withLock({ task in
+                defer { task = nil }
+                return task
+            })
+        else { return }
         stopping.store(true, ordering: .relaxed)
         let deadline = Task {
             try? await Task.sleep(for: grace)
@@ -131,8 +138,10 @@ final class SyncWorker: Sendable {
     /// handed back — other jobs, and contracts it could not finish — one contract at a time.
     /// Jobs not started when a stop comes are handed back by `stop`.
     private func run(batch jobs: [Job]) async {
-        let rest = await BatchSync(db: db, writes: writes, services: services, logger: logger, worker: name,
-                                   contractsPerTransaction: contractsPerTransaction).run(jobs)
+        let rest = await BatchSync(
+            db: db, writes: writes, services: services, logger: logger, worker: name,
+            contractsPerTransaction: contractsPerTransaction
+        ).run(jobs)
         for handback in rest {
             guard !isStopping else { return }
             await run(handback.jobs[0], holding: Array(handback.jobs.dropFirst()), prefetched: handback.prefetched, failure: handback.failure)
@@ -170,7 +179,8 @@ final class SyncWorker: Sendable {
         case JobQueue.Kind.syncDelivery:
             let deliveryID = try DeliveryJobPayload.deliveryID(in: job.payload)
             let covered = CoveredDeliveries(db: db, worker: name, held: siblings)
-            return try await ContractSync(db: db, services: services, logger: logger).process(deliveryID: deliveryID, covering: covered, prefetched: prefetched)
+            return try await ContractSync(db: db, services: services, logger: logger).process(
+                deliveryID: deliveryID, covering: covered, prefetched: prefetched)
         case JobQueue.Kind.reconcile:
             try await Reconciler(db: db, services: services, logger: logger).runAll()
             try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds)
@@ -188,7 +198,9 @@ final class SyncWorker: Sendable {
         let message = oneflow.map(\.description) ?? String(describing: error)
         do {
             let dead = try await queue.fail(job, error: message, retryable: retryable, notBefore: notBefore)
-            logger.warning("worker: job failed", metadata: ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "dead": "\(dead)", "error": "\(message)"])
+            logger.warning(
+                "worker: job failed",
+                metadata: ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "dead": "\(dead)", "error": "\(message)"])
             if let deliveryID = Self.deliveryID(of: job), let delivery = try await WebhookDelivery.find(deliveryID, on: db) {
                 delivery.status = dead ? .dead : .failed
                 delivery.attempts = job.attempts

@@ -45,7 +45,9 @@ extension SyncWorkerLifecycle {
         let logger = Logger(label: "hrbridge.worker")
         let loops = Array(app.eventLoopGroup.makeIterator().prefix(max(1, config.sync.workerConcurrency)))
         let databases = try loops.map { loop in
-            guard let db = app.databases.database(logger: logger, on: loop) else { throw ConfigError(key: "database.url", "no database is configured") }
+            guard let db = app.databases.database(logger: logger, on: loop) else {
+                throw ConfigError(key: "database.url", "no database is configured")
+            }
             return db
         }
         let threads = alongsideReceiver ? BackgroundThreads(count: loops.count) : nil
@@ -54,8 +56,9 @@ extension SyncWorkerLifecycle {
             WorkerSQLiteConnection(writer: $0, configuration: app.db.context.configuration, logger: logger)
         }
         let workers = zip(threads?.loops ?? loops, databases).map { loop, db in
-            SyncWorker(db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop),
-                       contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil, writes: writeConnection?.lane)
+            SyncWorker(
+                db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop),
+                contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil, writes: writeConnection?.lane)
         }
         return SyncWorkerLifecycle(
             workers: workers, writeConnection: writeConnection, threads: threads,

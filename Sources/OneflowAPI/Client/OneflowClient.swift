@@ -13,7 +13,8 @@ public protocol OneflowClient: Sendable {
     func templateType(_ credentials: OneflowCredentials, id: Int) async throws(OneflowError) -> TemplateType
     func createTemplateType(_ credentials: OneflowCredentials, _ input: TemplateTypeInput) async throws(OneflowError) -> TemplateType
     /// Replaces the **whole** data-field set of a template type; absent fields are deleted.
-    func replaceDataFields(_ credentials: OneflowCredentials, templateTypeID: Int, _ fields: [DataFieldInput]) async throws(OneflowError) -> [DataField]
+    func replaceDataFields(_ credentials: OneflowCredentials, templateTypeID: Int, _ fields: [DataFieldInput]) async throws(OneflowError)
+        -> [DataField]
 
     func webhooks(_ credentials: OneflowCredentials) async throws(OneflowError) -> [Webhook]
     func webhook(_ credentials: OneflowCredentials, id: Int) async throws(OneflowError) -> Webhook
@@ -36,15 +37,18 @@ public protocol OneflowClient: Sendable {
     func users(_ credentials: OneflowCredentials, offset: Int, limit: Int) async throws(OneflowError) -> Page<User>
     /// `GET /v1/helpers/contract_create_data` — per workspace where the acting user may create
     /// contracts, its active templates; filtered by template type or extension type when given.
-    func contractCreateData(_ credentials: OneflowCredentials, templateTypeID: Int?, extensionType: String?) async throws(OneflowError) -> [WorkspaceTemplates]
+    func contractCreateData(_ credentials: OneflowCredentials, templateTypeID: Int?, extensionType: String?) async throws(OneflowError)
+        -> [WorkspaceTemplates]
     func templates(_ credentials: OneflowCredentials, query: TemplateQuery) async throws(OneflowError) -> Page<Template>
     func template(_ credentials: OneflowCredentials, id: Int) async throws(OneflowError) -> Template
     /// `POST /v1/contracts/create` — a new `draft`. Not idempotent: store the id at once.
     func createContract(_ credentials: OneflowCredentials, _ input: ContractCreateInput) async throws(OneflowError) -> Contract
     /// `PUT /v1/contracts/{id}/data_fields` — several values at once.
-    func updateContractDataFields(_ credentials: OneflowCredentials, contractID: Int, _ updates: [ContractDataFieldUpdate]) async throws(OneflowError) -> [ContractDataField]
+    func updateContractDataFields(_ credentials: OneflowCredentials, contractID: Int, _ updates: [ContractDataFieldUpdate]) async throws(OneflowError)
+        -> [ContractDataField]
     /// `PUT /v1/contracts/{id}/data_fields/{id | c::custom_id}` — one value; `""` clears it.
-    func updateContractDataField(_ credentials: OneflowCredentials, contractID: Int, field: DataFieldReference, value: String) async throws(OneflowError) -> ContractDataField
+    func updateContractDataField(_ credentials: OneflowCredentials, contractID: Int, field: DataFieldReference, value: String)
+        async throws(OneflowError) -> ContractDataField
     /// `POST /v1/contracts/{id}/publish` — sends the invitations; drafts only, paid plans only (402).
     func publishContract(_ credentials: OneflowCredentials, contractID: Int, subject: String, message: String) async throws(OneflowError) -> Contract
     /// `DELETE /v1/contracts/{id}`.

@@ -120,8 +120,10 @@ public struct OneflowErrorBody: Codable, Sendable, Equatable {
     public var title: String?
     public var type: String?
 
-    public init(errorCode: Int?, detail: String?, parameterProblems: [String: ParameterProblem]? = [:],
-                requestID: String?, status: Int?, title: String?, type: String?) {
+    public init(
+        errorCode: Int?, detail: String?, parameterProblems: [String: ParameterProblem]? = [:],
+        requestID: String?, status: Int?, title: String?, type: String?
+    ) {
         self.errorCode = errorCode
         self.detail = detail
         self.parameterProblems = parameterProblems
@@ -132,8 +134,11 @@ public struct OneflowErrorBody: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case errorCode = "error_code", detail, parameterProblems = "parameter_problems"
-        case requestID = "request_id", status, title, type
+        case errorCode = "error_code"
+        case detail
+        case parameterProblems = "parameter_problems"
+        case requestID = "request_id"
+        case status, title, type
     }
 
     /// A parameter problem is documented only as "an object"; seen as a string or a list of

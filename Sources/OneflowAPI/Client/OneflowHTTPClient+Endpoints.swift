@@ -16,8 +16,9 @@ extension OneflowHTTPClient {
     }
 
     public func templateTypes(_ credentials: OneflowCredentials, offset: Int, limit: Int) async throws(OneflowError) -> Page<TemplateType> {
-        try await json(Page<TemplateType>.self, .GET, "/template_types",
-                       query: [("offset", String(offset)), ("limit", String(limit))], credentials: credentials)
+        try await json(
+            Page<TemplateType>.self, .GET, "/template_types",
+            query: [("offset", String(offset)), ("limit", String(limit))], credentials: credentials)
     }
 
     public func templateType(_ credentials: OneflowCredentials, id: Int) async throws(OneflowError) -> TemplateType {
@@ -28,9 +29,13 @@ extension OneflowHTTPClient {
         try await json(TemplateType.self, .POST, "/template_types", body: input, credentials: credentials)
     }
 
-    public func replaceDataFields(_ credentials: OneflowCredentials, templateTypeID: Int, _ fields: [DataFieldInput]) async throws(OneflowError) -> [DataField] {
-        try await json(DataFieldSet<DataField>.self, .PUT, "/template_types/\(templateTypeID)/data_fields",
-                       body: DataFieldSet(dataFields: fields), credentials: credentials).dataFields
+    public func replaceDataFields(_ credentials: OneflowCredentials, templateTypeID: Int, _ fields: [DataFieldInput]) async throws(OneflowError)
+        -> [DataField]
+    {
+        try await json(
+            DataFieldSet<DataField>.self, .PUT, "/template_types/\(templateTypeID)/data_fields",
+            body: DataFieldSet(dataFields: fields), credentials: credentials
+        ).dataFields
     }
 
     public func webhooks(_ credentials: OneflowCredentials) async throws(OneflowError) -> [Webhook] {
@@ -65,9 +70,12 @@ extension OneflowHTTPClient {
         try await json(ListOrPage<ContractDataField>.self, .GET, "/contracts/\(contractID)/data_fields", credentials: credentials).items
     }
 
-    public func contractEvents(_ credentials: OneflowCredentials, contractID: Int, offset: Int, limit: Int) async throws(OneflowError) -> Page<ContractEvent> {
-        try await json(Page<ContractEvent>.self, .GET, "/contracts/\(contractID)/events",
-                       query: [("offset", String(offset)), ("limit", String(limit))], credentials: credentials)
+    public func contractEvents(_ credentials: OneflowCredentials, contractID: Int, offset: Int, limit: Int) async throws(OneflowError) -> Page<
+        ContractEvent
+    > {
+        try await json(
+            Page<ContractEvent>.self, .GET, "/contracts/\(contractID)/events",
+            query: [("offset", String(offset)), ("limit", String(limit))], credentials: credentials)
     }
 
     public func contractFiles(_ credentials: OneflowCredentials, contractID: Int) async throws(OneflowError) -> [ContractFile] {
@@ -91,7 +99,9 @@ extension OneflowHTTPClient {
             let redirected = try await http.execute(HTTPClientRequest(url: target), timeout: timeout)
             let body = try await redirected.body.collect(upTo: Self.maxFileBytes)
             guard redirected.status == .ok else {
-                throw OneflowError(kind: .api, endpoint: "GET \(path) (redirected)", status: Int(redirected.status.code), detail: "file storage answered \(redirected.status.code)")
+                throw OneflowError(
+                    kind: .api, endpoint: "GET \(path) (redirected)", status: Int(redirected.status.code),
+                    detail: "file storage answered \(redirected.status.code)")
             }
             return DownloadedFile(data: Array(buffer: body), contentType: redirected.headers.first(name: "content-type"))
         } catch let error as OneflowError {

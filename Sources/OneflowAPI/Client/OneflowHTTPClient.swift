@@ -70,10 +70,12 @@ public struct OneflowHTTPClient: OneflowClient {
             logger.warning("oneflow call failed", metadata: ["endpoint": .string(endpoint), "error": .string(Self.describe(error))])
             throw OneflowError(kind: .transport, endpoint: endpoint, detail: Self.describe(error))
         }
-        logger.debug("oneflow call", metadata: [
-            "endpoint": .string(endpoint), "status": .stringConvertible(response.status.code),
-            "duration": .stringConvertible(ContinuousClock.now - started),
-        ])
+        logger.debug(
+            "oneflow call",
+            metadata: [
+                "endpoint": .string(endpoint), "status": .stringConvertible(response.status.code),
+                "duration": .stringConvertible(ContinuousClock.now - started),
+            ])
         guard (200..<300).contains(response.status.code) || (300..<400).contains(response.status.code) else {
             throw Self.apiError(endpoint: endpoint, status: Int(response.status.code), body: bytes)
         }
@@ -109,9 +111,10 @@ public struct OneflowHTTPClient: OneflowClient {
         guard !query.isEmpty else { return "" }
         var allowed = CharacterSet.urlQueryAllowed
         allowed.remove(charactersIn: "&=+?#")
-        return "?" + query.map { name, value in
-            "\(name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
-        }.joined(separator: "&")
+        return "?"
+            + query.map { name, value in
+                "\(name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
+            }.joined(separator: "&")
     }
 
     /// A short, token-free description of a transport or decoding error.

@@ -23,8 +23,10 @@ public struct TemplateQuery: Sendable, Equatable {
         case all
     }
 
-    public init(offset: Int = 0, limit: Int = 100, sortByName: Bool = false, templateTypeID: Int? = nil,
-                extensionType: String? = nil, workspaceIDs: [Int] = [], active: ActiveFilter = .activeOnly) {
+    public init(
+        offset: Int = 0, limit: Int = 100, sortByName: Bool = false, templateTypeID: Int? = nil,
+        extensionType: String? = nil, workspaceIDs: [Int] = [], active: ActiveFilter = .activeOnly
+    ) {
         self.offset = offset
         self.limit = limit
         self.sortByName = sortByName

@@ -12,8 +12,10 @@ public struct Account: Codable, Sendable, Equatable {
     public var updatedTime: Date?
     public var tokenInfo: TokenInfo?
 
-    public init(id: Int, name: String?, countryCode: String? = nil, registrationNumber: String? = nil,
-                createdTime: Date? = nil, updatedTime: Date? = nil, tokenInfo: TokenInfo? = nil) {
+    public init(
+        id: Int, name: String?, countryCode: String? = nil, registrationNumber: String? = nil,
+        createdTime: Date? = nil, updatedTime: Date? = nil, tokenInfo: TokenInfo? = nil
+    ) {
         self.id = id
         self.name = name
         self.countryCode = countryCode
@@ -24,8 +26,12 @@ public struct Account: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, countryCode = "country_code", registrationNumber = "registration_number"
-        case createdTime = "created_time", updatedTime = "updated_time", tokenInfo = "token_info"
+        case id, name
+        case countryCode = "country_code"
+        case registrationNumber = "registration_number"
+        case createdTime = "created_time"
+        case updatedTime = "updated_time"
+        case tokenInfo = "token_info"
     }
 
     /// `token_info.integration {id, key}`; a custom token shows `{"id": null, "key": "custom"}`.

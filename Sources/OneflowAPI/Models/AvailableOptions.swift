@@ -15,8 +15,10 @@ public struct AvailableOptions: Codable, Sendable, Equatable {
     public var canReceiveExpandedPDF: Bool?
     public var canReceiveProducts: Bool?
 
-    public init(deliveryChannels: [Option] = [], signMethods: [Option] = [], twoStepAuthenticationMethods: [Option] = [],
-                canReceiveAttachments: Bool? = nil, canReceiveExpandedPDF: Bool? = nil, canReceiveProducts: Bool? = nil) {
+    public init(
+        deliveryChannels: [Option] = [], signMethods: [Option] = [], twoStepAuthenticationMethods: [Option] = [],
+        canReceiveAttachments: Bool? = nil, canReceiveExpandedPDF: Bool? = nil, canReceiveProducts: Bool? = nil
+    ) {
         self.deliveryChannels = deliveryChannels
         self.signMethods = signMethods
         self.twoStepAuthenticationMethods = twoStepAuthenticationMethods
@@ -26,9 +28,11 @@ public struct AvailableOptions: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case deliveryChannels = "delivery_channels", signMethods = "sign_methods"
+        case deliveryChannels = "delivery_channels"
+        case signMethods = "sign_methods"
         case twoStepAuthenticationMethods = "two_step_authentication_methods"
-        case canReceiveAttachments = "can_receive_attachments", canReceiveExpandedPDF = "can_receive_expanded_pdf"
+        case canReceiveAttachments = "can_receive_attachments"
+        case canReceiveExpandedPDF = "can_receive_expanded_pdf"
         case canReceiveProducts = "can_receive_products"
     }
 
@@ -56,7 +60,8 @@ public struct AvailableOptions: Codable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, preferred, requiredParticipantAttributes = "required_participant_attributes"
+            case name, preferred
+            case requiredParticipantAttributes = "required_participant_attributes"
         }
 
         public init(from decoder: any Decoder) throws {

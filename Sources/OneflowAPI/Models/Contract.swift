@@ -17,10 +17,12 @@ public struct Contract: Codable, Sendable, Equatable {
     public var parties: [Party]
     public var lifecycleState: LifecycleState?
 
-    public init(id: Int, state: ContractState, stateUpdatedTime: Date? = nil, publishedTime: Date? = nil,
-                updatedTime: Date? = nil, signingPeriodExpiryTime: Date? = nil, privateInfo: PrivateInfo? = nil,
-                privateOwnerside: PrivateOwnerside? = nil, dataFields: [ContractDataField] = [],
-                parties: [Party] = [], lifecycleState: LifecycleState? = nil) {
+    public init(
+        id: Int, state: ContractState, stateUpdatedTime: Date? = nil, publishedTime: Date? = nil,
+        updatedTime: Date? = nil, signingPeriodExpiryTime: Date? = nil, privateInfo: PrivateInfo? = nil,
+        privateOwnerside: PrivateOwnerside? = nil, dataFields: [ContractDataField] = [],
+        parties: [Party] = [], lifecycleState: LifecycleState? = nil
+    ) {
         self.id = id
         self.state = state
         self.stateUpdatedTime = stateUpdatedTime
@@ -35,10 +37,16 @@ public struct Contract: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, stateUpdatedTime = "state_updated_time", publishedTime = "published_time"
-        case updatedTime = "updated_time", signingPeriodExpiryTime = "signing_period_expiry_time"
-        case privateInfo = "_private", privateOwnerside = "_private_ownerside"
-        case dataFields = "data_fields", parties, lifecycleState = "lifecycle_state"
+        case id, state
+        case stateUpdatedTime = "state_updated_time"
+        case publishedTime = "published_time"
+        case updatedTime = "updated_time"
+        case signingPeriodExpiryTime = "signing_period_expiry_time"
+        case privateInfo = "_private"
+        case privateOwnerside = "_private_ownerside"
+        case dataFields = "data_fields"
+        case parties
+        case lifecycleState = "lifecycle_state"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,7 +78,10 @@ public struct Contract: Codable, Sendable, Equatable {
             self.name = name
             self.workspaceID = workspaceID
         }
-        enum CodingKeys: String, CodingKey { case name, workspaceID = "workspace_id" }
+        enum CodingKeys: String, CodingKey {
+            case name
+            case workspaceID = "workspace_id"
+        }
     }
 
     public struct PrivateOwnerside: Codable, Sendable, Equatable {
@@ -83,7 +94,9 @@ public struct Contract: Codable, Sendable, Equatable {
             self.templateTypeID = templateTypeID
         }
         enum CodingKeys: String, CodingKey {
-            case createdTime = "created_time", templateID = "template_id", templateTypeID = "template_type_id"
+            case createdTime = "created_time"
+            case templateID = "template_id"
+            case templateTypeID = "template_type_id"
         }
     }
 }
@@ -119,7 +132,8 @@ public struct ContractDataField: Codable, Sendable, Equatable {
     public var customID: String? { privateOwnerside?.customID }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, description, placeholder, value, privateOwnerside = "_private_ownerside"
+        case id, name, description, placeholder, value
+        case privateOwnerside = "_private_ownerside"
     }
 
     public struct Ownerside: Codable, Sendable, Equatable {
@@ -132,7 +146,9 @@ public struct ContractDataField: Codable, Sendable, Equatable {
             self.updatedTime = updatedTime
         }
         enum CodingKeys: String, CodingKey {
-            case customID = "custom_id", createdTime = "created_time", updatedTime = "updated_time"
+            case customID = "custom_id"
+            case createdTime = "created_time"
+            case updatedTime = "updated_time"
         }
     }
 }
@@ -147,9 +163,11 @@ public struct LifecycleState: Codable, Sendable, Equatable {
     public var hasEndedByTermination: Bool?
     public var lifecycleStateUpdatedTime: Date?
 
-    public init(lifecycleState: Value?, contractStartTime: Date? = nil, contractEndTime: Date? = nil,
-                cancelTime: Date? = nil, isCanceled: Bool? = nil, hasEndedByTermination: Bool? = nil,
-                lifecycleStateUpdatedTime: Date? = nil) {
+    public init(
+        lifecycleState: Value?, contractStartTime: Date? = nil, contractEndTime: Date? = nil,
+        cancelTime: Date? = nil, isCanceled: Bool? = nil, hasEndedByTermination: Bool? = nil,
+        lifecycleStateUpdatedTime: Date? = nil
+    ) {
         self.lifecycleState = lifecycleState
         self.contractStartTime = contractStartTime
         self.contractEndTime = contractEndTime
@@ -160,8 +178,11 @@ public struct LifecycleState: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case lifecycleState = "lifecycle_state", contractStartTime = "contract_start_time"
-        case contractEndTime = "contract_end_time", cancelTime = "cancel_time", isCanceled = "is_canceled"
+        case lifecycleState = "lifecycle_state"
+        case contractStartTime = "contract_start_time"
+        case contractEndTime = "contract_end_time"
+        case cancelTime = "cancel_time"
+        case isCanceled = "is_canceled"
         case hasEndedByTermination = "has_ended_by_termination"
         case lifecycleStateUpdatedTime = "lifecycle_state_updated_time"
     }

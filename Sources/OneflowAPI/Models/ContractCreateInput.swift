@@ -20,8 +20,10 @@ public struct ContractCreateInput: Codable, Sendable, Equatable {
     public var parties: [PartyInput]
     public var folderID: Int?
 
-    public init(workspaceID: Int, templateID: Int, name: String? = nil, dataFields: [DataFieldValue] = [],
-                myParty: MyPartyInput? = nil, parties: [PartyInput] = [], folderID: Int? = nil) {
+    public init(
+        workspaceID: Int, templateID: Int, name: String? = nil, dataFields: [DataFieldValue] = [],
+        myParty: MyPartyInput? = nil, parties: [PartyInput] = [], folderID: Int? = nil
+    ) {
         self.workspaceID = workspaceID
         self.templateID = templateID
         self.name = name
@@ -32,8 +34,13 @@ public struct ContractCreateInput: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case workspaceID = "workspace_id", templateID = "template_id", name, dataFields = "data_fields"
-        case myParty = "my_party", parties, folderID = "folder_id"
+        case workspaceID = "workspace_id"
+        case templateID = "template_id"
+        case name
+        case dataFields = "data_fields"
+        case myParty = "my_party"
+        case parties
+        case folderID = "folder_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,7 +77,10 @@ public struct DataFieldValue: Codable, Sendable, Equatable {
         self.value = value
     }
 
-    enum CodingKeys: String, CodingKey { case customID = "custom_id", value }
+    enum CodingKeys: String, CodingKey {
+        case customID = "custom_id"
+        case value
+    }
 }
 
 /// `my_party`: the owner side, the HR admin's company.
@@ -86,8 +96,10 @@ public struct MyPartyInput: Codable, Sendable, Equatable {
     public var creatorInheritSettingsFromTemplate: Bool?
     public var participants: [ParticipantInput]
 
-    public init(name: String? = nil, identificationNumber: String? = nil, countryCode: String? = nil,
-                creatorInheritSettingsFromTemplate: Bool? = nil, participants: [ParticipantInput] = []) {
+    public init(
+        name: String? = nil, identificationNumber: String? = nil, countryCode: String? = nil,
+        creatorInheritSettingsFromTemplate: Bool? = nil, participants: [ParticipantInput] = []
+    ) {
         self.name = name
         self.identificationNumber = identificationNumber
         self.countryCode = countryCode
@@ -96,8 +108,11 @@ public struct MyPartyInput: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, identificationNumber = "identification_number", countryCode = "country_code"
-        case creatorInheritSettingsFromTemplate = "creator_inherit_settings_from_template", participants
+        case name
+        case identificationNumber = "identification_number"
+        case countryCode = "country_code"
+        case creatorInheritSettingsFromTemplate = "creator_inherit_settings_from_template"
+        case participants
     }
 
     public init(from decoder: any Decoder) throws {

@@ -17,7 +17,11 @@ public struct ContractDataFieldUpdate: Codable, Sendable, Equatable {
         self.value = value
     }
 
-    enum CodingKeys: String, CodingKey { case id, privateOwnerside = "_private_ownerside", value }
+    enum CodingKeys: String, CodingKey {
+        case id
+        case privateOwnerside = "_private_ownerside"
+        case value
+    }
     enum OwnersideKeys: String, CodingKey { case customID = "custom_id" }
 
     public init(from decoder: any Decoder) throws {

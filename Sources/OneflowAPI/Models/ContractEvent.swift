@@ -13,7 +13,10 @@ public struct ContractEvent: Codable, Sendable, Equatable {
         self.createdTime = createdTime
     }
 
-    enum CodingKeys: String, CodingKey { case id, type, createdTime = "created_time" }
+    enum CodingKeys: String, CodingKey {
+        case id, type
+        case createdTime = "created_time"
+    }
 }
 
 /// `subject[:attribute]:verb`. The documented list keeps growing, so unknown types decode.
@@ -60,7 +63,10 @@ public struct ContractFile: Codable, Sendable, Equatable {
         self.extensionName = extensionName
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, type, extensionName = "extension" }
+    enum CodingKeys: String, CodingKey {
+        case id, name, type
+        case extensionName = "extension"
+    }
 
     /// `contract` (the contract PDF, signed once the contract is), `attachment`, `verification`, …
     public struct FileType: OpenEnum {

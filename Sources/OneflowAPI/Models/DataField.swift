@@ -15,8 +15,10 @@ public struct DataField: Codable, Sendable, Equatable {
     public var active: Bool?
     public var source: Source?
 
-    public init(id: Int? = nil, customID: String?, name: String?, description: String? = nil,
-                placeholder: String? = nil, value: String? = nil, active: Bool? = nil, source: Source? = nil) {
+    public init(
+        id: Int? = nil, customID: String?, name: String?, description: String? = nil,
+        placeholder: String? = nil, value: String? = nil, active: Bool? = nil, source: Source? = nil
+    ) {
         self.id = id
         self.customID = customID
         self.name = name
@@ -28,7 +30,9 @@ public struct DataField: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, customID = "custom_id", name, description, placeholder, value, active, source
+        case id
+        case customID = "custom_id"
+        case name, description, placeholder, value, active, source
     }
 
     /// `user`, or `system` (created by an integration extension; updates are silently ignored).
@@ -64,12 +68,15 @@ public struct DataFieldInput: Codable, Sendable, Equatable {
 
     /// The same field, unchanged, for sending back in a complete set.
     public init(keeping field: DataField) {
-        self.init(id: field.id, customID: field.customID, name: field.name ?? "", description: field.description ?? "",
-                  placeholder: field.placeholder ?? "", value: field.value ?? "")
+        self.init(
+            id: field.id, customID: field.customID, name: field.name ?? "", description: field.description ?? "",
+            placeholder: field.placeholder ?? "", value: field.value ?? "")
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, customID = "custom_id", name, description, placeholder, value
+        case id
+        case customID = "custom_id"
+        case name, description, placeholder, value
     }
 }
 

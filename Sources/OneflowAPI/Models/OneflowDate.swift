@@ -37,10 +37,10 @@ public enum OneflowDate {
     public static func parse(_ text: String) -> Date? {
         let chars = Array(text.utf8)
         guard chars.count >= 20, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"),
-              chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: " "),
-              chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"),
-              let year = number(chars, 0, 4), let month = number(chars, 5, 2), let day = number(chars, 8, 2),
-              let hour = number(chars, 11, 2), let minute = number(chars, 14, 2), let second = number(chars, 17, 2)
+            chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: " "),
+            chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"),
+            let year = number(chars, 0, 4), let month = number(chars, 5, 2), let day = number(chars, 8, 2),
+            let hour = number(chars, 11, 2), let minute = number(chars, 14, 2), let second = number(chars, 17, 2)
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -61,7 +61,7 @@ public enum OneflowDate {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 0)!
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61,
-              let utc = calendar.date(from: components)
+            let utc = calendar.date(from: components)
         else { return nil }
         return utc.addingTimeInterval(fraction - Double(offset))
     }

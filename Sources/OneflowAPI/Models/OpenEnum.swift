@@ -5,7 +5,8 @@
 /// whole response undecodable the day a new value appears. Types conforming to this decode
 /// any string and expose the documented ones as static constants.
 public protocol OpenEnum: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible,
-    ExpressibleByStringLiteral where RawValue == String {
+    ExpressibleByStringLiteral
+where RawValue == String {
     init(rawValue: String)
 }
 

@@ -14,7 +14,8 @@ public struct Page<Item: Codable & Sendable>: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case count, data, links = "_links"
+        case count, data
+        case links = "_links"
     }
 
     public struct Links: Codable, Sendable, Equatable {

@@ -14,8 +14,10 @@ public struct Party: Codable, Sendable, Equatable {
     public var participants: [Participant]?
     public var participant: Participant?
 
-    public init(id: Int?, type: PartyType?, name: String?, identificationNumber: String? = nil, countryCode: String? = nil,
-                myParty: Bool?, participants: [Participant]? = nil, participant: Participant? = nil) {
+    public init(
+        id: Int?, type: PartyType?, name: String?, identificationNumber: String? = nil, countryCode: String? = nil,
+        myParty: Bool?, participants: [Participant]? = nil, participant: Participant? = nil
+    ) {
         self.id = id
         self.type = type
         self.name = name
@@ -27,8 +29,11 @@ public struct Party: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, type, name, identificationNumber = "identification_number", countryCode = "country_code"
-        case myParty = "my_party", participants, participant
+        case id, type, name
+        case identificationNumber = "identification_number"
+        case countryCode = "country_code"
+        case myParty = "my_party"
+        case participants, participant
     }
 
     /// Every participant of the party, whichever shape it came in.
@@ -66,10 +71,12 @@ public struct Participant: Codable, Sendable, Equatable {
     /// `_permissions`, e.g. `["contract:update": true]`.
     public var permissions: [String: Bool]?
 
-    public init(id: Int?, name: String?, email: String?, phoneNumber: String? = nil, identificationNumber: String? = nil,
-                title: String? = nil, signatory: Bool? = nil, organizer: Bool? = nil, signState: SignState? = nil,
-                signStateUpdatedTime: Date? = nil, deliveryChannel: String? = nil, signMethod: String? = nil,
-                deliveryStatus: String? = nil, twoStepAuthenticationMethod: String? = nil, permissions: [String: Bool]? = nil) {
+    public init(
+        id: Int?, name: String?, email: String?, phoneNumber: String? = nil, identificationNumber: String? = nil,
+        title: String? = nil, signatory: Bool? = nil, organizer: Bool? = nil, signState: SignState? = nil,
+        signStateUpdatedTime: Date? = nil, deliveryChannel: String? = nil, signMethod: String? = nil,
+        deliveryStatus: String? = nil, twoStepAuthenticationMethod: String? = nil, permissions: [String: Bool]? = nil
+    ) {
         self.id = id
         self.name = name
         self.email = email
@@ -88,10 +95,17 @@ public struct Participant: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, email, phoneNumber = "phone_number", identificationNumber = "identification_number"
-        case title, signatory, organizer, signState = "sign_state", signStateUpdatedTime = "sign_state_updated_time"
-        case deliveryChannel = "delivery_channel", deliveryStatus = "delivery_status", signMethod = "sign_method"
-        case twoStepAuthenticationMethod = "two_step_authentication_method", permissions = "_permissions"
+        case id, name, email
+        case phoneNumber = "phone_number"
+        case identificationNumber = "identification_number"
+        case title, signatory, organizer
+        case signState = "sign_state"
+        case signStateUpdatedTime = "sign_state_updated_time"
+        case deliveryChannel = "delivery_channel"
+        case deliveryStatus = "delivery_status"
+        case signMethod = "sign_method"
+        case twoStepAuthenticationMethod = "two_step_authentication_method"
+        case permissions = "_permissions"
     }
 
     public init(from decoder: any Decoder) throws {

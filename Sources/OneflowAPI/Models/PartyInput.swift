@@ -17,8 +17,10 @@ public struct PartyInput: Codable, Sendable, Equatable {
     public var participant: ParticipantInput?
     public var participants: [ParticipantInput]?
 
-    public init(type: Party.PartyType, name: String? = nil, identificationNumber: String? = nil, countryCode: String? = nil,
-                participant: ParticipantInput? = nil, participants: [ParticipantInput]? = nil) {
+    public init(
+        type: Party.PartyType, name: String? = nil, identificationNumber: String? = nil, countryCode: String? = nil,
+        participant: ParticipantInput? = nil, participants: [ParticipantInput]? = nil
+    ) {
         self.type = type
         self.name = name
         self.identificationNumber = identificationNumber
@@ -28,7 +30,9 @@ public struct PartyInput: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, name, identificationNumber = "identification_number", countryCode = "country_code"
+        case type, name
+        case identificationNumber = "identification_number"
+        case countryCode = "country_code"
         case participant, participants
     }
 
@@ -38,10 +42,13 @@ public struct PartyInput: Codable, Sendable, Equatable {
     }
 
     /// A company with at least one participant.
-    public static func company(name: String, identificationNumber: String? = nil, countryCode: String? = nil,
-                               participants: [ParticipantInput]) -> PartyInput {
-        PartyInput(type: .company, name: name, identificationNumber: identificationNumber, countryCode: countryCode,
-                   participants: participants)
+    public static func company(
+        name: String, identificationNumber: String? = nil, countryCode: String? = nil,
+        participants: [ParticipantInput]
+    ) -> PartyInput {
+        PartyInput(
+            type: .company, name: name, identificationNumber: identificationNumber, countryCode: countryCode,
+            participants: participants)
     }
 }
 
@@ -73,9 +80,11 @@ public struct ParticipantInput: Codable, Sendable, Equatable {
     /// `_permissions`, e.g. `["contract:update": true]`.
     public var permissions: [String: Bool]?
 
-    public init(name: String? = nil, email: String? = nil, phoneNumber: String? = nil, identificationNumber: String? = nil,
-                title: String? = nil, signatory: Bool? = nil, organizer: Bool? = nil, deliveryChannel: String? = nil,
-                signMethod: String? = nil, twoStepAuthenticationMethod: String? = nil, permissions: [String: Bool]? = nil) {
+    public init(
+        name: String? = nil, email: String? = nil, phoneNumber: String? = nil, identificationNumber: String? = nil,
+        title: String? = nil, signatory: Bool? = nil, organizer: Bool? = nil, deliveryChannel: String? = nil,
+        signMethod: String? = nil, twoStepAuthenticationMethod: String? = nil, permissions: [String: Bool]? = nil
+    ) {
         self.name = name
         self.email = email
         self.phoneNumber = phoneNumber
@@ -90,8 +99,14 @@ public struct ParticipantInput: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, email, phoneNumber = "phone_number", identificationNumber = "identification_number", title
-        case signatory, organizer, deliveryChannel = "delivery_channel", signMethod = "sign_method"
-        case twoStepAuthenticationMethod = "two_step_authentication_method", permissions = "_permissions"
+        case name, email
+        case phoneNumber = "phone_number"
+        case identificationNumber = "identification_number"
+        case title
+        case signatory, organizer
+        case deliveryChannel = "delivery_channel"
+        case signMethod = "sign_method"
+        case twoStepAuthenticationMethod = "two_step_authentication_method"
+        case permissions = "_permissions"
     }
 }

@@ -17,8 +17,10 @@ public struct Template: Codable, Sendable, Equatable {
     public var createdTime: Date?
     public var updatedTime: Date?
 
-    public init(id: Int, name: String?, active: Bool? = nil, templateType: TemplateType? = nil,
-                availableOptions: AvailableOptions? = nil, tags: [Tag]? = nil, createdTime: Date? = nil, updatedTime: Date? = nil) {
+    public init(
+        id: Int, name: String?, active: Bool? = nil, templateType: TemplateType? = nil,
+        availableOptions: AvailableOptions? = nil, tags: [Tag]? = nil, createdTime: Date? = nil, updatedTime: Date? = nil
+    ) {
         self.id = id
         self.name = name
         self.active = active
@@ -30,8 +32,12 @@ public struct Template: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, active, templateType = "template_type", availableOptions = "available_options", tags
-        case createdTime = "created_time", updatedTime = "updated_time"
+        case id, name, active
+        case templateType = "template_type"
+        case availableOptions = "available_options"
+        case tags
+        case createdTime = "created_time"
+        case updatedTime = "updated_time"
     }
 
     /// `{id, name}` of a template tag.

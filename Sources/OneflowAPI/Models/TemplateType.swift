@@ -12,8 +12,10 @@ public struct TemplateType: Codable, Sendable, Equatable {
     public var createdTime: Date?
     public var updatedTime: Date?
 
-    public init(id: Int, name: String, description: String? = nil, extensionType: String? = nil,
-                dataFields: [DataField]? = nil, createdTime: Date? = nil, updatedTime: Date? = nil) {
+    public init(
+        id: Int, name: String, description: String? = nil, extensionType: String? = nil,
+        dataFields: [DataField]? = nil, createdTime: Date? = nil, updatedTime: Date? = nil
+    ) {
         self.id = id
         self.name = name
         self.description = description
@@ -24,8 +26,11 @@ public struct TemplateType: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, description, extensionType = "extension_type", dataFields = "data_fields"
-        case createdTime = "created_time", updatedTime = "updated_time"
+        case id, name, description
+        case extensionType = "extension_type"
+        case dataFields = "data_fields"
+        case createdTime = "created_time"
+        case updatedTime = "updated_time"
     }
 }
 

@@ -10,8 +10,10 @@ public struct Webhook: Codable, Sendable, Equatable {
     public var integrationInstance: Int?
     public var legacyWebhook: Bool?
 
-    public init(id: Int, callbackURL: String, signKey: String? = nil, templateGroupID: Int? = nil,
-                filters: [WebhookFilter]? = nil, integrationInstance: Int? = nil, legacyWebhook: Bool? = nil) {
+    public init(
+        id: Int, callbackURL: String, signKey: String? = nil, templateGroupID: Int? = nil,
+        filters: [WebhookFilter]? = nil, integrationInstance: Int? = nil, legacyWebhook: Bool? = nil
+    ) {
         self.id = id
         self.callbackURL = callbackURL
         self.signKey = signKey
@@ -22,8 +24,13 @@ public struct Webhook: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, webhookID = "webhook_id", callbackURL = "callback_url", signKey = "sign_key"
-        case templateGroupID = "template_group_id", filters, integrationInstance = "integration_instance"
+        case id
+        case webhookID = "webhook_id"
+        case callbackURL = "callback_url"
+        case signKey = "sign_key"
+        case templateGroupID = "template_group_id"
+        case filters
+        case integrationInstance = "integration_instance"
         case legacyWebhook = "legacy_webhook"
     }
 
@@ -128,6 +135,9 @@ public struct WebhookInput: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case callbackURL = "callback_url", signKey = "sign_key", templateGroupID = "template_group_id", filters
+        case callbackURL = "callback_url"
+        case signKey = "sign_key"
+        case templateGroupID = "template_group_id"
+        case filters
     }
 }

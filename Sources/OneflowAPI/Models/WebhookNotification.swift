@@ -19,7 +19,11 @@ public struct WebhookNotification: Codable, Sendable, Equatable {
         self.signature = signature
     }
 
-    enum CodingKeys: String, CodingKey { case contract, callbackID = "callback_id", events, signature }
+    enum CodingKeys: String, CodingKey {
+        case contract
+        case callbackID = "callback_id"
+        case events, signature
+    }
 
     public struct ContractRef: Codable, Sendable, Equatable {
         public var id: Int

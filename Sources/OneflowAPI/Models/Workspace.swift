@@ -16,8 +16,10 @@ public struct Workspace: Codable, Sendable, Equatable {
     public var createdTime: Date?
     public var updatedTime: Date?
 
-    public init(id: Int, name: String?, description: String? = nil, companyName: String? = nil, countryCode: String? = nil,
-                registrationNumber: String? = nil, permissions: [String: Bool] = [:], createdTime: Date? = nil, updatedTime: Date? = nil) {
+    public init(
+        id: Int, name: String?, description: String? = nil, companyName: String? = nil, countryCode: String? = nil,
+        registrationNumber: String? = nil, permissions: [String: Bool] = [:], createdTime: Date? = nil, updatedTime: Date? = nil
+    ) {
         self.id = id
         self.name = name
         self.description = description
@@ -30,9 +32,13 @@ public struct Workspace: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, description, companyName = "company_name", countryCode = "country_code"
-        case registrationNumber = "registration_number", permissions = "_permissions"
-        case createdTime = "created_time", updatedTime = "updated_time"
+        case id, name, description
+        case companyName = "company_name"
+        case countryCode = "country_code"
+        case registrationNumber = "registration_number"
+        case permissions = "_permissions"
+        case createdTime = "created_time"
+        case updatedTime = "updated_time"
     }
 
     public init(from decoder: any Decoder) throws {

@@ -34,8 +34,9 @@ struct SandboxAPIController: RouteCollection {
     @Sendable func create(req: Request) async throws -> SandboxJSON.TemplateType {
         let body = try req.content.decode(CreateBody.self)
         guard let name = body.name else { throw SandboxProblem.invalid("name", "Required.") }
-        return SandboxJSON.TemplateType(try await store.createTemplateType(
-            accountID: try req.sandboxAccount.id, name: name, description: body.description ?? "", extensionType: nil))
+        return SandboxJSON.TemplateType(
+            try await store.createTemplateType(
+                accountID: try req.sandboxAccount.id, name: name, description: body.description ?? "", extensionType: nil))
     }
 
     @Sendable func dataFields(req: Request) async throws -> SandboxJSON.DataFieldList {

@@ -17,11 +17,15 @@ extension SandboxContractsController {
     }
 
     @Sendable func publish(req: Request) async throws -> SandboxJSON.Contract {
-        struct Body: Content { var subject: String?; var message: String? }
+        struct Body: Content {
+            var subject: String?
+            var message: String?
+        }
         let c = try await contract(req)
         _ = try req.actingUser(on: c)
         let body = try req.content.decode(Body.self)
-        return SandboxJSON.Contract(try await store.publish(account: try req.sandboxAccount, contractID: c.id, subject: body.subject, message: body.message))
+        return SandboxJSON.Contract(
+            try await store.publish(account: try req.sandboxAccount, contractID: c.id, subject: body.subject, message: body.message))
     }
 
     /// `PUT /v1/contracts/{id}/data_fields` with `{"data_fields": [...]}`; answers the contract's data fields.

@@ -102,7 +102,10 @@ struct SandboxDirectoryController: RouteCollection {
     }
 
     func json(_ template: TemplateRecord) async -> SandboxJSON.Template {
-        let type = if let id = template.templateTypeID { try? await store.templateType(accountID: template.accountID, id: id) } else { TemplateTypeRecord?.none }
+        let type =
+            if let id = template.templateTypeID { try? await store.templateType(accountID: template.accountID, id: id) } else {
+                TemplateTypeRecord?.none
+            }
         return SandboxJSON.Template(template, type: type)
     }
 }

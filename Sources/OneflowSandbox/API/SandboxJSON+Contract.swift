@@ -90,14 +90,17 @@ extension SandboxJSON {
             (state_updated_time, published_time, updated_time) = (time(r.stateUpdatedTime), time(r.publishedTime), time(r.updatedTime))
             signing_period_expiry_time = time(r.publishedTime?.addingTimeInterval(30 * 86400))
             _private = ["name": .string(r.name), "workspace_id": .number(r.workspaceID)]
-            _private_ownerside = ["created_time": .string(time(r.createdTime) ?? ""), "template_id": .number(r.templateID),
-                                  "template_type_id": r.templateTypeID.map(Scalar.number) ?? .null]
+            _private_ownerside = [
+                "created_time": .string(time(r.createdTime) ?? ""), "template_id": .number(r.templateID),
+                "template_type_id": r.templateTypeID.map(Scalar.number) ?? .null,
+            ]
             data_fields = r.dataFields.map { ContractDataField($0, created: r.createdTime) }
             parties = r.parties.map { p in
                 let people = p.participants.map { Participant($0, owner: p.myParty) }
-                return Party(id: p.id, type: p.type, name: p.name, identification_number: p.identificationNumber, country_code: p.countryCode,
-                             my_party: p.myParty, participants: p.type == "individual" ? nil : people,
-                             participant: p.type == "individual" ? people.first : nil)
+                return Party(
+                    id: p.id, type: p.type, name: p.name, identification_number: p.identificationNumber, country_code: p.countryCode,
+                    my_party: p.myParty, participants: p.type == "individual" ? nil : people,
+                    participant: p.type == "individual" ? people.first : nil)
             }
             lifecycle_state = LifecycleState(
                 lifecycle_state: r.lifecycleState, contract_start_time: time(r.contractStartTime), contract_end_time: time(r.contractEndTime),
@@ -106,11 +109,13 @@ extension SandboxJSON {
             )
             lifecycle_settings = ["type": "no_duration"]
             let base = "https://api.oneflow.com/v1/contracts/\(r.id)"
-            _links = ["self": Link(href: base), "data_fields": Link(href: base + "/data_fields"), "events": Link(href: base + "/events"),
-                      "files": Link(href: base + "/files"), "parties": Link(href: base + "/parties"),
-                      "template": Link(href: "https://api.oneflow.com/v1/templates/\(r.templateID)"),
-                      "workspace": Link(href: "https://api.oneflow.com/v1/workspaces/\(r.workspaceID)"),
-                      "template_type": Link(href: r.templateTypeID.map { "https://api.oneflow.com/v1/template_types/\($0)" })]
+            _links = [
+                "self": Link(href: base), "data_fields": Link(href: base + "/data_fields"), "events": Link(href: base + "/events"),
+                "files": Link(href: base + "/files"), "parties": Link(href: base + "/parties"),
+                "template": Link(href: "https://api.oneflow.com/v1/templates/\(r.templateID)"),
+                "workspace": Link(href: "https://api.oneflow.com/v1/workspaces/\(r.workspaceID)"),
+                "template_type": Link(href: r.templateTypeID.map { "https://api.oneflow.com/v1/template_types/\($0)" }),
+            ]
         }
     }
 }

@@ -71,7 +71,10 @@ extension SandboxJSON {
     }
 
     /// `{id, name}`; the sandbox's templates have none.
-    struct Tag: Content { var id: Int; var name: String }
+    struct Tag: Content {
+        var id: Int
+        var name: String
+    }
 
     struct Template: Content {
         var id: Int
@@ -92,12 +95,15 @@ extension SandboxJSON {
                 delivery_channels: r.deliveryChannels.map(Option.init), sign_methods: r.signMethods.map(Option.init),
                 two_step_authentication_methods: r.twoStepMethods.map(Option.init))
             template_type = type.map {
-                TemplateTypeSummary(id: $0.id, name: $0.name, description: $0.description, extension_type: $0.extensionType,
-                                    created_time: time($0.createdTime), updated_time: time($0.updatedTime))
+                TemplateTypeSummary(
+                    id: $0.id, name: $0.name, description: $0.description, extension_type: $0.extensionType,
+                    created_time: time($0.createdTime), updated_time: time($0.updatedTime))
             }
             (created_time, updated_time) = (time(r.createdTime), time(r.updatedTime))
-            _links = ["self": Link(href: "https://api.oneflow.com/v1/templates/\(r.id)"),
-                      "template_type": Link(href: r.templateTypeID.map { "https://api.oneflow.com/v1/template_types/\($0)" })]
+            _links = [
+                "self": Link(href: "https://api.oneflow.com/v1/templates/\(r.id)"),
+                "template_type": Link(href: r.templateTypeID.map { "https://api.oneflow.com/v1/template_types/\($0)" }),
+            ]
         }
     }
 

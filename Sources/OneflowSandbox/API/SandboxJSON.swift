@@ -42,11 +42,12 @@ enum SandboxJSON {
         }
         // Previous: the page before this one, or before the end when the offset is past it.
         let previous = offset > 0 ? max(0, min(offset, items.count) - limit) : nil
-        return Envelope(_links: [
-            "self": Link(href: href(offset)),
-            "next": Link(href: offset + limit < items.count ? href(offset + limit) : nil),
-            "previous": Link(href: previous.map(href)),
-        ], count: items.count, data: slice)
+        return Envelope(
+            _links: [
+                "self": Link(href: href(offset)),
+                "next": Link(href: offset + limit < items.count ? href(offset + limit) : nil),
+                "previous": Link(href: previous.map(href)),
+            ], count: items.count, data: slice)
     }
 
     struct Account: Content {
@@ -109,19 +110,40 @@ enum SandboxJSON {
 
     struct DataFieldList: Content { var data_fields: [DataField] }
 
-    struct Rule: Content { var type: String; var values: [Scalar] }
+    struct Rule: Content {
+        var type: String
+        var values: [Scalar]
+    }
     /// A JSON string or integer: event types are strings, workspace and other ids numbers.
     enum Scalar: Content {
-        case string(String), number(Int), null
+        case string(String)
+        case number(Int)
+        case null
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null } else if let n = try? c.decode(Int.self) { self = .number(n) } else { self = .string(try c.decode(String.self)) }
+            if c.decodeNil() {
+                self = .null
+            } else if let n = try? c.decode(Int.self) {
+                self = .number(n)
+            } else {
+                self = .string(try c.decode(String.self))
+            }
         }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
-            switch self { case .string(let s): try c.encode(s); case .number(let n): try c.encode(n); case .null: try c.encodeNil() }
+            switch self {
+            case .string(let s): try c.encode(s)
+            case .number(let n): try c.encode(n)
+            case .null: try c.encodeNil()
+            }
         }
-        var text: String { switch self { case .string(let s): s; case .number(let n): String(n); case .null: "" } }
+        var text: String {
+            switch self {
+            case .string(let s): s
+            case .number(let n): String(n)
+            case .null: ""
+            }
+        }
     }
     struct Filter: Content { var filter_rules: [Rule] }
 
@@ -140,9 +162,10 @@ enum SandboxJSON {
             (id, webhook_id, callback_url, sign_key, template_group_id) = (r.id, r.id, r.callbackURL, r.signKey, r.templateGroupID)
             (integration_process_id, legacy_webhook) = (nil, false)
             filters = r.filters.map { f in
-                Filter(filter_rules: f.rules.map { rule in
-                    Rule(type: rule.type, values: rule.values.map { rule.type == "WORKSPACE" ? .number(Int($0) ?? 0) : .string($0) })
-                })
+                Filter(
+                    filter_rules: f.rules.map { rule in
+                        Rule(type: rule.type, values: rule.values.map { rule.type == "WORKSPACE" ? .number(Int($0) ?? 0) : .string($0) })
+                    })
             }
         }
     }

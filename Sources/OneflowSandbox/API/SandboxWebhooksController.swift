@@ -30,7 +30,8 @@ struct SandboxWebhooksController: RouteCollection {
             SandboxJSON.Webhook(try await store.createWebhook(accountID: try req.sandboxAccount.id, try Self.input(req)))
         }
         hooks.put(":id") { req in
-            SandboxJSON.Webhook(try await store.updateWebhook(accountID: try req.sandboxAccount.id, id: try req.intParameter("id"), try Self.input(req)))
+            SandboxJSON.Webhook(
+                try await store.updateWebhook(accountID: try req.sandboxAccount.id, id: try req.intParameter("id"), try Self.input(req)))
         }
         hooks.delete(":id") { req -> [String: String] in
             try await store.deleteWebhook(accountID: try req.sandboxAccount.id, id: try req.intParameter("id"))
@@ -61,7 +62,9 @@ struct SandboxWebhooksController: RouteCollection {
             var rules: [RuleRecord] = []
             for (j, rule) in filter.filter_rules.enumerated() {
                 let name = "filters[\(i)].filter_rules[\(j)]"
-                guard ["EVENT_TYPE", "WORKSPACE"].contains(rule.type) else { throw SandboxProblem.invalid("\(name).type", "Must be EVENT_TYPE or WORKSPACE.") }
+                guard ["EVENT_TYPE", "WORKSPACE"].contains(rule.type) else {
+                    throw SandboxProblem.invalid("\(name).type", "Must be EVENT_TYPE or WORKSPACE.")
+                }
                 guard (1...50).contains(rule.values.count) else { throw SandboxProblem.invalid("\(name).values", "Must contain 1 to 50 values.") }
                 if rule.type == "EVENT_TYPE", let unknown = rule.values.map(\.text).first(where: { !knownEventTypes.contains($0) }) {
                     throw SandboxProblem.invalid("\(name).values", "Unknown event type \(unknown).")

@@ -63,8 +63,9 @@ struct SandboxControlController: RouteCollection {
     @Sendable func createTemplateType(req: Request) async throws -> SandboxJSON.TemplateType {
         let body = try req.content.decode(TemplateTypeIn.self)
         let account = try await account(token: body.token)
-        return SandboxJSON.TemplateType(try await store.createTemplateType(
-            accountID: account.id, name: body.name, description: body.description ?? "", extensionType: body.extension_type))
+        return SandboxJSON.TemplateType(
+            try await store.createTemplateType(
+                accountID: account.id, name: body.name, description: body.description ?? "", extensionType: body.extension_type))
     }
 
     struct ContractIn: Content {
@@ -78,8 +79,10 @@ struct SandboxControlController: RouteCollection {
     @Sendable func createContract(req: Request) async throws -> SandboxJSON.Contract {
         let body = try req.content.decode(ContractIn.self)
         let account = try await account(token: body.token)
-        return SandboxJSON.Contract(try await store.createContract(
-            accountID: account.id, templateTypeID: body.template_type_id, employee: body.employee, values: body.data_fields ?? [:], name: body.name))
+        return SandboxJSON.Contract(
+            try await store.createContract(
+                accountID: account.id, templateTypeID: body.template_type_id, employee: body.employee, values: body.data_fields ?? [:],
+                name: body.name))
     }
 
     @Sendable func act(req: Request) async throws -> SandboxJSON.Contract {
@@ -130,8 +133,10 @@ struct SandboxControlController: RouteCollection {
             (contract_id, event_types, status) = (r.contractID, r.events.map(\.type), r.status)
             next_attempt_at = r.nextAttemptAt?.timeIntervalSince1970
             attempts = r.attempts.map {
-                Attempt(number: $0.number, scheduled_at: $0.scheduledAt.timeIntervalSince1970, started_at: $0.startedAt.timeIntervalSince1970, status: $0.status,
-                        duration_ms: $0.durationMilliseconds, error: $0.error)
+                Attempt(
+                    number: $0.number, scheduled_at: $0.scheduledAt.timeIntervalSince1970, started_at: $0.startedAt.timeIntervalSince1970,
+                    status: $0.status,
+                    duration_ms: $0.durationMilliseconds, error: $0.error)
             }
         }
     }

@@ -8,18 +8,32 @@ struct SandboxDirectoryControl: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.post("workspaces") { req in
-            struct In: Content { var token: String?; var name: String }
+            struct In: Content {
+                var token: String?
+                var name: String
+            }
             let body = try req.content.decode(In.self)
             let workspace = try await store.addWorkspace(accountID: try await account(body.token).id, name: body.name)
             return SandboxJSON.Workspace(workspace, canCreate: true)
         }
         routes.post("users") { req in
-            struct Grant: Content { var workspace_id: Int; var can_create: Bool? }
-            struct In: Content { var token: String?; var email: String; var name: String; var admin: Bool?; var workspaces: [Grant]? }
+            struct Grant: Content {
+                var workspace_id: Int
+                var can_create: Bool?
+            }
+            struct In: Content {
+                var token: String?
+                var email: String
+                var name: String
+                var admin: Bool?
+                var workspaces: [Grant]?
+            }
             let body = try req.content.decode(In.self)
             let grants = (body.workspaces ?? []).map { WorkspaceGrant(workspaceID: $0.workspace_id, canCreate: $0.can_create ?? true) }
-            return SandboxJSON.User(try await store.addUser(accountID: try await account(body.token).id, email: body.email, name: body.name,
-                                                            admin: body.admin ?? false, grants: grants))
+            return SandboxJSON.User(
+                try await store.addUser(
+                    accountID: try await account(body.token).id, email: body.email, name: body.name,
+                    admin: body.admin ?? false, grants: grants))
         }
         routes.post("templates") { req in
             struct In: Content {
@@ -32,12 +46,16 @@ struct SandboxDirectoryControl: RouteCollection {
                 accountID: accountID, workspaceID: body.workspace_id, typeID: body.template_type_id, name: body.name,
                 active: body.active ?? true,
                 delivery: body.delivery_channels, sign: body.sign_methods, twoStep: body.two_step_authentication_methods)
-            let type = if let id = template.templateTypeID { try await store.templateType(accountID: accountID, id: id) } else { TemplateTypeRecord?.none }
+            let type =
+                if let id = template.templateTypeID { try await store.templateType(accountID: accountID, id: id) } else { TemplateTypeRecord?.none }
             return SandboxJSON.Template(template, type: type)
         }
         /// `{"token", "publishing": false}` puts the account on a plan without publishing (402).
         routes.post("plan") { req -> HTTPStatus in
-            struct In: Content { var token: String?; var publishing: Bool }
+            struct In: Content {
+                var token: String?
+                var publishing: Bool
+            }
             let body = try req.content.decode(In.self)
             _ = try await store.setPublishing(accountID: try await account(body.token).id, allowed: body.publishing)
             return .noContent
@@ -48,11 +66,15 @@ struct SandboxDirectoryControl: RouteCollection {
             let account = try await account(req.headers.first(name: "x-oneflow-api-token"))
             var templates: [SandboxJSON.Template] = []
             for template in await store.templates(accountID: account.id) {
-                let type = if let id = template.templateTypeID { try? await store.templateType(accountID: account.id, id: id) } else { TemplateTypeRecord?.none }
+                let type =
+                    if let id = template.templateTypeID { try? await store.templateType(accountID: account.id, id: id) } else {
+                        TemplateTypeRecord?.none
+                    }
                 templates.append(SandboxJSON.Template(template, type: type))
             }
-            return Directory(workspaces: account.workspaces.map { SandboxJSON.Workspace($0, canCreate: true) },
-                             users: account.users.map(SandboxJSON.User.init), templates: templates, publishing: account.canPublish)
+            return Directory(
+                workspaces: account.workspaces.map { SandboxJSON.Workspace($0, canCreate: true) },
+                users: account.users.map(SandboxJSON.User.init), templates: templates, publishing: account.canPublish)
         }
     }
 

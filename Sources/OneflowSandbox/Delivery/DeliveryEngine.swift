@@ -68,7 +68,8 @@ actor DeliveryEngine {
         let events = delivery.events.map {
             #"{"created_time":"\#(OneflowDate.format($0.createdTime))","id":\#($0.id),"type":"\#($0.type)"}"#
         }.joined(separator: ",")
-        return #"{"contract":{"id":\#(delivery.contractID)},"callback_id":"\#(delivery.callbackID)","events":[\#(events)],"signature":"\#(signature)"}"#
+        return
+            #"{"contract":{"id":\#(delivery.contractID)},"callback_id":"\#(delivery.callbackID)","events":[\#(events)],"signature":"\#(signature)"}"#
     }
 
     private func attempt(_ delivery: DeliveryRecord, signKey: String?, scheduledAt: Date) async {
@@ -96,9 +97,11 @@ actor DeliveryEngine {
         )
         // Only 200 counts; "any response other than 200 is an error and causes a resend".
         await store.record(attempt, deliveryID: delivery.id, delivered: status == 200, schedule: schedule)
-        logger.debug("sandbox webhook attempt", metadata: [
-            "delivery": .stringConvertible(delivery.id), "attempt": .stringConvertible(attempt.number),
-            "status": .string(status.map(String.init) ?? failure ?? "none"),
-        ])
+        logger.debug(
+            "sandbox webhook attempt",
+            metadata: [
+                "delivery": .stringConvertible(delivery.id), "attempt": .stringConvertible(attempt.number),
+                "status": .string(status.map(String.init) ?? failure ?? "none"),
+            ])
     }
 }

@@ -7,15 +7,40 @@ import Vapor
 /// plan's publishing on or off.
 extension SandboxPagesController {
     struct AccountPage: Encodable {
-        struct Option: Encodable { var value: String; var name: String; var selected: Bool }
-        struct Workspace: Encodable { var id: Int; var name: String; var company: String; var registrationNumber: String }
-        struct User: Encodable { var name: String; var email: String; var role: String; var active: Bool; var access: String }
+        struct Option: Encodable {
+            var value: String
+            var name: String
+            var selected: Bool
+        }
+        struct Workspace: Encodable {
+            var id: Int
+            var name: String
+            var company: String
+            var registrationNumber: String
+        }
+        struct User: Encodable {
+            var name: String
+            var email: String
+            var role: String
+            var active: Bool
+            var access: String
+        }
         struct Template: Encodable {
-            var id: Int; var name: String; var workspace: String; var group: String; var active: Bool
-            var delivery: String; var sign: String; var twoStep: String
+            var id: Int
+            var name: String
+            var workspace: String
+            var group: String
+            var active: Bool
+            var delivery: String
+            var sign: String
+            var twoStep: String
         }
         /// A checkbox of the template form: `field` is its form name.
-        struct Choice: Encodable { var field: String; var name: String; var checked: Bool }
+        struct Choice: Encodable {
+            var field: String
+            var name: String
+            var checked: Bool
+        }
         var title = "Sandbox account"
         var accountID: Int?
         var accountName: String
@@ -53,9 +78,10 @@ extension SandboxPagesController {
                 .init(name: user.name, email: user.email, role: user.role, active: user.active, access: Self.access(of: user, workspaceName))
             },
             templates: templates.map { t in
-                .init(id: t.id, name: t.name, workspace: workspaceName(t.workspaceID),
-                      group: t.templateTypeID.map { typeNames[$0] ?? "#\($0)" } ?? "No template group", active: t.active,
-                      delivery: Self.list(t.deliveryChannels), sign: Self.list(t.signMethods), twoStep: Self.list(t.twoStepMethods))
+                .init(
+                    id: t.id, name: t.name, workspace: workspaceName(t.workspaceID),
+                    group: t.templateTypeID.map { typeNames[$0] ?? "#\($0)" } ?? "No template group", active: t.active,
+                    delivery: Self.list(t.deliveryChannels), sign: Self.list(t.signMethods), twoStep: Self.list(t.twoStepMethods))
             },
             groups: [.init(value: "", name: "No template group", selected: ours == nil)]
                 + types.map { .init(value: String($0.id), name: $0.name, selected: $0.id == ours) },

@@ -16,12 +16,18 @@ extension SandboxPagesController {
     @Sendable func addUser(req: Request) async throws -> Response {
         try await accountForm(req, "add the user") { (store, accountID, form) async throws(SandboxProblem) -> String in
             let admin = form["admin"] != nil
-            let grants = admin ? [] : form.compactMap { entry -> WorkspaceGrant? in
-                guard entry.key.hasPrefix("grant_"), let id = Int(entry.key.dropFirst(6)), ["view", "create"].contains(entry.value) else { return nil }
-                return WorkspaceGrant(workspaceID: id, canCreate: entry.value == "create")
-            }.sorted { $0.workspaceID < $1.workspaceID }
-            let user = try await store.addUser(accountID: accountID, email: form["email"] ?? "", name: form["name"] ?? "",
-                                               admin: admin, grants: grants)
+            let grants =
+                admin
+                ? []
+                : form.compactMap { entry -> WorkspaceGrant? in
+                    guard entry.key.hasPrefix("grant_"), let id = Int(entry.key.dropFirst(6)), ["view", "create"].contains(entry.value) else {
+                        return nil
+                    }
+                    return WorkspaceGrant(workspaceID: id, canCreate: entry.value == "create")
+                }.sorted { $0.workspaceID < $1.workspaceID }
+            let user = try await store.addUser(
+                accountID: accountID, email: form["email"] ?? "", name: form["name"] ?? "",
+                admin: admin, grants: grants)
             return "Added the user \(user.name) (\(user.email)) as \(user.isAdmin ? "an admin" : "a user")."
         }
     }
@@ -54,8 +60,10 @@ extension SandboxPagesController {
         }
     }
 
-    private func accountForm(_ req: Request, _ what: String,
-                             _ change: (SandboxStore, Int, [String: String]) async throws(SandboxProblem) -> String) async throws -> Response {
+    private func accountForm(
+        _ req: Request, _ what: String,
+        _ change: (SandboxStore, Int, [String: String]) async throws(SandboxProblem) -> String
+    ) async throws -> Response {
         let form = try req.content.decode([String: String].self)
         guard let accountID = form["account"].flatMap(Int.init) else {
             return Self.redirect(req, "/sandbox/account", ["message": "Could not \(what): choose an account."])

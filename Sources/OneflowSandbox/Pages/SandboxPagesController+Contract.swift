@@ -6,9 +6,20 @@ import Vapor
 /// when a real counterparty decides (`participant:sign`, `contract:sign`, `contract:decline`).
 extension SandboxPagesController {
     struct ContractPage: Encodable {
-        struct Field: Encodable { var name: String; var value: String }
-        struct Person: Encodable { var name: String; var party: String; var role: String; var signState: String }
-        struct Signer: Encodable { var participantID: Int; var name: String }
+        struct Field: Encodable {
+            var name: String
+            var value: String
+        }
+        struct Person: Encodable {
+            var name: String
+            var party: String
+            var role: String
+            var signState: String
+        }
+        struct Signer: Encodable {
+            var participantID: Int
+            var name: String
+        }
         var title: String
         var id: Int
         var accountID: Int
@@ -29,7 +40,10 @@ extension SandboxPagesController {
         guard let accountID = await store.accountID(ofContract: id), let c = try? await store.contract(accountID: accountID, id: id) else {
             throw Abort(.notFound, reason: "No contract #\(id) in the sandbox.")
         }
-        let group = if let typeID = c.templateTypeID { (try? await store.templateType(accountID: accountID, id: typeID))?.name ?? "#\(typeID)" } else { "No template group" }
+        let group =
+            if let typeID = c.templateTypeID { (try? await store.templateType(accountID: accountID, id: typeID))?.name ?? "#\(typeID)" } else {
+                "No template group"
+            }
         let reason = Self.nothingToSign(c)
         let page = ContractPage(
             title: c.name.isEmpty ? "Contract #\(c.id)" : c.name, id: c.id, accountID: accountID,
@@ -80,8 +94,10 @@ extension SandboxPagesController {
         }
     }
 
-    private func decide(_ req: Request, _ verb: String,
-                        _ change: (SandboxStore, Int, Int) async throws(SandboxProblem) -> ContractRecord) async throws -> Response {
+    private func decide(
+        _ req: Request, _ verb: String,
+        _ change: (SandboxStore, Int, Int) async throws(SandboxProblem) -> ContractRecord
+    ) async throws -> Response {
         let id = try Self.contractID(req)
         guard let participantID = req.parameters.get("participant").flatMap(Int.init) else { throw Abort(.notFound) }
         guard await store.accountID(ofContract: id) != nil else { throw Abort(.notFound, reason: "No contract #\(id) in the sandbox.") }

@@ -4,10 +4,24 @@ import Vapor
 
 extension SandboxPagesController {
     struct ContractsPage: Encodable {
-        struct Option: Encodable { var id: Int; var name: String; var selected: Bool }
-        struct Field: Encodable { var customID: String; var name: String; var placeholder: String; var sample: String }
+        struct Option: Encodable {
+            var id: Int
+            var name: String
+            var selected: Bool
+        }
+        struct Field: Encodable {
+            var customID: String
+            var name: String
+            var placeholder: String
+            var sample: String
+        }
         struct Row: Encodable {
-            var id: Int; var name: String; var group: String; var state: String; var employee: String; var updated: String
+            var id: Int
+            var name: String
+            var group: String
+            var state: String
+            var employee: String
+            var updated: String
             var actions: [String]
         }
         var title = "Sandbox contracts"
@@ -38,9 +52,10 @@ extension SandboxPagesController {
             },
             sample: sample.employee,
             contracts: contracts.reversed().map { c in
-                ContractsPage.Row(id: c.id, name: c.name, group: c.templateTypeID.map { names[$0] ?? "#\($0)" } ?? "No template group",
-                                  state: c.state, employee: c.employee?.name ?? "No counterparty", updated: OneflowDate.format(c.updatedTime),
-                                  actions: Self.actions(for: c.state))
+                ContractsPage.Row(
+                    id: c.id, name: c.name, group: c.templateTypeID.map { names[$0] ?? "#\($0)" } ?? "No template group",
+                    state: c.state, employee: c.employee?.name ?? "No counterparty", updated: OneflowDate.format(c.updatedTime),
+                    actions: Self.actions(for: c.state))
             },
             message: req.query[String.self, at: "message"]
         )
@@ -62,8 +77,9 @@ extension SandboxPagesController {
         guard let accountID = form["account"].flatMap(Int.init), let typeID = form["template_type_id"].flatMap(Int.init) else {
             throw Abort(.badRequest, reason: "Choose an account and a template group.")
         }
-        let employee = EmployeeInput(name: form["employee_name"] ?? "", email: form["employee_email"] ?? "", phone: form["employee_phone"],
-                                     identificationNumber: form["employee_identification_number"], title: form["employee_title"])
+        let employee = EmployeeInput(
+            name: form["employee_name"] ?? "", email: form["employee_email"] ?? "", phone: form["employee_phone"],
+            identificationNumber: form["employee_identification_number"], title: form["employee_title"])
         var values: [String: String] = [:]
         for (key, value) in form where key.hasPrefix("field_") && !value.isEmpty { values[String(key.dropFirst(6))] = value }
         do {
@@ -76,7 +92,8 @@ extension SandboxPagesController {
 
     @Sendable func act(req: Request) async throws -> Response {
         guard let action = req.parameters.get("action").flatMap(ContractAction.init(rawValue:)),
-              let id = req.parameters.get("id").flatMap(Int.init), let accountID = await store.accountID(ofContract: id) else {
+            let id = req.parameters.get("id").flatMap(Int.init), let accountID = await store.accountID(ofContract: id)
+        else {
             throw Abort(.notFound)
         }
         do {
@@ -106,10 +123,13 @@ enum SampleEmployees {
         let index = Int.random(in: 0..<people.count)
         let (name, title) = people[index]
         let email = name.lowercased().replacingOccurrences(of: " ", with: ".") + "@example.com"
-        let employee = EmployeeInput(name: name, email: email, phone: "+4670123456\(index)", identificationNumber: "19900101-12\(30 + index)", title: title)
-        let values = ["employee_number": String(10_000 + Int.random(in: 0..<90_000)), "start_date": "2026-01-0\(index + 1)",
-                      "job_title": title, "department": "Operations", "employment_type": "permanent", "manager": "hanna.hr@example.com",
-                      "work_location": "Stockholm", "salary": "42000 SEK/month"]
+        let employee = EmployeeInput(
+            name: name, email: email, phone: "+4670123456\(index)", identificationNumber: "19900101-12\(30 + index)", title: title)
+        let values = [
+            "employee_number": String(10_000 + Int.random(in: 0..<90_000)), "start_date": "2026-01-0\(index + 1)",
+            "job_title": title, "department": "Operations", "employment_type": "permanent", "manager": "hanna.hr@example.com",
+            "work_location": "Stockholm", "salary": "42000 SEK/month",
+        ]
         return (employee, values)
     }
 }

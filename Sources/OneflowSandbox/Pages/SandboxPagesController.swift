@@ -30,7 +30,11 @@ struct SandboxPagesController: RouteCollection {
     }
 
     struct MarketplacePage: Encodable {
-        struct AccountRow: Encodable { var id: Int; var name: String; var selected: Bool }
+        struct AccountRow: Encodable {
+            var id: Int
+            var name: String
+            var selected: Bool
+        }
         var title = "Sandbox Marketplace"
         var accounts: [AccountRow]
         var setupURL: String
@@ -38,15 +42,20 @@ struct SandboxPagesController: RouteCollection {
 
     @Sendable func marketplace(req: Request) async throws -> View {
         let accounts = await store.accounts()
-        return try await req.view.render("sandbox/marketplace", MarketplacePage(
-            accounts: accounts.enumerated().map { .init(id: $1.id, name: $1.name, selected: $0 == accounts.count - 1) },
-            setupURL: configuration.setupURL))
+        return try await req.view.render(
+            "sandbox/marketplace",
+            MarketplacePage(
+                accounts: accounts.enumerated().map { .init(id: $1.id, name: $1.name, selected: $0 == accounts.count - 1) },
+                setupURL: configuration.setupURL))
     }
 
     /// "Enable extension": an account (new, or the chosen one) gets a fresh extension token
     /// and the browser goes to our Setup URL with it, as Oneflow's automatic setup does.
     @Sendable func enable(req: Request) async throws -> Response {
-        struct Form: Content { var account: String?; var name: String? }
+        struct Form: Content {
+            var account: String?
+            var name: String?
+        }
         let form = try req.content.decode(Form.self)
         let token: String
         if let id = form.account.flatMap(Int.init) {
@@ -61,16 +70,32 @@ struct SandboxPagesController: RouteCollection {
 
     @Sendable func deliveries(req: Request) async throws -> View {
         struct Row: Encodable {
-            var id: Int; var contractID: Int; var events: String; var url: String; var status: String
+            var id: Int
+            var contractID: Int
+            var events: String
+            var url: String
+            var status: String
             var attempts: [Attempt]
         }
-        struct Attempt: Encodable { var number: Int; var at: String; var result: String; var duration: String; var ok: Bool }
-        struct Page: Encodable { var title = "Webhook deliveries"; var deliveries: [Row] }
+        struct Attempt: Encodable {
+            var number: Int
+            var at: String
+            var result: String
+            var duration: String
+            var ok: Bool
+        }
+        struct Page: Encodable {
+            var title = "Webhook deliveries"
+            var deliveries: [Row]
+        }
         let rows = await store.deliveries().reversed().prefix(200).map { d in
-            Row(id: d.id, contractID: d.contractID, events: d.events.map(\.type).joined(separator: ", "), url: d.callbackURL,
-                status: d.status, attempts: d.attempts.map {
-                    Attempt(number: $0.number, at: OneflowDate.format($0.startedAt), result: $0.status.map { "HTTP \($0)" } ?? ($0.error ?? "no answer"),
-                            duration: String(format: "%.0f ms", $0.durationMilliseconds), ok: $0.status == 200)
+            Row(
+                id: d.id, contractID: d.contractID, events: d.events.map(\.type).joined(separator: ", "), url: d.callbackURL,
+                status: d.status,
+                attempts: d.attempts.map {
+                    Attempt(
+                        number: $0.number, at: OneflowDate.format($0.startedAt), result: $0.status.map { "HTTP \($0)" } ?? ($0.error ?? "no answer"),
+                        duration: String(format: "%.0f ms", $0.durationMilliseconds), ok: $0.status == 200)
                 })
         }
         return try await req.view.render("sandbox/deliveries", Page(deliveries: Array(rows)))

@@ -91,11 +91,13 @@ extension ContractRecord {
             var owner = try legacy.decode(ParticipantRecord.self, forKey: .owner)
             (owner.signatory, owner.organizer) = (owner.signatory ?? false, owner.organizer ?? true)
             parties = [
-                PartyRecord(id: try legacy.decode(Int.self, forKey: .ownerPartyID), type: "company",
-                            name: try legacy.decode(String.self, forKey: .companyName), countryCode: "SE", myParty: true,
-                            participants: [owner]),
-                PartyRecord(id: try legacy.decode(Int.self, forKey: .employeePartyID), type: "individual", name: employee.name,
-                            countryCode: "SE", myParty: false, participants: [employee]),
+                PartyRecord(
+                    id: try legacy.decode(Int.self, forKey: .ownerPartyID), type: "company",
+                    name: try legacy.decode(String.self, forKey: .companyName), countryCode: "SE", myParty: true,
+                    participants: [owner]),
+                PartyRecord(
+                    id: try legacy.decode(Int.self, forKey: .employeePartyID), type: "individual", name: employee.name,
+                    countryCode: "SE", myParty: false, participants: [employee]),
             ]
         }
     }

@@ -9,7 +9,9 @@ struct EmployeeInput: Codable, Sendable {
     var title: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, email, phone, identificationNumber = "identification_number", title
+        case name, email, phone
+        case identificationNumber = "identification_number"
+        case title
     }
 }
 
@@ -17,8 +19,10 @@ struct EmployeeInput: Codable, Sendable {
 /// https://developer.oneflow.com/docs/webhook-type
 enum ContractAction: String, Sendable, CaseIterable {
     case publish, sign, decline, delete, expire, revive
-    case lifecycleStart = "lifecycle_start", lifecycleEnd = "lifecycle_end"
-    case lifecycleTerminate = "lifecycle_terminate", lifecycleCancel = "lifecycle_cancel"
+    case lifecycleStart = "lifecycle_start"
+    case lifecycleEnd = "lifecycle_end"
+    case lifecycleTerminate = "lifecycle_terminate"
+    case lifecycleCancel = "lifecycle_cancel"
 }
 
 extension SandboxStore {
@@ -36,7 +40,9 @@ extension SandboxStore {
     /// A draft contract from the template group `templateTypeID`, for the control API and the
     /// contracts page: the group's template, the account's admin organizing the owner side, and the
     /// employee as an individual who signs with a standard e-signature, reached by email.
-    func createContract(accountID: Int, templateTypeID: Int, employee: EmployeeInput, values: [String: String], name: String?) throws(SandboxProblem) -> ContractRecord {
+    func createContract(accountID: Int, templateTypeID: Int, employee: EmployeeInput, values: [String: String], name: String?) throws(SandboxProblem)
+        -> ContractRecord
+    {
         let type = try templateType(accountID: accountID, id: templateTypeID)
         let account = try account(id: accountID)
         guard !employee.name.isEmpty else { throw .invalid("employee.name", "Required.") }
@@ -52,20 +58,24 @@ extension SandboxStore {
         let admin = account.users.first { $0.isAdmin && $0.active }
         // The admin joins as an organizer, as the creator does through the API: the employee's
         // signature completes the contract.
-        let owner = ParticipantRecord(id: state.allocateID(), name: admin?.name ?? "Sandbox Admin", email: admin?.email ?? "",
-                                      signState: "undecided", signatory: false, organizer: true, canUpdate: true,
-                                      deliveryChannel: "email", deliveryStatus: "not_sent")
-        let person = ParticipantRecord(id: state.allocateID(), name: employee.name, email: employee.email, phoneNumber: employee.phone,
-                                       identificationNumber: employee.identificationNumber, title: employee.title, signState: "undecided",
-                                       signatory: true, canUpdate: false, deliveryChannel: "email", signMethod: "standard_esign",
-                                       deliveryStatus: "not_sent")
+        let owner = ParticipantRecord(
+            id: state.allocateID(), name: admin?.name ?? "Sandbox Admin", email: admin?.email ?? "",
+            signState: "undecided", signatory: false, organizer: true, canUpdate: true,
+            deliveryChannel: "email", deliveryStatus: "not_sent")
+        let person = ParticipantRecord(
+            id: state.allocateID(), name: employee.name, email: employee.email, phoneNumber: employee.phone,
+            identificationNumber: employee.identificationNumber, title: employee.title, signState: "undecided",
+            signatory: true, canUpdate: false, deliveryChannel: "email", signMethod: "standard_esign",
+            deliveryStatus: "not_sent")
         let parties = [
-            PartyRecord(id: state.allocateID(), type: "company", name: workspace?.companyName ?? account.name,
-                        identificationNumber: workspace?.registrationNumber, countryCode: "SE", myParty: true, participants: [owner]),
+            PartyRecord(
+                id: state.allocateID(), type: "company", name: workspace?.companyName ?? account.name,
+                identificationNumber: workspace?.registrationNumber, countryCode: "SE", myParty: true, participants: [owner]),
             PartyRecord(id: state.allocateID(), type: "individual", name: employee.name, countryCode: "SE", myParty: false, participants: [person]),
         ]
-        let contract = makeContract(accountID: accountID, template: template, name: name ?? "Employment contract – \(employee.name)",
-                                    values: values, parties: parties, creatorEmail: admin?.email)
+        let contract = makeContract(
+            accountID: accountID, template: template, name: name ?? "Employment contract – \(employee.name)",
+            values: values, parties: parties, creatorEmail: admin?.email)
         state.contracts.append(contract)
         persist()
         return contract
@@ -82,8 +92,10 @@ extension SandboxStore {
 
     /// The one way a contract changes: `change` returns the event types that happened; they are
     /// recorded on the contract and queued for its webhooks, and the state is saved.
-    func changeContract(accountID: Int, id: Int, removing: Bool = false,
-                        _ change: (inout ContractRecord, Date) throws(SandboxProblem) -> [String]) throws(SandboxProblem) -> ContractRecord {
+    func changeContract(
+        accountID: Int, id: Int, removing: Bool = false,
+        _ change: (inout ContractRecord, Date) throws(SandboxProblem) -> [String]
+    ) throws(SandboxProblem) -> ContractRecord {
         guard let index = state.contracts.firstIndex(where: { $0.id == id && $0.accountID == accountID }) else {
             throw .notFound("The contract")
         }
@@ -148,12 +160,18 @@ extension SandboxStore {
             try require(["signed"])
             c.lifecycleUpdatedTime = time
             switch action {
-            case .lifecycleStart: c.lifecycleState = "active"; return ["contract:lifecycle_state:start"]
-            case .lifecycleEnd: (c.lifecycleState, c.contractEndTime) = ("ended", time); return ["contract:lifecycle_state:end"]
+            case .lifecycleStart:
+                c.lifecycleState = "active"
+                return ["contract:lifecycle_state:start"]
+            case .lifecycleEnd:
+                (c.lifecycleState, c.contractEndTime) = ("ended", time)
+                return ["contract:lifecycle_state:end"]
             case .lifecycleTerminate:
                 (c.lifecycleState, c.contractEndTime, c.endedByTermination) = ("ended", time, true)
                 return ["contract:lifecycle_state:terminate"]
-            default: (c.canceled, c.contractEndTime) = (true, time); return ["contract:lifecycle_state:cancel"]
+            default:
+                (c.canceled, c.contractEndTime) = (true, time)
+                return ["contract:lifecycle_state:cancel"]
             }
         }
     }

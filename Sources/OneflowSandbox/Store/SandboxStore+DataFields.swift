@@ -40,7 +40,8 @@ struct DataFieldUpdateBody: Decodable, Sendable {
         let c = try decoder.container(keyedBy: Keys.self)
         id = try c.decodeIfPresent(Int.self, forKey: .id)
         if c.contains(._private_ownerside), try !c.decodeNil(forKey: ._private_ownerside) {
-            customID = try c.nestedContainer(keyedBy: OwnersideKeys.self, forKey: ._private_ownerside).decodeIfPresent(String.self, forKey: .custom_id)
+            customID = try c.nestedContainer(keyedBy: OwnersideKeys.self, forKey: ._private_ownerside).decodeIfPresent(
+                String.self, forKey: .custom_id)
         }
         if c.contains(.value) { value = try c.decodeNil(forKey: .value) ? "" : try c.decode(String.self, forKey: .value) }
     }
@@ -59,8 +60,10 @@ extension SandboxStore {
     /// id, or `path` names it; every name given must be the same field ("if the body's id or
     /// custom id does not match the path, the request errors"). An unknown field in the path is
     /// 404, like any unknown resource; in a list, 400 naming the item.
-    func updateDataFields(accountID: Int, contractID: Int, _ items: [DataFieldUpdateBody],
-                          path: FieldReference? = nil) throws(SandboxProblem) -> ContractRecord {
+    func updateDataFields(
+        accountID: Int, contractID: Int, _ items: [DataFieldUpdateBody],
+        path: FieldReference? = nil
+    ) throws(SandboxProblem) -> ContractRecord {
         try changeContract(accountID: accountID, id: contractID) { (c, time) throws(SandboxProblem) in
             guard ["draft", "pending"].contains(c.state) else {
                 throw SandboxProblem(status: .conflict, detail: "Data fields of a \(c.state) contract cannot be changed.")
@@ -75,7 +78,8 @@ extension SandboxStore {
                 }
                 for other in item.named where !other.matches(c.dataFields[field]) {
                     let key = if case .id = other { "id" } else { "_private_ownerside.custom_id" }
-                    throw .invalid(name.map { "\($0).\(key)" } ?? key, "Names another data field than \(path == nil ? "the item's other key" : "the path").")
+                    throw .invalid(
+                        name.map { "\($0).\(key)" } ?? key, "Names another data field than \(path == nil ? "the item's other key" : "the path").")
                 }
                 guard let value = item.value else { continue }
                 guard value.count <= 1024 else { throw .invalid(name.map { "\($0).value" } ?? "value", "Must be at most 1024 characters.") }

@@ -31,23 +31,29 @@ extension SandboxStore {
     /// when setup makes the group (`addGroupTemplateIfOurs`).
     func seedDirectory(of account: inout AccountRecord) {
         let time = now()
-        let hr = WorkspaceRecord(id: state.allocateID(), name: "HR", companyName: account.name,
-                                 registrationNumber: String(format: "556%03d-%04d", account.id % 1000, account.id % 10000),
-                                 countryCode: "SE", createdTime: time)
-        let sales = WorkspaceRecord(id: state.allocateID(), name: "Sales", companyName: account.name,
-                                    registrationNumber: hr.registrationNumber, countryCode: "SE", createdTime: time)
+        let hr = WorkspaceRecord(
+            id: state.allocateID(), name: "HR", companyName: account.name,
+            registrationNumber: String(format: "556%03d-%04d", account.id % 1000, account.id % 10000),
+            countryCode: "SE", createdTime: time)
+        let sales = WorkspaceRecord(
+            id: state.allocateID(), name: "Sales", companyName: account.name,
+            registrationNumber: hr.registrationNumber, countryCode: "SE", createdTime: time)
         account.workspaces = [hr, sales]
         account.users = [
-            UserRecord(id: state.allocateID(), email: "admin@account\(account.id).sandbox.example", name: "Sandbox Admin",
-                       title: "Administrator", role: "admin", active: true, grants: []),
-            UserRecord(id: state.allocateID(), email: "hr@account\(account.id).sandbox.example", name: "Hanna HR",
-                       title: "HR Manager", role: "user", active: true, grants: [WorkspaceGrant(workspaceID: hr.id, canCreate: true)]),
+            UserRecord(
+                id: state.allocateID(), email: "admin@account\(account.id).sandbox.example", name: "Sandbox Admin",
+                title: "Administrator", role: "admin", active: true, grants: []),
+            UserRecord(
+                id: state.allocateID(), email: "hr@account\(account.id).sandbox.example", name: "Hanna HR",
+                title: "HR Manager", role: "user", active: true, grants: [WorkspaceGrant(workspaceID: hr.id, canCreate: true)]),
         ]
         state.templates.append(newTemplate(accountID: account.id, workspaceID: hr.id, typeID: nil, name: "Non-disclosure agreement"))
     }
 
-    func newTemplate(accountID: Int, workspaceID: Int, typeID: Int?, name: String,
-                     delivery: [OptionRecord]? = nil, sign: [OptionRecord]? = nil, twoStep: [OptionRecord]? = nil) -> TemplateRecord {
+    func newTemplate(
+        accountID: Int, workspaceID: Int, typeID: Int?, name: String,
+        delivery: [OptionRecord]? = nil, sign: [OptionRecord]? = nil, twoStep: [OptionRecord]? = nil
+    ) -> TemplateRecord {
         let time = now()
         return TemplateRecord(
             id: state.allocateID(), accountID: accountID, workspaceID: workspaceID, templateTypeID: typeID, name: name, active: true,
@@ -61,7 +67,8 @@ extension SandboxStore {
     /// an employment template in it; the sandbox does that for them, in the first workspace.
     func addGroupTemplateIfOurs(_ type: TemplateTypeRecord) {
         guard type.name == extensionTemplateGroupName, !state.templates.contains(where: { $0.templateTypeID == type.id }),
-              let workspace = state.accounts.first(where: { $0.id == type.accountID })?.workspaces.first else { return }
+            let workspace = state.accounts.first(where: { $0.id == type.accountID })?.workspaces.first
+        else { return }
         state.templates.append(newTemplate(accountID: type.accountID, workspaceID: workspace.id, typeID: type.id, name: "Employment contract"))
     }
 
@@ -106,8 +113,10 @@ extension SandboxStore {
         let time = now()
         let account = try updateAccount(accountID) { (account) throws(SandboxProblem) in
             let first = account.workspaces.first
-            account.workspaces.append(WorkspaceRecord(id: id, name: name, companyName: first?.companyName ?? account.name,
-                                                      registrationNumber: first?.registrationNumber ?? "", countryCode: "SE", createdTime: time))
+            account.workspaces.append(
+                WorkspaceRecord(
+                    id: id, name: name, companyName: first?.companyName ?? account.name,
+                    registrationNumber: first?.registrationNumber ?? "", countryCode: "SE", createdTime: time))
         }
         return account.workspace(id)!
     }
@@ -135,8 +144,10 @@ extension SandboxStore {
         try updateAccount(accountID) { $0.canPublish = allowed }
     }
 
-    func addTemplate(accountID: Int, workspaceID: Int, typeID: Int?, name: String, active: Bool = true,
-                     delivery: [String]?, sign: [String]?, twoStep: [String]?) throws(SandboxProblem) -> TemplateRecord {
+    func addTemplate(
+        accountID: Int, workspaceID: Int, typeID: Int?, name: String, active: Bool = true,
+        delivery: [String]?, sign: [String]?, twoStep: [String]?
+    ) throws(SandboxProblem) -> TemplateRecord {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...130).contains(name.count) else { throw .invalid("name", "Must be 1–130 characters.") }
         guard try account(id: accountID).workspace(workspaceID) != nil else { throw .invalid("workspace_id", "No such workspace in the account.") }

@@ -5,8 +5,10 @@ extension SandboxStore {
     /// signatory, a two-step method if any) among the template's options; and what each of
     /// those needs — an email for email delivery, a phone for SMS, an identification number for
     /// e-ID. https://developer.oneflow.com/reference/create-a-party, https://support.oneflow.com/hc/en-se/articles/38757124562065
-    func participant(_ p: CreateContractBody.Person, at: String, template: TemplateRecord, defaultName: String?,
-                     ownerSide: Bool) throws(SandboxProblem) -> ParticipantRecord {
+    func participant(
+        _ p: CreateContractBody.Person, at: String, template: TemplateRecord, defaultName: String?,
+        ownerSide: Bool
+    ) throws(SandboxProblem) -> ParticipantRecord {
         let name = (p.name ?? defaultName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.count) else { throw .invalid("\(at).name", "Required, 1–100 characters.") }
         func option(_ value: String?, _ field: String, _ options: [OptionRecord], what: String) throws(SandboxProblem) -> OptionRecord? {
@@ -26,8 +28,9 @@ extension SandboxStore {
         if p.organizer == true, signatory { throw .invalid("\(at).organizer", "An organizer cannot be a signatory.") }
         if signatory, p.sign_method == nil { throw .invalid("\(at).sign_method", "Required for a signatory.") }
         let sign = try option(p.sign_method, "sign_method", template.signMethods, what: "sign methods")
-        let twoStep = try option(p.two_step_authentication_method, "two_step_authentication_method", template.twoStepMethods,
-                                 what: "two-step authentication methods")
+        let twoStep = try option(
+            p.two_step_authentication_method, "two_step_authentication_method", template.twoStepMethods,
+            what: "two-step authentication methods")
         let values = ["email": p.email, "phone_number": p.phone_number, "identification_number": p.identification_number]
         for (chosen, kind) in [(channel, "delivery channel"), (signatory ? sign : nil, "sign method"), (twoStep, "two-step authentication method")] {
             guard let chosen else { continue }
@@ -35,7 +38,9 @@ extension SandboxStore {
                 throw .invalid("\(at).\(attribute)", "Required by the \(kind) \(chosen.name).")
             }
         }
-        if let email = p.email, !email.isEmpty, !(email.contains("@") && email.count <= 255) { throw .invalid("\(at).email", "Must be an email address.") }
+        if let email = p.email, !email.isEmpty, !(email.contains("@") && email.count <= 255) {
+            throw .invalid("\(at).email", "Must be an email address.")
+        }
         if let phone = p.phone_number, !phone.isEmpty, !Self.isE164(phone) {
             throw .invalid("\(at).phone_number", "Must be a phone number in international format, e.g. +46701234567.")
         }
@@ -55,13 +60,16 @@ extension SandboxStore {
     }
 
     /// A new draft from `template`: every data field of its type, `values` filled in.
-    func makeContract(accountID: Int, template: TemplateRecord, name: String, values: [String: String],
-                      parties: [PartyRecord], creatorEmail: String?) -> ContractRecord {
+    func makeContract(
+        accountID: Int, template: TemplateRecord, name: String, values: [String: String],
+        parties: [PartyRecord], creatorEmail: String?
+    ) -> ContractRecord {
         let time = now()
         let type = template.templateTypeID.flatMap { id in state.templateTypes.first { $0.id == id } }
         let fields = (type?.dataFields ?? []).map {
-            ContractFieldRecord(id: state.allocateID(), customID: $0.customID, name: $0.name,
-                                value: $0.customID.flatMap { values[$0] } ?? $0.value, updatedTime: time)
+            ContractFieldRecord(
+                id: state.allocateID(), customID: $0.customID, name: $0.name,
+                value: $0.customID.flatMap { values[$0] } ?? $0.value, updatedTime: time)
         }
         return ContractRecord(
             id: state.allocateID(), accountID: accountID, templateTypeID: template.templateTypeID, templateID: template.id,

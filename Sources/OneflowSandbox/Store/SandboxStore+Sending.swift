@@ -49,15 +49,18 @@ extension SandboxStore {
         }
     }
 
-    private func decide(contractID: Int, participantID: Int,
-                        _ change: @escaping (inout ContractRecord, Date) -> [String]) throws(SandboxProblem) -> ContractRecord {
+    private func decide(
+        contractID: Int, participantID: Int,
+        _ change: @escaping (inout ContractRecord, Date) -> [String]
+    ) throws(SandboxProblem) -> ContractRecord {
         guard let accountID = accountID(ofContract: contractID) else { throw .notFound("The contract") }
         return try changeContract(accountID: accountID, id: contractID) { (c, time) throws(SandboxProblem) in
             guard ["pending", "overdue"].contains(c.state) else {
                 throw SandboxProblem(status: .conflict, detail: "The contract is \(c.state); only a sent contract can be signed or declined.")
             }
             guard let person = c.parties.filter({ !$0.myParty }).flatMap(\.participants).first(where: { $0.id == participantID }),
-                  person.isSignatory, person.signState == "undecided" else {
+                person.isSignatory, person.signState == "undecided"
+            else {
                 throw SandboxProblem(status: .conflict, detail: "This participant has nothing to sign.")
             }
             return change(&c, time)

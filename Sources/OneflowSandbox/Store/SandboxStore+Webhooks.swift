@@ -22,8 +22,9 @@ extension SandboxStore {
 
     func createWebhook(accountID: Int, _ input: WebhookInputRecord) throws(SandboxProblem) -> WebhookRecord {
         try checkTemplateGroup(accountID: accountID, input.templateGroupID)
-        let hook = WebhookRecord(id: state.allocateID(), accountID: accountID, callbackURL: input.callbackURL, signKey: input.signKey,
-                                 templateGroupID: input.templateGroupID, filters: input.filters, createdTime: now())
+        let hook = WebhookRecord(
+            id: state.allocateID(), accountID: accountID, callbackURL: input.callbackURL, signKey: input.signKey,
+            templateGroupID: input.templateGroupID, filters: input.filters, createdTime: now())
         state.webhooks.append(hook)
         persist()
         return hook
@@ -64,11 +65,12 @@ extension SandboxStore {
             let admitted = events.filter { hook.admits(eventType: $0.type, workspaceID: contract.workspaceID) }
             guard !admitted.isEmpty else { continue }
             let callbackID = (0..<20).map { _ in UInt8.random(in: 0...255) }.lowercaseHex
-            state.deliveries.append(DeliveryRecord(
-                id: state.allocateID(), webhookID: hook.id, accountID: hook.accountID, callbackURL: hook.callbackURL,
-                callbackID: callbackID, contractID: contract.id, events: admitted, status: "pending",
-                nextAttemptAt: now(), attempts: [], createdTime: now()
-            ))
+            state.deliveries.append(
+                DeliveryRecord(
+                    id: state.allocateID(), webhookID: hook.id, accountID: hook.accountID, callbackURL: hook.callbackURL,
+                    callbackID: callbackID, contractID: contract.id, events: admitted, status: "pending",
+                    nextAttemptAt: now(), attempts: [], createdTime: now()
+                ))
         }
     }
 

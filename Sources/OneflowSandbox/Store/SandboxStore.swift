@@ -135,8 +135,9 @@ actor SandboxStore {
     func createTemplateType(accountID: Int, name: String, description: String, extensionType: String?) throws(SandboxProblem) -> TemplateTypeRecord {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...255).contains(name.count) else { throw .invalid("name", "Must be 1–255 characters.") }
-        let record = TemplateTypeRecord(id: state.allocateID(), accountID: accountID, name: name, description: description,
-                                        extensionType: extensionType, dataFields: [], createdTime: now(), updatedTime: now())
+        let record = TemplateTypeRecord(
+            id: state.allocateID(), accountID: accountID, name: name, description: description,
+            extensionType: extensionType, dataFields: [], createdTime: now(), updatedTime: now())
         state.templateTypes.append(record)
         addGroupTemplateIfOurs(record)
         persist()
@@ -157,8 +158,11 @@ actor SandboxStore {
         for (index, input) in inputs.enumerated() {
             let match = existing.first { (input.customID != nil && $0.customID == input.customID) || (input.id != nil && $0.id == input.id) }
             if input.customID == nil, match == nil { throw .invalid("data_fields[\(index)].id", "No data field with this id in the template type.") }
-            var field = match ?? DataFieldRecord(id: state.allocateID(), customID: input.customID, name: "", description: "",
-                                                 placeholder: "", value: "", createdTime: time, updatedTime: time)
+            var field =
+                match
+                ?? DataFieldRecord(
+                    id: state.allocateID(), customID: input.customID, name: "", description: "",
+                    placeholder: "", value: "", createdTime: time, updatedTime: time)
             (field.customID, field.name) = (input.customID ?? field.customID, input.name)
             (field.description, field.placeholder, field.value) = (input.description ?? "", input.placeholder ?? "", input.value ?? "")
             if field != match { field.updatedTime = time }
@@ -181,7 +185,11 @@ struct DataFieldInputRecord: Codable, Sendable {
     var placeholder: String?
     var value: String?
 
-    enum CodingKeys: String, CodingKey { case id, customID = "custom_id", name, description, placeholder, value }
+    enum CodingKeys: String, CodingKey {
+        case id
+        case customID = "custom_id"
+        case name, description, placeholder, value
+    }
 
     static func validate(_ inputs: [DataFieldInputRecord]) throws(SandboxProblem) {
         var seen = Set<String>()
@@ -195,7 +203,7 @@ struct DataFieldInputRecord: Codable, Sendable {
             guard !input.name.isEmpty else { throw .invalid("data_fields[\(index)].name", "Required.") }
             // Text values are limited to 1,024 characters (https://developer.oneflow.com/docs/data-field).
             for (field, text) in [("value", input.value), ("description", input.description), ("placeholder", input.placeholder)]
-                where (text?.count ?? 0) > 1024 {
+            where (text?.count ?? 0) > 1024 {
                 throw .invalid("data_fields[\(index)].\(field)", "Must be at most 1024 characters.")
             }
         }

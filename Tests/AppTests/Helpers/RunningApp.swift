@@ -1,11 +1,12 @@
 import AsyncHTTPClient
 import Foundation
-import TestSupport
 import NIOCore
 import OneflowAPI
 import Synchronization
+import TestSupport
 import Testing
 import Vapor
+
 @testable import App
 
 /// An app served on a real loopback port — so its own Oneflow client reaches the sandbox
@@ -33,8 +34,10 @@ struct RunningApp: Sendable {
     var oneflow: any OneflowClient { app.services.oneflow }
 }
 
-func withRunningApp(_ overrides: [String: String] = [:], logs: LogStore? = nil, worker: Bool = false,
-                    _ body: (RunningApp) async throws -> Void) async throws {
+func withRunningApp(
+    _ overrides: [String: String] = [:], logs: LogStore? = nil, worker: Bool = false,
+    _ body: (RunningApp) async throws -> Void
+) async throws {
     // The port must be known before the app is configured (the embedded sandbox's URL and our
     // webhook URLs derive from it), so a free one is picked first — and another test running
     // in parallel may take it before we bind. Then we try again with another.
@@ -116,10 +119,13 @@ final class Browser: Sendable {
     }
 
     func send(_ method: HTTPMethod, _ path: String, json: [String: Any]) async throws -> Page {
-        try await send(method, path, body: String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self), contentType: "application/json")
+        try await send(
+            method, path, body: String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self), contentType: "application/json")
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil, headers: [String: String] = [:]) async throws -> Page {
+    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil, headers: [String: String] = [:]) async throws
+        -> Page
+    {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "accept", value: "text/html")

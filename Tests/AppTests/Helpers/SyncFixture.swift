@@ -3,6 +3,7 @@ import Foundation
 import OneflowAPI
 import Testing
 import Vapor
+
 @testable import App
 
 /// A running app with one installation set up against its sandbox, and the tools the sync
@@ -24,12 +25,18 @@ struct SyncFixture {
     }
 
     /// A draft contract in `templateTypeID` (ours by default) through the sandbox control API.
-    func newContract(templateTypeID: Int? = nil, name: String = "Jane Doe", email: String = "jane@example.com",
-                     values: [String: String] = ["employee_number": "10023", "start_date": "2020-01-01", "department": "Support", "salary": "42000 SEK"]) async throws -> Int {
-        let page = try await r.control("/contracts", json: [
-            "token": token, "template_type_id": templateTypeID ?? typeID, "data_fields": values,
-            "employee": ["name": name, "email": email, "phone": "+46701234567", "identification_number": "19900101-1234", "title": "Support Engineer"],
-        ])
+    func newContract(
+        templateTypeID: Int? = nil, name: String = "Jane Doe", email: String = "jane@example.com",
+        values: [String: String] = ["employee_number": "10023", "start_date": "2020-01-01", "department": "Support", "salary": "42000 SEK"]
+    ) async throws -> Int {
+        let page = try await r.control(
+            "/contracts",
+            json: [
+                "token": token, "template_type_id": templateTypeID ?? typeID, "data_fields": values,
+                "employee": [
+                    "name": name, "email": email, "phone": "+46701234567", "identification_number": "19900101-1234", "title": "Support Engineer",
+                ],
+            ])
         #expect(page.status == 200, "\(page.body)")
         return try #require((try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any])?["id"] as? Int)
     }
@@ -85,8 +92,11 @@ struct SyncFixture {
     /// A notification as Oneflow would send it, signed with `key` (ours by default).
     func notification(contractID: Int, events: [String], callbackID: String = UUID().uuidString, key: String? = nil) throws -> String {
         let signature = WebhookNotification.signature(callbackID: callbackID, signKey: try key ?? signKey)
-        let list = events.enumerated().map { #"{"created_time":"2026-01-01T10:00:0\#($0.offset)+0000","id":\#(900 + $0.offset),"type":"\#($0.element)"}"# }
-        return #"{"contract":{"id":\#(contractID)},"callback_id":"\#(callbackID)","events":[\#(list.joined(separator: ","))],"signature":"\#(signature)"}"#
+        let list = events.enumerated().map {
+            #"{"created_time":"2026-01-01T10:00:0\#($0.offset)+0000","id":\#(900 + $0.offset),"type":"\#($0.element)"}"#
+        }
+        return
+            #"{"contract":{"id":\#(contractID)},"callback_id":"\#(callbackID)","events":[\#(list.joined(separator: ","))],"signature":"\#(signature)"}"#
     }
 
     var webhookPath: String { "/webhooks/oneflow/\(installation.webhookKey)" }

@@ -6,6 +6,7 @@ import Synchronization
 import SystemPackage
 import Testing
 import Vapor
+
 @testable import App
 
 /// The package root, found from this file so tests do not depend on the working directory.

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OneflowAPI
 
 /// Runs `body` with an `OneflowHTTPClient` pointed at a fresh `StubServer`, and tears both down.

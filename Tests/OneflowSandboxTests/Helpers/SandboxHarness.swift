@@ -6,6 +6,7 @@ import OneflowAPI
 import Synchronization
 import TestSupport
 import Vapor
+
 @testable import OneflowSandbox
 
 /// The package root, found from this file so tests do not depend on the working directory.
@@ -72,7 +73,10 @@ final class SandboxHarness: Sendable {
         return try JSONDecoder().decode(T.self, from: Data(bytes.readableBytesView))
     }
 
-    struct ControlError: Error { var status: Int; var body: String }
+    struct ControlError: Error {
+        var status: Int
+        var body: String
+    }
 
     /// A control call whose answer has no body (204): throws on any other failure.
     func control(_ method: HTTPMethod, _ path: String, _ body: [String: Any]) async throws {
@@ -86,7 +90,9 @@ final class SandboxHarness: Sendable {
     }
 
     /// A raw call to the sandbox's Oneflow API, for bodies the client never sends.
-    func api(_ method: HTTPMethod, _ path: String, token: String, email: String? = nil, json: String? = nil) async throws -> (status: Int, body: String) {
+    func api(_ method: HTTPMethod, _ path: String, token: String, email: String? = nil, json: String? = nil) async throws -> (
+        status: Int, body: String
+    ) {
         var request = HTTPClientRequest(url: baseURL + "/sandbox/oneflow/v1" + path)
         request.method = method
         request.headers.add(name: "x-oneflow-api-token", value: token)
@@ -99,7 +105,12 @@ final class SandboxHarness: Sendable {
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 
-    struct NewAccount: Decodable { var account_id: Int; var token: String; var name: String; var user_emails: [String] }
+    struct NewAccount: Decodable {
+        var account_id: Int
+        var token: String
+        var name: String
+        var user_emails: [String]
+    }
 
     func newAccount(_ name: String = "Acme AB") async throws -> (OneflowCredentials, NewAccount) {
         let account: NewAccount = try await control(.POST, "/accounts", ["name": name])
@@ -108,11 +119,15 @@ final class SandboxHarness: Sendable {
 
     /// A draft contract in `templateTypeID`, made through the control API.
     func newContract(_ credentials: OneflowCredentials, templateTypeID: Int, values: [String: String] = [:]) async throws -> Contract {
-        let raw: RawJSON = try await control(.POST, "/contracts", [
-            "token": credentials.token, "template_type_id": templateTypeID, "data_fields": values,
-            "employee": ["name": "Jane Doe", "email": "jane@example.com", "phone": "+46701234567",
-                         "identification_number": "19900101-1234", "title": "Support Engineer"],
-        ])
+        let raw: RawJSON = try await control(
+            .POST, "/contracts",
+            [
+                "token": credentials.token, "template_type_id": templateTypeID, "data_fields": values,
+                "employee": [
+                    "name": "Jane Doe", "email": "jane@example.com", "phone": "+46701234567",
+                    "identification_number": "19900101-1234", "title": "Support Engineer",
+                ],
+            ])
         return try JSONDecoder.oneflow().decode(Contract.self, from: raw.data)
     }
 
@@ -134,13 +149,21 @@ struct AnyJSON: Decodable {
     var value: Any
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { value = NSNull() }
-        else if let b = try? c.decode(Bool.self) { value = b }
-        else if let i = try? c.decode(Int.self) { value = i }
-        else if let d = try? c.decode(Double.self) { value = d }
-        else if let s = try? c.decode(String.self) { value = s }
-        else if let a = try? c.decode([AnyJSON].self) { value = a.map(\.value) }
-        else { value = try c.decode([String: AnyJSON].self).mapValues(\.value) }
+        if c.decodeNil() {
+            value = NSNull()
+        } else if let b = try? c.decode(Bool.self) {
+            value = b
+        } else if let i = try? c.decode(Int.self) {
+            value = i
+        } else if let d = try? c.decode(Double.self) {
+            value = d
+        } else if let s = try? c.decode(String.self) {
+            value = s
+        } else if let a = try? c.decode([AnyJSON].self) {
+            value = a.map(\.value)
+        } else {
+            value = try c.decode([String: AnyJSON].self).mapValues(\.value)
+        }
     }
 }
 

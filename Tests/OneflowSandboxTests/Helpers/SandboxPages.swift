@@ -5,7 +5,10 @@ import Vapor
 
 /// A browser's view of the sandbox's pages: GET a page, submit a form and follow its redirect.
 extension SandboxHarness {
-    struct Page { var status: Int; var html: String }
+    struct Page {
+        var status: Int
+        var html: String
+    }
 
     func page(_ path: String) async throws -> Page {
         let (status, body) = try await HTTPClientRequestBuilder.send(HTTPClientRequestBuilder.get(baseURL + path), with: http)
