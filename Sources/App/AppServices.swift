@@ -7,19 +7,23 @@ public struct AppServices: Sendable {
     public let config: AppConfig
     public let oneflow: any OneflowClient
     public let secretBox: SecretBox
+    /// The time every feature reads (`SystemClock` in a process; tests move their own).
+    public let clock: any AppClock
     let metrics: AppMetrics
     /// The process's SQLite writes (acknowledgements and the worker's), one at a time.
     let writeGate: WriteGate
     /// Installations' sign keys for the webhook ack path; a sign-key rotation in this process
     /// drops the installation's entry.
-    let webhookKeys = WebhookKeyCache()
+    let webhookKeys: WebhookKeyCache
 
-    public init(config: AppConfig, oneflow: any OneflowClient) throws(ConfigError) {
+    public init(config: AppConfig, oneflow: any OneflowClient, clock: any AppClock = SystemClock()) throws(ConfigError) {
         guard config.security.masterKey.count == 32 else {
             throw ConfigError(key: "security.master_key", "is not set; run GeneratedSecrets.resolve or set a 32-byte base64 key")
         }
         self.config = config
         self.oneflow = oneflow
+        self.clock = clock
+        webhookKeys = WebhookKeyCache(clock: clock)
         let metrics = AppMetrics()
         self.metrics = metrics
         writeGate = WriteGate(observe: metrics.sqliteWriteHeld)

@@ -11,12 +11,13 @@ import Vapor
 ///   - oneflow: the Oneflow client to use; `nil` builds the live HTTP client for
 ///     `oneflow.base_url`, or for the sandbox mounted here when that is empty.
 ///   - runWorker: run the background worker with the app (`serve` without `--no-worker`).
+///   - clock: the time every feature reads; tests pass one they move.
 ///   - servesSandbox: serve the embedded sandbox when `oneflow.base_url` is empty. Only the
 ///     process that serves HTTP does: a second copy (in `worker`, `migrate` …) would run a
 ///     second delivery engine over the same `sandbox.json`.
 public func configure(
     _ app: Application, config: AppConfig, oneflow: (any OneflowClient)? = nil, runWorker: Bool = false,
-    servesSandbox: Bool = true
+    servesSandbox: Bool = true, clock: any AppClock = SystemClock()
 ) async throws {
     // SQLite calls block a thread of this pool, and sqlite-nio's busy handler waits on that
     // thread for a lock another connection holds. The process-wide default pool has one
@@ -35,7 +36,7 @@ public func configure(
     if config.oneflow.usesSandbox && servesSandbox {
         try mountSandbox(app, config, setupURL: config.sandbox.setupURL ?? config.publicBaseURL + "/setup")
     }
-    let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config))
+    let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config), clock: clock)
     app.services = services
 
     if case .sqlite(let path) = config.database {

@@ -9,13 +9,13 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     // Browser sessions (the setup hand-over, the admin sign-in) live in the database, with
     // their lifetime enforced there; anonymous forms use the CSRF cookie instead.
     let https = config.publicBaseURL.hasPrefix("https://")
-    app.sessions.use { _ in BrowserSessions() }
+    app.sessions.use { _ in BrowserSessions(clock: services.clock) }
     app.sessions.configuration = sessionCookie(secure: https)
     let browser = app.grouped(app.sessions.middleware, CSRFCookieMiddleware(secure: https))
     try browser.register(collection: SetupController(services: services))
     try browser.register(
         collection: AdminAuthController(
-            password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies)))
+            password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies), clock: services.clock))
     let admin = browser.grouped("admin").grouped(AdminGuard())
     try admin.register(collection: AdminActivityController(services: services))
     try admin.register(collection: AdminEmployeesController(services: services))
@@ -25,7 +25,7 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     // Machines: Oneflow's notifications, the HR system's API, Prometheus.
     try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: services.webhookKeys))
     try app.register(collection: HRAPIController(services: services))
-    try app.register(collection: MetricsController(metrics: services.metrics, token: config.metricsToken))
+    try app.register(collection: MetricsController(metrics: services.metrics, clock: services.clock, token: config.metricsToken))
 }
 
 /// `hrbridge_session`: HTTP-only, SameSite=Lax (Oneflow's redirect to /setup is a top-level

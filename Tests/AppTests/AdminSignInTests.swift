@@ -86,7 +86,8 @@ struct AdminSignInTests {
     @Test("guessing: the seventh try is 429 with Retry-After even with the right password; failures are logged with the address")
     func guessing() async throws {
         let logs = LogStore()
-        try await withRunningApp(logs: logs) { r in
+        let clock = ManualClock()
+        try await withRunningApp(logs: logs, clock: clock) { r in
             // Given a browser with the sign-in form
             let browser = r.browser()
             let csrf = try #require(try await browser.get("/admin/login").csrfToken)
@@ -102,7 +103,7 @@ struct AdminSignInTests {
             #expect(locked.body.contains("Too many failed sign-ins"))
             #expect(try await browser.get("/admin").status == 303)
             // And after the wait, the right password works
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(by: 1.1)
             #expect(try await browser.post("/admin/login", form: ["password": Self.password, "csrf_token": csrf]).status == 303)
             #expect(try await browser.get("/admin").status == 200)
         }
@@ -183,7 +184,7 @@ struct AdminSignInTests {
             let now = Date()
             try await BrowserSession(key: "idle", data: "{}", at: now.addingTimeInterval(-3600)).create(on: r.app.db)
             try await BrowserSession(key: "live", data: "{}", at: now).create(on: r.app.db)
-            try await BrowserSessions().purgeExpired(r.app.db, at: now)
+            try await BrowserSessions(clock: SystemClock()).purgeExpired(r.app.db, at: now)
             #expect(try await sessionRows(r.app).map(\.key) == ["live"])
         }
     }

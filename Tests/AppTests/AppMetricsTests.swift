@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import App
@@ -19,7 +20,7 @@ struct AppMetricsTests {
             metrics.sqliteWriteHeld(.background, .milliseconds(30))
             metrics.notification(sent: true)
             metrics.notification(sent: false)
-            let lines = Set(try await metrics.exposition(db: app.db).split(separator: "\n").map(String.init))
+            let lines = Set(try await metrics.exposition(db: app.db, now: Date()).split(separator: "\n").map(String.init))
             let expected = [
                 "hrbridge_webhook_deliveries_received_total 1",
                 "hrbridge_webhook_deliveries_duplicate_total 1",

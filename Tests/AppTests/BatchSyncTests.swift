@@ -57,7 +57,7 @@ struct BatchSyncTests {
         // Publish and sign of each: wait until all ten are in (the sandbox also sends in the background).
         await f.deliver()
         #expect(try await eventually { try await f.deliveries().count >= 10 })
-        #expect(await makeWorker().runOnce())  // one claim holds every notification (sync.batch_size 32)
+        #expect(await makeWorker().runOnce(now: Date()))  // one claim holds every notification (sync.batch_size 32)
 
         for id in ids {
             let row = try #require(try await f.contractRow(id))
@@ -85,7 +85,7 @@ struct BatchSyncTests {
             await f.deliver()
             #expect(try await eventually { try await f.deliveries().count >= 2 })
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
-            #expect(await worker.runOnce())
+            #expect(await worker.runOnce(now: Date()))
 
             let employees = try await f.employees()
             #expect(employees.count == 1)
@@ -109,7 +109,7 @@ struct BatchSyncTests {
             _ = try await f.post(try f.notification(contractID: good, events: ["contract:publish"], callbackID: "good"))
             _ = try await f.post(try f.notification(contractID: flaky, events: ["contract:publish"], callbackID: "flaky"))
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
-            #expect(await worker.runOnce())
+            #expect(await worker.runOnce(now: Date()))
 
             let deliveries = Dictionary(uniqueKeysWithValues: try await f.deliveries().map { ($0.callbackID, $0) })
             #expect(deliveries["good"]?.status == .processed)
@@ -132,7 +132,7 @@ struct BatchSyncTests {
             await f.deliver()
             #expect(try await eventually { try await f.deliveries().count > before })
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
-            #expect(await worker.runOnce())
+            #expect(await worker.runOnce(now: Date()))
 
             #expect(try await f.contractRow(id)?.status == "signed")
             #expect(try await Document.query(on: f.db).count() == 0)

@@ -84,7 +84,7 @@ struct ContractSyncTests {
             #expect(try await f.deliveries().filter { $0.callbackID == "cb-once" }.count == 1)
             #expect(try await f.history().count == 1)
             let delivery = try #require(try await f.deliveries().first { $0.callbackID == "cb-once" })
-            try await DeliveryReplay(db: f.db, maxAttempts: 5).replay(delivery)
+            try await DeliveryReplay(db: f.db, maxAttempts: 5).replay(delivery, at: Date())
             await f.drain()
             #expect(try await f.history().count == 1)
             #expect(try await WebhookDelivery.find(delivery.id, on: f.db)?.status == .processed)
@@ -104,10 +104,11 @@ struct ContractSyncTests {
 
             // A fetch that raced and came back older than what is stored is not applied.
             let stored = try #require(try await f.contractRow(id))
-            var older = ContractMapper.map(try await f.r.oneflow.contract(f.credentials, id: id), mapping: f.r.app.services.config.mapping)
+            var older = ContractMapper.map(
+                try await f.r.oneflow.contract(f.credentials, id: id), mapping: f.r.app.services.config.mapping, now: Date())
             older.status = "pending"
             older.stateUpdatedAt = stored.stateUpdatedAt?.addingTimeInterval(-60)
-            let outcome = try await HRRecordWriter(db: f.db, box: f.r.app.services.secretBox)
+            let outcome = try await HRRecordWriter(db: f.db, box: f.r.app.services.secretBox, clock: f.r.app.services.clock)
                 .apply(older, installationID: try f.installation.requireID(), source: .init(name: "test", deliveryID: nil, eventTypes: []))
             #expect(outcome.kind == .stale)
             #expect(try await f.contractRow(id)?.status == "signed")

@@ -20,7 +20,7 @@ struct CoveredDeliveriesTests {
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], callbackID: "sign"))
 
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
-            #expect(await worker.runOnce())  // one batch holds all three
+            #expect(await worker.runOnce(now: Date()))  // one batch holds all three
             let deliveries = try await f.deliveries().filter { ["publish", "sign", "other"].contains($0.callbackID) }
             let byCallback = Dictionary(uniqueKeysWithValues: deliveries.map { ($0.callbackID, $0) })
             #expect(byCallback["publish"] != nil && byCallback["sign"] != nil)
@@ -43,7 +43,7 @@ struct CoveredDeliveriesTests {
             // Created straight as signed: one history row for that contract, not two.
             let row = try #require(try await f.contractRow(id))
             #expect(try await f.history().filter { $0.$contract.id == row.id }.count == 1)
-            let more = await worker.runOnce()
+            let more = await worker.runOnce(now: Date())
             #expect(!more)
         }
     }
@@ -57,7 +57,7 @@ struct CoveredDeliveriesTests {
                 _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], callbackID: callback))
             }
             let queue = JobQueue(db: f.db)
-            let held = try #require(try await queue.claim(worker: "elsewhere"))
+            let held = try #require(try await queue.claim(worker: "elsewhere", now: Date()))
             // Which delivery's job that is (the oldest, but equal timestamps may tie); of the
             // other two, one is processed here and must settle the last.
             let stored = try await f.deliveries().filter { ["first", "second", "third"].contains($0.callbackID) }
@@ -92,7 +92,7 @@ struct CoveredDeliveriesTests {
             try await f.installation.save(on: f.db)
 
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
-            #expect(await worker.runOnce())
+            #expect(await worker.runOnce(now: Date()))
             let ours = try await f.deliveries().filter { ["one", "two"].contains($0.callbackID) }
             #expect(ours.count == 2 && ours.allSatisfy { $0.status == .ignored && $0.outcomeReason == "installation is disconnected" })
             let running = try await Job.query(on: f.db).filter(\.$status == .running).count()

@@ -21,7 +21,9 @@ struct DocumentStoreTests {
             let oneflow = f.r.app.services.oneflow
             let ids = try await withThrowingTaskGroup(of: UUID?.self) { group in
                 for _ in 0..<4 {
-                    group.addTask { try await store.ensureSignedPDF(oneflow: oneflow, credentials: f.credentials, contract: contract)?.id }
+                    group.addTask {
+                        try await store.ensureSignedPDF(oneflow: oneflow, credentials: f.credentials, contract: contract, now: Date())?.id
+                    }
                 }
                 return try await group.reduce(into: [UUID?]()) { $0.append($1) }
             }

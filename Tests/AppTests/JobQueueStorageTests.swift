@@ -39,7 +39,7 @@ struct JobQueueStorageTests {
         try await withQueue(url) { queue, db in
             let sql = try #require(db as? any SQLDatabase)
             let job = try await queue.enqueue(kind: "test", payload: ["n": 1], maxAttempts: 3, runAt: Date().addingTimeInterval(-1))
-            let claimed = try #require(try await queue.claim(worker: "w"))
+            let claimed = try #require(try await queue.claim(worker: "w", now: Date()))
             #expect(claimed.id == job.id && claimed.$id.exists)
             // Every optional column set, so that no field is read as missing by both.
             try await sql.raw("UPDATE jobs SET last_error = 'boom', finished_at = \(bind: Date(timeIntervalSince1970: 1_800_000_000.5))").run()
@@ -61,19 +61,19 @@ struct JobQueueStorageTests {
     func outcomes(url: String) async throws {
         try await withQueue(url) { queue, db in
             let job = try await queue.enqueue(kind: "test", payload: [String: String](), maxAttempts: 2, runAt: Date().addingTimeInterval(-1))
-            var claimed = try #require(try await queue.claim(worker: "w"))
-            #expect(try await queue.fail(claimed, error: "boom", retryable: true) == false)
+            var claimed = try #require(try await queue.claim(worker: "w", now: Date()))
+            #expect(try await queue.fail(claimed, error: "boom", retryable: true, now: Date()) == false)
             #expect(try await Job.find(job.id, on: db)?.status == .queued)
             claimed = try #require(try await queue.claim(worker: "w", now: Date().addingTimeInterval(3600)))
-            #expect(try await queue.fail(claimed, error: "boom again", retryable: true) == true)
+            #expect(try await queue.fail(claimed, error: "boom again", retryable: true, now: Date()) == true)
             let dead = try #require(try await Job.find(job.id, on: db))
             #expect(dead.status == .dead)
             #expect(dead.lastError == "boom again")
-            try await queue.replay(dead)
-            let again = try #require(try await queue.claim(worker: "w"))
-            try await queue.succeed(again)
+            try await queue.replay(dead, now: Date())
+            let again = try #require(try await queue.claim(worker: "w", now: Date()))
+            try await queue.succeed(again, now: Date())
             #expect(try await Job.find(job.id, on: db)?.status == .succeeded)
-            #expect(try await queue.depth().count == 0)
+            #expect(try await queue.depth(now: Date()).count == 0)
         }
     }
 
@@ -83,17 +83,17 @@ struct JobQueueStorageTests {
             let past = Date().addingTimeInterval(-10)
             let mine = try await queue.enqueue(kind: "test", payload: ["n": 1], maxAttempts: 3, runAt: past)
             let theirs = try await queue.enqueue(kind: "test", payload: ["n": 2], maxAttempts: 3, runAt: past.addingTimeInterval(1))
-            #expect(try await queue.claim(worker: "stopping")?.id == mine.id)
-            #expect(try await queue.claim(worker: "busy")?.id == theirs.id)
+            #expect(try await queue.claim(worker: "stopping", now: Date())?.id == mine.id)
+            #expect(try await queue.claim(worker: "busy", now: Date())?.id == theirs.id)
 
-            #expect(try await queue.release(worker: "stopping") == 1)
+            #expect(try await queue.release(worker: "stopping", now: Date()) == 1)
 
             let released = try #require(try await Job.find(mine.id, on: db))
             #expect(released.status == .queued)
             #expect(released.attempts == 0)
             #expect(released.leasedBy == nil && released.leaseExpiresAt == nil)
             #expect(try await Job.find(theirs.id, on: db)?.status == .running)
-            #expect(try await queue.claim(worker: "next")?.id == mine.id)
+            #expect(try await queue.claim(worker: "next", now: Date())?.id == mine.id)
         }
     }
 

@@ -15,9 +15,9 @@ struct JobsAndReconcileTests {
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:publish"], callbackID: "crash"))
             let queue = JobQueue(db: f.db)
             // Worker A claims the job and "crashes": nothing is recorded.
-            let claimed = try #require(try await queue.claim(worker: "A"))
+            let claimed = try #require(try await queue.claim(worker: "A", now: Date()))
             // While A's lease runs, nobody else gets that job.
-            let other = try await queue.claim(worker: "B")
+            let other = try await queue.claim(worker: "B", now: Date())
             #expect(other?.id != claimed.id)
             // After the lease, worker B takes it over and finishes it.
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
@@ -42,7 +42,7 @@ struct JobsAndReconcileTests {
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], callbackID: "flaky"))
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
             var delivery = try #require(try await f.deliveries().first { $0.callbackID == "flaky" })
-            while try await WebhookDelivery.find(delivery.id, on: f.db)?.status == .pending { #expect(await worker.runOnce()) }
+            while try await WebhookDelivery.find(delivery.id, on: f.db)?.status == .pending { #expect(await worker.runOnce(now: Date())) }
             delivery = try #require(try await WebhookDelivery.find(delivery.id, on: f.db))
             #expect(delivery.status == .failed)
             #expect(delivery.outcomeReason?.contains("503") == true)
@@ -69,7 +69,7 @@ struct JobsAndReconcileTests {
             // The ledger: every received delivery has an outcome.
             #expect(deliveries.allSatisfy { [.processed, .ignored, .dead].contains($0.status) })
             let poison = try #require(deliveries.first { $0.callbackID == "poison" })
-            try await DeliveryReplay(db: f.db, maxAttempts: 3).replay(poison)
+            try await DeliveryReplay(db: f.db, maxAttempts: 3).replay(poison, at: Date())
             await f.drain()
             #expect(try await WebhookDelivery.find(poison.id, on: f.db)?.status == .ignored)  // 404 now: unknown contract
         }
@@ -111,14 +111,14 @@ struct JobsAndReconcileTests {
             await f.deliver()
             #expect(try await f.deliveries().isEmpty)
 
-            let report = try await Reconciler(db: f.db, services: f.r.app.services, logger: f.r.app.logger).runAll()
+            let report = try await Reconciler(db: f.db, services: f.r.app.services, logger: f.r.app.logger).runAll(now: Date())
             #expect(report.installations == 1)
             #expect(report.applied == 1)
             #expect(try await f.contractRow(id)?.status == "signed")
             #expect(try await Document.query(on: f.db).count() == 1)
             #expect(try await f.history().first?.source == "reconcile")
             // A second run changes nothing.
-            #expect(try await Reconciler(db: f.db, services: f.r.app.services, logger: f.r.app.logger).runAll().applied == 0)
+            #expect(try await Reconciler(db: f.db, services: f.r.app.services, logger: f.r.app.logger).runAll(now: Date()).applied == 0)
         }
     }
 }
@@ -132,7 +132,7 @@ struct RateLimitAndScheduleTests {
             _ = try await f.post(try f.notification(contractID: 31, events: ["contract:sign"], callbackID: "limited"))
             let before = Date()
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
-            while try await f.deliveries().first(where: { $0.callbackID == "limited" })?.status == .pending { _ = await worker.runOnce() }
+            while try await f.deliveries().first(where: { $0.callbackID == "limited" })?.status == .pending { _ = await worker.runOnce(now: Date()) }
             let job = try #require(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).filter(\.$status == .queued).first())
             #expect(job.runAt >= before.addingTimeInterval(60))
             #expect(job.lastError?.contains("429") == true)
@@ -152,7 +152,7 @@ struct RateLimitAndScheduleTests {
             let next = try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status == .queued).all()
             #expect(next.count == 1)
             #expect(try await Installation.find(f.installation.id, on: f.db)?.lastReconciledAt != nil)
-            try await Reconciler.scheduleNext(on: f.db, interval: 0)
+            try await Reconciler.scheduleNext(on: f.db, interval: 0, now: Date())
             #expect(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status == .queued).count() == 1)
         }
     }

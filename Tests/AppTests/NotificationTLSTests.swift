@@ -87,9 +87,10 @@ struct NotificationTLSTests {
 
     /// Queues one notification and tries to send it with `settings`.
     func attempt(_ f: SyncFixture, _ settings: AppConfig.Notify) async throws -> OutboundNotification {
-        try await Outbox().record(.employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db)
+        try await Outbox().record(
+            .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db, now: Date())
         let sender = try NotificationSender(db: f.db, settings: settings, maxAttempts: 3, metrics: f.r.app.services.metrics)
-        _ = try? await sender.drain()
+        _ = try? await sender.drain(now: Date())
         await sender.shutdown()
         return try #require(try await OutboundNotification.query(on: f.db).sort(\.$createdAt, .descending).first())
     }

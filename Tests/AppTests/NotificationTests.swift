@@ -42,7 +42,7 @@ struct NotificationTests {
             #expect(outbox.map { "\($0.type) \($0.reason)" } == ["employee created", "contract created", "document created"])
 
             try await withSender(f) { sender in
-                _ = try await sender.drain()
+                _ = try await sender.drain(now: Date())
                 // The first answer was 500: that one waits, and the ones after it for the same employee wait too.
                 #expect(receiver.received.count == 1)
                 let first = try #require(try await OutboundNotification.find(outbox[0].id, on: f.db))
@@ -80,7 +80,7 @@ struct NotificationTests {
             let id = try await f.signedContract()
             _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"]))
             await f.drain()
-            try await withSender(f) { _ = try await $0.drain() }
+            try await withSender(f) { _ = try await $0.drain(now: Date()) }
             let admin = try await AdminTests().signIn(f)
             let page = try await admin.get("/admin/notifications")
             #expect(page.body.contains("notify-sent"))

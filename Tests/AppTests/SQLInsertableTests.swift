@@ -89,7 +89,7 @@ struct SQLInsertableTests {
         let created = make(1)
         #expect(inserted.insertValues.count == M.insertColumns.count, "\(M.schema)")
         let before = Date()
-        try await [inserted].insert(on: db)
+        try await [inserted].insert(on: db, now: Date())
         try await created.create(on: db)
         let readInserted = try #require(try await M.find(inserted.id, on: db), "\(M.schema)")
         let readCreated = try #require(try await M.find(created.id, on: db), "\(M.schema)")

@@ -41,7 +41,7 @@ struct SetupLifecycleTests {
             employee.name = "Jane Doe"
             try await employee.save(on: r.app.db)
 
-            try await DisconnectService(services: r.app.services, db: r.app.db, logger: r.app.logger).disconnect(installation)
+            try await DisconnectService(services: r.app.services, db: r.app.db, logger: r.app.logger).disconnect(installation, now: Date())
             let stored = try #require(try await Installation.find(installation.id, on: r.app.db))
             #expect(stored.status == .disconnected)
             #expect(stored.disconnectedAt != nil)
@@ -63,9 +63,9 @@ struct SetupLifecycleTests {
             let (installation, _, _) = try await setUp(r)
             let service = DisconnectService(services: r.app.services, db: r.app.db, logger: r.app.logger)
             _ = try await r.control("/faults", json: ["method": "DELETE", "path": "/webhooks", "status": 503, "count": 5])
-            await #expect(throws: DisconnectService.Failure.self) { try await service.disconnect(installation) }
+            await #expect(throws: DisconnectService.Failure.self) { try await service.disconnect(installation, now: Date()) }
             #expect(try await Installation.find(installation.id, on: r.app.db)?.status == .active)
-            try await service.disconnect(installation, force: true)
+            try await service.disconnect(installation, force: true, now: Date())
             #expect(try await Installation.find(installation.id, on: r.app.db)?.status == .disconnected)
         }
     }
@@ -75,7 +75,7 @@ struct SetupLifecycleTests {
         try await withRunningApp { r in
             let (installation, token, accountID) = try await setUp(r)
             _ = try await r.control("/accounts/\(accountID)/revoke")
-            let caller = InstallationCaller(db: r.app.db, logger: r.app.logger)
+            let caller = InstallationCaller(db: r.app.db, logger: r.app.logger, clock: SystemClock())
             await #expect(throws: OneflowError.self) {
                 try await caller.call(installation) { try await r.oneflow.ping(OneflowCredentials(token: token)) }
             }

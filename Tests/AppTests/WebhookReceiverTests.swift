@@ -96,15 +96,16 @@ struct WebhookReceiverTests {
 
     @Test("the previous sign key is accepted during a rotation, not after")
     func rotation() async throws {
-        try await withSyncFixture(["SETUP_SIGN_KEY_GRACE_SECONDS": "3600"]) { f in
+        let clock = ManualClock()
+        try await withSyncFixture(["SETUP_SIGN_KEY_GRACE_SECONDS": "3600"], clock: clock) { f in
             let old = try f.signKey
             _ = try await SetupService(services: f.r.app.services, db: f.db, logger: f.r.app.logger).connect(token: f.token, rotateSignKey: true)
             #expect(try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], key: old)).status == 200)
             let installation = try #require(try await Installation.find(f.installation.id, on: f.db))
-            installation.previousSignKeyExpiresAt = Date().addingTimeInterval(-1)
+            installation.previousSignKeyExpiresAt = clock.now.addingTimeInterval(-1)
             try await installation.save(on: f.db)
             // The receiver keeps an installation's keys for a second (WebhookKeyCache).
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(by: 1.1)
             #expect(try await f.post(try f.notification(contractID: 1, events: ["contract:sign"], key: old)).status == 401)
         }
     }
@@ -129,7 +130,7 @@ struct WebhookReceiverTests {
     func disconnected() async throws {
         try await withSyncFixture { f in
             let body = try f.notification(contractID: 1, events: ["contract:sign"])
-            try await DisconnectService(services: f.r.app.services, db: f.db, logger: f.r.app.logger).disconnect(f.installation)
+            try await DisconnectService(services: f.r.app.services, db: f.db, logger: f.r.app.logger).disconnect(f.installation, now: Date())
             #expect(try await f.post(body).status == 404)
         }
     }
@@ -153,10 +154,10 @@ struct SendTestWebhookTests {
         try await withSyncFixture { f in
             let sender = TestWebhookSender(http: f.r.http)
             let url = f.r.baseURL + f.webhookPath
-            let ok = try await sender.send(url: url, signKey: try f.signKey, contractID: 7, type: "contract:sign", callbackID: "tool-1")
+            let ok = try await sender.send(url: url, signKey: try f.signKey, contractID: 7, type: "contract:sign", callbackID: "tool-1", at: Date())
             #expect(ok.status == 200)
             #expect(try await f.deliveries().first?.callbackID == "tool-1")
-            let refused = try await sender.send(url: url, signKey: "wrong", contractID: 7, type: "contract:sign", callbackID: "tool-2")
+            let refused = try await sender.send(url: url, signKey: "wrong", contractID: 7, type: "contract:sign", callbackID: "tool-2", at: Date())
             #expect(refused.status == 401)
             #expect(try await f.deliveries().count == 1)
         }

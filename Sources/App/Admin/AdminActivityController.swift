@@ -29,7 +29,8 @@ struct AdminActivityController: RouteCollection {
     }
 
     @Sendable func dashboard(req: Request) async throws -> View {
-        let since = Date().addingTimeInterval(-86400)
+        let now = services.clock.now
+        let since = now.addingTimeInterval(-86400)
         var counts: [Dashboard.Count] = []
         for status in WebhookDelivery.Status.allCases {
             let count = try await WebhookDelivery.query(on: req.db).filter(\.$status == status).filter(\.$receivedAt >= since).count()
@@ -40,8 +41,8 @@ struct AdminActivityController: RouteCollection {
             "admin/dashboard",
             Dashboard(
                 frame: AdminFrame(req, section: "dashboard"), counts: counts, received: counts.reduce(0) { $0 + $1.count },
-                oldestPending: oldest.map { AdminFormat.age(Date().timeIntervalSince($0.receivedAt)) },
-                queueDepth: try await JobQueue(db: req.db).depth().count,
+                oldestPending: oldest.map { AdminFormat.age(now.timeIntervalSince($0.receivedAt)) },
+                queueDepth: try await JobQueue(db: req.db).depth(now: now).count,
                 installations: try await Installation.query(on: req.db).count(),
                 employees: try await Employee.query(on: req.db).count()))
     }
@@ -144,7 +145,7 @@ struct AdminActivityController: RouteCollection {
     @Sendable func replay(req: Request) async throws -> Response {
         try CSRF.verify(req)
         let delivery = try await find(req)
-        try await DeliveryReplay(db: req.db, maxAttempts: services.config.sync.maxAttempts).replay(delivery)
+        try await DeliveryReplay(db: req.db, maxAttempts: services.config.sync.maxAttempts).replay(delivery, at: services.clock.now)
         return req.redirect(to: "/admin/activity/\(delivery.id?.uuidString ?? "")", message: "Queued for processing again.")
     }
 

@@ -8,7 +8,7 @@ struct AdminAuthController: RouteCollection {
     let password: String
     let throttle: LoginThrottle
     let trustedProxies: Set<String>
-    var now: @Sendable () -> Date = { Date() }
+    let clock: any AppClock
     static let sessionKey = "admin"
 
     func boot(routes: any RoutesBuilder) throws {
@@ -31,7 +31,7 @@ struct AdminAuthController: RouteCollection {
     @Sendable func login(req: Request) async throws -> Response {
         try CSRF.verify(req)
         let client = ClientAddress.of(req, trustedProxies: trustedProxies)
-        if let wait = throttle.retryAfter(client: client, now: now()) {
+        if let wait = throttle.retryAfter(client: client, now: clock.now) {
             // fail2ban matches "admin sign-in failed from <address>" (README).
             req.logger.warning("admin sign-in failed from \(client): too many attempts, locked for \(wait) s")
             let page = LoginPage(csrfToken: CSRF.token(for: req), error: "Too many failed sign-ins. Try again in \(wait) seconds.")
@@ -41,7 +41,7 @@ struct AdminAuthController: RouteCollection {
         }
         let given = (try? req.content.get(String.self, at: "password")) ?? ""
         guard ConstantTime.equals(given, password) else {
-            throttle.failed(client: client, now: now())
+            throttle.failed(client: client, now: clock.now)
             req.logger.warning("admin sign-in failed from \(client): wrong password")
             return try await req.view.render("admin/login", LoginPage(csrfToken: CSRF.token(for: req), error: "That password is not right."))
                 .encodeResponse(status: .unauthorized, for: req)

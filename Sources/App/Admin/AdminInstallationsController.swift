@@ -51,7 +51,7 @@ struct AdminInstallationsController: RouteCollection {
         try CSRF.verify(req)
         let installation = try await find(req)
         do {
-            try await DisconnectService(services: services, db: req.db, logger: req.logger).disconnect(installation)
+            try await DisconnectService(services: services, db: req.db, logger: req.logger).disconnect(installation, now: services.clock.now)
             return req.redirect(to: "/admin/installations", message: "\(installation.accountName) is disconnected; its HR records are kept.")
         } catch let failure as DisconnectService.Failure {
             return req.redirect(to: "/admin/installations", message: failure.description)

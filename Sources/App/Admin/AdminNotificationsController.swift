@@ -51,7 +51,7 @@ struct AdminNotificationsController: RouteCollection {
         }
         n.status = .pending
         n.attempts = 0
-        n.nextAttemptAt = Date()
+        n.nextAttemptAt = services.clock.now
         try await n.save(on: req.db)
         return req.redirect(to: "/admin/notifications", message: "Queued to be sent again.")
     }

@@ -19,7 +19,9 @@ struct DocumentStore {
 
     /// Downloads and stores the contract's PDF once; later calls find it and do nothing.
     @discardableResult
-    func ensureSignedPDF(oneflow: any OneflowClient, credentials: OneflowCredentials, contract: EmploymentContract) async throws -> Document? {
+    func ensureSignedPDF(
+        oneflow: any OneflowClient, credentials: OneflowCredentials, contract: EmploymentContract, now: Date
+    ) async throws -> Document? {
         let contractID = try contract.requireID()
         guard contract.$employee.id != nil else { return nil }  // nobody to file it under (`store` needs one)
         if let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first() { return existing }
@@ -30,7 +32,7 @@ struct DocumentStore {
         // documents(contract_id) keeps one row, and the other finds it. No installation lock:
         // it serialized every PDF of an installation behind its HR writes (bench/RESULTS.md).
         do {
-            return try await db.transaction { tx in try await store(download, for: contract, on: tx) }
+            return try await db.transaction { tx in try await store(download, for: contract, on: tx, now: now) }
         } catch {
             guard (error as? any DatabaseError)?.isConstraintFailure == true,
                 let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first()
@@ -51,12 +53,12 @@ struct DocumentStore {
     /// Stores a download as the contract's PDF — the row, its bytes and its outbound
     /// notification — in the caller's transaction. Fails on the unique index when the
     /// contract has one already.
-    func store(_ download: Download, for contract: EmploymentContract, on tx: any Database) async throws -> Document? {
-        try await store([(download, contract)], on: tx).first
+    func store(_ download: Download, for contract: EmploymentContract, on tx: any Database, now: Date) async throws -> Document? {
+        try await store([(download, contract)], on: tx, now: now).first
     }
 
     /// Stores several contracts' PDFs: one INSERT for the rows, one for the bytes (`SQLInsertable`).
-    func store(_ downloads: [(download: Download, contract: EmploymentContract)], on tx: any Database) async throws -> [Document] {
+    func store(_ downloads: [(download: Download, contract: EmploymentContract)], on tx: any Database, now: Date) async throws -> [Document] {
         var documents: [Document] = []
         var contents: [DocumentContent] = []
         var installations: [UUID] = []
@@ -71,12 +73,12 @@ struct DocumentStore {
             contents.append(DocumentContent(documentID: try document.requireID(), data: download.bytes))
             installations.append(contract.$installation.id)
         }
-        try await documents.insert(on: tx)
-        try await contents.insert(on: tx)
+        try await documents.insert(on: tx, now: now)
+        try await contents.insert(on: tx, now: now)
         for (document, installationID) in zip(documents, installations) {
             try await outbox?.record(
                 .document, .created, data: try HRRecordsJSON.Document(document), subjectID: document.id,
-                employeeID: document.$employee.id, installationID: installationID, on: tx)
+                employeeID: document.$employee.id, installationID: installationID, on: tx, now: now)
         }
         return documents
     }

@@ -51,7 +51,7 @@ final class NotificationSender: Sendable {
     /// Sends the next notification that is due and first in line for its employee.
     /// Returns false when there was none.
     @discardableResult
-    func runOnce(now: Date = Date()) async throws -> Bool {
+    func runOnce(now: Date) async throws -> Bool {
         guard let endpoint = settings.endpoint else { return false }
         let due = try await OutboundNotification.query(on: db).filter(\.$status ~~ [.pending, .failed, .sending])
             .filter(\.$nextAttemptAt <= now).sort(\.$createdAt).limit(50).all()
@@ -117,7 +117,7 @@ final class NotificationSender: Sendable {
     }
 
     /// Sends everything that is due now (tests, a drain).
-    func drain(now: Date = Date(), limit: Int = 10_000) async throws -> Int {
+    func drain(now: Date, limit: Int = 10_000) async throws -> Int {
         var count = 0
         while count < limit, try await runOnce(now: now) { count += 1 }
         return count

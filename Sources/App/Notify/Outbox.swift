@@ -17,7 +17,7 @@ struct Outbox: Sendable {
 
     func record(
         _ type: RecordType, _ reason: Reason, data: some Encodable, subjectID: UUID?, employeeID: UUID?,
-        installationID: UUID?, on db: any Database, now: Date = Date()
+        installationID: UUID?, on db: any Database, now: Date
     ) async throws {
         let body = Body(timestamp: Int(now.timeIntervalSince1970), type: type.rawValue, reason: reason.rawValue, data: data)
         let text = String(decoding: try JSONEncoder.sorted.encode(body), as: UTF8.self)

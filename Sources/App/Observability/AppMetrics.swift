@@ -86,8 +86,8 @@ final class AppMetrics: Sendable {
     }
 
     /// The text exposition, with the queue read now.
-    func exposition(db: any Database) async throws -> String {
-        let (depth, oldest) = try await JobQueue(db: db).depth()
+    func exposition(db: any Database, now: Date) async throws -> String {
+        let (depth, oldest) = try await JobQueue(db: db).depth(now: now)
         registry.makeGauge(descriptor: Self.metric("jobs", "queue_depth", help: "Jobs queued or running")).set(to: Double(depth))
         registry.makeGauge(descriptor: Self.metric("jobs", "oldest_pending", unit: "seconds", help: "Age of the oldest due job")).set(to: oldest ?? 0)
         return registry.emitToString()
@@ -97,6 +97,7 @@ final class AppMetrics: Sendable {
 /// `GET /metrics`.
 struct MetricsController: RouteCollection {
     let metrics: AppMetrics
+    let clock: any AppClock
     /// `metrics.token`: when set, a scrape must send `Authorization: Bearer <token>`.
     let token: String?
 
@@ -109,7 +110,7 @@ struct MetricsController: RouteCollection {
             }
             var headers = HTTPHeaders()
             headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
-            return Response(status: .ok, headers: headers, body: .init(string: try await metrics.exposition(db: req.db)))
+            return Response(status: .ok, headers: headers, body: .init(string: try await metrics.exposition(db: req.db, now: clock.now)))
         }
     }
 }

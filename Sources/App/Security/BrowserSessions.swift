@@ -19,11 +19,11 @@ final class BrowserSessions: SessionDriver {
     static let idleTimeout: TimeInterval = 30 * 60
     static let purgeInterval: TimeInterval = 600
 
-    let now: @Sendable () -> Date
+    let clock: any AppClock
     private let lastPurge = Mutex<Date?>(nil)
 
-    init(now: @escaping @Sendable () -> Date = { Date() }) {
-        self.now = now
+    init(clock: any AppClock) {
+        self.clock = clock
     }
 
     func createSession(_ data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
@@ -31,7 +31,7 @@ final class BrowserSessions: SessionDriver {
         // Nothing to keep (a stale cookie's empty replacement): hand out an id, store nothing.
         guard !data.snapshot.isEmpty else { return request.eventLoop.makeSucceededFuture(id) }
         return request.eventLoop.makeFutureWithTask { [self] in
-            let time = now()
+            let time = clock.now
             try await BrowserSession(key: Self.key(id), data: Self.encode(data), at: time).create(on: request.db)
             // A purge that fails is tried again later; the sign-in that ran it goes on.
             try? await purgeIfDue(request.db, at: time)
@@ -42,7 +42,7 @@ final class BrowserSessions: SessionDriver {
     func readSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<SessionData?> {
         request.eventLoop.makeFutureWithTask { [self] in
             guard let row = try await BrowserSession.query(on: request.db).filter(\.$key == Self.key(sessionID)).first() else { return nil }
-            guard Self.isValid(createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, now: now()) else {
+            guard Self.isValid(createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, now: clock.now) else {
                 try await row.delete(on: request.db)
                 return nil
             }
@@ -53,7 +53,7 @@ final class BrowserSessions: SessionDriver {
     func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
         request.eventLoop.makeFutureWithTask { [self] in
             try await BrowserSession.query(on: request.db).filter(\.$key == Self.key(sessionID))
-                .set(\.$data, to: try Self.encode(data)).set(\.$lastSeenAt, to: now()).update()
+                .set(\.$data, to: try Self.encode(data)).set(\.$lastSeenAt, to: clock.now).update()
             return sessionID
         }
     }

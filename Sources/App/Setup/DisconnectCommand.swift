@@ -18,7 +18,8 @@ struct DisconnectCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let installation = try await Installation.named(signature.installation, on: app.db)
-        try await DisconnectService(services: app.services, db: app.db, logger: app.logger).disconnect(installation, force: signature.force)
+        try await DisconnectService(services: app.services, db: app.db, logger: app.logger).disconnect(
+            installation, force: signature.force, now: app.services.clock.now)
         context.console.print("Disconnected \(installation.accountName) (\(installation.id?.uuidString ?? "")). HR records are kept.")
     }
 }

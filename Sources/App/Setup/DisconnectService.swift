@@ -30,7 +30,7 @@ struct DisconnectService {
         self.logger = logger
     }
 
-    func disconnect(_ installation: Installation, force: Bool = false, now: Date = Date()) async throws {
+    func disconnect(_ installation: Installation, force: Bool = false, now: Date) async throws {
         if let token = try secrets.token(of: installation), let webhookID = installation.webhookID {
             do {
                 try await oneflow.deleteWebhook(OneflowCredentials(token: token, userEmail: userEmail), id: webhookID)

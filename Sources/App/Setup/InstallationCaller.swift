@@ -9,6 +9,7 @@ import Vapor
 struct InstallationCaller {
     let db: any Database
     let logger: Logger
+    let clock: any AppClock
 
     // `body` is untyped: a typed-throws closure parameter here crashes Swift 6.3.1's SIL
     // pass ClosureLifetimeFixup.
@@ -17,7 +18,7 @@ struct InstallationCaller {
             return try await body()
         } catch let error as OneflowError where error.isUnauthorized {
             installation.status = .disconnected
-            installation.disconnectedAt = Date()
+            installation.disconnectedAt = clock.now
             installation.lastError = "Oneflow rejected the token (401): the extension was probably disabled. Enable it again to reconnect."
             try await installation.save(on: db)
             logger.warning("installation disconnected: Oneflow answered 401", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])

@@ -14,7 +14,7 @@ struct SetupService {
     let secrets: InstallationSecrets
     let keyCache: WebhookKeyCache
     let logger: Logger
-    var now: @Sendable () -> Date = { Date() }
+    let clock: any AppClock
 
     init(services: AppServices, db: any Database, logger: Logger) {
         self.db = db
@@ -22,6 +22,7 @@ struct SetupService {
         self.config = services.config
         self.secrets = InstallationSecrets(box: services.secretBox)
         self.keyCache = services.webhookKeys
+        self.clock = services.clock
         self.logger = logger
     }
 
@@ -60,7 +61,7 @@ struct SetupService {
 
         let provisioner = Provisioner(db: db, oneflow: oneflow, config: config, secrets: secrets, keyCache: keyCache, logger: logger)
         do {
-            _ = try await provisioner.provision(installation, credentials, rotateSignKey: rotateSignKey, now: now())
+            _ = try await provisioner.provision(installation, credentials, rotateSignKey: rotateSignKey, now: clock.now)
             installation.status = .active
             installation.setupStep = Provisioner.Step.done.rawValue
             installation.lastError = nil
@@ -120,7 +121,7 @@ struct SetupService {
     private func store(_ token: String, in installation: Installation) throws -> Bool {
         let replaces = installation.tokenSealed != nil && (try? secrets.token(of: installation)) != token
         if replaces, installation.signKeySealed != nil {
-            _ = try secrets.ensureSignKey(of: installation, rotate: true, grace: TimeInterval(config.setup.signKeyGraceSeconds), now: now())
+            _ = try secrets.ensureSignKey(of: installation, rotate: true, grace: TimeInterval(config.setup.signKeyGraceSeconds), now: clock.now)
         }
         try secrets.storeToken(token, in: installation)
         return replaces && installation.signKeySealed != nil

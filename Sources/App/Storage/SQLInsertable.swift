@@ -24,7 +24,7 @@ protocol SQLInsertable: Model {
 
 extension Array where Element: SQLInsertable {
     /// Inserts every row, in as few statements as the database's limit on bound values allows.
-    func insert(on db: any Database, now: Date = Date()) async throws {
+    func insert(on db: any Database, now: Date) async throws {
         guard !isEmpty else { return }
         guard let sql = db as? any SQLDatabase else { return try await create(on: db) }
         // SQLite takes at most 32,766 bound values per statement, PostgreSQL 65,535.

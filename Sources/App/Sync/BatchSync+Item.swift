@@ -33,10 +33,10 @@ extension BatchSync {
         var storesPDF = false
 
         /// Takes the fetched contract: ours, mapped, or another template group's, ignored.
-        mutating func fetched(_ contract: Contract, mapping: [String: HRField]) {
+        mutating func fetched(_ contract: Contract, mapping: [String: HRField], at now: Date) {
             self.contract = contract
             if let ours = delivery.installation.templateTypeID, contract.templateTypeID == ours {
-                mapped = ContractMapper.map(contract, mapping: mapping)
+                mapped = ContractMapper.map(contract, mapping: mapping, now: now)
             } else {
                 status = .ignored
                 summary = ContractSync.notOurs(contract, delivery.installation)

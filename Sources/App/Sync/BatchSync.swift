@@ -130,10 +130,10 @@ struct BatchSync {
         let oneflow = services.oneflow
         let mapping = services.config.mapping
         let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory)
-        let caller = InstallationCaller(db: db, logger: logger)
+        let caller = InstallationCaller(db: db, logger: logger, clock: services.clock)
         let results = await concurrently(items) { item in
             var item = item
-            item.fetched(try await oneflow.contract(item.credentials, id: item.contractID), mapping: mapping)
+            item.fetched(try await oneflow.contract(item.credentials, id: item.contractID), mapping: mapping, at: services.clock.now)
             guard item.signed, item.storedPDF == nil else { return item }
             do {
                 item.download = try await caller.call(item.delivery.installation) {
@@ -185,7 +185,7 @@ struct BatchSync {
     /// - Returns: what the worker still has to do: failed downloads, and held jobs nobody
     ///   answered (another worker took them).
     private func write(_ items: [Item]) async -> [Handback] {
-        let writer = HRRecordWriter(db: db, box: services.secretBox, outbox: outbox)
+        let writer = HRRecordWriter(db: db, box: services.secretBox, clock: services.clock, outbox: outbox)
         let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
         let written: [Item]
         do {
@@ -201,7 +201,7 @@ struct BatchSync {
                     for (i, outcome) in zip(mine, outcomes) { items[i].written(outcome) }
                 }
                 let pdfs = items.filter(\.storesPDF)
-                _ = try await store.store(pdfs.map { ($0.download!, $0.outcome!.contract!) }, on: tx)
+                _ = try await store.store(pdfs.map { ($0.download!, $0.outcome!.contract!) }, on: tx, now: services.clock.now)
 
                 let done = items.indices.filter { items[$0].failure == nil }
                 let answers = try done.map { i in
@@ -209,15 +209,16 @@ struct BatchSync {
                         lead: try items[i].delivery.requireID(), held: Array(items[i].jobs.dropFirst()), queued: items[i].others,
                         outcome: .init(status: items[i].status, reason: items[i].summary))
                 }
-                var (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs(answers)
+                let now = services.clock.now
+                var (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs(answers, now: now)
                 for (n, i) in done.enumerated() {
                     items[i].settled = settled[n]
                     let note = ContractSync.unknownEventsNote(items[i].source.eventTypes)
                     outcomes[answers[n].lead] = .init(status: items[i].status, reason: items[i].summary + note)
                 }
-                try await DeliveryOutcomes.record(outcomes, on: tx)
+                try await DeliveryOutcomes.record(outcomes, now: now, on: tx)
                 let leads = done.compactMap { items[$0].jobs[0].id }
-                if !leads.isEmpty { try await JobQueue(db: tx).succeed(where: "id IN (\(binds: leads))") }
+                if !leads.isEmpty { try await JobQueue(db: tx).succeed(where: "id IN (\(binds: leads))", now: now) }
                 return items
             }
         } catch {

@@ -37,7 +37,7 @@ struct MappedContract: Equatable, Sendable {
 }
 
 enum ContractMapper {
-    static func map(_ contract: Contract, mapping: [String: HRField], now: Date = Date()) -> MappedContract {
+    static func map(_ contract: Contract, mapping: [String: HRField], now: Date) -> MappedContract {
         let person = employeeParticipant(of: contract)
         var fields: [String: String] = [:]
         var custom: [String: String] = [:]

@@ -48,7 +48,7 @@ struct ContractSync {
             prefetched: prefetched?.contract)
         let status: WebhookDelivery.Status = outcome.ignored ? .ignored : .processed
         try await finish(delivery, status, outcome.summary + note)
-        let settled = try await covered.settle(queued: others, by: deliveryID, status: status, reason: outcome.summary)
+        let settled = try await covered.settle(queued: others, by: deliveryID, status: status, reason: outcome.summary, now: services.clock.now)
         for _ in settled { services.metrics.outcome(status) }
         return Set(settled)
     }
@@ -66,8 +66,8 @@ struct ContractSync {
         let installationID = try installation.requireID()
         let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
         let outbox = services.config.notify.endpoint == nil ? nil : Outbox()
-        let writer = HRRecordWriter(db: db, box: services.secretBox, outbox: outbox)
-        let caller = InstallationCaller(db: db, logger: logger)
+        let writer = HRRecordWriter(db: db, box: services.secretBox, clock: services.clock, outbox: outbox)
+        let caller = InstallationCaller(db: db, logger: logger, clock: services.clock)
         let contract: Contract
         do {
             contract = try await caller.call(installation) {
@@ -84,13 +84,14 @@ struct ContractSync {
         guard let ours = installation.templateTypeID, contract.templateTypeID == ours else {
             return Result(ignored: true, summary: Self.notOurs(contract, installation))
         }
-        let mapped = ContractMapper.map(contract, mapping: services.config.mapping)
+        let mapped = ContractMapper.map(contract, mapping: services.config.mapping, now: services.clock.now)
         let outcome = try await writer.apply(mapped, installationID: installationID, source: source)
         var summary = "\(mapped.status): \(outcome.kind.rawValue)"
         if mapped.status == ContractState.signed.rawValue, outcome.kind != .stale, let stored = outcome.contract {
             let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
             if let document = try await caller.call(
-                installation, { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored) })
+                installation,
+                { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored, now: services.clock.now) })
             {
                 summary += ", signed PDF \(document.size) bytes"
             }
@@ -101,19 +102,21 @@ struct ContractSync {
 
     /// Records the delivery's outcome and counts it.
     private func finish(_ delivery: WebhookDelivery, _ status: WebhookDelivery.Status, _ reason: String) async throws {
-        try await Self.record(delivery, status, reason, on: db)
+        try await Self.record(delivery, status, reason, at: services.clock.now, on: db)
         services.metrics.outcome(status)
     }
 
     /// Records the delivery's outcome (one statement; see `JobQueue.succeed`).
-    static func record(_ delivery: WebhookDelivery, _ status: WebhookDelivery.Status, _ reason: String, on db: any Database) async throws {
+    static func record(
+        _ delivery: WebhookDelivery, _ status: WebhookDelivery.Status, _ reason: String, at now: Date, on db: any Database
+    ) async throws {
         delivery.status = status
         delivery.outcomeReason = String(reason.prefix(1000))
-        delivery.processedAt = Date()
+        delivery.processedAt = now
         guard db is any SQLDatabase else { return try await delivery.save(on: db) }
         // `attempts + 1` in SQL: `process` counted this attempt on the model already.
         try await DeliveryOutcomes.record(
-            [try delivery.requireID(): .init(status: status, reason: reason)], now: delivery.processedAt ?? Date(), on: db)
+            [try delivery.requireID(): .init(status: status, reason: reason)], now: now, on: db)
     }
 
     /// Appended to a delivery's outcome when it named event types we do not know.

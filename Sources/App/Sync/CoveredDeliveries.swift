@@ -58,7 +58,7 @@ struct CoveredDeliveries {
     /// and deliveries change in one transaction, so the ledger never sees one without the other.
     /// - Returns: the deliveries settled.
     @discardableResult
-    func settle(queued: [UUID], by deliveryID: UUID, status: WebhookDelivery.Status, reason: String, now: Date = Date()) async throws -> [UUID] {
+    func settle(queued: [UUID], by deliveryID: UUID, status: WebhookDelivery.Status, reason: String, now: Date) async throws -> [UUID] {
         let answer = Answer(lead: deliveryID, held: held, queued: queued, outcome: .init(status: status, reason: reason))
         return try await db.transaction { tx in
             let (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs([answer], now: now)
@@ -81,7 +81,7 @@ struct CoveredDeliveries {
     /// whose job is still queued: two statements for any number of answers. The caller
     /// records the returned outcomes in the same transaction.
     /// - Returns: each answer's settled deliveries, and their outcomes ("answered by …").
-    func settleJobs(_ answers: [Answer], now: Date = Date()) async throws -> (settled: [[UUID]], outcomes: [UUID: DeliveryOutcomes.Outcome]) {
+    func settleJobs(_ answers: [Answer], now: Date) async throws -> (settled: [[UUID]], outcomes: [UUID: DeliveryOutcomes.Outcome]) {
         guard let sql = db as? any SQLDatabase else { return (answers.map { _ in [] }, [:]) }
         func succeed(_ condition: SQLQueryString) async throws -> Set<UUID> {
             Set(

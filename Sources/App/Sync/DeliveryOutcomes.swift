@@ -12,7 +12,7 @@ enum DeliveryOutcomes {
     }
 
     /// Sets each delivery's status and reason, `processed_at`, and counts the attempt.
-    static func record(_ outcomes: [UUID: Outcome], now: Date = Date(), on db: any Database) async throws {
+    static func record(_ outcomes: [UUID: Outcome], now: Date, on db: any Database) async throws {
         guard !outcomes.isEmpty, let sql = db as? any SQLDatabase else { return }
         let ids = Array(outcomes.keys)
         func cases(_ value: (Outcome) -> String) -> SQLList {

@@ -28,6 +28,7 @@ struct HRRecordWriter {
 
     let db: any Database
     let box: SecretBox
+    let clock: any AppClock
     /// Set when outbound notifications are on (`notify.endpoint`).
     var outbox: Outbox? = nil
 
@@ -45,7 +46,7 @@ struct HRRecordWriter {
     func apply(_ contracts: [(MappedContract, Source)], installationID: UUID, locked tx: any Database) async throws -> [Outcome] {
         let set = try await HRWriteSet.load(installationID: installationID, for: contracts.map(\.0), on: tx)
         let outcomes = try contracts.map { mapped, source in try apply(mapped, source: source, in: set) }
-        try await set.flush(on: tx, outbox: outbox)
+        try await set.flush(on: tx, outbox: outbox, now: clock.now)
         return outcomes
     }
 
@@ -96,7 +97,7 @@ struct HRRecordWriter {
             ).create(on: tx)
             try await outbox?.record(
                 .contract, .deleted, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
-                employeeID: contract.$employee.id, installationID: installationID, on: tx)
+                employeeID: contract.$employee.id, installationID: installationID, on: tx, now: clock.now)
             return Outcome(kind: .updated, contractID: contract.id, employeeID: contract.$employee.id)
         }
     }

@@ -83,8 +83,7 @@ final class HRWriteSet {
     /// Writes everything: new rows with one INSERT per table (`SQLInsertable`), changed ones one UPDATE each,
     /// then the outbound notifications one by one, in order (`NotificationSender` sends
     /// them in insertion order).
-    func flush(on db: any Database, outbox: Outbox?) async throws {
-        let now = Date()
+    func flush(on db: any Database, outbox: Outbox?, now: Date) async throws {
         try await newEmployees.insert(on: db, now: now)
         for employee in changedEmployees { try await employee.update(on: db) }
         try await newContracts.insert(on: db, now: now)
@@ -96,11 +95,11 @@ final class HRWriteSet {
             case let employee as Employee:
                 try await outbox.record(
                     type, reason, data: try HRRecordsJSON.Employee(employee), subjectID: employee.id,
-                    employeeID: employee.id, installationID: installationID, on: db)
+                    employeeID: employee.id, installationID: installationID, on: db, now: now)
             case let contract as EmploymentContract:
                 try await outbox.record(
                     type, reason, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
-                    employeeID: contract.$employee.id, installationID: installationID, on: db)
+                    employeeID: contract.$employee.id, installationID: installationID, on: db, now: now)
             default:
                 preconditionFailure("HRWriteSet notifies of employees and contracts only")
             }

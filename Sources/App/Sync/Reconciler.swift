@@ -21,7 +21,7 @@ struct Reconciler {
     }
 
     @discardableResult
-    func runAll(now: Date = Date()) async throws -> Report {
+    func runAll(now: Date) async throws -> Report {
         var report = Report()
         for installation in try await Installation.query(on: db).filter(\.$status == .active).all() {
             report.installations += 1
@@ -33,12 +33,12 @@ struct Reconciler {
     }
 
     /// - Returns: contracts looked at, and how many changed HR records.
-    func run(_ installation: Installation, now: Date = Date()) async throws -> (Int, Int) {
+    func run(_ installation: Installation, now: Date) async throws -> (Int, Int) {
         guard let token = try InstallationSecrets(box: services.secretBox).token(of: installation) else { return (0, 0) }
         let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
         let since = installation.lastReconciledAt?.addingTimeInterval(-Self.overlap)
         let sync = ContractSync(db: db, services: services, logger: logger)
-        let caller = InstallationCaller(db: db, logger: logger)
+        let caller = InstallationCaller(db: db, logger: logger, clock: services.clock)
         var offset = 0
         var seen = 0
         var applied = 0
@@ -65,7 +65,7 @@ struct Reconciler {
     }
 
     /// Queues the next periodic run unless one is already queued; 0 turns it off.
-    static func scheduleNext(on db: any Database, interval: Int, now: Date = Date()) async throws {
+    static func scheduleNext(on db: any Database, interval: Int, now: Date) async throws {
         guard interval > 0 else { return }
         let queued = try await Job.query(on: db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
         // The running job is the one calling us; another queued one means a run is already planned.

@@ -15,10 +15,10 @@ struct TestWebhookSender {
 
     let http: HTTPClient
 
-    func send(url: String, signKey: String, contractID: Int, type: String, callbackID: String) async throws -> Result {
+    func send(url: String, signKey: String, contractID: Int, type: String, callbackID: String, at time: Date) async throws -> Result {
         let notification = WebhookNotification(
             contract: .init(id: contractID), callbackID: callbackID,
-            events: [ContractEvent(id: Int.random(in: 100_000...999_999), type: EventType(rawValue: type), createdTime: Date())],
+            events: [ContractEvent(id: Int.random(in: 100_000...999_999), type: EventType(rawValue: type), createdTime: time)],
             signature: WebhookNotification.signature(callbackID: callbackID, signKey: signKey))
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -57,14 +57,15 @@ struct SendTestWebhookCommand: AsyncCommand {
         if let reference = signature.installation {
             let installation = try await Installation.named(reference, on: app.db)
             url = url ?? WebhookURL.callback(base: app.services.config.publicBaseURL, key: installation.webhookKey)
-            key = try key ?? InstallationSecrets(box: app.services.secretBox).signKeys(of: installation, now: Date()).first
+            key = try key ?? InstallationSecrets(box: app.services.secretBox).signKeys(of: installation, now: app.services.clock.now).first
         }
         guard let url, let key else {
             throw Abort(.badRequest, reason: "Give --url and --sign-key, or --installation <id>")
         }
         let callbackID = signature.callbackID ?? (0..<20).map { _ in UInt8.random(in: 0...255) }.lowercaseHex
         let result = try await TestWebhookSender(http: app.http.client.shared).send(
-            url: url, signKey: key, contractID: signature.contractID ?? 1, type: signature.type ?? "contract:sign", callbackID: callbackID)
+            url: url, signKey: key, contractID: signature.contractID ?? 1, type: signature.type ?? "contract:sign", callbackID: callbackID,
+            at: app.services.clock.now)
         context.console.print("POST \(Redaction.url(url)) callback_id=\(callbackID)")
         context.console.print("HTTP \(result.status) \(result.body)")
         if result.status != 200 { throw Abort(.init(statusCode: result.status), reason: "The endpoint did not answer 200") }

@@ -18,23 +18,25 @@ final class WebhookKeyCache: Sendable {
         var keysValidUntil: Date?
     }
 
-    private let entries = Mutex<[String: (entry: Entry, until: ContinuousClock.Instant)]>([:])
-    private let lifetime: Duration
+    private let entries = Mutex<[String: (entry: Entry, until: Date)]>([:])
+    private let lifetime: TimeInterval
+    private let clock: any AppClock
 
-    init(lifetime: Duration = .seconds(1)) {
+    init(lifetime: TimeInterval = 1, clock: any AppClock) {
         self.lifetime = lifetime
+        self.clock = clock
     }
 
     /// The cached entry for `key`, or `load()`'s (cached when not nil).
     func entry(for key: String, load: () async throws -> Entry?) async throws -> Entry? {
-        let now = ContinuousClock.now
+        let now = clock.now
         if let hit = entries.withLock({ $0[key] }), hit.until > now { return hit.entry }
         guard let loaded = try await load() else {
             entries.withLock { _ = $0.removeValue(forKey: key) }
             return nil
         }
-        let keysLeft = loaded.keysValidUntil.map { Duration.seconds(max(0, $0.timeIntervalSinceNow)) } ?? lifetime
-        entries.withLock { $0[key] = (loaded, now + min(lifetime, keysLeft)) }
+        let keysLeft = loaded.keysValidUntil.map { max(0, $0.timeIntervalSince(now)) } ?? lifetime
+        entries.withLock { $0[key] = (loaded, now.addingTimeInterval(min(lifetime, keysLeft))) }
         return loaded
     }
 

@@ -77,7 +77,7 @@ struct WebhookReceiver: RouteCollection {
             throw Abort(.unauthorized, reason: "The signature does not match.")
         }
 
-        let entry = DeliveryInbox.Entry(notification: notification, installationID: installation.installationID, receivedAt: Date())
+        let entry = DeliveryInbox.Entry(notification: notification, installationID: installation.installationID, receivedAt: services.clock.now)
         let stored = try await storage(req) {
             // The inbox's writer thread resumes this request after the commit. Preferring the
             // connection's own loop sends it there straight away; otherwise it went to whichever
@@ -104,8 +104,7 @@ struct WebhookReceiver: RouteCollection {
         guard let installation = try await Installation.query(on: req.db).filter(\.$webhookKey == key).first(),
             installation.status != .disconnected, let id = installation.id
         else { return nil }
-        let now = Date()
-        let keys = try InstallationSecrets(box: services.secretBox).signKeys(of: installation, now: now)
+        let keys = try InstallationSecrets(box: services.secretBox).signKeys(of: installation, now: services.clock.now)
         return .init(installationID: id, signKeys: keys, keysValidUntil: keys.count > 1 ? installation.previousSignKeyExpiresAt : nil)
     }
 

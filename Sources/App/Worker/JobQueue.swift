@@ -19,7 +19,7 @@ struct JobQueue: Sendable {
     }
 
     @discardableResult
-    func enqueue(kind: String, payload: some Encodable, maxAttempts: Int, runAt: Date = Date(), on database: (any Database)? = nil) async throws
+    func enqueue(kind: String, payload: some Encodable, maxAttempts: Int, runAt: Date, on database: (any Database)? = nil) async throws
         -> Job
     {
         let job = Job(kind: kind, payload: String(decoding: try JSONEncoder().encode(payload), as: UTF8.self), maxAttempts: maxAttempts, runAt: runAt)
@@ -29,7 +29,7 @@ struct JobQueue: Sendable {
 
     /// Takes the next due job — queued and due, or running with an expired lease — in one
     /// statement, so two workers never get the same one.
-    func claim(worker: String, now: Date = Date()) async throws -> Job? {
+    func claim(worker: String, now: Date) async throws -> Job? {
         try await claim(worker: worker, limit: 1, now: now).first
     }
 
@@ -42,7 +42,7 @@ struct JobQueue: Sendable {
     /// Two index range scans, each stopping after `limit` rows: one `WHERE (queued AND due)
     /// OR (lease expired) ORDER BY run_at` made SQLite collect and sort every due job on
     /// every claim, which slowed a 20,000-job backlog to half speed (bench/RESULTS.md).
-    func claim(worker: String, limit: Int, now: Date = Date()) async throws -> [Job] {
+    func claim(worker: String, limit: Int, now: Date) async throws -> [Job] {
         guard let sql = db as? any SQLDatabase else { return [] }
         let lock = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
         // The statuses and the limit are literals, not bound: SQLite plans `status = ? ORDER BY`
@@ -75,7 +75,7 @@ struct JobQueue: Sendable {
 
     /// Records a job as done. One SQL statement rather than a model save: it runs once per
     /// job, and Fluent's save reflects over the model's fields every time (bench/RESULTS.md).
-    func succeed(_ job: Job, now: Date = Date()) async throws {
+    func succeed(_ job: Job, now: Date) async throws {
         job.status = .succeeded
         job.finishedAt = now
         job.leaseExpiresAt = nil
@@ -88,7 +88,7 @@ struct JobQueue: Sendable {
     /// Records as done every job `condition` selects, in one statement.
     /// - Returns: their payloads.
     @discardableResult
-    func succeed(where condition: SQLQueryString, now: Date = Date()) async throws -> [String] {
+    func succeed(where condition: SQLQueryString, now: Date) async throws -> [String] {
         guard let sql = db as? any SQLDatabase else { return [] }
         return try await sql.raw(
             """
@@ -104,7 +104,7 @@ struct JobQueue: Sendable {
     /// - Parameter notBefore: a minimum wait (Oneflow's 429: the per-token window is 5 minutes).
     /// - Returns: whether the job is now dead.
     @discardableResult
-    func fail(_ job: Job, error: String, retryable: Bool, notBefore: TimeInterval = 0, now: Date = Date()) async throws -> Bool {
+    func fail(_ job: Job, error: String, retryable: Bool, notBefore: TimeInterval = 0, now: Date) async throws -> Bool {
         job.lastError = String(error.prefix(2000))
         job.leaseExpiresAt = nil
         if !retryable || job.attempts >= job.maxAttempts {
@@ -127,7 +127,7 @@ struct JobQueue: Sendable {
     /// Hands this worker's running jobs back to the queue (a graceful stop): due at once, and
     /// the interrupted attempt does not count against the limit.
     @discardableResult
-    func release(worker: String, now: Date = Date()) async throws -> Int {
+    func release(worker: String, now: Date) async throws -> Int {
         guard let sql = db as? any SQLDatabase else { return 0 }
         let rows = try await sql.raw(
             """
@@ -141,7 +141,7 @@ struct JobQueue: Sendable {
     }
 
     /// Runs a job again from the start, whatever its state.
-    func replay(_ job: Job, now: Date = Date()) async throws {
+    func replay(_ job: Job, now: Date) async throws {
         job.status = .queued
         job.attempts = 0
         job.runAt = now
@@ -151,7 +151,7 @@ struct JobQueue: Sendable {
     }
 
     /// Queued or running jobs, and the age of the oldest due one.
-    func depth(now: Date = Date()) async throws -> (count: Int, oldest: TimeInterval?) {
+    func depth(now: Date) async throws -> (count: Int, oldest: TimeInterval?) {
         let pending = Job.query(on: db).filter(\.$status ~~ [.queued, .running])
         let count = try await pending.count()
         let oldest = try await Job.query(on: db).filter(\.$status ~~ [.queued, .running]).sort(\.$runAt).first()

@@ -17,7 +17,7 @@ struct ReplayCommand: AsyncCommand {
         guard let id = UUID(uuidString: signature.delivery), let delivery = try await WebhookDelivery.find(id, on: app.db) else {
             throw Abort(.notFound, reason: "No webhook delivery \(signature.delivery)")
         }
-        try await DeliveryReplay(db: app.db, maxAttempts: app.services.config.sync.maxAttempts).replay(delivery)
+        try await DeliveryReplay(db: app.db, maxAttempts: app.services.config.sync.maxAttempts).replay(delivery, at: app.services.clock.now)
         context.console.print("Queued delivery \(id) (contract \(delivery.oneflowContractID)) for processing.")
     }
 }
@@ -27,14 +27,14 @@ struct DeliveryReplay {
     let db: any Database
     let maxAttempts: Int
 
-    func replay(_ delivery: WebhookDelivery) async throws {
+    func replay(_ delivery: WebhookDelivery, at now: Date) async throws {
         try await db.transaction { tx in
             delivery.status = .pending
             delivery.outcomeReason = "replay requested"
             try await delivery.save(on: tx)
             try await JobQueue(db: tx).enqueue(
                 kind: JobQueue.Kind.syncDelivery, payload: DeliveryJobPayload(delivery_id: try delivery.requireID()),
-                maxAttempts: maxAttempts)
+                maxAttempts: maxAttempts, runAt: now)
         }
     }
 }
@@ -47,7 +47,7 @@ struct ReconcileCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let report = try await Reconciler(db: app.db, services: app.services, logger: app.logger).runAll()
+        let report = try await Reconciler(db: app.db, services: app.services, logger: app.logger).runAll(now: app.services.clock.now)
         context.console.print(
             "Reconciled \(report.installations) installation(s): \(report.contracts) contract(s) read, \(report.applied) changed HR records.")
     }
@@ -72,7 +72,7 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     func didBootAsync(_ application: Application) async throws {
         let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running])
             .count()
-        if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval) }
+        if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval, now: application.services.clock.now) }
         for (index, worker) in workers.enumerated() {
             let share = concurrency / workers.count + (index < concurrency % workers.count ? 1 : 0)
             worker.start(concurrency: share, sender: index == 0 ? sender : nil, pollInterval: pollInterval)

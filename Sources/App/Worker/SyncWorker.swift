@@ -49,7 +49,7 @@ final class SyncWorker: Sendable {
     /// Notifications of one contract (publish, sign, …) arrive together, so a batch often
     /// holds several of them and one fetch answers them all (`CoveredDeliveries`).
     @discardableResult
-    func runOnce(now: Date = Date()) async -> Bool {
+    func runOnce(now: Date) async -> Bool {
         let jobs: [Job]
         do {
             let limit = services.config.sync.batchSize
@@ -66,7 +66,7 @@ final class SyncWorker: Sendable {
     /// Runs jobs until none is due (tests, `hrbridge reconcile`).
     func drain(limit: Int = 10_000) async -> Int {
         var count = 0
-        while count < limit, await runOnce() { count += 1 }
+        while count < limit, await runOnce(now: services.clock.now) { count += 1 }
         return count
     }
 
@@ -80,7 +80,7 @@ final class SyncWorker: Sendable {
                         // One sender: notifications go out in order per employee.
                         group.addTask {
                             while !Task.isCancelled, !self.isStopping {
-                                let sent = (try? await sender.runOnce()) ?? false
+                                let sent = (try? await sender.runOnce(now: self.services.clock.now)) ?? false
                                 if !sent { try? await Task.sleep(for: pollInterval) }
                             }
                         }
@@ -88,7 +88,7 @@ final class SyncWorker: Sendable {
                     for _ in 0..<concurrency {
                         group.addTask {
                             while !Task.isCancelled, !self.isStopping {
-                                if await !self.runOnce() { try? await Task.sleep(for: Self.jittered(pollInterval)) }
+                                if await !self.runOnce(now: self.services.clock.now) { try? await Task.sleep(for: Self.jittered(pollInterval)) }
                             }
                         }
                     }
@@ -126,7 +126,7 @@ final class SyncWorker: Sendable {
         await task.value
         deadline.cancel()
         do {
-            let released = try await queue.release(worker: name)
+            let released = try await queue.release(worker: name, now: services.clock.now)
             logger.info("worker stopped", metadata: ["worker": "\(name)", "released_jobs": "\(released)"])
         } catch {
             // Their leases expire and another worker takes them: nothing is lost.
@@ -156,7 +156,7 @@ final class SyncWorker: Sendable {
         do {
             if let failure { throw failure }
             answered = try await perform(job, holding: siblings, prefetched: prefetched)
-            try await queue.succeed(job)
+            try await queue.succeed(job, now: services.clock.now)
         } catch {
             await failed(job, error)
         }
@@ -182,8 +182,8 @@ final class SyncWorker: Sendable {
             return try await ContractSync(db: db, services: services, logger: logger).process(
                 deliveryID: deliveryID, covering: covered, prefetched: prefetched)
         case JobQueue.Kind.reconcile:
-            try await Reconciler(db: db, services: services, logger: logger).runAll()
-            try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds)
+            try await Reconciler(db: db, services: services, logger: logger).runAll(now: services.clock.now)
+            try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds, now: services.clock.now)
             return []
         default:
             throw Abort(.internalServerError, reason: "unknown job kind \(job.kind)")
@@ -197,7 +197,7 @@ final class SyncWorker: Sendable {
         let notBefore: TimeInterval = oneflow?.isRateLimited == true ? 60 : 0
         let message = oneflow.map(\.description) ?? String(describing: error)
         do {
-            let dead = try await queue.fail(job, error: message, retryable: retryable, notBefore: notBefore)
+            let dead = try await queue.fail(job, error: message, retryable: retryable, notBefore: notBefore, now: services.clock.now)
             logger.warning(
                 "worker: job failed",
                 metadata: ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "dead": "\(dead)", "error": "\(message)"])

@@ -35,7 +35,7 @@ struct RunningApp: Sendable {
 }
 
 func withRunningApp(
-    _ overrides: [String: String] = [:], logs: LogStore? = nil, worker: Bool = false,
+    _ overrides: [String: String] = [:], logs: LogStore? = nil, worker: Bool = false, clock: any AppClock = SystemClock(),
     _ body: (RunningApp) async throws -> Void
 ) async throws {
     // The port must be known before the app is configured (the embedded sandbox's URL and our
@@ -45,7 +45,7 @@ func withRunningApp(
     for attempt in 1...5 {
         let port = try freePort()
         do {
-            try await withTestApp(overrides.merging(["HTTP_PORT": String(port)]) { _, new in new }, logs: logs, worker: worker) { app in
+            try await withTestApp(overrides.merging(["HTTP_PORT": String(port)]) { _, new in new }, logs: logs, worker: worker, clock: clock) { app in
                 // Boot runs the lifecycle handlers (sandbox deliveries, the worker when asked), as `serve` does.
                 try await app.asyncBoot()
                 do {

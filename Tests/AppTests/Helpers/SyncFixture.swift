@@ -113,8 +113,11 @@ struct SyncFixture {
     }
 }
 
-func withSyncFixture(_ overrides: [String: String] = [:], worker: Bool = false, _ body: (SyncFixture) async throws -> Void) async throws {
-    try await withRunningApp(overrides.merging(["API_KEYS": testAPIKey]) { _, new in new }, worker: worker) { r in
+func withSyncFixture(
+    _ overrides: [String: String] = [:], worker: Bool = false, clock: any AppClock = SystemClock(),
+    _ body: (SyncFixture) async throws -> Void
+) async throws {
+    try await withRunningApp(overrides.merging(["API_KEYS": testAPIKey]) { _, new in new }, worker: worker, clock: clock) { r in
         try await body(try await SyncFixture.connect(r))
     }
 }

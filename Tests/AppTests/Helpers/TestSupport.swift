@@ -80,6 +80,7 @@ func withTestApp(
     _ overrides: [String: String] = [:],
     logs: LogStore? = nil,
     worker: Bool = false,
+    clock: any AppClock = SystemClock(),
     _ body: (Application) async throws -> Void
 ) async throws {
     if testsRunOnPostgres, overrides["DATABASE_URL"] == nil {
@@ -88,14 +89,16 @@ func withTestApp(
             return
         }
         return try await withFreshDatabase(url) { fresh in
-            try await withConfiguredApp(overrides.merging(["DATABASE_URL": fresh]) { _, new in new }, logs: logs, worker: worker, migrate: true, body)
+            try await withConfiguredApp(
+                overrides.merging(["DATABASE_URL": fresh]) { _, new in new }, logs: logs, worker: worker, clock: clock, migrate: true, body)
         }
     }
-    try await withConfiguredApp(overrides, logs: logs, worker: worker, migrate: false, body)
+    try await withConfiguredApp(overrides, logs: logs, worker: worker, clock: clock, migrate: false, body)
 }
 
 private func withConfiguredApp(
-    _ overrides: [String: String], logs: LogStore?, worker: Bool, migrate: Bool, _ body: (Application) async throws -> Void
+    _ overrides: [String: String], logs: LogStore?, worker: Bool, clock: any AppClock, migrate: Bool,
+    _ body: (Application) async throws -> Void
 ) async throws {
     let config = try await TestConfig.app(overrides)
     // The data directory `TestConfig.app` made up for this app (the sandbox's file, SQLite
@@ -110,7 +113,7 @@ private func withConfiguredApp(
         app.logger.logLevel = .warning
     }
     do {
-        try await configure(app, config: config, runWorker: worker)
+        try await configure(app, config: config, runWorker: worker, clock: clock)
         // SQLite migrates in configure; PostgreSQL deployments run `hrbridge migrate`.
         if migrate { try await app.autoMigrate() }
         try await body(app)
