@@ -89,7 +89,8 @@ struct NotificationTLSTests {
     func attempt(_ f: SyncFixture, _ settings: AppConfig.Notify) async throws -> OutboundNotification {
         try await Outbox().record(
             .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db, now: Date())
-        let sender = try NotificationSender(db: f.db, settings: settings, maxAttempts: 3, metrics: f.r.app.services.metrics)
+        let sender = NotificationSender(
+            db: f.db, settings: settings, maxAttempts: 3, metrics: f.r.app.services.metrics, http: try LiveOutboundHTTP(settings: settings))
         _ = try? await sender.drain(now: Date())
         await sender.shutdown()
         return try #require(try await OutboundNotification.query(on: f.db).sort(\.$createdAt, .descending).first())

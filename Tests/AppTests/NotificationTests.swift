@@ -22,7 +22,9 @@ struct NotificationTests {
 
     /// A sender for the test, always shut down after (its HTTP client must be).
     func withSender(_ f: SyncFixture, _ body: (NotificationSender) async throws -> Void) async throws {
-        let sender = try NotificationSender(db: f.db, settings: f.r.app.services.config.notify, maxAttempts: 5, metrics: f.r.app.services.metrics)
+        let settings = f.r.app.services.config.notify
+        let sender = NotificationSender(
+            db: f.db, settings: settings, maxAttempts: 5, metrics: f.r.app.services.metrics, http: try LiveOutboundHTTP(settings: settings))
         do {
             try await body(sender)
         } catch {

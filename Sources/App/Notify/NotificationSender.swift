@@ -1,9 +1,7 @@
-import AsyncHTTPClient
 import Crypto
 import Fluent
 import Foundation
 import NIOCore
-import NIOSSL
 import OneflowAPI
 import SQLKit
 
@@ -14,33 +12,20 @@ final class NotificationSender: Sendable {
     let db: any Database
     let settings: AppConfig.Notify
     let maxAttempts: Int
-    let http: HTTPClient
+    let http: any OutboundHTTP
     let metrics: AppMetrics
     /// How long a claimed notification is ours.
     static let lease: TimeInterval = 60
 
-    init(db: any Database, settings: AppConfig.Notify, maxAttempts: Int, metrics: AppMetrics) throws {
+    init(db: any Database, settings: AppConfig.Notify, maxAttempts: Int, metrics: AppMetrics, http: any OutboundHTTP) {
         self.db = db
         self.settings = settings
         self.maxAttempts = maxAttempts
         self.metrics = metrics
-        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: try Self.configuration(settings))
+        self.http = http
     }
 
-    /// Timeouts and TLS: the system's trust store, or `notify.ca_file`; a client certificate
-    /// when `notify.client_certificate_file` and `notify.client_key_file` are set.
-    static func configuration(_ settings: AppConfig.Notify) throws -> HTTPClient.Configuration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let ca = settings.caFile { tls.trustRoots = .file(ca) }
-        if let certificate = settings.clientCertificateFile, let key = settings.clientKeyFile {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-        }
-        let timeout = TimeAmount.seconds(Int64(settings.connectionTimeoutSeconds))
-        return HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
-    }
-
-    func shutdown() async { try? await http.shutdown() }
+    func shutdown() async { await http.shutdown() }
 
     static func signature(of body: String, secret: String) -> String {
         "sha256="
@@ -86,17 +71,12 @@ final class NotificationSender: Sendable {
         if let key = settings.key {
             url += (url.contains("?") ? "&" : "?") + "key=" + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key)
         }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "user-agent", value: "hrbridge/1.0")
-        if let secret = settings.secret { request.headers.add(name: "x-signature", value: Self.signature(of: n.body, secret: secret)) }
-        request.body = .bytes(ByteBuffer(string: n.body))
+        var headers = [("content-type", "application/json"), ("user-agent", "hrbridge/1.0")]
+        if let secret = settings.secret { headers.append(("x-signature", Self.signature(of: n.body, secret: secret))) }
         var failure: String?
         do {
-            let response = try await http.execute(request, timeout: .seconds(Int64(settings.connectionTimeoutSeconds)))
-            _ = try await response.body.collect(upTo: 64 * 1024)
-            if !(200..<300).contains(response.status.code) { failure = "HTTP \(response.status.code)" }
+            let status = try await http.post(url, headers: headers, body: n.body, timeout: .seconds(Int64(settings.connectionTimeoutSeconds)))
+            if !(200..<300).contains(status) { failure = "HTTP \(status)" }
         } catch {
             failure = String(describing: error)
         }

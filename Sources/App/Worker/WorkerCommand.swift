@@ -34,7 +34,9 @@ extension SyncWorkerLifecycle {
         let sender: NotificationSender?
         do {
             sender = try config.notify.endpoint.map { _ in
-                try NotificationSender(db: app.db, settings: config.notify, maxAttempts: config.sync.maxAttempts, metrics: services.metrics)
+                NotificationSender(
+                    db: app.db, settings: config.notify, maxAttempts: config.sync.maxAttempts, metrics: services.metrics,
+                    http: try LiveOutboundHTTP(settings: config.notify))
             }
         } catch {
             throw ConfigError(key: "notify.client_certificate_file", "cannot load the client certificate or key: \(error)")

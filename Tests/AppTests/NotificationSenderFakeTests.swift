@@ -1,0 +1,65 @@
+import Fluent
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import App
+
+/// The sender against a fake HR endpoint (`OutboundHTTP`): failures and answers as told, no server.
+@Suite("Notification sender, fake endpoint")
+struct NotificationSenderFakeTests {
+    final class FakeHTTP: OutboundHTTP {
+        struct Post: Sendable {
+            var url: String
+            var headers: [String: String]
+            var body: String
+        }
+        struct NoAnswer: Error {}
+        /// Each POST takes the next answer: a status, or nil for no answer at all.
+        private let answers: Mutex<[UInt?]>
+        private let log = Mutex<[Post]>([])
+
+        init(_ answers: [UInt?]) { self.answers = Mutex(answers) }
+        var posts: [Post] { log.withLock { $0 } }
+
+        func post(_ url: String, headers: [(String, String)], body: String, timeout: TimeAmount) async throws -> UInt {
+            log.withLock { $0.append(Post(url: url, headers: Dictionary(headers) { _, last in last }, body: body)) }
+            guard let status = answers.withLock({ $0.isEmpty ? 200 : $0.removeFirst() }) else { throw NoAnswer() }
+            return status
+        }
+
+        func shutdown() async {}
+    }
+
+    @Test("no answer, then a 503: each retried after its backoff and not before; then sent — every POST signed, the key in the URL")
+    func retries() async throws {
+        try await withSyncFixture(["NOTIFY_ENDPOINT": "https://hr.example/notify", "NOTIFY_KEY": "k", "NOTIFY_SECRET": "s3cret"]) { f in
+            // Given one queued notification and an endpoint that fails twice
+            let fake = FakeHTTP([nil, 503, 204])
+            let settings = f.r.app.services.config.notify
+            let sender = NotificationSender(db: f.db, settings: settings, maxAttempts: 5, metrics: f.r.app.services.metrics, http: fake)
+            let t0 = Date()
+            try await Outbox().record(
+                .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db, now: t0)
+
+            // When it is sent now, again at once, and after an hour and two
+            let first = try await sender.runOnce(now: t0)
+            let tooSoon = try await sender.runOnce(now: t0)
+            let second = try await sender.runOnce(now: t0.addingTimeInterval(3600))
+            let third = try await sender.runOnce(now: t0.addingTimeInterval(7200))
+
+            // Then three POSTs, none while backing off, and the notification is sent
+            #expect(first && !tooSoon && second && third)
+            let notification = try #require(try await OutboundNotification.query(on: f.db).first())
+            #expect(notification.status == .sent)
+            #expect(notification.attempts == 3)
+            #expect(fake.posts.count == 3)
+            for post in fake.posts {
+                #expect(post.url == "https://hr.example/notify?key=k")
+                #expect(post.headers["x-signature"] == NotificationSender.signature(of: post.body, secret: "s3cret"))
+                #expect(post.headers["content-type"] == "application/json")
+            }
+        }
+    }
+}
