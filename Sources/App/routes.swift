@@ -17,14 +17,17 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
         collection: AdminAuthController(
             password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies), clock: services.clock))
     let admin = browser.grouped("admin").grouped(AdminGuard())
-    try admin.register(collection: AdminActivityController(services: services))
-    try admin.register(collection: AdminEmployeesController(services: services))
+    let hrAPI = HRAPIController(apiKeys: config.apiKeys, secretBox: services.secretBox, dataDirectory: config.dataDirectory)
+    try admin.register(collection: AdminActivityController(clock: services.clock, maxAttempts: config.sync.maxAttempts))
+    try admin.register(collection: AdminEmployeesController(api: hrAPI))
     try admin.register(collection: AdminInstallationsController(services: services))
-    try admin.register(collection: AdminNotificationsController(services: services))
+    try admin.register(collection: AdminNotificationsController(clock: services.clock, settings: config.notify))
 
     // Machines: Oneflow's notifications, the HR system's API, Prometheus.
-    try app.register(collection: WebhookReceiver(services: services, inbox: inbox, installations: services.webhookKeys))
-    try app.register(collection: HRAPIController(services: services))
+    try app.register(
+        collection: WebhookReceiver(
+            clock: services.clock, metrics: services.metrics, secretBox: services.secretBox, inbox: inbox, installations: services.webhookKeys))
+    try app.register(collection: hrAPI)
     try app.register(collection: MetricsController(metrics: services.metrics, clock: services.clock, token: config.metricsToken))
 }
 

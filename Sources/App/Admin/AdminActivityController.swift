@@ -4,7 +4,9 @@ import Vapor
 
 /// The dashboard and the webhook activity: every delivery, what became of it, and Replay.
 struct AdminActivityController: RouteCollection {
-    let services: AppServices
+    let clock: any AppClock
+    /// `sync.max_attempts`, for a replayed delivery's job.
+    let maxAttempts: Int
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get(use: dashboard)
@@ -29,7 +31,7 @@ struct AdminActivityController: RouteCollection {
     }
 
     @Sendable func dashboard(req: Request) async throws -> View {
-        let now = services.clock.now
+        let now = clock.now
         let since = now.addingTimeInterval(-86400)
         var counts: [Dashboard.Count] = []
         for status in WebhookDelivery.Status.allCases {
@@ -145,7 +147,7 @@ struct AdminActivityController: RouteCollection {
     @Sendable func replay(req: Request) async throws -> Response {
         try CSRF.verify(req)
         let delivery = try await find(req)
-        try await DeliveryReplay(db: req.db, maxAttempts: services.config.sync.maxAttempts).replay(delivery, at: services.clock.now)
+        try await DeliveryReplay(db: req.db, maxAttempts: maxAttempts).replay(delivery, at: clock.now)
         return req.redirect(to: "/admin/activity/\(delivery.id?.uuidString ?? "")", message: "Queued for processing again.")
     }
 

@@ -5,7 +5,8 @@ import Vapor
 /// Employees: a searchable list, and a page per employee with fields, contracts with their
 /// status history, and the signed PDFs.
 struct AdminEmployeesController: RouteCollection {
-    let services: AppServices
+    /// The HR API's reads, which these pages show (same JSON, same document bytes).
+    let api: HRAPIController
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("employees", use: list)
@@ -87,7 +88,7 @@ struct AdminEmployeesController: RouteCollection {
     }
 
     @Sendable func detail(req: Request) async throws -> View {
-        let json = try await HRAPIController(services: services).employee(req: req)
+        let json = try await api.employee(req: req)
         let pairs = { (d: [String: String]) in d.keys.sorted().map { DetailPage.Pair(key: $0, value: d[$0]!) } }
         let facts: [DetailPage.Pair] = [
             ("Employee number", json.employee_number), ("Email", json.email), ("Phone", json.phone), ("Title", json.title),
@@ -114,6 +115,6 @@ struct AdminEmployeesController: RouteCollection {
     }
 
     @Sendable func document(req: Request) async throws -> Response {
-        try await HRAPIController(services: services).document(req: req)
+        try await api.document(req: req)
     }
 }

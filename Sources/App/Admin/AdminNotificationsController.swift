@@ -4,7 +4,8 @@ import Vapor
 
 /// Outbound notifications to the HR system: what was sent, what is waiting, and Replay.
 struct AdminNotificationsController: RouteCollection {
-    let services: AppServices
+    let clock: any AppClock
+    let settings: AppConfig.Notify
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("notifications", use: list)
@@ -35,12 +36,12 @@ struct AdminNotificationsController: RouteCollection {
                 id: $0.id?.uuidString ?? "", created: AdminFormat.time($0.createdAt), type: $0.type, reason: $0.reason, status: $0.status.rawValue,
                 attempts: $0.attempts, sent: AdminFormat.time($0.sentAt), error: $0.lastError ?? "")
         }
-        let endpoint = services.config.notify.endpoint.map { Redaction.url($0) } ?? ""
+        let endpoint = settings.endpoint.map { Redaction.url($0) } ?? ""
         return try await req.view.render(
             "admin/notifications",
             Page(
                 frame: AdminFrame(req, section: "notifications"),
-                enabled: services.config.notify.endpoint != nil, endpoint: endpoint, rows: rows))
+                enabled: settings.endpoint != nil, endpoint: endpoint, rows: rows))
     }
 
     /// Sends it again (the HR system may have lost it, or it went dead).
@@ -51,7 +52,7 @@ struct AdminNotificationsController: RouteCollection {
         }
         n.status = .pending
         n.attempts = 0
-        n.nextAttemptAt = services.clock.now
+        n.nextAttemptAt = clock.now
         try await n.save(on: req.db)
         return req.redirect(to: "/admin/notifications", message: "Queued to be sent again.")
     }

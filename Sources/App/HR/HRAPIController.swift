@@ -6,12 +6,14 @@ import Vapor
 /// The HR system's JSON API, `Authorization: Bearer <api key>` (`api.keys`).
 /// Described by the OpenAPI document at `/api/v1/openapi.json`.
 struct HRAPIController: RouteCollection {
-    let services: AppServices
+    let apiKeys: [String]
+    let secretBox: SecretBox
+    let dataDirectory: String
 
     func boot(routes: any RoutesBuilder) throws {
         let api = routes.grouped("api", "v1")
         api.get("openapi.json", use: openAPI)
-        let secured = api.grouped(APIKeyMiddleware(keys: services.config.apiKeys))
+        let secured = api.grouped(APIKeyMiddleware(keys: apiKeys))
         secured.get("employees", use: list)
         secured.get("employees", ":id", use: employee)
         secured.get("employees", ":id", "documents", ":document", use: document)
@@ -54,7 +56,7 @@ struct HRAPIController: RouteCollection {
         }
         let documents = try await Document.query(on: req.db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
         return try HRRecordsJSON.Employee(
-            employee, box: services.secretBox, contracts: contractJSON, documents: try documents.map(HRRecordsJSON.Document.init))
+            employee, box: secretBox, contracts: contractJSON, documents: try documents.map(HRRecordsJSON.Document.init))
     }
 
     @Sendable func document(req: Request) async throws -> Response {
@@ -62,7 +64,7 @@ struct HRAPIController: RouteCollection {
         guard let id = req.parameters.get("document").flatMap(UUID.init(uuidString:)),
             let document = try await Document.query(on: req.db).filter(\.$id == id).filter(\.$employee.$id == employee.requireID()).first()
         else { throw Abort(.notFound, reason: "No such document.") }
-        let data = try await DocumentStore(db: req.db, dataDirectory: services.config.dataDirectory).read(document)
+        let data = try await DocumentStore(db: req.db, dataDirectory: dataDirectory).read(document)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: document.contentType)
         headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(document.filename)\"")

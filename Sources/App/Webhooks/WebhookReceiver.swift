@@ -15,7 +15,9 @@ import Vapor
 /// failure is a 503.
 /// https://developer.oneflow.com/docs/introduction, https://developer.oneflow.com/docs/webhook-and-event
 struct WebhookReceiver: RouteCollection {
-    let services: AppServices
+    let clock: any AppClock
+    let metrics: AppMetrics
+    let secretBox: SecretBox
     let inbox: GroupCommitInbox
     let installations: WebhookKeyCache
 
@@ -36,7 +38,6 @@ struct WebhookReceiver: RouteCollection {
 
     @Sendable func receive(req: Request) async throws -> Response {
         let started = ContinuousClock.now
-        let metrics = services.metrics
         guard Self.isJSON(req.headers) else {
             metrics.rejected(.unsupportedMediaType)
             throw Abort(.unsupportedMediaType, reason: "Webhook notifications must be application/json.")
@@ -77,7 +78,7 @@ struct WebhookReceiver: RouteCollection {
             throw Abort(.unauthorized, reason: "The signature does not match.")
         }
 
-        let entry = DeliveryInbox.Entry(notification: notification, installationID: installation.installationID, receivedAt: services.clock.now)
+        let entry = DeliveryInbox.Entry(notification: notification, installationID: installation.installationID, receivedAt: clock.now)
         let stored = try await storage(req) {
             // The inbox's writer thread resumes this request after the commit. Preferring the
             // connection's own loop sends it there straight away; otherwise it went to whichever
@@ -104,7 +105,7 @@ struct WebhookReceiver: RouteCollection {
         guard let installation = try await Installation.query(on: req.db).filter(\.$webhookKey == key).first(),
             installation.status != .disconnected, let id = installation.id
         else { return nil }
-        let keys = try InstallationSecrets(box: services.secretBox).signKeys(of: installation, now: services.clock.now)
+        let keys = try InstallationSecrets(box: secretBox).signKeys(of: installation, now: clock.now)
         return .init(installationID: id, signKeys: keys, keysValidUntil: keys.count > 1 ? installation.previousSignKeyExpiresAt : nil)
     }
 
@@ -138,7 +139,7 @@ struct WebhookReceiver: RouteCollection {
         do {
             return try await body()
         } catch {
-            services.metrics.rejected(.storageUnavailable)
+            metrics.rejected(.storageUnavailable)
             req.logger.error("webhook: storage unavailable", metadata: ["error": "\(ErrorText.log(error))"])
             throw Abort(.serviceUnavailable, reason: "Storage is unavailable; please retry.")
         }
