@@ -58,14 +58,7 @@ public protocol OneflowClient: Sendable {
 extension OneflowClient {
     /// Every template type of the account, following the pagination envelope.
     public func allTemplateTypes(_ credentials: OneflowCredentials) async throws(OneflowError) -> [TemplateType] {
-        var all: [TemplateType] = []
-        var offset = 0
-        while true {
-            let page = try await templateTypes(credentials, offset: offset, limit: Page<TemplateType>.maxLimit)
-            all += page.data
-            offset += page.data.count
-            if page.data.isEmpty || offset >= page.count || offset > Page<TemplateType>.maxOffset { return all }
-        }
+        try await collectPages { offset, limit throws(OneflowError) in try await templateTypes(credentials, offset: offset, limit: limit) }
     }
 
     /// Every workspace the acting user can see, following the pagination envelope.
