@@ -22,7 +22,7 @@ struct DocumentStoreTests {
             let ids = try await withThrowingTaskGroup(of: UUID?.self) { group in
                 for _ in 0..<4 {
                     group.addTask {
-                        try await store.ensureSignedPDF(oneflow: oneflow, credentials: f.credentials, contract: contract, now: Date())?.id
+                        try await store.ensureSignedPDF(oneflow: oneflow, credentials: f.credentials, contract: contract, clock: SystemClock())?.id
                     }
                 }
                 return try await group.reduce(into: [UUID?]()) { $0.append($1) }

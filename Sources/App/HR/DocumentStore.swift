@@ -20,7 +20,7 @@ struct DocumentStore {
     /// Downloads and stores the contract's PDF once; later calls find it and do nothing.
     @discardableResult
     func ensureSignedPDF(
-        oneflow: any OneflowClient, credentials: OneflowCredentials, contract: EmploymentContract, now: Date
+        oneflow: any OneflowClient, credentials: OneflowCredentials, contract: EmploymentContract, clock: any AppClock
     ) async throws -> Document? {
         let contractID = try contract.requireID()
         guard contract.$employee.id != nil else { return nil }  // nobody to file it under (`store` needs one)
@@ -32,6 +32,8 @@ struct DocumentStore {
         // documents(contract_id) keeps one row, and the other finds it. No installation lock:
         // it serialized every PDF of an installation behind its HR writes (bench/RESULTS.md).
         do {
+            // Stamped when stored, after the download, as the batch path does.
+            let now = clock.now
             return try await db.transaction { tx in try await store(download, for: contract, on: tx, now: now) }
         } catch {
             guard (error as? any DatabaseError)?.isConstraintFailure == true,

@@ -91,7 +91,7 @@ struct ContractSync {
             let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory, outbox: outbox)
             if let document = try await caller.call(
                 installation,
-                { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored, now: services.clock.now) })
+                { try await store.ensureSignedPDF(oneflow: services.oneflow, credentials: credentials, contract: stored, clock: services.clock) })
             {
                 summary += ", signed PDF \(document.size) bytes"
             }

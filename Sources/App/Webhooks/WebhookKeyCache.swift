@@ -30,7 +30,8 @@ final class WebhookKeyCache: Sendable {
     /// The cached entry for `key`, or `load()`'s (cached when not nil).
     func entry(for key: String, load: () async throws -> Entry?) async throws -> Entry? {
         let now = clock.now
-        if let hit = entries.withLock({ $0[key] }), hit.until > now { return hit.entry }
+        // An entry never lives longer than `lifetime`, even if the wall clock steps back.
+        if let hit = entries.withLock({ $0[key] }), hit.until > now, hit.until.timeIntervalSince(now) <= lifetime { return hit.entry }
         guard let loaded = try await load() else {
             entries.withLock { _ = $0.removeValue(forKey: key) }
             return nil
