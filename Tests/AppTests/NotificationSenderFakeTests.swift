@@ -32,7 +32,9 @@ struct NotificationSenderFakeTests {
         func shutdown() async {}
     }
 
-    @Test("no answer, then a 503: each retried after its backoff and not before; then sent — every POST signed, the key in the URL")
+    @Test(
+        "no answer, then a 503: each retried after its backoff (2 s, then 4 s, ±25%) and not before; then sent — every POST signed, the key in the URL"
+    )
     func retries() async throws {
         try await withSyncFixture(["NOTIFY_ENDPOINT": "https://hr.example/notify", "NOTIFY_KEY": "k", "NOTIFY_SECRET": "s3cret"]) { f in
             // Given one queued notification and an endpoint that fails twice
@@ -43,14 +45,18 @@ struct NotificationSenderFakeTests {
             try await Outbox().record(
                 .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db, now: t0)
 
-            // When it is sent now, again at once, and after an hour and two
+            // When it is tried now, then around its first backoff (2 s ± 25%), then around its
+            // second (4 s ± 25%)
             let first = try await sender.runOnce(now: t0)
-            let tooSoon = try await sender.runOnce(now: t0)
-            let second = try await sender.runOnce(now: t0.addingTimeInterval(3600))
-            let third = try await sender.runOnce(now: t0.addingTimeInterval(7200))
+            let beforeFirstBackoff = try await sender.runOnce(now: t0.addingTimeInterval(1.4))
+            let t1 = t0.addingTimeInterval(2.6)
+            let second = try await sender.runOnce(now: t1)
+            let beforeSecondBackoff = try await sender.runOnce(now: t1.addingTimeInterval(2.9))
+            let third = try await sender.runOnce(now: t1.addingTimeInterval(5.1))
 
             // Then three POSTs, none while backing off, and the notification is sent
-            #expect(first && !tooSoon && second && third)
+            #expect(first && second && third)
+            #expect(!beforeFirstBackoff && !beforeSecondBackoff)
             let notification = try #require(try await OutboundNotification.query(on: f.db).first())
             #expect(notification.status == .sent)
             #expect(notification.attempts == 3)

@@ -8,7 +8,7 @@ import Testing
 @Suite("Outbound notifications")
 struct NotificationTests {
     func withReceiver(statuses: [UInt] = [], _ body: (SyncFixture, HRReceiver) async throws -> Void) async throws {
-        let receiver = try await HRReceiver.start(statuses: statuses)
+        let receiver = try await HRReceiver.start(statuses: statuses, only: ("POST", "/hr/notify"))
         do {
             try await withSyncFixture(["NOTIFY_ENDPOINT": receiver.url, "NOTIFY_KEY": "k 1", "NOTIFY_SECRET": "s3cret"]) { f in
                 try await body(f, receiver)

@@ -71,11 +71,13 @@ public final class RecordingServer: Sendable {
     }
 
     /// Answers the next of `statuses` to each request, then 200: an endpoint that fails a
-    /// few times before it takes a delivery.
-    public static func start(statuses: [UInt] = []) async throws -> RecordingServer {
+    /// few times before it takes a delivery. With `only`, any other method or path is 404, as
+    /// a real endpoint answers a caller that got them wrong.
+    public static func start(statuses: [UInt] = [], only: (method: String, path: String)? = nil) async throws -> RecordingServer {
         let queue = Mutex(statuses)
-        return try await start { _ in
-            Reply(status: HTTPResponseStatus(statusCode: Int(queue.withLock { $0.isEmpty ? 200 : $0.removeFirst() })), body: "ok")
+        return try await start { request in
+            if let only, request.method != only.method || request.path != only.path { return Reply(status: .notFound, body: "no such endpoint") }
+            return Reply(status: HTTPResponseStatus(statusCode: Int(queue.withLock { $0.isEmpty ? 200 : $0.removeFirst() })), body: "ok")
         }
     }
 
