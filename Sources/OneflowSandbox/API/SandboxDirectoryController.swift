@@ -39,7 +39,7 @@ struct SandboxDirectoryController: RouteCollection {
         // the account, not of what this user sees.
         if let alias = req.query[String.self, at: "extension_type"] {
             let account = try req.sandboxAccount.id
-            let types = Set(await store.templateTypes(accountID: account).filter { $0.extensionType == alias }.map(\.id))
+            let types = await store.templateTypeIDs(accountID: account, extensionType: alias)
             guard await store.templates(accountID: account).contains(where: { $0.templateTypeID.map(types.contains) ?? false }) else {
                 throw SandboxProblem.invalid("extension_type", "No template is associated with extension type \(alias).")
             }
@@ -95,17 +95,13 @@ struct SandboxDirectoryController: RouteCollection {
             list = list.filter { $0.templateTypeID == typeID }
         }
         if let alias = req.query[String.self, at: "extension_type"] {
-            let types = Set(await store.templateTypes(accountID: try req.sandboxAccount.id).filter { $0.extensionType == alias }.map(\.id))
+            let types = await store.templateTypeIDs(accountID: try req.sandboxAccount.id, extensionType: alias)
             list = list.filter { $0.templateTypeID.map(types.contains) ?? false }
         }
         return list
     }
 
     func json(_ template: TemplateRecord) async -> SandboxJSON.Template {
-        let type =
-            if let id = template.templateTypeID { try? await store.templateType(accountID: template.accountID, id: id) } else {
-                TemplateTypeRecord?.none
-            }
-        return SandboxJSON.Template(template, type: type)
+        SandboxJSON.Template(template, type: await store.group(of: template))
     }
 }

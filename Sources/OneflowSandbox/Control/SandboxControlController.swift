@@ -47,11 +47,6 @@ struct SandboxControlController: RouteCollection {
         }
     }
 
-    func account(token: String?) async throws -> AccountRecord {
-        guard let token, let account = await store.account(token: token) else { throw SandboxProblem.unauthorized }
-        return account
-    }
-
     struct TemplateTypeIn: Content {
         var token: String?
         var name: String
@@ -62,7 +57,7 @@ struct SandboxControlController: RouteCollection {
     /// Template types "made outside our extension", e.g. another integration's group.
     @Sendable func createTemplateType(req: Request) async throws -> SandboxJSON.TemplateType {
         let body = try req.content.decode(TemplateTypeIn.self)
-        let account = try await account(token: body.token)
+        let account = try await store.account(authorizedBy: body.token)
         return SandboxJSON.TemplateType(
             try await store.createTemplateType(
                 accountID: account.id, name: body.name, description: body.description ?? "", extensionType: body.extension_type))
@@ -78,7 +73,7 @@ struct SandboxControlController: RouteCollection {
 
     @Sendable func createContract(req: Request) async throws -> SandboxJSON.Contract {
         let body = try req.content.decode(ContractIn.self)
-        let account = try await account(token: body.token)
+        let account = try await store.account(authorizedBy: body.token)
         return SandboxJSON.Contract(
             try await store.createContract(
                 accountID: account.id, templateTypeID: body.template_type_id, employee: body.employee, values: body.data_fields ?? [:],

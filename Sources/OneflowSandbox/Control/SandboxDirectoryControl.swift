@@ -13,7 +13,7 @@ struct SandboxDirectoryControl: RouteCollection {
                 var name: String
             }
             let body = try req.content.decode(In.self)
-            let workspace = try await store.addWorkspace(accountID: try await account(body.token).id, name: body.name)
+            let workspace = try await store.addWorkspace(accountID: try await store.account(authorizedBy: body.token).id, name: body.name)
             return SandboxJSON.Workspace(workspace, canCreate: true)
         }
         routes.post("users") { req in
@@ -32,7 +32,7 @@ struct SandboxDirectoryControl: RouteCollection {
             let grants = (body.workspaces ?? []).map { WorkspaceGrant(workspaceID: $0.workspace_id, canCreate: $0.can_create ?? true) }
             return SandboxJSON.User(
                 try await store.addUser(
-                    accountID: try await account(body.token).id, email: body.email, name: body.name,
+                    accountID: try await store.account(authorizedBy: body.token).id, email: body.email, name: body.name,
                     admin: body.admin ?? false, grants: grants))
         }
         routes.post("templates") { req in
@@ -41,14 +41,12 @@ struct SandboxDirectoryControl: RouteCollection {
                 var delivery_channels: [String]?, sign_methods: [String]?, two_step_authentication_methods: [String]?
             }
             let body = try req.content.decode(In.self)
-            let accountID = try await account(body.token).id
+            let accountID = try await store.account(authorizedBy: body.token).id
             let template = try await store.addTemplate(
                 accountID: accountID, workspaceID: body.workspace_id, typeID: body.template_type_id, name: body.name,
                 active: body.active ?? true,
                 delivery: body.delivery_channels, sign: body.sign_methods, twoStep: body.two_step_authentication_methods)
-            let type =
-                if let id = template.templateTypeID { try await store.templateType(accountID: accountID, id: id) } else { TemplateTypeRecord?.none }
-            return SandboxJSON.Template(template, type: type)
+            return SandboxJSON.Template(template, type: await store.group(of: template))
         }
         /// `{"token", "publishing": false}` puts the account on a plan without publishing (402).
         routes.post("plan") { req -> HTTPStatus in
@@ -57,20 +55,16 @@ struct SandboxDirectoryControl: RouteCollection {
                 var publishing: Bool
             }
             let body = try req.content.decode(In.self)
-            _ = try await store.setPublishing(accountID: try await account(body.token).id, allowed: body.publishing)
+            _ = try await store.setPublishing(accountID: try await store.account(authorizedBy: body.token).id, allowed: body.publishing)
             return .noContent
         }
         /// Everything the directory holds for an account: workspaces, users, templates. The token
         /// travels in `x-oneflow-api-token`, as on the API, not in a URL that logs keep.
         routes.get("directory") { req in
-            let account = try await account(req.headers.first(name: "x-oneflow-api-token"))
+            let account = try await store.account(authorizedBy: req.headers.first(name: "x-oneflow-api-token"))
             var templates: [SandboxJSON.Template] = []
             for template in await store.templates(accountID: account.id) {
-                let type =
-                    if let id = template.templateTypeID { try? await store.templateType(accountID: account.id, id: id) } else {
-                        TemplateTypeRecord?.none
-                    }
-                templates.append(SandboxJSON.Template(template, type: type))
+                templates.append(SandboxJSON.Template(template, type: await store.group(of: template)))
             }
             return Directory(
                 workspaces: account.workspaces.map { SandboxJSON.Workspace($0, canCreate: true) },
@@ -83,10 +77,5 @@ struct SandboxDirectoryControl: RouteCollection {
         var users: [SandboxJSON.User]
         var templates: [SandboxJSON.Template]
         var publishing: Bool
-    }
-
-    func account(_ token: String?) async throws -> AccountRecord {
-        guard let token, let account = await store.account(token: token) else { throw SandboxProblem.unauthorized }
-        return account
     }
 }

@@ -65,11 +65,24 @@ extension SandboxStore {
 
     /// When setup makes the extension's template group, the customer's admin would next make
     /// an employment template in it; the sandbox does that for them, in the first workspace.
-    func addGroupTemplateIfOurs(_ type: TemplateTypeRecord) {
+    /// - Returns: whether it added one.
+    @discardableResult
+    func addGroupTemplateIfOurs(_ type: TemplateTypeRecord) -> Bool {
         guard type.name == extensionTemplateGroupName, !state.templates.contains(where: { $0.templateTypeID == type.id }),
             let workspace = state.accounts.first(where: { $0.id == type.accountID })?.workspaces.first
-        else { return }
+        else { return false }
         state.templates.append(newTemplate(accountID: type.accountID, workspaceID: workspace.id, typeID: type.id, name: "Employment contract"))
+        return true
+    }
+
+    /// The template group a template is in, if any.
+    func group(of template: TemplateRecord) -> TemplateTypeRecord? {
+        template.templateTypeID.flatMap { id in state.templateTypes.first { $0.id == id && $0.accountID == template.accountID } }
+    }
+
+    /// The account's template groups Oneflow gave this `extension_type` alias.
+    func templateTypeIDs(accountID: Int, extensionType alias: String) -> Set<Int> {
+        Set(state.templateTypes.filter { $0.accountID == accountID && $0.extensionType == alias }.map(\.id))
     }
 
     /// A template of the type for contracts made by the control API and the contracts page,

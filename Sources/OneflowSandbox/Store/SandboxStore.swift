@@ -33,9 +33,11 @@ actor SandboxStore {
     /// directory a new account gets (their users kept), and our group its employment template.
     /// Run by `Sandbox.start()` (an actor's initializer cannot).
     func completeDirectories() {
+        var changed = false
         for index in state.accounts.indices {
             for user in state.accounts[index].users.indices where state.accounts[index].users[user].id == 0 {
                 state.accounts[index].users[user].id = state.allocateID()
+                changed = true
             }
             guard state.accounts[index].workspaces.isEmpty else { continue }
             var account = state.accounts[index]
@@ -43,9 +45,11 @@ actor SandboxStore {
             seedDirectory(of: &account)
             account.users = kept + account.users.filter { new in !kept.contains { $0.email.caseInsensitiveCompare(new.email) == .orderedSame } }
             state.accounts[index] = account
+            changed = true
         }
-        for type in state.templateTypes { addGroupTemplateIfOurs(type) }
-        persist()
+        for type in state.templateTypes where addGroupTemplateIfOurs(type) { changed = true }
+        // Written only when an older file was completed, not at every start.
+        if changed { persist() }
     }
 
     func persist() {
@@ -113,6 +117,12 @@ actor SandboxStore {
 
     func account(token: String) -> AccountRecord? {
         state.accounts.first { $0.tokens.contains(token) }
+    }
+
+    /// The account a control call names by one of its tokens; 401 like the API otherwise.
+    func account(authorizedBy token: String?) throws(SandboxProblem) -> AccountRecord {
+        guard let token, let account = account(token: token) else { throw .unauthorized }
+        return account
     }
 
     func accounts() -> [AccountRecord] {
