@@ -119,11 +119,9 @@ struct ContractCreationAccessTests {
                 [
                     "token": setup.token, "email": "lisa@acme.example", "name": "Lisa Legal", "workspaces": [["workspace_id": legal.id]],
                 ])
-            var request = HTTPClientRequest(url: h.baseURL + "/sandbox/control/directory")
-            request.headers.add(name: "x-oneflow-api-token", value: setup.token)
-            let response = try await h.http.execute(request, timeout: .seconds(10))
-            let directory = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            #expect(response.status == .ok)
+            let (status, body) = try await h.call(.GET, "/sandbox/control/directory", headers: [("x-oneflow-api-token", setup.token)])
+            let directory = String(decoding: body, as: UTF8.self)
+            #expect(status == 200)
             #expect(directory.contains("Legal") && directory.contains("lisa@acme.example"))
             let lisa = OneflowCredentials(token: setup.token, userEmail: "lisa@acme.example")
             #expect(try await h.client.allWorkspaces(lisa).map(\.name) == ["Legal"])

@@ -10,11 +10,8 @@ import Testing
 @Suite("Sandbox conformance")
 struct SandboxConformanceTests {
     func get(_ h: SandboxHarness, _ path: String, token: String) async throws -> (Int, [String: Any]) {
-        var request = HTTPClientRequest(url: h.baseURL + "/sandbox/oneflow/v1" + path)
-        request.headers.add(name: "x-oneflow-api-token", value: token)
-        let response = try await h.http.execute(request, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return (Int(response.status.code), (try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:])
+        let (status, body) = try await h.api(.GET, path, token: token)
+        return (status, (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:])
     }
 
     @Test("a bad token is 401 on every path, known or not; a good token on an unknown path is 404")

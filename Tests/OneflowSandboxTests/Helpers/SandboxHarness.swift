@@ -58,19 +58,21 @@ final class SandboxHarness: Sendable {
 
     // MARK: Control API, over HTTP like a test script would use it
 
-    func control<T: Decodable>(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil, as: T.Type = T.self) async throws -> T {
-        var request = HTTPClientRequest(url: baseURL + "/sandbox/control" + path)
+    /// One HTTP call to the sandbox: every helper below goes through it.
+    func call(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], json: Data? = nil) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
-        if let body {
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
             request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            request.body = .bytes(ByteBuffer(bytes: json))
         }
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
-        guard response.status.code < 300 else {
-            throw ControlError(status: Int(response.status.code), body: String(buffer: bytes))
-        }
-        return try JSONDecoder().decode(T.self, from: Data(bytes.readableBytesView))
+        return try await HTTPClientRequestBuilder.send(request, with: http)
+    }
+
+    func control<T: Decodable>(_ method: HTTPMethod, _ path: String, _ body: [String: Any]? = nil, as: T.Type = T.self) async throws -> T {
+        let data = try await controlCall(method, path, body)
+        return try JSONDecoder().decode(T.self, from: data)
     }
 
     struct ControlError: Error {
@@ -80,29 +82,23 @@ final class SandboxHarness: Sendable {
 
     /// A control call whose answer has no body (204): throws on any other failure.
     func control(_ method: HTTPMethod, _ path: String, _ body: [String: Any]) async throws {
-        var request = HTTPClientRequest(url: baseURL + "/sandbox/control" + path)
-        request.method = method
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        guard response.status.code < 300 else { throw ControlError(status: Int(response.status.code), body: String(buffer: bytes)) }
+        _ = try await controlCall(method, path, body)
+    }
+
+    private func controlCall(_ method: HTTPMethod, _ path: String, _ body: [String: Any]?) async throws -> Data {
+        let (status, data) = try await call(method, "/sandbox/control" + path, json: try body.map { try JSONSerialization.data(withJSONObject: $0) })
+        guard status < 300 else { throw ControlError(status: status, body: String(decoding: data, as: UTF8.self)) }
+        return data
     }
 
     /// A raw call to the sandbox's Oneflow API, for bodies the client never sends.
     func api(_ method: HTTPMethod, _ path: String, token: String, email: String? = nil, json: String? = nil) async throws -> (
         status: Int, body: String
     ) {
-        var request = HTTPClientRequest(url: baseURL + "/sandbox/oneflow/v1" + path)
-        request.method = method
-        request.headers.add(name: "x-oneflow-api-token", value: token)
-        if let email { request.headers.add(name: "x-oneflow-user-email", value: email) }
-        if let json {
-            request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json))
-        }
-        let response = try await http.execute(request, timeout: .seconds(10))
-        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        var headers = [("x-oneflow-api-token", token)]
+        if let email { headers.append(("x-oneflow-user-email", email)) }
+        let (status, data) = try await call(method, "/sandbox/oneflow/v1" + path, headers: headers, json: json.map { Data($0.utf8) })
+        return (status, String(decoding: data, as: UTF8.self))
     }
 
     struct NewAccount: Decodable {

@@ -37,15 +37,10 @@ extension SandboxHarness {
 
     /// `POST /v1/<path>` of the sandbox's Oneflow API as `userEmail`, answering the JSON object.
     func api(_ token: String, as userEmail: String, _ path: String, _ body: [String: Any]) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: baseURL + "/sandbox/oneflow/v1" + path)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "x-oneflow-api-token", value: token)
-        request.headers.add(name: "x-oneflow-user-email", value: userEmail)
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        let (status, data) = try await HTTPClientRequestBuilder.send(request, with: http)
-        guard status < 300, let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ControlError(status: status, body: String(decoding: data, as: UTF8.self))
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+        let (status, text) = try await api(.POST, path, token: token, email: userEmail, json: json)
+        guard status < 300, let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw ControlError(status: status, body: text)
         }
         return object
     }
