@@ -1,4 +1,5 @@
 import OneflowAPI
+import SQLiteStorage
 import Vapor
 
 /// The application's long-lived dependencies, built once in `configure` and handed to
@@ -10,8 +11,8 @@ public struct AppServices: Sendable {
     /// The time every feature reads (`SystemClock` in a process; tests move their own).
     public let clock: any AppClock
     let metrics: AppMetrics
-    /// The process's SQLite writes (acknowledgements and the worker's), one at a time.
-    let writeGate: WriteGate
+    /// How the configured database is written (`DatabaseWriter`), chosen once here.
+    let storage: AppStorage
     /// Installations' sign keys for the webhook ack path; a sign-key rotation in this process
     /// drops the installation's entry.
     let webhookKeys: WebhookKeyCache
@@ -26,7 +27,8 @@ public struct AppServices: Sendable {
         webhookKeys = WebhookKeyCache(clock: clock)
         let metrics = AppMetrics()
         self.metrics = metrics
-        writeGate = WriteGate(observe: metrics.sqliteWriteHeld)
+        storage = AppStorage(
+            config.database, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds, gate: WriteGate(observe: metrics.sqliteWriteHeld))
         self.secretBox = SecretBox(masterKey: config.security.masterKey, previousKeys: config.security.previousMasterKeys)
     }
 }

@@ -39,10 +39,7 @@ public func configure(
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config), clock: clock)
     app.services = services
 
-    if case .sqlite(let path) = config.database {
-        app.sqliteWriteThread = SQLiteWriteThread(path: path, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds)
-    }
-    let inbox = GroupCommitInbox(maxAttempts: config.sync.maxAttempts, database: makeInboxDatabase(app, gate: services.writeGate))
+    let inbox = GroupCommitInbox(maxAttempts: config.sync.maxAttempts, database: services.storage.inbox { app.db })
     app.lifecycle.use(InboxLifecycle(inbox: inbox))
     try routes(app, config: config, services: services, inbox: inbox)
 
@@ -55,13 +52,6 @@ public func configure(
     if runWorker {
         app.lifecycle.use(try SyncWorkerLifecycle.make(app, services: services))
     }
-}
-
-/// A SQLite file: the inbox writes on the process's write thread (`SQLiteInboxConnection`);
-/// PostgreSQL and in-memory SQLite use the application's database.
-private func makeInboxDatabase(_ app: Application, gate: WriteGate) -> any InboxDatabase {
-    if let writer = app.sqliteWriteThread { return SQLiteInboxConnection(writer: writer, gate: gate) }
-    return FluentInboxDatabase(gate: gate) { app.db }
 }
 
 /// Lets go of the inbox's database when the application shuts down (on a SQLite file, the

@@ -6,7 +6,7 @@ import Vapor
 
 /// Inside `serve` the worker runs below the HTTP event loops' priority (`BackgroundThreads`);
 /// `hrbridge worker` keeps the event loops. That the worker still turns contracts into HR
-/// records on these threads is `ContractSyncTests`' (its apps run the worker as `serve` does).
+/// records on these threads is `ContractToHRRecordTests`' (its apps run the worker as `serve` does).
 @Suite("The worker's threads")
 struct BackgroundThreadsTests {
     @Test("inside serve, each worker runs on a thread of its own, 10 nice values below the HTTP event loops")

@@ -52,7 +52,7 @@ struct CallbackConflictTests {
         let overrides = ["API_KEYS": testAPIKey].merging(sqliteFile ? ["DATABASE_URL": ""] : [:]) { _, new in new }
         try await withRunningApp(overrides, logs: logs) { r in
             let f = try await SyncFixture.connect(r)
-            #expect((r.app.sqliteWriteThread != nil) == sqliteFile)
+            #expect((r.app.services.storage.writeThread != nil) == sqliteFile)
             let (a, b) = try await twoContracts(f)
 
             // given: a signed notification for contract A

@@ -66,7 +66,9 @@ struct CoveredDeliveriesTests {
             let lead = try free[0].requireID()
             let covered = try free[1].requireID()
 
-            try await ContractSync(db: f.db, services: f.r.app.services, logger: f.r.app.logger).process(deliveryID: lead)
+            let leadJob = try #require(try await Job.query(on: f.db).filter(\.$payload == DeliveryJobPayload.json(for: lead)).first())
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            #expect(await worker.pipeline.run([leadJob]).isEmpty)
 
             let after = Dictionary(uniqueKeysWithValues: try await f.deliveries().map { (try $0.requireID(), $0) })
             #expect(after[lead]?.status == .processed)

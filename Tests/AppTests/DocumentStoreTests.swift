@@ -5,33 +5,35 @@ import Testing
 
 @testable import App
 
-/// Signed PDFs: one row per contract, whoever downloads it, without a lock (`DocumentStore`).
+/// Signed PDFs: one row per contract, whoever downloads it (`DocumentStore`, `SyncPipeline`).
 @Suite("Signed PDF storage")
 struct DocumentStoreTests {
     @Test("several workers storing one contract's PDF at once keep one document, and all of them get it")
     func concurrentDownloads() async throws {
         try await withSyncFixture { f in
+            // Given a signed contract whose PDF is not stored
             let id = try await f.signedContract()
             try await f.settle()
-            let contract = try #require(try await f.contractRow(id))
-            // Start again from no document, then download it from four places at once.
             try await DocumentContent.query(on: f.db).delete()
             try await Document.query(on: f.db).delete()
-            let store = DocumentStore(db: f.db, dataDirectory: f.r.app.services.config.dataDirectory)
-            let oneflow = f.r.app.services.oneflow
-            let ids = try await withThrowingTaskGroup(of: UUID?.self) { group in
+            // When four pipelines sync it at once (each downloads it: none sees a stored PDF)
+            let pipeline = SyncPipeline(
+                db: f.db, writer: f.r.app.services.storage.writer(on: f.db), services: f.r.app.services, logger: f.r.app.logger)
+            let installation = f.installation
+            let token = f.token
+            let summaries = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<4 {
-                    group.addTask {
-                        try await store.ensureSignedPDF(oneflow: oneflow, credentials: f.credentials, contract: contract, clock: SystemClock())?.id
-                    }
+                    group.addTask { try await pipeline.sync(contractIDs: [id], of: installation, token: token)[0].summary }
                 }
-                return try await group.reduce(into: [UUID?]()) { $0.append($1) }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
             }
+            // Then one document is stored, and every run reports it
             let stored = try await Document.query(on: f.db).all()
             #expect(stored.count == 1)
             #expect(try await DocumentContent.query(on: f.db).count() == 1)
-            #expect(Set(ids) == [stored.first?.id])
-            let bytes = try await store.read(try #require(stored.first))
+            let size = try #require(stored.first?.size)
+            #expect(summaries.allSatisfy { $0.hasSuffix(", signed PDF \(size) bytes") })
+            let bytes = try await DocumentStore(db: f.db, dataDirectory: f.r.app.services.config.dataDirectory).read(try #require(stored.first))
             #expect(bytes.starts(with: Data("%PDF-".utf8)))
         }
     }

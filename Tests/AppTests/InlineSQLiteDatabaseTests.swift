@@ -6,6 +6,7 @@ import Testing
 import Vapor
 
 @testable import App
+@testable import SQLiteStorage
 
 /// The worker's write connection on a SQLite file (`InlineSQLiteDatabase`) reads and writes
 /// what Fluent's SQLite driver does, and its transactions commit or roll back whole.
@@ -16,7 +17,7 @@ struct InlineSQLiteDatabaseTests {
         try await withTestApp(["DATABASE_URL": ""]) { app in
             let lifecycle = try SyncWorkerLifecycle.make(app, services: app.services, alongsideReceiver: false)
             let connection = try #require(lifecycle.writeConnection)
-            let inline = try #require(connection.lane.db as? InlineSQLiteDatabase)
+            let inline = try #require(connection.writer.db as? InlineSQLiteDatabase)
             do {
                 try await body(app, inline)
             } catch {

@@ -40,7 +40,9 @@ struct NotificationSenderFakeTests {
             // Given one queued notification and an endpoint that fails twice
             let fake = FakeHTTP([nil, 503, 204])
             let settings = f.r.app.services.config.notify
-            let sender = NotificationSender(db: f.db, settings: settings, maxAttempts: 5, metrics: f.r.app.services.metrics, http: fake)
+            let sender = NotificationSender(
+                db: f.db, writer: f.r.app.services.storage.writer(on: f.db), settings: settings, maxAttempts: 5, metrics: f.r.app.services.metrics,
+                http: fake)
             let t0 = Date()
             try await Outbox().record(
                 .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db, now: t0)

@@ -90,7 +90,8 @@ struct NotificationTLSTests {
         try await Outbox().record(
             .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db, now: Date())
         let sender = NotificationSender(
-            db: f.db, settings: settings, maxAttempts: 3, metrics: f.r.app.services.metrics, http: try LiveOutboundHTTP(settings: settings))
+            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), settings: settings, maxAttempts: 3, metrics: f.r.app.services.metrics,
+            http: try LiveOutboundHTTP(settings: settings))
         _ = try? await sender.drain(now: Date())
         await sender.shutdown()
         return try #require(try await OutboundNotification.query(on: f.db).sort(\.$createdAt, .descending).first())

@@ -24,7 +24,8 @@ struct NotificationTests {
     func withSender(_ f: SyncFixture, _ body: (NotificationSender) async throws -> Void) async throws {
         let settings = f.r.app.services.config.notify
         let sender = NotificationSender(
-            db: f.db, settings: settings, maxAttempts: 5, metrics: f.r.app.services.metrics, http: try LiveOutboundHTTP(settings: settings))
+            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), settings: settings, maxAttempts: 5, metrics: f.r.app.services.metrics,
+            http: try LiveOutboundHTTP(settings: settings))
         do {
             try await body(sender)
         } catch {

@@ -7,6 +7,7 @@ import Testing
 import Vapor
 
 @testable import App
+@testable import SQLiteStorage
 
 /// The inbox's own SQLite connection (a SQLite file: the embedded default of `serve`):
 /// rows written through SQLite's C API must be the rows Fluent's models read.

@@ -5,6 +5,7 @@ import Testing
 import Vapor
 
 @testable import App
+@testable import SQLiteStorage
 
 /// One write connection and thread per SQLite file and process (`SQLiteWriteThread`): the
 /// inbox and the worker share it inside `serve`, and it closes with its last user, whichever
@@ -20,10 +21,11 @@ struct SQLiteWriteThreadTests {
         try await withTestApp(["DATABASE_URL": ""]) { app in
             let path = try #require({ if case .sqlite(let path) = app.services.config.database { path } else { nil } }())
             let writer = SQLiteWriteThread(path: path, busyTimeoutMilliseconds: 5_000)
-            let inbox = SQLiteInboxConnection(writer: writer, gate: app.services.writeGate)
-            let worker = WorkerSQLiteConnection(writer: writer, configuration: app.db.context.configuration, logger: app.logger)
+            let inbox = SQLiteInboxConnection(writer: writer, gate: app.services.storage.gate)
+            let worker = WorkerSQLiteConnection(
+                thread: writer, gate: app.services.storage.gate, configuration: app.db.context.configuration, logger: app.logger)
             #expect((inbox.executor as? EventLoopTaskExecutor)?.loop === writer.loop)
-            #expect((worker.lane.executor as? EventLoopTaskExecutor)?.loop === writer.loop)
+            #expect(worker.writer.executor.loop === writer.loop)
 
             let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
             try await installation.save(on: app.db)
@@ -32,7 +34,7 @@ struct SQLiteWriteThreadTests {
                 .accept(.init(notification: try notification("shared"), installationID: installationID, receivedAt: Date()))
             #expect(accepted == .new)
             // The worker's lane reads, on the same connection, what the inbox committed.
-            let jobs = try await worker.lane.run(app.services.writeGate) { db in try await Job.query(on: db).count() }
+            let jobs = try await worker.writer.write(.background) { db in try await Job.query(on: db).count() }
             #expect(jobs == 1)
 
             if inboxFirst {
@@ -43,7 +45,7 @@ struct SQLiteWriteThreadTests {
                         [.init(notification: try notification("late"), installationID: installationID, receivedAt: Date())], maxAttempts: 5)
                 }
                 // The worker still writes: the thread and connection are its as well.
-                let claimed = try await worker.lane.transaction(app.services.writeGate) { db in
+                let claimed = try await worker.writer.transaction(.background) { db in
                     try await JobQueue(db: db).claim(worker: "w", limit: 5, now: Date())
                 }
                 #expect(claimed.count == 1)
@@ -66,10 +68,10 @@ struct SQLiteWriteThreadTests {
     @Test("configure makes one for a SQLite file, none for in-memory SQLite (or PostgreSQL)")
     func configured() async throws {
         try await withTestApp(["DATABASE_URL": ""]) { app in
-            #expect(app.sqliteWriteThread != nil)
+            #expect(app.services.storage.writeThread != nil)
         }
         try await withTestApp { app in
-            #expect(app.sqliteWriteThread == nil)
+            #expect(app.services.storage.writeThread == nil)
         }
     }
 }

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import App
+@testable import SQLiteStorage
 
 /// One gated write at a time per process on SQLite; none held up on PostgreSQL (`WriteGate`).
 @Suite("Write gate")
@@ -35,13 +36,13 @@ struct WriteGateTests {
     @Test("on SQLite, bodies never overlap, every one runs, and a body that throws lets the next in")
     func exclusive() async throws {
         try await withRunningApp { r in
-            let gate = WriteGate()
+            // The application's writer, as chosen at start-up for its database.
+            let writer = r.app.services.storage.writer(on: r.app.db)
             let tally = Tally()
-            let db = r.app.db
             await withTaskGroup(of: Void.self) { group in
                 for n in 0..<40 {
                     group.addTask {
-                        _ = try? await gate.serialize(on: db) {
+                        _ = try? await writer.write(.background) { _ in
                             tally.enter()
                             try? await Task.sleep(for: .milliseconds(1))
                             tally.leave()
@@ -65,9 +66,8 @@ struct WriteGateTests {
         try await withRunningApp { r in
             let held = Mutex<[(WriteGate.Priority, Duration)]>([])
             let gate = WriteGate { priority, duration in held.withLock { $0.append((priority, duration)) } }
-            let db = r.app.db
-            try await gate.serialize(on: db, priority: .ack) { try await Task.sleep(for: .milliseconds(30)) }
-            _ = try? await gate.serialize(on: db) { throw Boom() }
+            try await gate.serialize(priority: .ack) { try await Task.sleep(for: .milliseconds(30)) }
+            _ = try? await gate.serialize(priority: .background) { throw Boom() }
             let reports = held.withLock { $0 }
             #expect(reports.map(\.0) == [.ack, .background])
             #expect(reports.first.map { $0.1 >= .milliseconds(30) } == true)
@@ -78,19 +78,18 @@ struct WriteGateTests {
     func acksFirst() async throws {
         try await withRunningApp { r in
             let gate = WriteGate()
-            let db = r.app.db
             let order = Log()
             // The holder keeps the gate until everyone is queued (not for a fixed time: on a
             // busy machine the queueing itself can take longer than that).
             let (release, releaser) = AsyncStream<Void>.makeStream()
-            let holder = Task { try await gate.serialize(on: db) { for await _ in release { break } } }
+            let holder = Task { try await gate.serialize(priority: .background) { for await _ in release { break } } }
             try await Task.sleep(for: .milliseconds(50))
             await withTaskGroup(of: Void.self) { group in
                 for n in 0..<3 {
-                    group.addTask { _ = try? await gate.serialize(on: db) { order.append("worker \(n)") } }
+                    group.addTask { _ = try? await gate.serialize(priority: .background) { order.append("worker \(n)") } }
                     try? await Task.sleep(for: .milliseconds(20))  // queued in this order
                 }
-                group.addTask { _ = try? await gate.serialize(on: db, priority: .ack) { order.append("ack") } }
+                group.addTask { _ = try? await gate.serialize(priority: .ack) { order.append("ack") } }
                 try? await Task.sleep(for: .milliseconds(200))
                 releaser.yield()
             }

@@ -19,7 +19,8 @@ struct CallbackConflicts {
     /// For each (installation, callback id) of `deliveries` stored for more than one contract,
     /// those contracts: one query for a whole page, by the (installation, callback id, contract) index.
     func contracts(of deliveries: [WebhookDelivery]) async throws -> [Key: Set<Int>] {
-        guard let sql = db as? any SQLDatabase, !deliveries.isEmpty else { return [:] }
+        guard !deliveries.isEmpty else { return [:] }
+        let sql = try db.sql()
         let rows = try await sql.select().distinct().columns("installation_id", "callback_id", "oneflow_contract_id").from(WebhookDelivery.schema)
             .where("installation_id", .in, Set(deliveries.map(\.$installation.id)).sorted { $0.uuidString < $1.uuidString })
             .where("callback_id", .in, Set(deliveries.map(\.callbackID)).sorted())

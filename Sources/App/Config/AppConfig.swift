@@ -127,7 +127,7 @@ public struct AppConfig: Sendable {
     public struct Sync: Sendable {
         public var workerEnabled: Bool
         public var workerConcurrency: Int
-        /// Jobs one worker loop claims at once and runs together (`BatchSync`).
+        /// Jobs one worker loop claims at once and runs together (`SyncPipeline`).
         public var batchSize: Int
         public var maxAttempts: Int
         public var reconcileIntervalSeconds: Int

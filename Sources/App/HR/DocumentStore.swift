@@ -4,7 +4,9 @@ import Foundation
 import OneflowAPI
 
 /// Stores signed contract PDFs in the database — a `Document` row with size and SHA-256 and
-/// its `DocumentContent`, committed together — so that any instance can serve them.
+/// its `DocumentContent`, committed together — so that any instance can serve them. The sync
+/// pipeline downloads a PDF and stores it with the HR write, under the installation's lock;
+/// the unique index on documents(contract_id) keeps one row whatever happens.
 struct DocumentStore {
     let db: any Database
     let dataDirectory: String
@@ -15,32 +17,6 @@ struct DocumentStore {
         var fileID: Int
         var contentType: String
         var bytes: Data
-    }
-
-    /// Downloads and stores the contract's PDF once; later calls find it and do nothing.
-    @discardableResult
-    func ensureSignedPDF(
-        oneflow: any OneflowClient, credentials: OneflowCredentials, contract: EmploymentContract, clock: any AppClock
-    ) async throws -> Document? {
-        let contractID = try contract.requireID()
-        guard contract.$employee.id != nil else { return nil }  // nobody to file it under (`store` needs one)
-        if let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first() { return existing }
-        guard let download = try await download(oneflow: oneflow, credentials: credentials, oneflowContractID: contract.oneflowContractID) else {
-            return nil
-        }
-        // Two deliveries of one contract may download at once; the unique index on
-        // documents(contract_id) keeps one row, and the other finds it. No installation lock:
-        // it serialized every PDF of an installation behind its HR writes (bench/RESULTS.md).
-        do {
-            // Stamped when stored, after the download, as the batch path does.
-            let now = clock.now
-            return try await db.transaction { tx in try await store(download, for: contract, on: tx, now: now) }
-        } catch {
-            guard (error as? any DatabaseError)?.isConstraintFailure == true,
-                let existing = try await Document.query(on: db).filter(\.$contract.$id == contractID).first()
-            else { throw error }
-            return existing
-        }
     }
 
     /// Fetches the contract's signed file from Oneflow (nil: it has none yet).

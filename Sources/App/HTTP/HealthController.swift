@@ -18,8 +18,7 @@ struct HealthController: RouteCollection {
     func health(req: Request) async throws -> Response {
         let healthy: Bool
         do {
-            guard let sql = req.db as? any SQLDatabase else { throw Abort(.internalServerError) }
-            try await sql.raw("SELECT 1").run()
+            try await req.db.sql().raw("SELECT 1").run()
             healthy = true
         } catch {
             req.logger.warning("health check: database did not answer", metadata: ["error": .string(String(describing: type(of: error)))])

@@ -10,6 +10,8 @@ import SQLKit
 /// employee, retried with backoff until `sync.max_attempts`, then dead (and replayable).
 final class NotificationSender: Sendable {
     let db: any Database
+    /// Its claims and outcomes (`DatabaseWriter`).
+    let writer: any DatabaseWriter
     let settings: AppConfig.Notify
     let maxAttempts: Int
     let http: any OutboundHTTP
@@ -17,8 +19,11 @@ final class NotificationSender: Sendable {
     /// How long a claimed notification is ours.
     static let lease: TimeInterval = 60
 
-    init(db: any Database, settings: AppConfig.Notify, maxAttempts: Int, metrics: AppMetrics, http: any OutboundHTTP) {
+    init(
+        db: any Database, writer: any DatabaseWriter, settings: AppConfig.Notify, maxAttempts: Int, metrics: AppMetrics, http: any OutboundHTTP
+    ) {
         self.db = db
+        self.writer = writer
         self.settings = settings
         self.maxAttempts = maxAttempts
         self.metrics = metrics
@@ -54,15 +59,17 @@ final class NotificationSender: Sendable {
 
     /// Takes the notification unless another sender did first (one conditional UPDATE).
     private func claim(_ n: OutboundNotification, now: Date) async throws -> Bool {
-        guard let sql = db as? any SQLDatabase, let id = n.id else { return false }
-        let rows = try await sql.raw(
-            """
-            UPDATE outbound_notifications SET status = \(bind: OutboundNotification.Status.sending.rawValue),
-                next_attempt_at = \(bind: now.addingTimeInterval(Self.lease))
-            WHERE id = \(bind: id) AND status = \(bind: n.status.rawValue) AND next_attempt_at <= \(bind: now)
-            RETURNING id
-            """
-        ).all()
+        guard let id = n.id else { return false }
+        let rows = try await writer.write(.background) { db in
+            try await db.sql().raw(
+                """
+                UPDATE outbound_notifications SET status = \(bind: OutboundNotification.Status.sending.rawValue),
+                    next_attempt_at = \(bind: now.addingTimeInterval(Self.lease))
+                WHERE id = \(bind: id) AND status = \(bind: n.status.rawValue) AND next_attempt_at <= \(bind: now)
+                RETURNING id
+                """
+            ).all()
+        }
         return !rows.isEmpty
     }
 
@@ -93,7 +100,7 @@ final class NotificationSender: Sendable {
             metrics.notification(sent: true)
         }
         // Not saved: the lease expires and it is sent again — at least once, never lost.
-        try? await n.save(on: db)
+        try? await writer.write(.background) { db in try await n.save(on: db) }
     }
 
     /// Sends everything that is due now (tests, a drain).

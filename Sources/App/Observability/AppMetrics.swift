@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import Prometheus
+import SQLiteStorage
 import Vapor
 
 /// HR Bridge's Prometheus metrics, served at `GET /metrics` (text format 0.0.4).

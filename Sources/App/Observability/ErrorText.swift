@@ -1,6 +1,7 @@
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import SQLiteStorage
 
 /// What an operator reads about a database error. PostgresNIO prints every `PSQLError` as
 /// "Generic description to prevent accidental leakage of sensitive data", and our logs used

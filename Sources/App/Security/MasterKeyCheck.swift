@@ -23,7 +23,7 @@ public enum MasterKeyCheck {
     }
 
     static func verify(_ db: any Database, box: SecretBox, logger: Logger) async throws {
-        guard let sql = db as? any SQLDatabase else { return }
+        let sql = try db.sql()
         var sealed = try await stored(sql)
         if sealed == nil {
             // A database from before this check: its secrets were sealed with some key all the

@@ -17,12 +17,18 @@ struct InstallationCaller {
         do {
             return try await body()
         } catch let error as OneflowError where error.isUnauthorized {
-            installation.status = .disconnected
-            installation.disconnectedAt = clock.now
-            installation.lastError = "Oneflow rejected the token (401): the extension was probably disabled. Enable it again to reconnect."
-            try await installation.save(on: db)
-            logger.warning("installation disconnected: Oneflow answered 401", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
+            try await Self.disconnect(installation, at: clock.now, on: db, logger: logger)
             throw error
         }
+    }
+
+    /// Marks the installation disconnected, with the reason on its page (also the sync
+    /// pipeline's, inside its write transaction).
+    static func disconnect(_ installation: Installation, at now: Date, on db: any Database, logger: Logger) async throws {
+        installation.status = .disconnected
+        installation.disconnectedAt = now
+        installation.lastError = "Oneflow rejected the token (401): the extension was probably disabled. Enable it again to reconnect."
+        try await installation.save(on: db)
+        logger.warning("installation disconnected: Oneflow answered 401", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
     }
 }

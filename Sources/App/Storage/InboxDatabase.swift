@@ -1,5 +1,6 @@
 import Fluent
 import SQLKit
+import SQLiteStorage
 
 /// Where the group-commit inbox stores a batch: all of it in one transaction, or none.
 protocol InboxDatabase: Sendable {
@@ -16,18 +17,14 @@ protocol InboxDatabase: Sendable {
 /// The application's own database through Fluent: PostgreSQL, and in-memory SQLite (the
 /// tests' database, which a second connection could not see).
 struct FluentInboxDatabase: InboxDatabase {
-    let gate: WriteGate
-    let database: @Sendable () -> any Database
+    /// The application's writer, on whichever event loop the request is.
+    let writer: @Sendable () -> any DatabaseWriter
 
     var executor: (any TaskExecutor)? { nil }
 
     func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored] {
-        let db = database()
-        return try await gate.serialize(on: db, priority: .ack) {
-            try await db.transaction { tx in
-                guard let sql = tx as? any SQLDatabase else { throw InboxDatabaseError.notSQL }
-                return try await DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: sql)
-            }
+        try await writer().transaction(.ack) { tx in
+            try await DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: try tx.sql())
         }
     }
 
@@ -35,12 +32,10 @@ struct FluentInboxDatabase: InboxDatabase {
 }
 
 enum InboxDatabaseError: Error, CustomStringConvertible {
-    case notSQL
     case closed
 
     var description: String {
         switch self {
-        case .notSQL: "the inbox needs an SQL database"
         case .closed: "the inbox's database connection is closed (the server is shutting down)"
         }
     }

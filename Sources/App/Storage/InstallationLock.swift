@@ -8,7 +8,6 @@ import SQLKit
 /// commit. Without it two workers could both "not find" an employee and create it twice.
 enum InstallationLock {
     static func acquire(_ installationID: UUID, on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("UPDATE installations SET account_name = account_name WHERE id = \(bind: installationID)").run()
+        try await db.sql().raw("UPDATE installations SET account_name = account_name WHERE id = \(bind: installationID)").run()
     }
 }

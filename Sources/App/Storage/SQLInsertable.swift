@@ -26,7 +26,7 @@ extension Array where Element: SQLInsertable {
     /// Inserts every row, in as few statements as the database's limit on bound values allows.
     func insert(on db: any Database, now: Date) async throws {
         guard !isEmpty else { return }
-        guard let sql = db as? any SQLDatabase else { return try await create(on: db) }
+        let sql = try db.sql()
         // SQLite takes at most 32,766 bound values per statement, PostgreSQL 65,535.
         let rowsPerStatement = Swift.max(1, 30_000 / Element.insertColumns.count)
         for start in stride(from: 0, to: count, by: rowsPerStatement) {

@@ -1,3 +1,4 @@
+import SQLiteStorage
 import Synchronization
 
 /// The inbox's writes to the SQLite file, on the process's write thread (`SQLiteWriteThread`).

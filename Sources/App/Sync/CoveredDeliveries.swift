@@ -11,7 +11,7 @@ import SQLKit
 /// those repeats (bench/RESULTS.md). Order comes from the database, not from clocks: the
 /// list is read before the fetch starts, so it holds only rows committed before it.
 /// Two kinds are answered: deliveries whose job is still queued, and ones whose job this
-/// worker claimed in the same batch (`held`; `BatchSync` groups a batch by contract).
+/// worker claimed in the same batch (`held`; `SyncPipeline` groups a batch by contract).
 /// https://developer.oneflow.com/docs/webhook-and-event
 struct CoveredDeliveries {
     let db: any Database
@@ -32,7 +32,8 @@ struct CoveredDeliveries {
     /// Pending or retrying deliveries of each of an installation's contracts, other than
     /// `except` and the held ones; at most `limit` per contract.
     func pending(contractIDs: [Int], installationID: UUID, except: Set<UUID>) async throws -> [Int: [UUID]] {
-        guard let sql = db as? any SQLDatabase, !contractIDs.isEmpty else { return [:] }
+        guard !contractIDs.isEmpty else { return [:] }
+        let sql = try db.sql()
         let rows = try await sql.raw(
             """
             SELECT id, oneflow_contract_id FROM webhook_deliveries
@@ -82,7 +83,7 @@ struct CoveredDeliveries {
     /// records the returned outcomes in the same transaction.
     /// - Returns: each answer's settled deliveries, and their outcomes ("answered by …").
     func settleJobs(_ answers: [Answer], now: Date) async throws -> (settled: [[UUID]], outcomes: [UUID: DeliveryOutcomes.Outcome]) {
-        guard let sql = db as? any SQLDatabase else { return (answers.map { _ in [] }, [:]) }
+        let sql = try db.sql()
         func succeed(_ condition: SQLQueryString) async throws -> Set<UUID> {
             Set(
                 try await JobQueue(db: db).succeed(where: "kind = \(bind: JobQueue.Kind.syncDelivery) AND \(condition)", now: now)
@@ -96,13 +97,9 @@ struct CoveredDeliveries {
         }
         let queuedPayloads = answers.flatMap { $0.queued.map(DeliveryJobPayload.json(for:)) }
         if !queuedPayloads.isEmpty {
-            // By the payload index. Without statistics SQLite picks the status index and
-            // scans every queued job (EXPLAIN QUERY PLAN); a unary `+` takes `status` out
-            // of its choice
-            // (https://www.sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_).
-            let status = sql.dialect.name == "sqlite" ? "+status" : "status"
+            // By the payload index, not the status index (EXPLAIN QUERY PLAN on SQLite).
             settled.formUnion(
-                try await succeed("\(unsafeRaw: status) = \(bind: Job.Status.queued.rawValue) AND payload IN (\(binds: queuedPayloads))"))
+                try await succeed("\(sql.notIndexed("status")) = \(bind: Job.Status.queued.rawValue) AND payload IN (\(binds: queuedPayloads))"))
         }
         var outcomes: [UUID: DeliveryOutcomes.Outcome] = [:]
         let perAnswer = answers.map { answer in

@@ -78,10 +78,10 @@ struct HRRecordWriter {
         return Outcome(kind: existing == nil ? .created : .updated, contractID: contract.id, employeeID: employee.id, contract: contract)
     }
 
-    /// Marks a contract Oneflow no longer has as deleted (history kept).
-    func markDeleted(oneflowContractID: Int, installationID: UUID, source: Source) async throws -> Outcome? {
-        try await db.transaction { tx in
-            try await InstallationLock.acquire(installationID, on: tx)
+    /// Marks a contract Oneflow no longer has as deleted (history kept), inside a transaction
+    /// that holds the installation's lock (`InstallationLock`). nil: the contract is not stored.
+    func markDeleted(oneflowContractID: Int, installationID: UUID, source: Source, locked tx: any Database) async throws -> Outcome? {
+        do {
             guard
                 let contract = try await EmploymentContract.query(on: tx).filter(\.$installation.$id == installationID)
                     .filter(\.$oneflowContractID == oneflowContractID).first()

@@ -11,6 +11,15 @@ struct Reconciler {
     let db: any Database
     let services: AppServices
     let logger: Logger
+    /// Where the pipeline and the installation's progress write.
+    let writer: any DatabaseWriter
+
+    init(db: any Database, services: AppServices, logger: Logger, writer: (any DatabaseWriter)? = nil) {
+        self.db = db
+        self.services = services
+        self.logger = logger
+        self.writer = writer ?? services.storage.writer(on: db)
+    }
     /// Overlap with the previous run, against clock skew between us and Oneflow.
     static let overlap: TimeInterval = 300
 
@@ -37,7 +46,7 @@ struct Reconciler {
         guard let token = try InstallationSecrets(box: services.secretBox).token(of: installation) else { return (0, 0) }
         let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
         let since = installation.lastReconciledAt?.addingTimeInterval(-Self.overlap)
-        let sync = ContractSync(db: db, services: services, logger: logger)
+        let pipeline = SyncPipeline(db: db, writer: writer, services: services, logger: logger)
         let caller = InstallationCaller(db: db, logger: logger, clock: services.clock)
         var offset = 0
         var seen = 0
@@ -45,20 +54,26 @@ struct Reconciler {
         pages: while offset <= Page<Contract>.maxOffset {
             let query = ContractQuery(offset: offset, limit: 100, sort: ["-state_updated_time"])
             let page = try await caller.call(installation) { try await services.oneflow.contracts(credentials, query: query) }
+            var ours: [Int] = []
+            var reachedLastRun = false
             for contract in page.data {
-                if let since, let changed = contract.stateUpdatedTime ?? contract.updatedTime, changed < since { break pages }
+                if let since, let changed = contract.stateUpdatedTime ?? contract.updatedTime, changed < since {
+                    reachedLastRun = true
+                    break
+                }
                 guard contract.templateTypeID == nil || contract.templateTypeID == installation.templateTypeID else { continue }
-                seen += 1
-                let result = try await sync.sync(
-                    contractID: contract.id, installation: installation, token: token,
-                    source: .init(name: "reconcile", deliveryID: nil, eventTypes: []))
-                if !result.ignored, !result.summary.contains("unchanged") { applied += 1 }
+                ours.append(contract.id)
+            }
+            seen += ours.count
+            if !ours.isEmpty {
+                let items = try await pipeline.sync(contractIDs: ours, of: installation, token: token)
+                applied += items.filter { [.created, .updated].contains($0.outcome?.kind) }.count
             }
             offset += page.data.count
-            if page.data.isEmpty || offset >= page.count { break }
+            if reachedLastRun || page.data.isEmpty || offset >= page.count { break pages }
         }
         installation.lastReconciledAt = now
-        try await installation.save(on: db)
+        try await writer.write(.background) { db in try await installation.save(on: db) }
         logger.info(
             "reconcile: done", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "contracts": "\(seen)", "applied": "\(applied)"])
         return (seen, applied)

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import OneflowAPI
 import SQLKit
+import SQLiteStorage
 import Vapor
 
 /// The inbox: delivery rows and their sync jobs, committed together.

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import OneflowAPI
+import SQLiteStorage
 import Vapor
 
 /// `POST /webhooks/oneflow/{webhookKey}`: Oneflow's notifications.

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import SQLiteStorage
 
 #if canImport(Glibc)
     import Glibc

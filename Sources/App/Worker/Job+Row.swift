@@ -1,5 +1,6 @@
 import FluentKit
 import SQLKit
+import SQLiteStorage
 
 extension Job {
     /// A job from a row of `jobs` (the claim's `RETURNING *`), as FluentSQL's

@@ -43,8 +43,8 @@ struct JobQueue: Sendable {
     /// OR (lease expired) ORDER BY run_at` made SQLite collect and sort every due job on
     /// every claim, which slowed a 20,000-job backlog to half speed (bench/RESULTS.md).
     func claim(worker: String, limit: Int, now: Date) async throws -> [Job] {
-        guard let sql = db as? any SQLDatabase else { return [] }
-        let lock = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
+        let sql = try db.sql()
+        let lock = sql.skippingLockedRows
         // The statuses and the limit are literals, not bound: SQLite plans `status = ? ORDER BY`
         // and `LIMIT ?` with the values bound to them, so every new binding expired the
         // prepared statement, and each claim parsed and planned this one again while holding
@@ -58,12 +58,12 @@ struct JobQueue: Sendable {
                 SELECT id FROM (
                     SELECT id FROM (
                         SELECT id FROM jobs WHERE status = \(literal: Job.Status.running.rawValue) AND lease_expires_at < \(bind: now)
-                        ORDER BY lease_expires_at LIMIT \(literal: count) \(unsafeRaw: lock)
+                        ORDER BY lease_expires_at LIMIT \(literal: count) \(lock)
                     ) AS expired
                     UNION ALL
                     SELECT id FROM (
                         SELECT id FROM jobs WHERE status = \(literal: Job.Status.queued.rawValue) AND run_at <= \(bind: now)
-                        ORDER BY run_at LIMIT \(literal: count) \(unsafeRaw: lock)
+                        ORDER BY run_at LIMIT \(literal: count) \(lock)
                     ) AS due
                 ) AS claimable LIMIT \(literal: count)
             )
@@ -81,7 +81,6 @@ struct JobQueue: Sendable {
         job.leaseExpiresAt = nil
         job.lastError = nil
         job.updatedAt = now
-        guard db is any SQLDatabase else { return try await job.save(on: db) }
         try await succeed(where: "id = \(bind: try job.requireID())", now: now)
     }
 
@@ -89,8 +88,7 @@ struct JobQueue: Sendable {
     /// - Returns: their payloads.
     @discardableResult
     func succeed(where condition: SQLQueryString, now: Date) async throws -> [String] {
-        guard let sql = db as? any SQLDatabase else { return [] }
-        return try await sql.raw(
+        return try await db.sql().raw(
             """
             UPDATE jobs SET status = \(bind: Job.Status.succeeded.rawValue), finished_at = \(bind: now), lease_expires_at = NULL,
                 last_error = NULL, updated_at = \(bind: now)
@@ -128,8 +126,7 @@ struct JobQueue: Sendable {
     /// the interrupted attempt does not count against the limit.
     @discardableResult
     func release(worker: String, now: Date) async throws -> Int {
-        guard let sql = db as? any SQLDatabase else { return 0 }
-        let rows = try await sql.raw(
+        let rows = try await db.sql().raw(
             """
             UPDATE jobs SET status = \(bind: Job.Status.queued.rawValue), attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
                 lease_expires_at = NULL, leased_by = NULL, run_at = \(bind: now), updated_at = \(bind: now)

@@ -59,7 +59,7 @@ struct ReconcileCommand: AsyncCommand {
 /// them in order per employee).
 struct SyncWorkerLifecycle: LifecycleHandler {
     let workers: [SyncWorker]
-    /// The workers' writes on a SQLite file (`WriteLane`), let go of after they stop.
+    /// The workers' writes on a SQLite file (`SQLiteFileWriter`), let go of after they stop.
     var writeConnection: WorkerSQLiteConnection? = nil
     /// The workers' own threads inside `serve` (`BackgroundThreads`), stopped last.
     var threads: BackgroundThreads? = nil
@@ -72,7 +72,12 @@ struct SyncWorkerLifecycle: LifecycleHandler {
     func didBootAsync(_ application: Application) async throws {
         let planned = try await Job.query(on: application.db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running])
             .count()
-        if planned == 0 { try await Reconciler.scheduleNext(on: application.db, interval: reconcileInterval, now: application.services.clock.now) }
+        if planned == 0 {
+            let now = application.services.clock.now
+            try await application.services.storage.writer(on: application.db).write(.background) { db in
+                try await Reconciler.scheduleNext(on: db, interval: reconcileInterval, now: now)
+            }
+        }
         for (index, worker) in workers.enumerated() {
             let share = concurrency / workers.count + (index < concurrency % workers.count ? 1 : 0)
             worker.start(concurrency: share, sender: index == 0 ? sender : nil, pollInterval: pollInterval)

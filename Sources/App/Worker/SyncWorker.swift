@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Logging
 import OneflowAPI
+import SQLiteStorage
 import Synchronization
 import Vapor
 
@@ -20,18 +21,18 @@ final class SyncWorker: Sendable {
     /// Where the worker's loops run (`nil`: wherever Swift concurrency puts them).
     let executor: EventLoopTaskExecutor?
 
-    /// Contracts per write transaction (`BatchSync.contractsPerTransaction`).
+    /// Contracts per write transaction (`SyncPipeline.contractsPerTransaction`).
     let contractsPerTransaction: Int?
 
-    /// Where claims and batch writes run (default: `db`, on the worker's own executor).
-    let writes: WriteLane
+    /// Where claims and the pipeline's writes run (default: the application's writer on `db`).
+    let writer: any DatabaseWriter
 
     init(
         db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil, contractsPerTransaction: Int? = nil,
-        writes: WriteLane? = nil
+        writer: (any DatabaseWriter)? = nil
     ) {
         self.db = db
-        self.writes = writes ?? WriteLane(db: db)
+        self.writer = writer ?? services.storage.writer(on: db)
         self.contractsPerTransaction = contractsPerTransaction
         self.executor = executor
         self.services = services
@@ -39,10 +40,9 @@ final class SyncWorker: Sendable {
         self.name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
-    var queue: JobQueue { queue(on: db) }
-
-    func queue(on db: any Database) -> JobQueue {
-        JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
+    /// The one way from a delivery to the HR records.
+    var pipeline: SyncPipeline {
+        SyncPipeline(db: db, writer: writer, services: services, logger: logger, worker: name, contractsPerTransaction: contractsPerTransaction)
     }
 
     /// Claims up to `sync.batch_size` due jobs and runs them. Returns false when none was due.
@@ -53,7 +53,9 @@ final class SyncWorker: Sendable {
         let jobs: [Job]
         do {
             let limit = services.config.sync.batchSize
-            jobs = try await writes.run(services.writeGate) { db in try await queue(on: db).claim(worker: name, limit: limit, now: now) }
+            jobs = try await writer.write(.background) { [pipeline, name] db in
+                try await pipeline.queue(db).claim(worker: name, limit: limit, now: now)
+            }
         } catch {
             logger.error("worker: cannot claim jobs", metadata: ["error": "\(ErrorText.log(error))"])
             return false
@@ -126,7 +128,8 @@ final class SyncWorker: Sendable {
         await task.value
         deadline.cancel()
         do {
-            let released = try await queue.release(worker: name, now: services.clock.now)
+            let now = services.clock.now
+            let released = try await writer.write(.background) { [pipeline, name] db in try await pipeline.queue(db).release(worker: name, now: now) }
             logger.info("worker stopped", metadata: ["worker": "\(name)", "released_jobs": "\(released)"])
         } catch {
             // Their leases expire and another worker takes them: nothing is lost.
@@ -134,83 +137,43 @@ final class SyncWorker: Sendable {
         }
     }
 
-    /// Runs a claimed batch: its deliveries together in phases (`BatchSync`), then what that
-    /// handed back — other jobs, and contracts it could not finish — one contract at a time.
-    /// Jobs not started when a stop comes are handed back by `stop`.
+    /// Runs a claimed batch: its deliveries through the pipeline together, then what that
+    /// handed back — held deliveries their lead did not answer — each as a batch of one, and
+    /// other jobs (reconciliation). Jobs not started when a stop comes are handed back by `stop`.
     private func run(batch jobs: [Job]) async {
-        let rest = await BatchSync(
-            db: db, writes: writes, services: services, logger: logger, worker: name,
-            contractsPerTransaction: contractsPerTransaction
-        ).run(jobs)
-        for handback in rest {
-            guard !isStopping else { return }
-            await run(handback.jobs[0], holding: Array(handback.jobs.dropFirst()), prefetched: handback.prefetched, failure: handback.failure)
+        let pipeline = pipeline
+        let deliveries = jobs.filter { $0.kind == JobQueue.Kind.syncDelivery }
+        var again = await pipeline.run(deliveries)
+        while !again.isEmpty, !isStopping {
+            again = await pipeline.run([again.removeFirst()]) + again
+        }
+        for job in jobs where job.kind != JobQueue.Kind.syncDelivery && !isStopping {
+            await run(job, pipeline)
         }
     }
 
-    /// - Parameters:
-    ///   - prefetched: what `BatchSync` fetched for the job already.
-    ///   - failure: the job already failed in `BatchSync`; only record it.
-    private func run(_ job: Job, holding siblings: [Job] = [], prefetched: ContractSync.Prefetched? = nil, failure: (any Error)? = nil) async {
-        var answered: Set<UUID> = []
+    /// A job other than a delivery's.
+    private func run(_ job: Job, _ pipeline: SyncPipeline) async {
         do {
-            if let failure { throw failure }
-            answered = try await perform(job, holding: siblings, prefetched: prefetched)
-            try await queue.succeed(job, now: services.clock.now)
+            switch job.kind {
+            case JobQueue.Kind.reconcile:
+                let reconciler = Reconciler(db: db, services: services, logger: logger, writer: writer)
+                try await reconciler.runAll(now: services.clock.now)
+                let (interval, now) = (services.config.sync.reconcileIntervalSeconds, services.clock.now)
+                try await writer.transaction(.background) { tx in
+                    try await Reconciler.scheduleNext(on: tx, interval: interval, now: now)
+                    try await pipeline.queue(tx).succeed(job, now: now)
+                }
+            default:
+                throw SyncFailure(consequence: .dead, message: "unknown job kind \(job.kind)")
+            }
         } catch {
-            await failed(job, error)
-        }
-        // Siblings the lead did not answer (it failed, or stopped early — e.g. a disconnected
-        // installation) run on their own rather than wait for their lease to expire.
-        for sibling in siblings where !isStopping {
-            if let delivery = Self.deliveryID(of: sibling), answered.contains(delivery) { continue }
-            await run(sibling)
+            await pipeline.fail(job, SyncFailure(error))
         }
     }
 
     static func deliveryID(of job: Job) -> UUID? {
         guard job.kind == JobQueue.Kind.syncDelivery else { return nil }
         return try? DeliveryJobPayload.deliveryID(in: job.payload)
-    }
-
-    /// - Returns: the held deliveries the job answered as well.
-    private func perform(_ job: Job, holding siblings: [Job], prefetched: ContractSync.Prefetched?) async throws -> Set<UUID> {
-        switch job.kind {
-        case JobQueue.Kind.syncDelivery:
-            let deliveryID = try DeliveryJobPayload.deliveryID(in: job.payload)
-            let covered = CoveredDeliveries(db: db, worker: name, held: siblings)
-            return try await ContractSync(db: db, services: services, logger: logger).process(
-                deliveryID: deliveryID, covering: covered, prefetched: prefetched)
-        case JobQueue.Kind.reconcile:
-            try await Reconciler(db: db, services: services, logger: logger).runAll(now: services.clock.now)
-            try await Reconciler.scheduleNext(on: db, interval: services.config.sync.reconcileIntervalSeconds, now: services.clock.now)
-            return []
-        default:
-            throw Abort(.internalServerError, reason: "unknown job kind \(job.kind)")
-        }
-    }
-
-    private func failed(_ job: Job, _ error: any Error) async {
-        let oneflow = error as? OneflowError
-        // Oneflow's 4xx (other than 429) will not fix itself; everything else may.
-        let retryable = oneflow?.isRetryable ?? !(error is DecodingError)
-        let notBefore: TimeInterval = oneflow?.isRateLimited == true ? 60 : 0
-        let message = oneflow.map(\.description) ?? String(describing: error)
-        do {
-            let dead = try await queue.fail(job, error: message, retryable: retryable, notBefore: notBefore, now: services.clock.now)
-            logger.warning(
-                "worker: job failed",
-                metadata: ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "dead": "\(dead)", "error": "\(message)"])
-            if let deliveryID = Self.deliveryID(of: job), let delivery = try await WebhookDelivery.find(deliveryID, on: db) {
-                delivery.status = dead ? .dead : .failed
-                delivery.attempts = job.attempts
-                delivery.outcomeReason = String(message.prefix(1000))
-                try await delivery.save(on: db)
-                services.metrics.outcome(delivery.status)
-            }
-        } catch {
-            // The lease expires and the job is claimed again: nothing is lost.
-            logger.error("worker: could not record a failure", metadata: ["error": "\(ErrorText.log(error))"])
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Fluent
+import SQLiteStorage
 import UnixSignals
 import Vapor
 
@@ -35,7 +36,8 @@ extension SyncWorkerLifecycle {
         do {
             sender = try config.notify.endpoint.map { _ in
                 NotificationSender(
-                    db: app.db, settings: config.notify, maxAttempts: config.sync.maxAttempts, metrics: services.metrics,
+                    db: app.db, writer: services.storage.writer(on: app.db), settings: config.notify, maxAttempts: config.sync.maxAttempts,
+                    metrics: services.metrics,
                     http: try LiveOutboundHTTP(settings: config.notify))
             }
         } catch {
@@ -53,14 +55,15 @@ extension SyncWorkerLifecycle {
             return db
         }
         let threads = alongsideReceiver ? BackgroundThreads(count: loops.count) : nil
-        // A SQLite file: the writes on the process's write thread, with the inbox's (`WriteLane`).
-        let writeConnection = app.sqliteWriteThread.map {
-            WorkerSQLiteConnection(writer: $0, configuration: app.db.context.configuration, logger: logger)
+        // A SQLite file: the writes on the process's write thread, with the inbox's (`SQLiteFileWriter`).
+        let writeConnection = services.storage.writeThread.map {
+            WorkerSQLiteConnection(thread: $0, gate: services.storage.gate, configuration: app.db.context.configuration, logger: logger)
         }
         let workers = zip(threads?.loops ?? loops, databases).map { loop, db in
             SyncWorker(
                 db: db, services: services, logger: logger, executor: EventLoopTaskExecutor(loop),
-                contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil, writes: writeConnection?.lane)
+                contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil,
+                writer: writeConnection?.writer ?? services.storage.writer(on: db))
         }
         return SyncWorkerLifecycle(
             workers: workers, writeConnection: writeConnection, threads: threads,

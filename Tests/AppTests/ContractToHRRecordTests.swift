@@ -8,7 +8,7 @@ import Testing
 
 /// Contract events of our template group become HR records, exactly once, whatever the order.
 @Suite("Contract → HR records")
-struct ContractSyncTests {
+struct ContractToHRRecordTests {
     @Test("sign a contract in our group: within seconds the employee exists with mapped fields, status and the PDF")
     func signed() async throws {
         try await withSyncFixture(worker: true) { f in

@@ -9,11 +9,11 @@ import VaporCSQLite
 /// (`SQLiteInboxConnection`) and the worker's writes (`InlineSQLiteDatabase`): a batch runs
 /// start to end on one thread, with no hop to an event loop between statements. Not shared:
 /// its owner serializes every use.
-final class RawSQLite {
+public final class RawSQLite {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
 
-    init(path: String, busyTimeoutMilliseconds: Int) throws {
+    public init(path: String, busyTimeoutMilliseconds: Int) throws {
         // No CREATE: the file and its tables exist (`serve` migrates before it listens).
         let status = sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
         guard status == SQLITE_OK else {
@@ -33,7 +33,7 @@ final class RawSQLite {
 
     deinit { close() }
 
-    func close() {
+    public func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements = [:]
         if let handle { sqlite_nio_sqlite3_close_v2(handle) }
@@ -44,19 +44,19 @@ final class RawSQLite {
     /// prepared. It does so before every run of a statement whose plan it made for the values
     /// bound at the time (`sqlite3_stmt_status`, SQLITE_STMTSTATUS_REPREPARE): such a
     /// statement is parsed and planned each time, as if it were not cached.
-    var reprepares: Int {
+    public var reprepares: Int {
         statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1, SQLITE_STMTSTATUS_REPREPARE, 0)) }
     }
 
     /// Runs a statement without parameters or rows (BEGIN, COMMIT, PRAGMA …).
-    func execute(_ sql: String) throws {
+    public func execute(_ sql: String) throws {
         try run(sql, [])
     }
 
     /// Runs a prepared (and cached) statement with `values` bound in order; returns the rows
     /// it changed (0 for an INSERT that `ON CONFLICT DO NOTHING` skipped).
     @discardableResult
-    func run(_ sql: String, _ values: [Value]) throws -> Int {
+    public func run(_ sql: String, _ values: [Value]) throws -> Int {
         try withStatement(sql, values.map(\.data)) { statement in
             let status = sqlite_nio_sqlite3_step(statement)
             guard status == SQLITE_DONE || status == SQLITE_ROW else {
@@ -68,7 +68,7 @@ final class RawSQLite {
 
     /// Runs any statement with `binds` (as sqlite-nio binds them) and returns its rows, each
     /// value as sqlite-nio reads it, so SQLKit's and Fluent's decoders read them alike.
-    func query(_ sql: String, _ binds: [SQLiteData]) throws -> (columns: [String], rows: [[SQLiteData]]) {
+    public func query(_ sql: String, _ binds: [SQLiteData]) throws -> (columns: [String], rows: [[SQLiteData]]) {
         try withStatement(sql, binds) { statement in
             let count = sqlite_nio_sqlite3_column_count(statement)
             let columns = (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" }
@@ -145,7 +145,7 @@ final class RawSQLite {
 
     /// A bound value, stored the way Fluent's SQLite encoder stores it (read back by Fluent
     /// models): text, integers, dates as seconds since 1970 (`REAL`), UUIDs as upper-case text.
-    enum Value {
+    public enum Value {
         case text(String)
         case integer(Int)
         case date(Date)
@@ -165,10 +165,10 @@ final class RawSQLite {
 private let rawSQLiteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// SQLite's result code and message; never the statement's values.
-struct RawSQLiteError: Error, CustomStringConvertible {
-    let status: Int32
-    let message: String
-    let doing: String
+public struct RawSQLiteError: Error, CustomStringConvertible {
+    public let status: Int32
+    public let message: String
+    public let doing: String
 
     init(status: Int32, handle: OpaquePointer?, doing: String) {
         self.status = status
@@ -176,5 +176,5 @@ struct RawSQLiteError: Error, CustomStringConvertible {
         message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite_nio_sqlite3_errstr(status))
     }
 
-    var description: String { "SQLite could not \(doing): \(message) (code \(status))" }
+    public var description: String { "SQLite could not \(doing): \(message) (code \(status))" }
 }

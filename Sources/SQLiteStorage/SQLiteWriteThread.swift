@@ -1,7 +1,6 @@
 import NIOCore
 import NIOPosix
 import Synchronization
-import Vapor
 
 /// The process's write connection to the SQLite file, on a thread of its own. The inbox's
 /// group commits (`SQLiteInboxConnection`) and the worker's claims and batch writes
@@ -17,28 +16,28 @@ import Vapor
 /// Each user calls `retain()` when it starts using it and `release()` when done; the last
 /// release closes the connection and stops the thread, in whatever order users shut down
 /// (a task sent to a stopped thread would never run).
-final class SQLiteWriteThread: Sendable {
-    let connection: SQLiteWriterConnection
+public final class SQLiteWriteThread: Sendable {
+    public let connection: SQLiteWriterConnection
     /// Where the writes run: the thread's one event loop.
-    let executor: EventLoopTaskExecutor
+    public let executor: EventLoopTaskExecutor
     private let group: MultiThreadedEventLoopGroup
     private let users = Mutex(0)
 
-    var loop: any EventLoop { executor.loop }
+    public var loop: any EventLoop { executor.loop }
 
-    init(path: String, busyTimeoutMilliseconds: Int) {
+    public init(path: String, busyTimeoutMilliseconds: Int) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.group = group
         executor = EventLoopTaskExecutor(group.next())
         connection = SQLiteWriterConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     }
 
-    func retain() {
+    public func retain() {
         users.withLock { $0 += 1 }
     }
 
     /// The last user's release closes the connection (after a running checkpoint), then stops the thread.
-    func release() async {
+    public func release() async {
         guard
             users.withLock({ users in
                 users -= 1
@@ -50,20 +49,7 @@ final class SQLiteWriteThread: Sendable {
     }
 }
 
-enum SQLiteWriteThreadError: Error, CustomStringConvertible {
+public enum SQLiteWriteThreadError: Error, CustomStringConvertible {
     case closed
-    var description: String { "the SQLite write connection is closed (the process is shutting down)" }
-}
-
-extension Application {
-    private struct SQLiteWriteThreadKey: StorageKey {
-        typealias Value = SQLiteWriteThread
-    }
-
-    /// The write thread of this application's SQLite file (set by `configure`); nil on
-    /// PostgreSQL and in-memory SQLite, which have no single writer to share.
-    var sqliteWriteThread: SQLiteWriteThread? {
-        get { storage[SQLiteWriteThreadKey.self] }
-        set { storage[SQLiteWriteThreadKey.self] = newValue }
-    }
+    public var description: String { "the SQLite write connection is closed (the process is shutting down)" }
 }

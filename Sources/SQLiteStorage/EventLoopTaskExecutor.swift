@@ -8,12 +8,12 @@ import NIOCore
 /// (bench/RESULTS.md, drain). Each worker lane prefers its own loop instead: in `hrbridge
 /// worker` next to a database handle on the same loop, so its queries complete where its code
 /// runs; inside `serve` on a thread of its own below the HTTP loops (`BackgroundThreads`).
-final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
-    let loop: any EventLoop
+public final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+    public let loop: any EventLoop
 
-    init(_ loop: any EventLoop) { self.loop = loop }
+    public init(_ loop: any EventLoop) { self.loop = loop }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }

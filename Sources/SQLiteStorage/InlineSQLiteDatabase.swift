@@ -20,22 +20,27 @@ import VaporCSQLite
 /// and decoded by sqlite-kit's coders, models created with `RETURNING` as by Fluent's driver.
 ///
 /// Runs queries only; schema changes are `hrbridge migrate`'s and `serve`'s, on Fluent's
-/// driver. Only for use through `WriteLane`: one task at a time (`WriteGate`).
-struct InlineSQLiteDatabase: Database, SQLDatabase {
+/// driver. Only for use through the App's `SQLiteFileWriter`: one task at a time (`WriteGate`).
+public struct InlineSQLiteDatabase: Database, SQLDatabase {
     let connection: SQLiteWriterConnection
-    let context: DatabaseContext
-    var inTransaction = false
+    public let context: DatabaseContext
+    public var inTransaction = false
+
+    public init(connection: SQLiteWriterConnection, context: DatabaseContext) {
+        self.connection = connection
+        self.context = context
+    }
 
     // MARK: SQLKit
 
-    var dialect: any SQLDialect { SQLiteDialect() }
-    var queryLogLevel: Logger.Level? { nil }
+    public var dialect: any SQLDialect { SQLiteDialect() }
+    public var queryLogLevel: Logger.Level? { nil }
 
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+    public func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         try run(query, onRow)
     }
 
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+    public func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         eventLoop.makeCompletedFuture { try run(query, onRow) }
     }
 
@@ -49,7 +54,7 @@ struct InlineSQLiteDatabase: Database, SQLDatabase {
 
     // MARK: Fluent
 
-    func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) -> EventLoopFuture<Void> {
+    public func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) -> EventLoopFuture<Void> {
         var sql = SQLQueryConverter(delegate: InlineSQLiteConverterDelegate()).convert(query)
         // As fluent-sqlite-driver does: a create returns the row's id.
         if case .create = query.action, query.customIDKey != .some(.string("")) {
@@ -58,15 +63,15 @@ struct InlineSQLiteDatabase: Database, SQLDatabase {
         return execute(sql: sql) { onOutput(SQLRowOutput(row: $0)) }
     }
 
-    func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
+    public func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
         eventLoop.makeFailedFuture(InlineSQLiteDatabaseError.schemaChange)
     }
 
-    func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> { eventLoop.makeSucceededVoidFuture() }
+    public func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> { eventLoop.makeSucceededVoidFuture() }
 
-    func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> { closure(self) }
+    public func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> { closure(self) }
 
-    func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+    public func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         guard !inTransaction else { return closure(self) }
         do { try connection.begin() } catch { return eventLoop.makeFailedFuture(error) }
         var tx = self
@@ -82,7 +87,7 @@ struct InlineSQLiteDatabase: Database, SQLDatabase {
 
     /// A transaction whose body runs right here (Fluent's `transaction` would start it as a
     /// new task): `BEGIN IMMEDIATE`, the body, `COMMIT`; `ROLLBACK` if anything fails.
-    func transaction<T: Sendable>(_ body: (any Database) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: (any Database) async throws -> T) async throws -> T {
         guard !inTransaction else { return try await body(self) }
         try connection.begin()
         var tx = self
@@ -98,9 +103,9 @@ struct InlineSQLiteDatabase: Database, SQLDatabase {
     }
 }
 
-enum InlineSQLiteDatabaseError: Error, CustomStringConvertible {
+public enum InlineSQLiteDatabaseError: Error, CustomStringConvertible {
     case schemaChange
-    var description: String { "the worker's write connection runs queries only, not schema changes" }
+    public var description: String { "the worker's write connection runs queries only, not schema changes" }
 }
 
 /// A result row, decoded by sqlite-kit's decoder as Fluent's driver decodes its rows.
@@ -148,7 +153,7 @@ private struct InlineSQLiteConverterDelegate: SQLConverterDelegate {
 extension RawSQLiteError: DatabaseError {
     /// SQLite's primary result code (the low byte of an extended one).
     private var primary: Int32 { status & 0xFF }
-    var isSyntaxError: Bool { primary == SQLITE_ERROR }
-    var isConnectionClosed: Bool { primary == SQLITE_MISUSE || primary == SQLITE_CANTOPEN }
-    var isConstraintFailure: Bool { primary == SQLITE_CONSTRAINT }
+    public var isSyntaxError: Bool { primary == SQLITE_ERROR }
+    public var isConnectionClosed: Bool { primary == SQLITE_MISUSE || primary == SQLITE_CANTOPEN }
+    public var isConstraintFailure: Bool { primary == SQLITE_CONSTRAINT }
 }

@@ -1,5 +1,3 @@
-import FluentKit
-import SQLKit
 import Synchronization
 
 /// Lets one write transaction of this process at a time reach SQLite; the others wait here,
@@ -10,21 +8,21 @@ import Synchronization
 /// 1, 2, 5, 10… ms and retries (https://www.sqlite.org/c3ref/busy_timeout.html): the lock
 /// is often free while the waiter still sleeps, and the sleeping thread holds that loop's
 /// only connection. Other processes on the same file (`serve` beside `worker`) still meet
-/// the busy handler. PostgreSQL locks rows, not the database, so there the gate is open.
+/// the busy handler. PostgreSQL locks rows, not the database: its writers take no gate.
 ///
 /// Acknowledgements go first (`.ack`): a webhook waits for the write in progress, never
 /// behind a queue of worker batches, because Oneflow counts its time.
 ///
-/// How long each write held the gate goes to `observe` (`AppMetrics.sqliteWriteHeld`): an
+/// How long each write held the gate goes to `observe` (the App records it as a metric): an
 /// acknowledgement's time is mostly its commit and the write it waited for, so a slow disk
 /// or a long worker write shows there first (bench/RESULTS.md).
-final class WriteGate: Sendable {
-    enum Priority: Sendable { case ack, background }
-    typealias Observer = @Sendable (_ priority: Priority, _ held: Duration) -> Void
+public final class WriteGate: Sendable {
+    public enum Priority: Sendable { case ack, background }
+    public typealias Observer = @Sendable (_ priority: Priority, _ held: Duration) -> Void
 
     private let observe: Observer?
 
-    init(observe: Observer? = nil) {
+    public init(observe: Observer? = nil) {
         self.observe = observe
     }
 
@@ -36,14 +34,8 @@ final class WriteGate: Sendable {
 
     private let state = Mutex(State())
 
-    /// Runs `body` as the only gated writer of the process when `db` is SQLite.
-    func serialize<T: Sendable>(on db: any Database, priority: Priority = .background, _ body: () async throws -> T) async throws -> T {
-        guard (db as? any SQLDatabase)?.dialect.name == "sqlite" else { return try await body() }
-        return try await serialize(priority: priority, body)
-    }
-
-    /// Runs `body` as the only gated writer of the process (the caller knows it writes SQLite).
-    func serialize<T: Sendable>(priority: Priority, _ body: () async throws -> T) async throws -> T {
+    /// Runs `body` as the only gated writer of the process.
+    public func serialize<T: Sendable>(priority: Priority, _ body: () async throws -> T) async throws -> T {
         await acquire(priority)
         let start = ContinuousClock.now
         defer {

@@ -3,12 +3,13 @@ import Foundation
 import Testing
 
 @testable import App
+@testable import SQLiteStorage
 
-/// A claimed batch runs in phases: every contract fetched and every PDF downloaded at once,
-/// everything written in one transaction; what fails is handed back and handled one by one
-/// exactly as before (`BatchSync`).
+/// A claimed batch runs through the pipeline in phases: every contract fetched and every PDF
+/// downloaded at once, everything written in one transaction; what fails fails alone
+/// (`SyncPipeline`).
 @Suite("Worker batches")
-struct BatchSyncTests {
+struct SyncPipelineTests {
     @Test(
         "one batch turns several signed contracts into HR records with their PDFs, and answers every delivery (all in one transaction, or two contracts per transaction as in serve)",
         arguments: [nil, 2] as [Int?])
@@ -25,16 +26,15 @@ struct BatchSyncTests {
         try await withSyncFixture(["DATABASE_URL": ""]) { f in
             let lifecycle = try SyncWorkerLifecycle.make(f.r.app, services: f.r.app.services, alongsideReceiver: false)
             let connection = try #require(lifecycle.writeConnection)
-            let lane = connection.lane
-            #expect(lane.db is InlineSQLiteDatabase)
-            #expect(lifecycle.workers.allSatisfy { $0.writes.db is InlineSQLiteDatabase })
-            let onLaneLoop = try await lane.run(f.r.app.services.writeGate) { _ in
-                (lane.executor as? EventLoopTaskExecutor)?.loop.inEventLoop == true
+            let lane = connection.writer
+            #expect(lifecycle.workers.allSatisfy { ($0.writer as? SQLiteFileWriter)?.executor === lane.executor })
+            let onLaneLoop = try await lane.write(.background) { db in
+                db is InlineSQLiteDatabase && lane.executor.loop.inEventLoop
             }
             #expect(onLaneLoop)
-            let writer = try #require(f.r.app.sqliteWriteThread)
-            #expect((lane.executor as? EventLoopTaskExecutor)?.loop === writer.loop)
-            try await checkSeveralContracts(f) { SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, writes: lane) }
+            let writer = try #require(f.r.app.services.storage.writeThread)
+            #expect(lane.executor.loop === writer.loop)
+            try await checkSeveralContracts(f) { SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger, writer: lane) }
             await connection.shutdown()
         }
         // PostgreSQL and in-memory SQLite write on the worker's own database.

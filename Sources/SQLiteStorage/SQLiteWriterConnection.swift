@@ -5,7 +5,7 @@ import Synchronization
 /// first statement, closed at shutdown, its commits leaving the write-ahead log to a
 /// background checkpoint (`WALCheckpointer`) — a commit that checkpoints itself would hold
 /// the write gate meanwhile (bench/RESULTS.md).
-final class SQLiteWriterConnection: Sendable {
+public final class SQLiteWriterConnection: Sendable {
     private let path: String
     private let busyTimeoutMilliseconds: Int
     private let checkpointer: WALCheckpointer
@@ -19,27 +19,27 @@ final class SQLiteWriterConnection: Sendable {
     /// the connection meanwhile, and `close()` never overlaps it, whatever thread it runs on.
     private let state = Mutex(State.idle)
 
-    init(path: String, busyTimeoutMilliseconds: Int) {
+    public init(path: String, busyTimeoutMilliseconds: Int) {
         self.path = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         checkpointer = WALCheckpointer(path: path)
     }
 
-    var isClosed: Bool {
+    public var isClosed: Bool {
         state.withLock { state in
             if case .closed = state { return true }
             return false
         }
     }
 
-    func withSQLite<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
+    public func withSQLite<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
         try state.withLock { state in try body(try open(&state)) }
     }
 
     /// A whole transaction in one call, under the lock: `BEGIN IMMEDIATE`, `body`, `COMMIT`.
     /// If anything fails nothing of it stays, and the next call starts on a fresh connection
     /// rather than on one in an unknown state.
-    func transaction<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
+    public func transaction<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
         let value = try state.withLock { state in
             let sqlite = try open(&state)
             do {
@@ -60,15 +60,15 @@ final class SQLiteWriterConnection: Sendable {
 
     /// A transaction whose body runs between calls (`InlineSQLiteDatabase`): `begin`, then
     /// `commit` or `rollback`.
-    func begin() throws { try withSQLite { try $0.execute(Self.begin) } }
+    public func begin() throws { try withSQLite { try $0.execute(Self.begin) } }
 
-    func commit() throws {
+    public func commit() throws {
         try withSQLite { try $0.execute("COMMIT") }
         checkpointer.commitHappened()
     }
 
     /// Undoes the open transaction; if even that fails, the next statement gets a new connection.
-    func rollback() {
+    public func rollback() {
         state.withLock { state in
             guard case .open(let sqlite) = state else { return }
             do {
@@ -81,7 +81,7 @@ final class SQLiteWriterConnection: Sendable {
     }
 
     /// Closes the connection (waiting for a running checkpoint); every later use fails.
-    func close() async {
+    public func close() async {
         state.withLock { state in
             if case .open(let sqlite) = state { sqlite.close() }
             state = .closed

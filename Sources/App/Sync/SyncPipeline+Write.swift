@@ -1,0 +1,223 @@
+import Fluent
+import Foundation
+import OneflowAPI
+import SQLKit
+
+/// The write phase: what the decisions say, in one transaction per chunk.
+extension SyncPipeline {
+    /// Writes the items, `contractsPerTransaction` per transaction. A chunk whose transaction
+    /// fails is written again one contract at a time; a contract whose own write fails fails
+    /// its job (tried again later).
+    func write(_ items: [SyncItem]) async -> [SyncItem] {
+        guard !items.isEmpty else { return [] }
+        let chunk = max(1, contractsPerTransaction ?? items.count)
+        var written: [SyncItem] = []
+        for start in stride(from: 0, to: items.count, by: chunk) {
+            written += await writeOrSplit(Array(items[start..<min(start + chunk, items.count)]))
+        }
+        return written
+    }
+
+    private func writeOrSplit(_ items: [SyncItem]) async -> [SyncItem] {
+        do {
+            return try await writeTransaction(items)
+        } catch {
+            guard items.count == 1, var item = items.first else {
+                logger.warning("worker: a batch's write failed; its contracts are written one by one", metadata: ["error": "\(ErrorText.log(error))"])
+                var written: [SyncItem] = []
+                for item in items { written += await writeOrSplit([item]) }
+                return written
+            }
+            let failure = SyncFailure(error)
+            item.failure = failure
+            if let lead = item.jobs.first { await record(lead, failure, delivery: item.delivery) }
+            return [item]
+        }
+    }
+
+    /// One transaction: each installation's lock (in a fixed order, so two workers cannot
+    /// deadlock), the HR writes of all its contracts (`HRWriteSet`), the new PDFs, every
+    /// outcome — the leads' and those of the deliveries they answered — and the lead jobs'
+    /// success or failure, a few statements per table for the whole chunk. A crash leaves
+    /// all of it or none (the jobs then run again).
+    private func writeTransaction(_ items: [SyncItem]) async throws -> [SyncItem] {
+        let outbox = services.config.notify.endpoint == nil ? nil : Outbox()
+        let (box, clock, dataDirectory) = (services.secretBox, services.clock, services.config.dataDirectory)
+        return try await writer.transaction(.background) { [self] tx in
+            var items = items
+            let now = clock.now
+            let hr = HRRecordWriter(db: tx, box: box, clock: clock, outbox: outbox)
+            let installations = Set(items.filter(\.writesHRRecords).map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
+            for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
+            try await recheckPDFs(&items, on: tx)
+            for installationID in installations {
+                let applying = items.indices.filter { items[$0].installationID == installationID && items[$0].mapped != nil }
+                let outcomes = try await hr.apply(applying.map { (items[$0].mapped!, items[$0].source) }, installationID: installationID, locked: tx)
+                for (i, outcome) in zip(applying, outcomes) { items[i].applied(outcome) }
+                for i in items.indices where items[i].installationID == installationID && items[i].deletes {
+                    items[i].deleted(
+                        try await hr.markDeleted(
+                            oneflowContractID: items[i].contractID, installationID: installationID, source: items[i].source, locked: tx))
+                }
+            }
+            for i in items.indices { items[i].settleDecision() }
+            let pdfs = items.compactMap(\.pdfToStore)
+            _ = try await DocumentStore(db: tx, dataDirectory: dataDirectory, outbox: outbox).store(pdfs, on: tx, now: now)
+
+            for item in items {
+                guard let failure = item.failure else { continue }
+                if failure.consequence == .disconnect { try await InstallationCaller.disconnect(item.installation, at: now, on: tx, logger: logger) }
+                if let lead = item.jobs.first { try await recordFailure(lead, failure, delivery: item.delivery, on: tx, now: now) }
+            }
+            let done = items.indices.filter { items[$0].failure == nil && items[$0].delivery != nil }
+            // Without a fetch (a disconnected installation) there is nothing to answer the others with.
+            let answers = try done.map { i in
+                CoveredDeliveries.Answer(
+                    lead: try items[i].delivery!.requireID(), held: items[i].answer == nil ? [] : Array(items[i].jobs.dropFirst()),
+                    queued: items[i].others,
+                    outcome: .init(status: items[i].status, reason: items[i].summary))
+            }
+            var (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs(answers, now: now)
+            for (n, i) in done.enumerated() {
+                items[i].settled = settled[n]
+                outcomes[answers[n].lead] = .init(status: items[i].status, reason: items[i].summary + items[i].unknownEventsNote)
+            }
+            try await DeliveryOutcomes.record(outcomes, now: now, on: tx)
+            let leads = done.compactMap { items[$0].jobs.first?.id }
+            if !leads.isEmpty { try await queue(tx).succeed(where: "id IN (\(binds: leads))", now: now) }
+            return items
+        }
+    }
+
+    /// Which PDFs about to be stored another worker stored since the load (one query per installation).
+    private func recheckPDFs(_ items: inout [SyncItem], on tx: any Database) async throws {
+        let downloading = items.indices.filter { items[$0].downloadsPDF }
+        guard !downloading.isEmpty else { return }
+        var subset = downloading.map { items[$0] }
+        try await findStored(&subset, on: tx)
+        for (i, item) in zip(downloading, subset) { items[i].stored = item.stored }
+    }
+
+    /// Records and reports a job's failure, alone: a batch that could not be read, a job
+    /// other than a delivery's.
+    func fail(_ job: Job, _ failure: SyncFailure) async {
+        await record(job, failure)
+        report(failure, job: job, contractID: nil)
+    }
+
+    /// Counts a failure (a delivery's) and logs it.
+    func report(_ failure: SyncFailure, job: Job, contractID: Int?) {
+        if SyncWorker.deliveryID(of: job) != nil { services.metrics.outcome(failure.consequence == .retry ? .failed : .dead) }
+        logger.warning(
+            "worker: job failed",
+            metadata: [
+                "job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "contract": "\(contractID.map(String.init) ?? "")",
+                "error": "\(failure.message)",
+            ])
+    }
+
+    /// Records a job's failure in a transaction of its own.
+    private func record(_ job: Job, _ failure: SyncFailure, delivery: WebhookDelivery? = nil) async {
+        let now = services.clock.now
+        do {
+            try await writer.transaction(.background) { [self] tx in
+                var delivery = delivery
+                if delivery == nil, let id = SyncWorker.deliveryID(of: job) { delivery = try await WebhookDelivery.find(id, on: tx) }
+                try await recordFailure(job, failure, delivery: delivery, on: tx, now: now)
+            }
+        } catch {
+            // The lease expires and the job is claimed again: nothing is lost.
+            logger.error("worker: could not record a failure", metadata: ["error": "\(ErrorText.log(error))"])
+        }
+    }
+
+    /// The job tried again later or dead, and its delivery showing why.
+    private func recordFailure(_ job: Job, _ failure: SyncFailure, delivery: WebhookDelivery?, on tx: any Database, now: Date) async throws {
+        let dead = try await queue(tx).fail(
+            job, error: failure.message, retryable: failure.consequence == .retry, notBefore: failure.notBefore, now: now)
+        guard let delivery else { return }
+        delivery.status = dead ? .dead : .failed
+        delivery.attempts = job.attempts
+        delivery.outcomeReason = String(failure.message.prefix(1000))
+        try await delivery.save(on: tx)
+    }
+
+    func queue(_ db: any Database) -> JobQueue {
+        JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
+    }
+}
+
+/// What the write makes of an item's decision.
+extension SyncItem {
+    /// Event types we know; others are recorded on the delivery and otherwise ignored.
+    static let knownEvents = Set(EventType.documented.map(\.rawValue))
+
+    var mapped: MappedContract? {
+        if case .apply(let mapped, _) = decision { return mapped }
+        return nil
+    }
+
+    var deletes: Bool {
+        if case .markDeleted = decision { return true }
+        return false
+    }
+
+    var downloadsPDF: Bool {
+        if case .apply(_, .download) = decision { return true }
+        return false
+    }
+
+    /// Appended to the lead delivery's outcome when it named event types we do not know.
+    var unknownEventsNote: String {
+        let unknown = source.eventTypes.filter { !Self.knownEvents.contains($0) }
+        return unknown.isEmpty ? "" : " (unknown event types recorded: \(unknown.joined(separator: ", ")))"
+    }
+
+    /// A new PDF to store with the HR write: downloaded, the HR write not stale, and no PDF
+    /// stored meanwhile.
+    var pdfToStore: (download: DocumentStore.Download, contract: EmploymentContract)? {
+        guard case .apply(_, .download(let download)) = decision, stored?.pdfSize == nil, let outcome, outcome.kind != .stale,
+            let contract = outcome.contract
+        else { return nil }
+        return (download, contract)
+    }
+
+    /// Takes the HR write's outcome: the summary, and what happens to the PDF.
+    mutating func applied(_ outcome: HRRecordWriter.Outcome) {
+        self.outcome = outcome
+        status = .processed
+        summary = "\(mapped?.status ?? ""): \(outcome.kind.rawValue)"
+        // A stale fetch stores no PDF (and a failed download of it does not matter).
+        guard outcome.kind != .stale, outcome.contract != nil, case .apply(_, let pdf) = decision else { return }
+        switch pdf {
+        case .stored(let size): summary += ", signed PDF \(size) bytes"
+        case .download(let download):
+            // Another worker may have stored it meanwhile (`recheckPDFs`).
+            summary += ", signed PDF \(stored?.pdfSize ?? download.bytes.count) bytes"
+        case .failed(let failure): self.failure = failure
+        case .notSigned, .none: break
+        }
+    }
+
+    /// Takes `markDeleted`'s outcome (nil: the contract was not stored after all).
+    mutating func deleted(_ outcome: HRRecordWriter.Outcome?) {
+        guard let outcome else {
+            summary = "contract \(contractID) not found in Oneflow and unknown here"
+            return
+        }
+        self.outcome = outcome
+        status = .processed
+        summary = "contract deleted in Oneflow: \(outcome.kind.rawValue)"
+    }
+
+    /// Ignores and failures write nothing but their outcome.
+    mutating func settleDecision() {
+        switch decision {
+        case .ignore(let reason):
+            status = .ignored
+            summary = reason
+        case .fail(let failure): self.failure = failure
+        case .apply, .markDeleted: break
+        }
+    }
+}
