@@ -48,7 +48,7 @@ public func configure(
     app.asyncCommands.use(ReplayCommand(), as: "replay")
     app.asyncCommands.use(ReconcileCommand(), as: "reconcile")
     app.asyncCommands.use(SendTestWebhookCommand(), as: "send-test-webhook")
-    app.asyncCommands.use(WorkerCommand(), as: "worker")
+    app.asyncCommands.use(WorkerCommand { app in try SyncWorkerLifecycle.make(app, services: app.services, alongsideReceiver: false) }, as: "worker")
     if runWorker {
         app.lifecycle.use(try SyncWorkerLifecycle.make(app, services: services))
     }

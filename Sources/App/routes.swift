@@ -9,7 +9,7 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     // Browser sessions (the setup hand-over, the admin sign-in) live in the database, with
     // their lifetime enforced there; anonymous forms use the CSRF cookie instead.
     let https = config.publicBaseURL.hasPrefix("https://")
-    app.sessions.use { _ in BrowserSessions(clock: services.clock) }
+    app.sessions.use { _ in BrowserSessions(clock: services.clock, storage: services.storage) }
     app.sessions.configuration = sessionCookie(secure: https)
     let browser = app.grouped(app.sessions.middleware, CSRFCookieMiddleware(secure: https))
     try browser.register(collection: SetupController(services: services))
@@ -18,17 +18,20 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
             password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies), clock: services.clock))
     let admin = browser.grouped("admin").grouped(AdminGuard())
     let hrAPI = HRAPIController(apiKeys: config.apiKeys, secretBox: services.secretBox, dataDirectory: config.dataDirectory)
-    try admin.register(collection: AdminActivityController(clock: services.clock, maxAttempts: config.sync.maxAttempts))
+    try admin.register(collection: AdminActivityController(clock: services.clock, storage: services.storage, maxAttempts: config.sync.maxAttempts))
     try admin.register(collection: AdminEmployeesController(api: hrAPI))
     try admin.register(collection: AdminInstallationsController(services: services))
-    try admin.register(collection: AdminNotificationsController(clock: services.clock, settings: config.notify))
+    try admin.register(collection: AdminNotificationsController(clock: services.clock, storage: services.storage, settings: config.notify))
 
     // Machines: Oneflow's notifications, the HR system's API, Prometheus.
     try app.register(
         collection: WebhookReceiver(
             clock: services.clock, metrics: services.metrics, secretBox: services.secretBox, inbox: inbox, installations: services.webhookKeys))
     try app.register(collection: hrAPI)
-    try app.register(collection: MetricsController(metrics: services.metrics, clock: services.clock, token: config.metricsToken))
+    try app.register(
+        collection: MetricsController(metrics: services.metrics, clock: services.clock, token: config.metricsToken) { db, now in
+            try await JobQueue(db: db).depth(now: now)
+        })
 }
 
 /// `hrbridge_session`: HTTP-only, SameSite=Lax (Oneflow's redirect to /setup is a top-level

@@ -184,7 +184,7 @@ struct AdminSignInTests {
             let now = Date()
             try await BrowserSession(key: "idle", data: "{}", at: now.addingTimeInterval(-3600)).create(on: r.app.db)
             try await BrowserSession(key: "live", data: "{}", at: now).create(on: r.app.db)
-            try await BrowserSessions(clock: SystemClock()).purgeExpired(r.app.db, at: now)
+            try await BrowserSessions(clock: SystemClock(), storage: r.app.services.storage).purgeExpired(r.app.db, at: now)
             #expect(try await sessionRows(r.app).map(\.key) == ["live"])
         }
     }

@@ -20,7 +20,8 @@ struct AppMetricsTests {
             metrics.sqliteWriteHeld(.background, .milliseconds(30))
             metrics.notification(sent: true)
             metrics.notification(sent: false)
-            let lines = Set(try await metrics.exposition(db: app.db, now: Date()).split(separator: "\n").map(String.init))
+            let queue = try await JobQueue(db: app.db).depth(now: Date())
+            let lines = Set(metrics.exposition(queue: queue).split(separator: "\n").map(String.init))
             let expected = [
                 "hrbridge_webhook_deliveries_received_total 1",
                 "hrbridge_webhook_deliveries_duplicate_total 1",

@@ -84,7 +84,7 @@ struct ContractToHRRecordTests {
             #expect(try await f.deliveries().filter { $0.callbackID == "cb-once" }.count == 1)
             #expect(try await f.history().count == 1)
             let delivery = try #require(try await f.deliveries().first { $0.callbackID == "cb-once" })
-            try await DeliveryReplay(db: f.db, maxAttempts: 5).replay(delivery, at: Date())
+            try await DeliveryReplay(writer: f.r.app.services.storage.writer(on: f.db), maxAttempts: 5).replay(delivery, at: Date())
             await f.drain()
             #expect(try await f.history().count == 1)
             #expect(try await WebhookDelivery.find(delivery.id, on: f.db)?.status == .processed)
@@ -108,8 +108,14 @@ struct ContractToHRRecordTests {
                 try await f.r.oneflow.contract(f.credentials, id: id), mapping: f.r.app.services.config.mapping, now: Date())
             older.status = "pending"
             older.stateUpdatedAt = stored.stateUpdatedAt?.addingTimeInterval(-60)
-            let outcome = try await HRRecordWriter(db: f.db, box: f.r.app.services.secretBox, clock: f.r.app.services.clock)
-                .apply(older, installationID: try f.installation.requireID(), source: .init(name: "test", deliveryID: nil, eventTypes: []))
+            let installationID = try f.installation.requireID()
+            let writer = HRRecordWriter(box: f.r.app.services.secretBox, clock: f.r.app.services.clock)
+            let fetched = older
+            let outcome = try await f.r.app.services.storage.writer(on: f.db).transaction(.background) { tx in
+                try await InstallationLock.acquire(installationID, on: tx)
+                return try await writer.apply(
+                    [(fetched, .init(name: "test", deliveryID: nil, eventTypes: []))], installationID: installationID, locked: tx)[0]
+            }
             #expect(outcome.kind == .stale)
             #expect(try await f.contractRow(id)?.status == "signed")
         }

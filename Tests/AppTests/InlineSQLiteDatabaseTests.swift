@@ -17,7 +17,7 @@ struct InlineSQLiteDatabaseTests {
         try await withTestApp(["DATABASE_URL": ""]) { app in
             let lifecycle = try SyncWorkerLifecycle.make(app, services: app.services, alongsideReceiver: false)
             let connection = try #require(lifecycle.writeConnection)
-            let inline = try #require(connection.writer.db as? InlineSQLiteDatabase)
+            let inline = connection.writer.db
             do {
                 try await body(app, inline)
             } catch {

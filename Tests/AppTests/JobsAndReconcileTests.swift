@@ -69,7 +69,7 @@ struct JobsAndReconcileTests {
             // The ledger: every received delivery has an outcome.
             #expect(deliveries.allSatisfy { [.processed, .ignored, .dead].contains($0.status) })
             let poison = try #require(deliveries.first { $0.callbackID == "poison" })
-            try await DeliveryReplay(db: f.db, maxAttempts: 3).replay(poison, at: Date())
+            try await DeliveryReplay(writer: f.r.app.services.storage.writer(on: f.db), maxAttempts: 3).replay(poison, at: Date())
             await f.drain()
             #expect(try await WebhookDelivery.find(poison.id, on: f.db)?.status == .ignored)  // 404 now: unknown contract
         }

@@ -75,7 +75,7 @@ struct SetupLifecycleTests {
         try await withRunningApp { r in
             let (installation, token, accountID) = try await setUp(r)
             _ = try await r.control("/accounts/\(accountID)/revoke")
-            let caller = InstallationCaller(db: r.app.db, logger: r.app.logger, clock: SystemClock())
+            let caller = InstallationCaller(writer: r.app.services.storage.writer(on: r.app.db), logger: r.app.logger, clock: SystemClock())
             await #expect(throws: OneflowError.self) {
                 try await caller.call(installation) { try await r.oneflow.ping(OneflowCredentials(token: token)) }
             }

@@ -5,6 +5,7 @@ import Vapor
 /// The dashboard and the webhook activity: every delivery, what became of it, and Replay.
 struct AdminActivityController: RouteCollection {
     let clock: any AppClock
+    let storage: AppStorage
     /// `sync.max_attempts`, for a replayed delivery's job.
     let maxAttempts: Int
 
@@ -147,7 +148,7 @@ struct AdminActivityController: RouteCollection {
     @Sendable func replay(req: Request) async throws -> Response {
         try CSRF.verify(req)
         let delivery = try await find(req)
-        try await DeliveryReplay(db: req.db, maxAttempts: maxAttempts).replay(delivery, at: clock.now)
+        try await DeliveryReplay(writer: storage.writer(on: req.db), maxAttempts: maxAttempts).replay(delivery, at: clock.now)
         return req.redirect(to: "/admin/activity/\(delivery.id?.uuidString ?? "")", message: "Queued for processing again.")
     }
 

@@ -5,6 +5,7 @@ import Vapor
 /// Outbound notifications to the HR system: what was sent, what is waiting, and Replay.
 struct AdminNotificationsController: RouteCollection {
     let clock: any AppClock
+    let storage: AppStorage
     let settings: AppConfig.Notify
 
     func boot(routes: any RoutesBuilder) throws {
@@ -53,7 +54,7 @@ struct AdminNotificationsController: RouteCollection {
         n.status = .pending
         n.attempts = 0
         n.nextAttemptAt = clock.now
-        try await n.save(on: req.db)
+        try await storage.writer(on: req.db).save(n)
         return req.redirect(to: "/admin/notifications", message: "Queued to be sent again.")
     }
 }

@@ -110,3 +110,6 @@ final class NotificationSender: Sendable {
         return count
     }
 }
+
+/// The worker runs it in a loop of its own beside the jobs (`SyncWorker.start`).
+extension NotificationSender: BackgroundLoop {}

@@ -29,3 +29,12 @@ struct Outbox: Sendable {
         ).create(on: db)
     }
 }
+
+extension JSONEncoder {
+    /// Stable output, so equal dictionaries are equal strings.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -63,11 +63,11 @@ final class AppMetrics: Sendable {
             labels: [("reason", reason.rawValue)]
         ).increment()
     }
-    /// processed, ignored, failed or dead.
-    func outcome(_ status: WebhookDelivery.Status) {
+    /// processed, ignored, failed or dead (`WebhookDelivery.Status`).
+    func outcome(_ outcome: String) {
         registry.makeCounter(
             descriptor: Self.metric("webhook", "deliveries_outcome", unit: "total", help: "Deliveries by what processing made of them"),
-            labels: [("outcome", status.rawValue)]
+            labels: [("outcome", outcome)]
         ).increment()
     }
     func acknowledged(after duration: Duration) { ack.record(duration) }
@@ -86,9 +86,10 @@ final class AppMetrics: Sendable {
         ).increment()
     }
 
-    /// The text exposition, with the queue read now.
-    func exposition(db: any Database, now: Date) async throws -> String {
-        let (depth, oldest) = try await JobQueue(db: db).depth(now: now)
+    /// The text exposition, with the job queue as read just now: jobs queued or running, and
+    /// the age of the oldest due one.
+    func exposition(queue: (count: Int, oldest: TimeInterval?)) -> String {
+        let (depth, oldest) = queue
         registry.makeGauge(descriptor: Self.metric("jobs", "queue_depth", help: "Jobs queued or running")).set(to: Double(depth))
         registry.makeGauge(descriptor: Self.metric("jobs", "oldest_pending", unit: "seconds", help: "Age of the oldest due job")).set(to: oldest ?? 0)
         return registry.emitToString()
@@ -101,6 +102,8 @@ struct MetricsController: RouteCollection {
     let clock: any AppClock
     /// `metrics.token`: when set, a scrape must send `Authorization: Bearer <token>`.
     let token: String?
+    /// The job queue's depth and the age of its oldest due job (`JobQueue.depth`).
+    let queue: @Sendable (_ db: any Database, _ now: Date) async throws -> (count: Int, oldest: TimeInterval?)
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("metrics") { req async throws -> Response in
@@ -111,7 +114,7 @@ struct MetricsController: RouteCollection {
             }
             var headers = HTTPHeaders()
             headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
-            return Response(status: .ok, headers: headers, body: .init(string: try await metrics.exposition(db: req.db, now: clock.now)))
+            return Response(status: .ok, headers: headers, body: .init(string: metrics.exposition(queue: try await queue(req.db, clock.now))))
         }
     }
 }

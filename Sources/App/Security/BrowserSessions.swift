@@ -20,10 +20,12 @@ final class BrowserSessions: SessionDriver {
     static let purgeInterval: TimeInterval = 600
 
     let clock: any AppClock
+    let storage: AppStorage
     private let lastPurge = Mutex<Date?>(nil)
 
-    init(clock: any AppClock) {
+    init(clock: any AppClock, storage: AppStorage) {
         self.clock = clock
+        self.storage = storage
     }
 
     func createSession(_ data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
@@ -32,7 +34,8 @@ final class BrowserSessions: SessionDriver {
         guard !data.snapshot.isEmpty else { return request.eventLoop.makeSucceededFuture(id) }
         return request.eventLoop.makeFutureWithTask { [self] in
             let time = clock.now
-            try await BrowserSession(key: Self.key(id), data: Self.encode(data), at: time).create(on: request.db)
+            let row = BrowserSession(key: Self.key(id), data: try Self.encode(data), at: time)
+            try await storage.writer(on: request.db).write(.background) { db in try await row.create(on: db) }
             // A purge that fails is tried again later; the sign-in that ran it goes on.
             try? await purgeIfDue(request.db, at: time)
             return id
@@ -43,7 +46,7 @@ final class BrowserSessions: SessionDriver {
         request.eventLoop.makeFutureWithTask { [self] in
             guard let row = try await BrowserSession.query(on: request.db).filter(\.$key == Self.key(sessionID)).first() else { return nil }
             guard Self.isValid(createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, now: clock.now) else {
-                try await row.delete(on: request.db)
+                try await storage.writer(on: request.db).write(.background) { db in try await row.delete(on: db) }
                 return nil
             }
             return try? JSONDecoder().decode(SessionData.self, from: Data(row.data.utf8))
@@ -52,15 +55,20 @@ final class BrowserSessions: SessionDriver {
 
     func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
         request.eventLoop.makeFutureWithTask { [self] in
-            try await BrowserSession.query(on: request.db).filter(\.$key == Self.key(sessionID))
-                .set(\.$data, to: try Self.encode(data)).set(\.$lastSeenAt, to: clock.now).update()
+            let (encoded, now) = (try Self.encode(data), clock.now)
+            try await storage.writer(on: request.db).write(.background) { db in
+                try await BrowserSession.query(on: db).filter(\.$key == Self.key(sessionID))
+                    .set(\.$data, to: encoded).set(\.$lastSeenAt, to: now).update()
+            }
             return sessionID
         }
     }
 
     func deleteSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<Void> {
-        request.eventLoop.makeFutureWithTask {
-            try await BrowserSession.query(on: request.db).filter(\.$key == Self.key(sessionID)).delete()
+        request.eventLoop.makeFutureWithTask { [storage] in
+            try await storage.writer(on: request.db).write(.background) { db in
+                try await BrowserSession.query(on: db).filter(\.$key == Self.key(sessionID)).delete()
+            }
         }
     }
 
@@ -70,10 +78,12 @@ final class BrowserSessions: SessionDriver {
 
     /// Deletes every session past its absolute lifetime or idle timeout.
     func purgeExpired(_ db: any Database, at time: Date) async throws {
-        try await BrowserSession.query(on: db).group(.or) { expired in
-            expired.filter(\.$createdAt < time.addingTimeInterval(-Self.absoluteLifetime))
-                .filter(\.$lastSeenAt < time.addingTimeInterval(-Self.idleTimeout))
-        }.delete()
+        try await storage.writer(on: db).write(.background) { db in
+            try await BrowserSession.query(on: db).group(.or) { expired in
+                expired.filter(\.$createdAt < time.addingTimeInterval(-Self.absoluteLifetime))
+                    .filter(\.$lastSeenAt < time.addingTimeInterval(-Self.idleTimeout))
+            }.delete()
+        }
     }
 
     private func purgeIfDue(_ db: any Database, at time: Date) async throws {
@@ -113,28 +123,5 @@ final class BrowserSession: Model, @unchecked Sendable {
         self.data = data
         createdAt = time
         lastSeenAt = time
-    }
-}
-
-/// `browser_sessions`, replacing Fluent's `_fluent_sessions` (which has no times, so neither
-/// a lifetime nor a purge could be enforced). Sessions of the old table are dropped: signing
-/// in again once is the cost.
-struct CreateBrowserSessions: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(BrowserSession.schema)
-            .id()
-            .field("key", .string, .required)
-            .field("data", .string, .required)
-            .field("created_at", .datetime, .required)
-            .field("last_seen_at", .datetime, .required)
-            .unique(on: "key")
-            .create()
-        try await IndexHelper.create("browser_sessions_last_seen", on: BrowserSession.schema, columns: ["last_seen_at"], in: database)
-        try await database.schema("_fluent_sessions").delete()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(BrowserSession.schema).delete()
-        try await SessionRecord.migration.prepare(on: database).get()
     }
 }

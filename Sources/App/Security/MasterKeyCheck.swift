@@ -16,19 +16,13 @@ public enum MasterKeyCheck {
     static let name = "master_key_check"
     static let plaintext = "hrbridge master key check"
 
-    /// Run by `hrbridge` once the schema is there (SQLite: after `configure`; PostgreSQL:
-    /// after `SchemaCheck`); tests call it directly.
-    public static func verify(_ app: Application) async throws {
-        try await verify(app.db, box: app.services.secretBox, logger: app.logger)
-    }
-
     static func verify(_ db: any Database, box: SecretBox, logger: Logger) async throws {
         let sql = try db.sql()
         var sealed = try await stored(sql)
         if sealed == nil {
             // A database from before this check: its secrets were sealed with some key all the
             // same, and any stored one says which. The check is sealed only if that one opens.
-            if let earlier = try await anySealedValue(db) { try open(earlier, with: box) }
+            if let earlier = try await anySealedValue(sql) { try open(earlier, with: box) }
             try await sql.insert(into: "settings").columns("name", "value")
                 .values(SQLBind(name), SQLBind(try box.seal(plaintext)))
                 .ignoringConflicts(with: "name").run()
@@ -39,16 +33,14 @@ public enum MasterKeyCheck {
     }
 
     /// A token, sign key or personal number sealed before the check existed.
-    private static func anySealedValue(_ db: any Database) async throws -> String? {
-        if let installation = try await Installation.query(on: db).group(
-            .or,
-            { either in
-                either.filter(\.$tokenSealed != nil).filter(\.$signKeySealed != nil)
-            }
-        ).first() {
-            return installation.tokenSealed ?? installation.signKeySealed
+    /// By table and column, not by model: this check runs before any feature's code.
+    private static func anySealedValue(_ sql: any SQLDatabase) async throws -> String? {
+        for (table, column) in [("installations", "token_sealed"), ("installations", "sign_key_sealed"), ("employees", "personal_number_sealed")] {
+            let row = try await sql.select().column(SQLIdentifier(column)).from(table).where(SQLIdentifier(column), .isNot, SQLLiteral.null)
+                .limit(1).first()
+            if let sealed = try row?.decode(column: column, as: String?.self) { return sealed }
         }
-        return try await Employee.query(on: db).filter(\.$personalNumberSealed != nil).first()?.personalNumberSealed
+        return nil
     }
 
     private static func stored(_ sql: any SQLDatabase) async throws -> String? {

@@ -16,14 +16,14 @@ struct DisconnectService {
         }
     }
 
-    let db: any Database
+    let writer: any DatabaseWriter
     let oneflow: any OneflowClient
     let secrets: InstallationSecrets
     let userEmail: String?
     let logger: Logger
 
     init(services: AppServices, db: any Database, logger: Logger) {
-        self.db = db
+        self.writer = services.storage.writer(on: db)
         self.oneflow = services.oneflow
         self.secrets = InstallationSecrets(box: services.secretBox)
         self.userEmail = services.config.oneflow.userEmail
@@ -47,7 +47,7 @@ struct DisconnectService {
         installation.status = .disconnected
         installation.disconnectedAt = now
         installation.lastError = nil
-        try await installation.save(on: db)
+        try await writer.save(installation)
         logger.info("disconnect: installation disconnected", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
     }
 }

@@ -7,7 +7,8 @@ import Vapor
 /// extension was disabled), so the installation is marked disconnected, visibly, before the
 /// error goes on. https://developer.oneflow.com/docs/authentication-and-authorization
 struct InstallationCaller {
-    let db: any Database
+    /// Where the disconnection is saved (`DatabaseWriter`).
+    let writer: any DatabaseWriter
     let logger: Logger
     let clock: any AppClock
 
@@ -17,7 +18,8 @@ struct InstallationCaller {
         do {
             return try await body()
         } catch let error as OneflowError where error.isUnauthorized {
-            try await Self.disconnect(installation, at: clock.now, on: db, logger: logger)
+            let now = clock.now
+            try await writer.write(.background) { db in try await Self.disconnect(installation, at: now, on: db, logger: logger) }
             throw error
         }
     }

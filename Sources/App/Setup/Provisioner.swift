@@ -23,7 +23,8 @@ struct Provisioner {
         var webhook: Webhook
     }
 
-    let db: any Database
+    /// Where each step is recorded on the installation (`DatabaseWriter`).
+    let writer: any DatabaseWriter
     let oneflow: any OneflowClient
     let config: AppConfig
     let secrets: InstallationSecrets
@@ -57,7 +58,7 @@ struct Provisioner {
     private func record(_ step: Step, on installation: Installation, _ change: (Installation) -> Void = { _ in }) async throws {
         change(installation)
         installation.setupStep = step.rawValue
-        try await installation.save(on: db)
+        try await writer.save(installation)
     }
 
     /// The stored template type if it still exists, else the one with our name, else a new one.

@@ -9,6 +9,8 @@ import OneflowAPI
 /// https://developer.oneflow.com/docs/extension-creation-1 (Setup URL)
 struct SetupService {
     let db: any Database
+    /// Where the installation is saved (`DatabaseWriter`).
+    let writer: any DatabaseWriter
     let oneflow: any OneflowClient
     let config: AppConfig
     let secrets: InstallationSecrets
@@ -18,6 +20,7 @@ struct SetupService {
 
     init(services: AppServices, db: any Database, logger: Logger) {
         self.db = db
+        self.writer = services.storage.writer(on: db)
         self.oneflow = services.oneflow
         self.config = services.config
         self.secrets = InstallationSecrets(box: services.secretBox)
@@ -59,14 +62,14 @@ struct SetupService {
             throw .storage
         }
 
-        let provisioner = Provisioner(db: db, oneflow: oneflow, config: config, secrets: secrets, keyCache: keyCache, logger: logger)
+        let provisioner = Provisioner(writer: writer, oneflow: oneflow, config: config, secrets: secrets, keyCache: keyCache, logger: logger)
         do {
             _ = try await provisioner.provision(installation, credentials, rotateSignKey: rotateSignKey, now: clock.now)
             installation.status = .active
             installation.setupStep = Provisioner.Step.done.rawValue
             installation.lastError = nil
             installation.disconnectedAt = nil
-            try await installation.save(on: db)
+            try await writer.save(installation)
             logger.info("setup: installation active", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "account": "\(account.id)"])
             return installation
         } catch {
@@ -74,7 +77,7 @@ struct SetupService {
             logger.warning("setup: stopped", metadata: ["step_done": "\(installation.setupStep ?? "none")", "error": "\(error)"])
             installation.status = .error
             installation.lastError = failure.title
-            try? await installation.save(on: db)
+            try? await writer.save(installation)
             throw failure
         }
     }
@@ -103,13 +106,13 @@ struct SetupService {
         if existing == nil { installation.setupStep = Provisioner.Step.account.rawValue }
         let rotated = try store(credentials.token, in: installation)
         do {
-            try await installation.save(on: db)
+            try await writer.save(installation)
         } catch  where existing == nil {
             // Another setup of the same account won the insert: continue with its row.
             guard let winner = try await Installation.query(on: db).filter(\.$oneflowAccountID == account.id).first() else { throw error }
             let rotated = try store(credentials.token, in: winner)
             winner.status = .provisioning
-            try await winner.save(on: db)
+            try await writer.save(winner)
             return (winner, rotated)
         }
         return (installation, rotated)

@@ -31,11 +31,4 @@ struct AppStorage: Sendable {
     func writer(on db: any Database) -> any DatabaseWriter {
         FluentWriter(db: db, gate: hasOneWriter ? gate : nil)
     }
-
-    /// The inbox's database: on a SQLite file the write thread (`SQLiteInboxConnection`);
-    /// elsewhere the application's database through Fluent.
-    func inbox(_ database: @escaping @Sendable () -> any Database) -> any InboxDatabase {
-        if let writeThread { return SQLiteInboxConnection(writer: writeThread, gate: gate) }
-        return FluentInboxDatabase(writer: { writer(on: database()) })
-    }
 }

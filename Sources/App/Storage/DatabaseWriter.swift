@@ -17,6 +17,13 @@ protocol DatabaseWriter: Sendable {
         async throws -> T
 }
 
+extension DatabaseWriter {
+    /// Saves one model (a single statement), in the background's turn.
+    func save(_ model: some Model) async throws {
+        try await write(.background) { db in try await model.save(on: db) }
+    }
+}
+
 /// Writes through Fluent on `db`: PostgreSQL (`gate` nil), or SQLite behind the process's gate.
 struct FluentWriter: DatabaseWriter {
     let db: any Database

@@ -24,11 +24,6 @@ struct CoveredDeliveries {
 
     private var heldDeliveries: Set<UUID> { Set(held.compactMap(SyncWorker.deliveryID(of:))) }
 
-    /// Pending or retrying deliveries of the contract, other than `deliveryID`.
-    func pending(contractID: Int, installationID: UUID, except deliveryID: UUID) async throws -> [UUID] {
-        try await pending(contractIDs: [contractID], installationID: installationID, except: [deliveryID])[contractID] ?? []
-    }
-
     /// Pending or retrying deliveries of each of an installation's contracts, other than
     /// `except` and the held ones; at most `limit` per contract.
     func pending(contractIDs: [Int], installationID: UUID, except: Set<UUID>) async throws -> [Int: [UUID]] {
@@ -51,21 +46,6 @@ struct CoveredDeliveries {
             pending[contract, default: []].append(id)
         }
         return pending
-    }
-
-    /// Records the `held` deliveries and those of `queued` whose job is still queued as
-    /// answered by `deliveryID`'s fetch, with its outcome. A job another worker has claimed
-    /// meanwhile runs on its own (it only repeats the fetch; HR writes are idempotent). Jobs
-    /// and deliveries change in one transaction, so the ledger never sees one without the other.
-    /// - Returns: the deliveries settled.
-    @discardableResult
-    func settle(queued: [UUID], by deliveryID: UUID, status: WebhookDelivery.Status, reason: String, now: Date) async throws -> [UUID] {
-        let answer = Answer(lead: deliveryID, held: held, queued: queued, outcome: .init(status: status, reason: reason))
-        return try await db.transaction { tx in
-            let (settled, outcomes) = try await CoveredDeliveries(db: tx, worker: worker).settleJobs([answer], now: now)
-            try await DeliveryOutcomes.record(outcomes, now: now, on: tx)
-            return settled[0]
-        }
     }
 
     /// One lead delivery's outcome, for the other deliveries of its contract.

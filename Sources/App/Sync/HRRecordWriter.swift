@@ -26,18 +26,10 @@ struct HRRecordWriter {
         var eventTypes: [String]
     }
 
-    let db: any Database
     let box: SecretBox
     let clock: any AppClock
     /// Set when outbound notifications are on (`notify.endpoint`).
     var outbox: Outbox? = nil
-
-    func apply(_ mapped: MappedContract, installationID: UUID, source: Source) async throws -> Outcome {
-        try await db.transaction { tx in
-            try await InstallationLock.acquire(installationID, on: tx)
-            return try await apply([(mapped, source)], installationID: installationID, locked: tx)[0]
-        }
-    }
 
     /// Several contracts of one installation, inside a transaction that already holds its
     /// lock (`InstallationLock`): read together, decided one after the other in memory (so a
@@ -154,14 +146,5 @@ struct HRRecordWriter {
             c.signedAt = signed
             changes["contract.signed_at"] = ["from": nil, "to": "\(signed)"]
         }
-    }
-}
-
-extension JSONEncoder {
-    /// Stable output, so equal dictionaries are equal strings.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }

@@ -47,7 +47,7 @@ struct Reconciler {
         let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
         let since = installation.lastReconciledAt?.addingTimeInterval(-Self.overlap)
         let pipeline = SyncPipeline(db: db, writer: writer, services: services, logger: logger)
-        let caller = InstallationCaller(db: db, logger: logger, clock: services.clock)
+        let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock)
         var offset = 0
         var seen = 0
         var applied = 0

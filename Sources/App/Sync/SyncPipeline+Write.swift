@@ -46,7 +46,7 @@ extension SyncPipeline {
         return try await writer.transaction(.background) { [self] tx in
             var items = items
             let now = clock.now
-            let hr = HRRecordWriter(db: tx, box: box, clock: clock, outbox: outbox)
+            let hr = HRRecordWriter(box: box, clock: clock, outbox: outbox)
             let installations = Set(items.filter(\.writesHRRecords).map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
             for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
             try await recheckPDFs(&items, on: tx)

@@ -40,7 +40,7 @@ struct SyncPipeline {
             await failAlone(jobs, error)
             return []
         }
-        return await finish(await write(decide(await fetch(items))))
+        return finish(await write(decide(await fetch(items))))
     }
 
     /// Applies contracts of one installation found by reconciliation.
@@ -97,7 +97,7 @@ struct SyncPipeline {
         }
         if !gone.isEmpty {
             let now = services.clock.now
-            try await writer.write(.background) { db in
+            _ = try await writer.write(.background) { db in
                 try await JobQueue(db: db).succeed(where: "id IN (\(binds: gone.compactMap(\.id)))", now: now)
             }
         }

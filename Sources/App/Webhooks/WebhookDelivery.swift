@@ -44,3 +44,8 @@ public final class WebhookDelivery: Model, @unchecked Sendable {
         self.receivedAt = receivedAt
     }
 }
+
+extension AppMetrics {
+    /// Counts what processing made of a delivery.
+    func outcome(_ status: WebhookDelivery.Status) { outcome(status.rawValue) }
+}

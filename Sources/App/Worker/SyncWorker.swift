@@ -1,14 +1,13 @@
 import Fluent
 import Foundation
 import Logging
-import OneflowAPI
 import SQLiteStorage
 import Synchronization
-import Vapor
 
-/// Runs durable jobs: claims one, does it, records the outcome. Transient failures (Oneflow
-/// 5xx/429/timeouts, database hiccups) retry with backoff; permanent ones go dead at once;
-/// either way the delivery shows why. Runs inside `serve` by default.
+/// Runs durable jobs: claims a batch with a lease, hands each kind to its runner (`JobRunner`),
+/// and on a graceful stop hands back what it still holds. Runners record the outcomes:
+/// transient failures retry with backoff, permanent ones go dead at once. Runs inside `serve`
+/// by default.
 final class SyncWorker: Sendable {
     let db: any Database
     let services: AppServices
@@ -21,17 +20,21 @@ final class SyncWorker: Sendable {
     /// Where the worker's loops run (`nil`: wherever Swift concurrency puts them).
     let executor: EventLoopTaskExecutor?
 
-    /// Contracts per write transaction (`SyncPipeline.contractsPerTransaction`).
+    /// Contracts per write transaction (`WorkerContext.contractsPerTransaction`).
     let contractsPerTransaction: Int?
 
-    /// Where claims and the pipeline's writes run (default: the application's writer on `db`).
+    /// Where claims and the runners' writes run (default: the application's writer on `db`).
     let writer: any DatabaseWriter
 
+    /// What each job kind means.
+    let runners: [any JobRunner]
+
     init(
-        db: any Database, services: AppServices, logger: Logger, executor: EventLoopTaskExecutor? = nil, contractsPerTransaction: Int? = nil,
-        writer: (any DatabaseWriter)? = nil
+        db: any Database, services: AppServices, logger: Logger, runners: [any JobRunner], executor: EventLoopTaskExecutor? = nil,
+        contractsPerTransaction: Int? = nil, writer: (any DatabaseWriter)? = nil
     ) {
         self.db = db
+        self.runners = runners
         self.writer = writer ?? services.storage.writer(on: db)
         self.contractsPerTransaction = contractsPerTransaction
         self.executor = executor
@@ -40,9 +43,14 @@ final class SyncWorker: Sendable {
         self.name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
-    /// The one way from a delivery to the HR records.
-    var pipeline: SyncPipeline {
-        SyncPipeline(db: db, writer: writer, services: services, logger: logger, worker: name, contractsPerTransaction: contractsPerTransaction)
+    /// What its runners see of it.
+    var context: WorkerContext {
+        WorkerContext(name: name, db: db, writer: writer, logger: logger, contractsPerTransaction: contractsPerTransaction)
+    }
+
+    /// The job table, with the configured lease and first retry delay.
+    func queue(_ db: any Database) -> JobQueue {
+        JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
     }
 
     /// Claims up to `sync.batch_size` due jobs and runs them. Returns false when none was due.
@@ -53,9 +61,7 @@ final class SyncWorker: Sendable {
         let jobs: [Job]
         do {
             let limit = services.config.sync.batchSize
-            jobs = try await writer.write(.background) { [pipeline, name] db in
-                try await pipeline.queue(db).claim(worker: name, limit: limit, now: now)
-            }
+            jobs = try await writer.write(.background) { [self] db in try await queue(db).claim(worker: name, limit: limit, now: now) }
         } catch {
             logger.error("worker: cannot claim jobs", metadata: ["error": "\(ErrorText.log(error))"])
             return false
@@ -72,7 +78,7 @@ final class SyncWorker: Sendable {
         return count
     }
 
-    func start(concurrency: Int, sender: NotificationSender? = nil, pollInterval: Duration = .milliseconds(200)) {
+    func start(concurrency: Int, sender: (any BackgroundLoop)? = nil, pollInterval: Duration = .milliseconds(200)) {
         loop.withLock { task in
             guard task == nil else { return }
             stopping.store(false, ordering: .relaxed)
@@ -129,7 +135,7 @@ final class SyncWorker: Sendable {
         deadline.cancel()
         do {
             let now = services.clock.now
-            let released = try await writer.write(.background) { [pipeline, name] db in try await pipeline.queue(db).release(worker: name, now: now) }
+            let released = try await writer.write(.background) { [self] db in try await queue(db).release(worker: name, now: now) }
             logger.info("worker stopped", metadata: ["worker": "\(name)", "released_jobs": "\(released)"])
         } catch {
             // Their leases expire and another worker takes them: nothing is lost.
@@ -137,38 +143,34 @@ final class SyncWorker: Sendable {
         }
     }
 
-    /// Runs a claimed batch: its deliveries through the pipeline together, then what that
-    /// handed back — held deliveries their lead did not answer — each as a batch of one, and
-    /// other jobs (reconciliation). Jobs not started when a stop comes are handed back by `stop`.
+    /// Runs a claimed batch: each runner's jobs together, then what it handed back, each as
+    /// a batch of one. Jobs not started when a stop comes are handed back by `stop`.
     private func run(batch jobs: [Job]) async {
-        let pipeline = pipeline
-        let deliveries = jobs.filter { $0.kind == JobQueue.Kind.syncDelivery }
-        var again = await pipeline.run(deliveries)
-        while !again.isEmpty, !isStopping {
-            again = await pipeline.run([again.removeFirst()]) + again
+        let context = context
+        for runner in runners {
+            let mine = jobs.filter { runner.kinds.contains($0.kind) }
+            guard !mine.isEmpty, !isStopping else { continue }
+            var again = await runner.run(mine, on: context)
+            while !again.isEmpty, !isStopping {
+                again = await runner.run([again.removeFirst()], on: context) + again
+            }
         }
-        for job in jobs where job.kind != JobQueue.Kind.syncDelivery && !isStopping {
-            await run(job, pipeline)
+        let known = runners.reduce(into: Set<String>()) { $0.formUnion($1.kinds) }
+        for job in jobs where !known.contains(job.kind) {
+            await failUnknown(job)
         }
     }
 
-    /// A job other than a delivery's.
-    private func run(_ job: Job, _ pipeline: SyncPipeline) async {
+    /// A job no runner knows (written by a newer version?): dead, with the reason, replayable.
+    private func failUnknown(_ job: Job) async {
+        let now = services.clock.now
         do {
-            switch job.kind {
-            case JobQueue.Kind.reconcile:
-                let reconciler = Reconciler(db: db, services: services, logger: logger, writer: writer)
-                try await reconciler.runAll(now: services.clock.now)
-                let (interval, now) = (services.config.sync.reconcileIntervalSeconds, services.clock.now)
-                try await writer.transaction(.background) { tx in
-                    try await Reconciler.scheduleNext(on: tx, interval: interval, now: now)
-                    try await pipeline.queue(tx).succeed(job, now: now)
-                }
-            default:
-                throw SyncFailure(consequence: .dead, message: "unknown job kind \(job.kind)")
+            _ = try await writer.write(.background) { [self] db in
+                try await queue(db).fail(job, error: "unknown job kind \(job.kind)", retryable: false, now: now)
             }
+            logger.warning("worker: unknown job kind", metadata: ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)"])
         } catch {
-            await pipeline.fail(job, SyncFailure(error))
+            logger.error("worker: could not record a failure", metadata: ["error": "\(ErrorText.log(error))"])
         }
     }
 

@@ -47,3 +47,12 @@ extension Application {
         set { storage[ServicesKey.self] = newValue }
     }
 }
+
+extension MasterKeyCheck {
+    /// Run by `hrbridge` once the schema is there (SQLite: after `configure`; PostgreSQL:
+    /// after `SchemaCheck`); tests call it directly.
+    public static func verify(_ app: Application) async throws {
+        let (box, logger) = (app.services.secretBox, app.logger)
+        try await app.services.storage.writer(on: app.db).write(.background) { db in try await verify(db, box: box, logger: logger) }
+    }
+}

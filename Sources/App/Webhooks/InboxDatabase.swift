@@ -40,3 +40,12 @@ enum InboxDatabaseError: Error, CustomStringConvertible {
         }
     }
 }
+
+extension AppStorage {
+    /// The inbox's database: on a SQLite file the write thread (`SQLiteInboxConnection`);
+    /// elsewhere the application's database through Fluent.
+    func inbox(_ database: @escaping @Sendable () -> any Database) -> any InboxDatabase {
+        if let writeThread { return SQLiteInboxConnection(writer: writeThread, gate: gate) }
+        return FluentInboxDatabase(writer: { writer(on: database()) })
+    }
+}
