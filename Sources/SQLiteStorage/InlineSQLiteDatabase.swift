@@ -58,7 +58,7 @@ public struct InlineSQLiteDatabase: Database, SQLDatabase {
         var sql = SQLQueryConverter(delegate: InlineSQLiteConverterDelegate()).convert(query)
         // As fluent-sqlite-driver does: a create returns the row's id.
         if case .create = query.action, query.customIDKey != .some(.string("")) {
-            sql = SQLList([sql, SQLReturning(.init((query.customIDKey ?? .id).description))], separator: SQLRaw(" "))
+            sql = SQLKit.SQLList([sql, SQLReturning(.init((query.customIDKey ?? .id).description))], separator: SQLRaw(" "))
         }
         return execute(sql: sql) { onOutput(SQLRowOutput(row: $0)) }
     }

@@ -36,26 +36,25 @@ public final class SQLiteWriterConnection: Sendable {
         try state.withLock { state in try body(try open(&state)) }
     }
 
-    /// A whole transaction in one call, under the lock: `BEGIN IMMEDIATE`, `body`, `COMMIT`.
-    /// If anything fails nothing of it stays, and the next call starts on a fresh connection
-    /// rather than on one in an unknown state.
-    public func transaction<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
-        let value = try state.withLock { state in
-            let sqlite = try open(&state)
-            do {
-                try sqlite.execute(Self.begin)
-                let value = try body(sqlite)
-                try sqlite.execute("COMMIT")
-                return value
-            } catch {
+    /// A transaction whose body awaits between statements, each run through `withSQLite`
+    /// (the inbox's group commit): `BEGIN IMMEDIATE`, `body`, `COMMIT`. If anything fails
+    /// nothing of it stays, and the next call starts on a fresh connection rather than on one
+    /// in an unknown state. The caller lets no other writer in meanwhile (`WriteGate`).
+    public func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try begin()
+        do {
+            let value = try await body()
+            try commit()
+            return value
+        } catch {
+            state.withLock { state in
+                guard case .open(let sqlite) = state else { return }
                 try? sqlite.execute("ROLLBACK")
                 sqlite.close()
                 state = .idle
-                throw error
             }
+            throw error
         }
-        checkpointer.commitHappened()
-        return value
     }
 
     /// A transaction whose body runs between calls (`InlineSQLiteDatabase`): `begin`, then

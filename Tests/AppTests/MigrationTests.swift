@@ -116,7 +116,8 @@ struct MigrationTests {
             let entry = DeliveryInbox.Entry(
                 notification: try GroupCommitInboxTests.notification("cb-old"), installationID: installationID, receivedAt: Date())
             // The inbox's first INSERT names no column the old table lacks.
-            #expect(try await DeliveryInbox(maxAttempts: 5).store([entry], in: try #require(app.db as? any SQLDatabase)) == [.new])
+            #expect(
+                try await DeliveryInbox(maxAttempts: 5).store([entry], in: SQLRowInserts(sql: try #require(app.db as? any SQLDatabase))) == [.new])
             let contract = EmploymentContract(installationID: installationID, oneflowContractID: 7, status: "signed")
             try await contract.save(on: app.db)
             try await ContractHistory(
@@ -130,7 +131,7 @@ struct MigrationTests {
             #expect(try await ContractHistory.query(on: app.db).first()?.$delivery.id == entry.deliveryID)
             #expect(try await Job.query(on: app.db).count() == 1)
             // The new indexes are in place, foreign keys too.
-            let sql = try #require(app.db as? any SQLDatabase)
+            let sql = SQLRowInserts(sql: try #require(app.db as? any SQLDatabase))
             let copy = DeliveryInbox.Entry(
                 notification: try GroupCommitInboxTests.notification("cb-old", contractID: 8), installationID: installationID, receivedAt: Date())
             #expect(try await DeliveryInbox(maxAttempts: 5).store([entry, copy], in: sql) == [.duplicate, .conflictingCopy])

@@ -74,11 +74,6 @@ struct DeliveryInbox {
         "id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "attempts", "received_at",
     ]
     static let jobColumns = ["id", "kind", "payload", "status", "attempts", "max_attempts", "run_at", "created_at", "updated_at"]
-    /// Skipped when the installation has the callback id already (any unique index: the
-    /// non-copy one per callback id, or the one per callback id and contract).
-    private static let insertDelivery =
-        "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", "))) VALUES ("
-        + placeholders(deliveryColumns.count) + ") ON CONFLICT DO NOTHING"
     /// Rows one callback id may have in an installation: the notification and two copies. One
     /// captured signature could otherwise name any number of contracts, each a row, a job and
     /// a fetch from Oneflow. (Counted, then inserted: processes racing may pass it by a row or two.)
@@ -91,57 +86,24 @@ struct DeliveryInbox {
         + ", TRUE WHERE (SELECT count(*) FROM \(WebhookDelivery.schema) WHERE installation_id = ? AND callback_id = ?) < "
         + "\(maxRowsPerCallback) ON CONFLICT (\(copyKey.joined(separator: ", "))) DO NOTHING"
     private static let copyKey = ["installation_id", "oneflow_contract_id", "callback_id"]
-    private static let insertJob = "INSERT INTO \(Job.schema) (\(jobColumns.joined(separator: ", "))) VALUES (\(placeholders(jobColumns.count)))"
     private static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
-    /// Stores every entry not stored yet, each with its job, inside the caller's transaction
-    /// `sql`. A `callback_id` the installation already has — or that comes twice in `entries` —
-    /// is skipped by the unique indexes (`AddCallbackCopies`): `ON CONFLICT DO NOTHING` is
-    /// atomic, also against another process inserting the same notification at that moment.
-    /// Only the skipped ones are tried again as copies (a second statement, for retries alone):
-    /// stored when their contract is not the one the callback id has.
-    func store(_ entries: [Entry], in sql: any SQLDatabase) async throws -> [Stored] {
-        let insert = sql.insert(into: WebhookDelivery.schema).columns(Self.deliveryColumns)
-        for entry in entries { insert.values(deliveryRow(entry).map(\.encodable)) }
-        let created = Set(
-            try await insert.ignoringConflicts(with: [String]()).returning("id").all().map { try $0.decode(column: "id", as: UUID.self) })
-        var copies = Set<UUID>()
-        for entry in entries where !created.contains(entry.deliveryID) {
-            if try await insertCopy(entry, in: sql) { copies.insert(entry.deliveryID) }
+    /// Stores every entry not stored yet, each with its job, inside the caller's transaction.
+    /// A `callback_id` the installation already has — or that comes twice in `entries` — is
+    /// skipped by the unique indexes (`AddCallbackCopies`): `ON CONFLICT DO NOTHING` is atomic,
+    /// also against another process inserting the same notification at that moment. Only the
+    /// skipped ones are tried again as copies (a statement each, for retries alone): stored
+    /// when their contract is not the one the callback id has.
+    func store(_ entries: [Entry], in rows: some RowInserts) async throws -> [Stored] {
+        let created = try await rows.insert(
+            into: WebhookDelivery.schema, columns: Self.deliveryColumns, rows: entries.map(deliveryRow), skippingConflicts: true)
+        var stored: [Stored] = []
+        for (entry, created) in zip(entries, created) {
+            stored.append(created ? .new : try await rows.insert(Self.insertCopy, copyRow(entry)) ? .conflictingCopy : .duplicate)
         }
-        let stored = entries.map { created.contains($0.deliveryID) ? Stored.new : copies.contains($0.deliveryID) ? .conflictingCopy : .duplicate }
-        if stored.contains(where: { $0 != .duplicate }) {
-            let jobs = sql.insert(into: Job.schema).columns(Self.jobColumns)
-            for (entry, outcome) in zip(entries, stored) where outcome != .duplicate { jobs.values(jobRow(entry).map(\.encodable)) }
-            try await jobs.run()
-        }
+        let jobs = zip(entries, stored).filter { $0.1 != .duplicate }.map { jobRow($0.0) }
+        _ = try await rows.insert(into: Job.schema, columns: Self.jobColumns, rows: jobs, skippingConflicts: false)
         return stored
-    }
-
-    /// `insertCopy` for one row (retries only, so one statement each is fine). Whether it was stored.
-    private func insertCopy(_ entry: Entry, in sql: any SQLDatabase) async throws -> Bool {
-        let binds = copyRow(entry).map(\.encodable)
-        // The same statement, each `?` a bind SQLKit numbers for the dialect ($1 … on PostgreSQL).
-        let parts = (Self.insertCopy + " RETURNING id").split(separator: "?", omittingEmptySubsequences: false)
-        var query = SQLQueryString(String(parts[0]))
-        for (bind, part) in zip(binds, parts.dropFirst()) {
-            query.appendInterpolation(bind: bind)
-            query.appendInterpolation(unsafeRaw: String(part))
-        }
-        return try await sql.raw(query).first() != nil
-    }
-
-    /// The same rows through the inbox's own SQLite connection (`SQLiteInboxConnection`),
-    /// inside its open transaction: one prepared single-row INSERT per row, reused.
-    func store(_ entries: [Entry], in sqlite: RawSQLite) throws -> [Stored] {
-        try entries.map { entry in
-            let row = deliveryRow(entry)
-            let stored: Stored =
-                try sqlite.run(Self.insertDelivery, row) > 0
-                ? .new : try sqlite.run(Self.insertCopy, copyRow(entry)) > 0 ? .conflictingCopy : .duplicate
-            if stored != .duplicate { try sqlite.run(Self.insertJob, jobRow(entry)) }
-            return stored
-        }
     }
 
     /// A delivery row's values, in `deliveryColumns` order: pending, no attempts yet.
@@ -164,18 +126,5 @@ struct DeliveryInbox {
             .uuid(entry.jobID), .text(JobQueue.Kind.syncDelivery), .text(entry.jobPayload), .text(Job.Status.queued.rawValue), .integer(0),
             .integer(maxAttempts), .date(entry.receivedAt), .date(entry.receivedAt), .date(entry.receivedAt),
         ]
-    }
-}
-
-extension RawSQLite.Value {
-    /// The same value for SQLKit, which encodes it with the database's own encoder (a real
-    /// `uuid` on PostgreSQL).
-    fileprivate var encodable: any Encodable & Sendable {
-        switch self {
-        case .text(let text): text
-        case .integer(let number): number
-        case .date(let date): date
-        case .uuid(let id): id
-        }
     }
 }

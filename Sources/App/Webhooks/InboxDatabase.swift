@@ -24,7 +24,7 @@ struct FluentInboxDatabase: InboxDatabase {
 
     func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored] {
         try await writer().transaction(.ack) { tx in
-            try await DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: try tx.sql())
+            try await DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: SQLRowInserts(sql: try tx.sql()))
         }
     }
 

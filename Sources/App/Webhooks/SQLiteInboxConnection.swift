@@ -32,7 +32,9 @@ final class SQLiteInboxConnection: InboxDatabase {
     func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored] {
         guard !closed.load(ordering: .acquiring) else { throw InboxDatabaseError.closed }
         return try await gate.serialize(priority: .ack) {
-            try writer.connection.transaction { sqlite in try DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: sqlite) }
+            try await writer.connection.transaction {
+                try await DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: SQLiteFileRowInserts(connection: writer.connection))
+            }
         }
     }
 

@@ -1,0 +1,82 @@
+import FluentKit
+import Foundation
+import SQLKit
+import SQLiteStorage
+
+/// Inserts rows inside the caller's transaction: the inbox's statements. One protocol, so the
+/// inbox writes its rows one way (`DeliveryInbox.store`); the two implementations differ only
+/// in how a batch of rows becomes statements, for speed measured on each (bench/RESULTS.md):
+///
+/// - through SQLKit (PostgreSQL, in-memory SQLite), many rows per statement: a round trip
+///   per row would cost PostgreSQL more than the rows;
+/// - on the SQLite file's own connection (`SQLiteFileRowInserts`), one prepared statement per
+///   row: its text never changes with the batch's size, so it is prepared once and cached,
+///   and each row is a step of it with no hop in between.
+protocol RowInserts {
+    /// Inserts `rows` (values in `columns` order, the row's id first), skipping each one a
+    /// unique index refuses when `skippingConflicts`. - Returns: for each row, whether it went in.
+    func insert(into table: String, columns: [String], rows: [[RawSQLite.Value]], skippingConflicts: Bool) async throws -> [Bool]
+
+    /// Runs one INSERT statement (`?` for each value, in order). - Returns: whether it inserted a row.
+    func insert(_ statement: String, _ values: [RawSQLite.Value]) async throws -> Bool
+}
+
+/// Many rows per statement, through SQLKit.
+struct SQLRowInserts: RowInserts {
+    let sql: any SQLDatabase
+
+    func insert(into table: String, columns: [String], rows: [[RawSQLite.Value]], skippingConflicts: Bool) async throws -> [Bool] {
+        guard !rows.isEmpty else { return [] }
+        let insert = sql.insert(into: table).columns(columns)
+        for row in rows { insert.values(row.map(\.encodable)) }
+        guard skippingConflicts else {
+            try await insert.run()
+            return rows.map { _ in true }
+        }
+        let inserted = Set(
+            try await insert.ignoringConflicts(with: [String]()).returning("id").all().map { try $0.decode(column: "id", as: UUID.self) })
+        return rows.map { row in row.first.map { if case .uuid(let id) = $0 { inserted.contains(id) } else { false } } ?? false }
+    }
+
+    func insert(_ statement: String, _ values: [RawSQLite.Value]) async throws -> Bool {
+        // The same statement, each `?` a bind SQLKit numbers for the dialect ($1 … on PostgreSQL).
+        let parts = (statement + " RETURNING id").split(separator: "?", omittingEmptySubsequences: false)
+        var query = SQLQueryString(String(parts[0]))
+        for (value, part) in zip(values, parts.dropFirst()) {
+            query.appendInterpolation(bind: value.encodable)
+            query.appendInterpolation(unsafeRaw: String(part))
+        }
+        return try await sql.raw(query).first() != nil
+    }
+}
+
+/// One prepared statement per row, on the SQLite file's write connection (inside its open
+/// transaction: `SQLiteWriterConnection.transaction`).
+struct SQLiteFileRowInserts: RowInserts {
+    let connection: SQLiteWriterConnection
+
+    func insert(into table: String, columns: [String], rows: [[RawSQLite.Value]], skippingConflicts: Bool) async throws -> [Bool] {
+        guard !rows.isEmpty else { return [] }
+        let statement =
+            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+            + (skippingConflicts ? " ON CONFLICT DO NOTHING" : "")
+        return try connection.withSQLite { sqlite in try rows.map { try sqlite.run(statement, $0) > 0 } }
+    }
+
+    func insert(_ statement: String, _ values: [RawSQLite.Value]) async throws -> Bool {
+        try connection.withSQLite { sqlite in try sqlite.run(statement, values) > 0 }
+    }
+}
+
+extension RawSQLite.Value {
+    /// The same value for SQLKit, which encodes it with the database's own encoder (a real
+    /// `uuid` on PostgreSQL).
+    fileprivate var encodable: any Encodable & Sendable {
+        switch self {
+        case .text(let text): text
+        case .integer(let number): number
+        case .date(let date): date
+        case .uuid(let id): id
+        }
+    }
+}
