@@ -39,7 +39,8 @@ public func configure(
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config), clock: clock)
     app.services = services
 
-    let inbox = GroupCommitInbox(maxAttempts: config.sync.maxAttempts, database: services.storage.inbox { app.db })
+    let inbox = GroupCommitInbox(
+        maxAttempts: config.sync.maxAttempts, database: services.storage.inbox({ app.db }, logger: Logger(label: "hrbridge.inbox")))
     app.lifecycle.use(InboxLifecycle(inbox: inbox))
     try routes(app, config: config, services: services, inbox: inbox)
 

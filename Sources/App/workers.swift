@@ -37,15 +37,13 @@ extension SyncWorkerLifecycle {
         }
         let threads = alongsideReceiver ? BackgroundThreads(count: loops.count) : nil
         // A SQLite file: the writes on the process's write thread, with the inbox's (`SQLiteFileWriter`).
-        let writeConnection = services.storage.writeThread.map {
-            WorkerSQLiteConnection(thread: $0, gate: services.storage.gate, configuration: app.db.context.configuration, logger: logger)
-        }
+        let writeConnection = services.storage.fileConnection(configuration: app.db.context.configuration, logger: logger)
         let runners: [any JobRunner] = [SyncJobs(services: services)]
         let workers = zip(threads?.loops ?? loops, databases).map { loop, db in
             SyncWorker(
                 db: db, services: services, logger: logger, runners: runners, executor: EventLoopTaskExecutor(loop),
                 contractsPerTransaction: alongsideReceiver ? contractsPerTransactionInServe : nil,
-                writer: writeConnection?.writer ?? services.storage.writer(on: db))
+                writer: services.storage.writer(on: db, sharing: writeConnection))
         }
         return SyncWorkerLifecycle(
             workers: workers, writeConnection: writeConnection, threads: threads,

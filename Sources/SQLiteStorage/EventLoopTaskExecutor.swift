@@ -5,7 +5,7 @@ import NIOCore
 /// Swift concurrency runs on NIO's event loops (`Entry`), and NIO hands a new job to the loop
 /// the enqueuing thread is on — sticky, to save a thread switch. A worker started from one
 /// loop therefore ran every job on that loop: one of two cores busy, the other idle
-/// (bench/RESULTS.md, drain). Each worker lane prefers its own loop instead: in `hrbridge
+/// (bench/RESULTS.md, drain). Each of the App's workers prefers its own loop instead: in `hrbridge
 /// worker` next to a database handle on the same loop, so its queries complete where its code
 /// runs; inside `serve` on a thread of its own below the HTTP loops (`BackgroundThreads`).
 public final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {

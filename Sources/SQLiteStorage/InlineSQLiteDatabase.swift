@@ -8,8 +8,8 @@ import SQLiteNIO
 import VaporCSQLite
 
 /// A Fluent and SQLKit database over one SQLite connection (`RawSQLite`) that runs each
-/// statement at once, on the calling thread: the worker's write lane on a SQLite file
-/// (`WorkerSQLiteConnection`, on the process's `SQLiteWriteThread`).
+/// statement at once, on the calling thread: the App's inbox and worker writes on a SQLite
+/// file, on the process's `SQLiteWriteThread`.
 ///
 /// Through Fluent's SQLite driver each statement goes to a thread-pool thread and back to the
 /// caller's event loop. A batch's write transaction is some fifteen statements, and with both
@@ -20,9 +20,9 @@ import VaporCSQLite
 /// and decoded by sqlite-kit's coders, models created with `RETURNING` as by Fluent's driver.
 ///
 /// Runs queries only; schema changes are `hrbridge migrate`'s and `serve`'s, on Fluent's
-/// driver. Only for use through the App's `SQLiteFileWriter`: one task at a time (`WriteGate`).
+/// driver. One task at a time: its user holds the process's `WriteGate` turn.
 public struct InlineSQLiteDatabase: Database, SQLDatabase {
-    let connection: SQLiteWriterConnection
+    public let connection: SQLiteWriterConnection
     public let context: DatabaseContext
     public var inTransaction = false
 

@@ -6,7 +6,7 @@ import SQLiteNIO
 import VaporCSQLite
 
 /// A synchronous SQLite connection with prepared statements, for the ack path's inbox
-/// (`SQLiteInboxConnection`) and the worker's writes (`InlineSQLiteDatabase`): a batch runs
+/// (one prepared INSERT per row) and the worker's writes (`InlineSQLiteDatabase`): a batch runs
 /// start to end on one thread, with no hop to an event loop between statements. Not shared:
 /// its owner serializes every use.
 public final class RawSQLite {

@@ -2,9 +2,9 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// The process's write connection to the SQLite file, on a thread of its own. The inbox's
-/// group commits (`SQLiteInboxConnection`) and the worker's claims and batch writes
-/// (`WorkerSQLiteConnection`) all run here, one after the other through `WriteGate`.
+/// The process's write connection to the SQLite file, on a thread of its own. The App's inbox
+/// group commits and the worker's claims and batch writes all run here, one after the other
+/// through `WriteGate`.
 ///
 /// They were two connections on two threads. With the worker on at 1,000 notifications/s
 /// that cost the acknowledgements (bench/RESULTS.md): SQLite empties a connection's page

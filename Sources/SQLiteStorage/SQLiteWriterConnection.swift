@@ -1,7 +1,7 @@
 import Synchronization
 
-/// The process's write connection to the SQLite file (`SQLiteWriteThread`), used by the
-/// inbox (`SQLiteInboxConnection`) and the worker (`InlineSQLiteDatabase`): opened at the
+/// The process's write connection to the SQLite file (`SQLiteWriteThread`), used through
+/// `InlineSQLiteDatabase` (the App's inbox and worker) and by raw inserts: opened at the
 /// first statement, closed at shutdown, its commits leaving the write-ahead log to a
 /// background checkpoint (`WALCheckpointer`) — a commit that checkpoints itself would hold
 /// the write gate meanwhile (bench/RESULTS.md).
@@ -15,8 +15,10 @@ public final class SQLiteWriterConnection: Sendable {
         case open(RawSQLite)
         case closed
     }
-    /// Held for a whole statement, or a whole synchronous `transaction`: nothing else uses
-    /// the connection meanwhile, and `close()` never overlaps it, whatever thread it runs on.
+    /// Held for a whole statement: nothing else uses the connection meanwhile, and `close()`
+    /// never overlaps one, whatever thread it runs on. Between the statements of a transaction
+    /// its user's `WriteGate` turn keeps other writers out; `close()` comes after the last user
+    /// let go (`SQLiteWriteThread.release`), and a statement after it fails as closed.
     private let state = Mutex(State.idle)
 
     public init(path: String, busyTimeoutMilliseconds: Int) {
@@ -34,27 +36,6 @@ public final class SQLiteWriterConnection: Sendable {
 
     public func withSQLite<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
         try state.withLock { state in try body(try open(&state)) }
-    }
-
-    /// A transaction whose body awaits between statements, each run through `withSQLite`
-    /// (the inbox's group commit): `BEGIN IMMEDIATE`, `body`, `COMMIT`. If anything fails
-    /// nothing of it stays, and the next call starts on a fresh connection rather than on one
-    /// in an unknown state. The caller lets no other writer in meanwhile (`WriteGate`).
-    public func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        try begin()
-        do {
-            let value = try await body()
-            try commit()
-            return value
-        } catch {
-            state.withLock { state in
-                guard case .open(let sqlite) = state else { return }
-                try? sqlite.execute("ROLLBACK")
-                sqlite.close()
-                state = .idle
-            }
-            throw error
-        }
     }
 
     /// A transaction whose body runs between calls (`InlineSQLiteDatabase`): `begin`, then

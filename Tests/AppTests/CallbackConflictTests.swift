@@ -48,7 +48,7 @@ struct CallbackConflictTests {
         arguments: [false, true])
     func conflictingCopy(sqliteFile: Bool) async throws {
         let logs = LogStore()
-        // A SQLite file is written through the inbox's own connection (`SQLiteInboxConnection`).
+        // A SQLite file is written through the inbox's share of the write thread (`InboxWriter`).
         let overrides = ["API_KEYS": testAPIKey].merging(sqliteFile ? ["DATABASE_URL": ""] : [:]) { _, new in new }
         try await withRunningApp(overrides, logs: logs) { r in
             let f = try await SyncFixture.connect(r)

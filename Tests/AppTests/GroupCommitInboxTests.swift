@@ -99,14 +99,14 @@ struct GroupCommitInboxTests {
     @Test("the same callback id for another contract is a conflicting copy with its own job; an exact retry is a duplicate")
     func conflictingCopies() async throws {
         try await withTestApp { app in
-            try await Self.checkConflictingCopies(app: app, database: FluentInboxDatabase { app.services.storage.writer(on: app.db) })
+            try await Self.checkConflictingCopies(app: app, database: InboxWriter(connection: nil) { app.services.storage.writer(on: app.db) })
         }
     }
 
     @Test("a burst of 100 (50 distinct, each twice): 50 rows with 50 jobs, each copy answered as a duplicate")
     func burst() async throws {
         try await withTestApp { app in
-            try await Self.checkBurst(app: app, database: FluentInboxDatabase { app.services.storage.writer(on: app.db) })
+            try await Self.checkBurst(app: app, database: InboxWriter(connection: nil) { app.services.storage.writer(on: app.db) })
         }
     }
 
@@ -114,7 +114,7 @@ struct GroupCommitInboxTests {
     func failure() async throws {
         try await withTestApp { app in
             // No installation row: the foreign key rejects the batch.
-            let inbox = GroupCommitInbox(maxAttempts: 5, database: FluentInboxDatabase { app.services.storage.writer(on: app.db) })
+            let inbox = GroupCommitInbox(maxAttempts: 5, database: InboxWriter(connection: nil) { app.services.storage.writer(on: app.db) })
             await #expect(throws: (any Error).self) {
                 _ = try await inbox.accept(.init(notification: try notification("orphan"), installationID: UUID(), receivedAt: Date()))
             }

@@ -16,11 +16,14 @@ struct SQLiteInboxTests {
     func notification(_ callbackID: String) throws -> WebhookNotification { try GroupCommitInboxTests.notification(callbackID) }
 
     /// An app on a SQLite file of its own (migrated by `configure`), and an inbox connection to it.
-    func withFileApp(_ body: (Application, String, SQLiteInboxConnection) async throws -> Void) async throws {
+    func withFileApp(_ body: (Application, String, InboxWriter) async throws -> Void) async throws {
         let path = NSTemporaryDirectory() + "hrbridge-inbox-\(UUID().uuidString).sqlite"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         try await withTestApp(["DATABASE_URL": "sqlite://" + path]) { app in
-            let connection = SQLiteInboxConnection(writer: SQLiteWriteThread(path: path, busyTimeoutMilliseconds: 5_000), gate: WriteGate())
+            let file = SQLiteFileConnection(
+                thread: SQLiteWriteThread(path: path, busyTimeoutMilliseconds: 5_000), gate: WriteGate(), configuration: app.db.context.configuration,
+                logger: app.logger)
+            let connection = InboxWriter(connection: file) { file.writer }
             do {
                 try await body(app, path, connection)
             } catch {

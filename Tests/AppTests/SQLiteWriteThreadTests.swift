@@ -21,8 +21,10 @@ struct SQLiteWriteThreadTests {
         try await withTestApp(["DATABASE_URL": ""]) { app in
             let path = try #require({ if case .sqlite(let path) = app.services.config.database { path } else { nil } }())
             let writer = SQLiteWriteThread(path: path, busyTimeoutMilliseconds: 5_000)
-            let inbox = SQLiteInboxConnection(writer: writer, gate: app.services.storage.gate)
-            let worker = WorkerSQLiteConnection(
+            let file = SQLiteFileConnection(
+                thread: writer, gate: app.services.storage.gate, configuration: app.db.context.configuration, logger: app.logger)
+            let inbox = InboxWriter(connection: file) { file.writer }
+            let worker = SQLiteFileConnection(
                 thread: writer, gate: app.services.storage.gate, configuration: app.db.context.configuration, logger: app.logger)
             #expect((inbox.executor as? EventLoopTaskExecutor)?.loop === writer.loop)
             #expect(worker.writer.executor.loop === writer.loop)

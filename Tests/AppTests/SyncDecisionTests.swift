@@ -136,3 +136,65 @@ struct SyncDecisionTests {
         #expect(!SyncDecision.needsPDF(Self.contract(.signed), ourTemplateType: nil, stored: nil))
     }
 }
+
+/// What the write makes of a decision once the HR write's outcome is known (`SyncItem`): pure as well.
+@Suite("Sync decision, after the HR write")
+struct SyncItemOutcomeTests {
+    static func item(_ pdf: SyncDecision.PDF) -> SyncItem {
+        var item = SyncItem(
+            installation: Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k"), installationID: UUID(), contractID: 77,
+            source: .init(name: "webhook", deliveryID: nil, eventTypes: ["contract:sign", "contract:new_kind"]))
+        let mapped = ContractMapper.map(SyncDecisionTests.contract(.signed), mapping: [:], now: SyncDecisionTests.now)
+        item.decision = .apply(mapped, pdf: pdf)
+        item.answer = .success(SyncDecisionTests.contract(.signed))
+        return item
+    }
+
+    static func outcome(_ kind: HRRecordWriter.Outcome.Kind) -> HRRecordWriter.Outcome {
+        .init(
+            kind: kind, contractID: UUID(), employeeID: UUID(),
+            contract: EmploymentContract(installationID: UUID(), oneflowContractID: 77, status: "signed"))
+    }
+
+    @Test("a downloaded PDF is stored with a fresh write, and named in the summary")
+    func storedWithTheWrite() {
+        // Given a downloaded PDF, when the HR write created the contract
+        var item = Self.item(.download(SyncDecisionTests.pdf))
+        item.applied(Self.outcome(.created))
+        // Then the PDF goes with the write and the summary says so
+        #expect(item.pdfToStore?.download.fileID == 9)
+        #expect(item.status == .processed && item.summary == "signed: created, signed PDF 8 bytes")
+        #expect(item.failure == nil && !item.disconnects)
+    }
+
+    @Test("a stale fetch stores no PDF and does not fail for its download; a rejected token still disconnects")
+    func staleFetch() {
+        var downloaded = Self.item(.download(SyncDecisionTests.pdf))
+        downloaded.applied(Self.outcome(.stale))
+        #expect(downloaded.pdfToStore == nil && downloaded.summary == "signed: stale")
+
+        var rejected = Self.item(.failed(SyncFailure(SyncDecisionTests.oneflow(401))))
+        rejected.applied(Self.outcome(.stale))
+        #expect(rejected.failure == nil && rejected.disconnects)
+    }
+
+    @Test("a failed download fails the job after the HR write; a 401 also disconnects")
+    func failedDownload() {
+        var retried = Self.item(.failed(SyncFailure(SyncDecisionTests.oneflow(503))))
+        retried.applied(Self.outcome(.updated))
+        #expect(retried.failure?.consequence == .retry && !retried.disconnects)
+
+        var rejected = Self.item(.failed(SyncFailure(SyncDecisionTests.oneflow(401))))
+        rejected.applied(Self.outcome(.updated))
+        #expect(rejected.failure?.consequence == .disconnect && rejected.disconnects)
+    }
+
+    @Test("unknown event types are noted on a fetched delivery only")
+    func unknownEvents() {
+        let fetched = Self.item(.notSigned)
+        #expect(fetched.unknownEventsNote == " (unknown event types recorded: contract:new_kind)")
+        var notFetched = fetched
+        notFetched.answer = nil
+        #expect(notFetched.unknownEventsNote == "")
+    }
+}

@@ -148,3 +148,36 @@ struct SyncPipelineTests {
         }
     }
 }
+
+/// Jobs the pipeline cannot read, and kinds no runner knows: never dropped silently.
+@Suite("Worker: unreadable and unknown jobs")
+struct UnreadableJobsTests {
+    @Test("a delivery job whose payload names no delivery is dead at once, with the reason, where it can be replayed")
+    func unreadablePayload() async throws {
+        try await withSyncFixture { f in
+            // Given a delivery job whose payload is not a delivery's
+            let job = try await JobQueue(db: f.db).enqueue(
+                kind: JobQueue.Kind.syncDelivery, payload: ["something": "else"], maxAttempts: 5, runAt: Date())
+            // When the worker runs it
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            #expect(await worker.runOnce(now: Date()))
+            // Then it is dead, and says why
+            let after = try #require(try await Job.find(job.id, on: f.db))
+            #expect(after.status == .dead)
+            #expect(after.lastError?.isEmpty == false)
+        }
+    }
+
+    @Test("a job of a kind no runner knows (a newer version's) is tried again later, not dropped")
+    func unknownKind() async throws {
+        try await withSyncFixture { f in
+            let now = Date()
+            let job = try await JobQueue(db: f.db).enqueue(kind: "from-the-future", payload: [String: String](), maxAttempts: 5, runAt: now)
+            let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
+            #expect(await worker.runOnce(now: now))
+            let after = try #require(try await Job.find(job.id, on: f.db))
+            #expect(after.status == .queued && after.runAt > now && after.attempts == 1)
+            #expect(after.lastError == "unknown job kind from-the-future")
+        }
+    }
+}

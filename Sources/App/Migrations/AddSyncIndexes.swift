@@ -16,7 +16,7 @@ struct AddSyncIndexes: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        guard let sql = database as? any SQLDatabase else { return }
+        let sql = try database.sql()
         try await sql.drop(index: SQLIdentifier("documents_contract")).run()
         try await sql.drop(index: SQLIdentifier("jobs_payload")).run()
     }

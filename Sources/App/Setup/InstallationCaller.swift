@@ -19,18 +19,18 @@ struct InstallationCaller {
             return try await body()
         } catch let error as OneflowError where error.isUnauthorized {
             let now = clock.now
-            try await writer.write(.background) { db in try await Self.disconnect(installation, at: now, on: db, logger: logger) }
+            try await writer.write(.background) { db in try await Self.disconnect(installation, at: now, on: db) }
+            logger.warning("installation disconnected: Oneflow answered 401", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
             throw error
         }
     }
 
     /// Marks the installation disconnected, with the reason on its page (also the sync
-    /// pipeline's, inside its write transaction).
-    static func disconnect(_ installation: Installation, at now: Date, on db: any Database, logger: Logger) async throws {
+    /// pipeline's, inside its write transaction; the caller logs it once committed).
+    static func disconnect(_ installation: Installation, at now: Date, on db: any Database) async throws {
         installation.status = .disconnected
         installation.disconnectedAt = now
         installation.lastError = "Oneflow rejected the token (401): the extension was probably disabled. Enable it again to reconnect."
         try await installation.save(on: db)
-        logger.warning("installation disconnected: Oneflow answered 401", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
     }
 }

@@ -1,4 +1,5 @@
 import FluentKit
+import Logging
 import SQLiteStorage
 
 /// What the configured database asks of the writes, decided once at start-up from
@@ -30,5 +31,18 @@ struct AppStorage: Sendable {
     /// Writes through Fluent on `db` (the caller's handle, on its event loop).
     func writer(on db: any Database) -> any DatabaseWriter {
         FluentWriter(db: db, gate: hasOneWriter ? gate : nil)
+    }
+
+    /// A long-lived user's share of the SQLite file's write thread (the inbox, the workers);
+    /// nil on PostgreSQL and in-memory SQLite. - Parameter configuration: the application's
+    /// database configuration (Fluent's context wants one; no connection is made from it).
+    func fileConnection(configuration: any DatabaseConfiguration, logger: Logger) -> SQLiteFileConnection? {
+        writeThread.map { SQLiteFileConnection(thread: $0, gate: gate, configuration: configuration, logger: logger) }
+    }
+
+    /// A long-lived user's writer on `db`: its share of the SQLite file's write thread when it
+    /// has one (`fileConnection`), else Fluent on `db`.
+    func writer(on db: any Database, sharing connection: SQLiteFileConnection?) -> any DatabaseWriter {
+        connection?.writer ?? writer(on: db)
     }
 }

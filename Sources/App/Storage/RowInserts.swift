@@ -21,6 +21,15 @@ protocol RowInserts {
     func insert(_ statement: String, _ values: [RawSQLite.Value]) async throws -> Bool
 }
 
+extension Database {
+    /// How rows are inserted on this database: on the SQLite file's write connection one
+    /// prepared statement per row, elsewhere many per statement.
+    func rowInserts() throws -> any RowInserts {
+        if let inline = self as? InlineSQLiteDatabase { return SQLiteFileRowInserts(connection: inline.connection) }
+        return SQLRowInserts(sql: try sql())
+    }
+}
+
 /// Many rows per statement, through SQLKit.
 struct SQLRowInserts: RowInserts {
     let sql: any SQLDatabase
@@ -50,8 +59,8 @@ struct SQLRowInserts: RowInserts {
     }
 }
 
-/// One prepared statement per row, on the SQLite file's write connection (inside its open
-/// transaction: `SQLiteWriterConnection.transaction`).
+/// One prepared statement per row, on the SQLite file's write connection (inside the open
+/// transaction of its `SQLiteFileWriter`).
 struct SQLiteFileRowInserts: RowInserts {
     let connection: SQLiteWriterConnection
 

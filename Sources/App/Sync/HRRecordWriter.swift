@@ -73,25 +73,23 @@ struct HRRecordWriter {
     /// Marks a contract Oneflow no longer has as deleted (history kept), inside a transaction
     /// that holds the installation's lock (`InstallationLock`). nil: the contract is not stored.
     func markDeleted(oneflowContractID: Int, installationID: UUID, source: Source, locked tx: any Database) async throws -> Outcome? {
-        do {
-            guard
-                let contract = try await EmploymentContract.query(on: tx).filter(\.$installation.$id == installationID)
-                    .filter(\.$oneflowContractID == oneflowContractID).first()
-            else { return nil }
-            guard contract.status != "deleted" else { return Outcome(kind: .unchanged, contractID: contract.id, employeeID: contract.$employee.id) }
-            let before = contract.status
-            contract.status = "deleted"
-            try await contract.save(on: tx)
-            try await ContractHistory(
-                contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
-                eventTypes: source.eventTypes, fromStatus: before, toStatus: "deleted",
-                changes: #"{"status":{"from":"\#(before)","to":"deleted"}}"#
-            ).create(on: tx)
-            try await outbox?.record(
-                .contract, .deleted, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
-                employeeID: contract.$employee.id, installationID: installationID, on: tx, now: clock.now)
-            return Outcome(kind: .updated, contractID: contract.id, employeeID: contract.$employee.id)
-        }
+        guard
+            let contract = try await EmploymentContract.query(on: tx).filter(\.$installation.$id == installationID)
+                .filter(\.$oneflowContractID == oneflowContractID).first()
+        else { return nil }
+        guard contract.status != "deleted" else { return Outcome(kind: .unchanged, contractID: contract.id, employeeID: contract.$employee.id) }
+        let before = contract.status
+        contract.status = "deleted"
+        try await contract.save(on: tx)
+        try await ContractHistory(
+            contractID: try contract.requireID(), deliveryID: source.deliveryID, source: source.name,
+            eventTypes: source.eventTypes, fromStatus: before, toStatus: "deleted",
+            changes: #"{"status":{"from":"\#(before)","to":"deleted"}}"#
+        ).create(on: tx)
+        try await outbox?.record(
+            .contract, .deleted, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
+            employeeID: contract.$employee.id, installationID: installationID, on: tx, now: clock.now)
+        return Outcome(kind: .updated, contractID: contract.id, employeeID: contract.$employee.id)
     }
 
     private func update(_ e: Employee, with mapped: MappedContract, changes: inout [String: [String: String?]]) throws {

@@ -22,6 +22,10 @@ struct Reconciler {
     }
     /// Overlap with the previous run, against clock skew between us and Oneflow.
     static let overlap: TimeInterval = 300
+    /// Contracts fetched at once and written in one transaction: a page of 100 at once would
+    /// spend one token's rate limit in a burst and hold the write gate (and webhook
+    /// acknowledgements) for a long transaction. https://developer.oneflow.com/reference/api-rate-limit
+    static let contractsAtOnce = 8
 
     struct Report: Sendable {
         var installations = 0
@@ -65,9 +69,11 @@ struct Reconciler {
                 ours.append(contract.id)
             }
             seen += ours.count
-            if !ours.isEmpty {
-                let items = try await pipeline.sync(contractIDs: ours, of: installation, token: token)
-                applied += items.filter { [.created, .updated].contains($0.outcome?.kind) }.count
+            for start in stride(from: 0, to: ours.count, by: Self.contractsAtOnce) {
+                let chunk = Array(ours[start..<min(start + Self.contractsAtOnce, ours.count)])
+                let items = try await pipeline.sync(contractIDs: chunk, of: installation, token: token)
+                // Changed HR records: created, updated, marked deleted (or a stale fetch, counted as before).
+                applied += items.filter { $0.status == .processed && $0.outcome?.kind != .unchanged }.count
             }
             offset += page.data.count
             if reachedLastRun || page.data.isEmpty || offset >= page.count { break pages }

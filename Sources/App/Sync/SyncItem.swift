@@ -36,6 +36,10 @@ struct SyncItem: Sendable {
     var outcome: HRRecordWriter.Outcome?
     /// Why the job fails after (or instead of) the write.
     var failure: SyncFailure?
+    /// What the failed lead delivery became: failed (tried again) or dead.
+    var failedStatus: WebhookDelivery.Status?
+    /// Oneflow rejected the token (401): the installation is marked disconnected with the write.
+    var disconnects = false
     /// Deliveries this one answered (`CoveredDeliveries`).
     var settled: [UUID] = []
 
@@ -46,11 +50,18 @@ struct SyncItem: Sendable {
             download: download, stored: stored)
     }
 
-    /// Whether this item writes HR records (and so takes its installation's lock).
-    var writesHRRecords: Bool {
+    /// Whether the write takes its installation's lock: it writes HR records, or may (a
+    /// contract Oneflow does not have, decided again under the lock).
+    var locksInstallation: Bool {
         switch decision {
         case .apply, .markDeleted: true
-        case .ignore, .fail: false
+        case .ignore, .fail: isNotFound
         }
+    }
+
+    /// Oneflow answered 404.
+    var isNotFound: Bool {
+        if case .failure(let error as OneflowError) = answer { return error.isNotFound }
+        return false
     }
 }

@@ -30,7 +30,7 @@ extension SyncPipeline {
             }
             let failure = SyncFailure(error)
             item.failure = failure
-            if let lead = item.jobs.first { await record(lead, failure, delivery: item.delivery) }
+            if let lead = item.jobs.first { item.failedStatus = await record(lead, failure, delivery: item.delivery) }
             return [item]
         }
     }
@@ -47,9 +47,9 @@ extension SyncPipeline {
             var items = items
             let now = clock.now
             let hr = HRRecordWriter(box: box, clock: clock, outbox: outbox)
-            let installations = Set(items.filter(\.writesHRRecords).map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
+            let installations = Set(items.filter(\.locksInstallation).map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
             for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
-            try await recheckPDFs(&items, on: tx)
+            try await decideAgain(&items, on: tx, now: now)
             for installationID in installations {
                 let applying = items.indices.filter { items[$0].installationID == installationID && items[$0].mapped != nil }
                 let outcomes = try await hr.apply(applying.map { (items[$0].mapped!, items[$0].source) }, installationID: installationID, locked: tx)
@@ -64,10 +64,10 @@ extension SyncPipeline {
             let pdfs = items.compactMap(\.pdfToStore)
             _ = try await DocumentStore(db: tx, dataDirectory: dataDirectory, outbox: outbox).store(pdfs, on: tx, now: now)
 
-            for item in items {
-                guard let failure = item.failure else { continue }
-                if failure.consequence == .disconnect { try await InstallationCaller.disconnect(item.installation, at: now, on: tx, logger: logger) }
-                if let lead = item.jobs.first { try await recordFailure(lead, failure, delivery: item.delivery, on: tx, now: now) }
+            for i in items.indices {
+                if items[i].disconnects { try await InstallationCaller.disconnect(items[i].installation, at: now, on: tx) }
+                guard let failure = items[i].failure, let lead = items[i].jobs.first else { continue }
+                items[i].failedStatus = try await recordFailure(lead, failure, delivery: items[i].delivery, on: tx, now: now)
             }
             let done = items.indices.filter { items[$0].failure == nil && items[$0].delivery != nil }
             // Without a fetch (a disconnected installation) there is nothing to answer the others with.
@@ -89,25 +89,30 @@ extension SyncPipeline {
         }
     }
 
-    /// Which PDFs about to be stored another worker stored since the load (one query per installation).
-    private func recheckPDFs(_ items: inout [SyncItem], on tx: any Database) async throws {
-        let downloading = items.indices.filter { items[$0].downloadsPDF }
-        guard !downloading.isEmpty else { return }
-        var subset = downloading.map { items[$0] }
+    /// Decides again, under the installation's lock, where what is stored may have changed
+    /// since the load (another worker's write): a contract Oneflow does not have (deleted, or
+    /// unknown), and a signed PDF downloaded or not (stored meanwhile?). One query per installation.
+    private func decideAgain(_ items: inout [SyncItem], on tx: any Database, now: Date) async throws {
+        let changeable = items.indices.filter { items[$0].isNotFound || items[$0].handlesPDF }
+        guard !changeable.isEmpty else { return }
+        var subset = changeable.map { items[$0] }
         try await findStored(&subset, on: tx)
-        for (i, item) in zip(downloading, subset) { items[i].stored = item.stored }
+        for (i, item) in zip(changeable, subset) {
+            items[i].stored = item.stored
+            items[i].decision = SyncDecision.decide(items[i].decisionInput, mapping: services.config.mapping, now: now)
+        }
     }
 
     /// Records and reports a job's failure, alone: a batch that could not be read, a job
     /// other than a delivery's.
     func fail(_ job: Job, _ failure: SyncFailure) async {
-        await record(job, failure)
-        report(failure, job: job, contractID: nil)
+        let status = await record(job, failure)
+        report(failure, job: job, contractID: nil, status: status)
     }
 
-    /// Counts a failure (a delivery's) and logs it.
-    func report(_ failure: SyncFailure, job: Job, contractID: Int?) {
-        if SyncWorker.deliveryID(of: job) != nil { services.metrics.outcome(failure.consequence == .retry ? .failed : .dead) }
+    /// Counts a failure by what its delivery became (nil: none, or not recorded) and logs it.
+    func report(_ failure: SyncFailure, job: Job, contractID: Int?, status: WebhookDelivery.Status?) {
+        if let status { services.metrics.outcome(status) }
         logger.warning(
             "worker: job failed",
             metadata: [
@@ -117,29 +122,36 @@ extension SyncPipeline {
     }
 
     /// Records a job's failure in a transaction of its own.
-    private func record(_ job: Job, _ failure: SyncFailure, delivery: WebhookDelivery? = nil) async {
+    /// - Returns: what its delivery became (nil: it has none, or nothing was recorded).
+    @discardableResult
+    private func record(_ job: Job, _ failure: SyncFailure, delivery: WebhookDelivery? = nil) async -> WebhookDelivery.Status? {
         let now = services.clock.now
         do {
-            try await writer.transaction(.background) { [self] tx in
+            return try await writer.transaction(.background) { [self] tx in
                 var delivery = delivery
                 if delivery == nil, let id = SyncWorker.deliveryID(of: job) { delivery = try await WebhookDelivery.find(id, on: tx) }
-                try await recordFailure(job, failure, delivery: delivery, on: tx, now: now)
+                return try await recordFailure(job, failure, delivery: delivery, on: tx, now: now)
             }
         } catch {
             // The lease expires and the job is claimed again: nothing is lost.
             logger.error("worker: could not record a failure", metadata: ["error": "\(ErrorText.log(error))"])
+            return nil
         }
     }
 
     /// The job tried again later or dead, and its delivery showing why.
-    private func recordFailure(_ job: Job, _ failure: SyncFailure, delivery: WebhookDelivery?, on tx: any Database, now: Date) async throws {
+    /// - Returns: what the delivery became (nil: the job has none).
+    private func recordFailure(
+        _ job: Job, _ failure: SyncFailure, delivery: WebhookDelivery?, on tx: any Database, now: Date
+    ) async throws -> WebhookDelivery.Status? {
         let dead = try await queue(tx).fail(
             job, error: failure.message, retryable: failure.consequence == .retry, notBefore: failure.notBefore, now: now)
-        guard let delivery else { return }
+        guard let delivery else { return nil }
         delivery.status = dead ? .dead : .failed
         delivery.attempts = job.attempts
         delivery.outcomeReason = String(failure.message.prefix(1000))
         try await delivery.save(on: tx)
+        return delivery.status
     }
 
     func queue(_ db: any Database) -> JobQueue {
@@ -162,13 +174,18 @@ extension SyncItem {
         return false
     }
 
-    var downloadsPDF: Bool {
-        if case .apply(_, .download) = decision { return true }
-        return false
+    /// A signed PDF downloaded, or whose download failed.
+    var handlesPDF: Bool {
+        switch decision {
+        case .apply(_, .download), .apply(_, .failed): true
+        default: false
+        }
     }
 
-    /// Appended to the lead delivery's outcome when it named event types we do not know.
+    /// Appended to the lead delivery's outcome when it named event types we do not know (and
+    /// its contract was fetched).
     var unknownEventsNote: String {
+        guard answer != nil else { return "" }
         let unknown = source.eventTypes.filter { !Self.knownEvents.contains($0) }
         return unknown.isEmpty ? "" : " (unknown event types recorded: \(unknown.joined(separator: ", ")))"
     }
@@ -176,7 +193,7 @@ extension SyncItem {
     /// A new PDF to store with the HR write: downloaded, the HR write not stale, and no PDF
     /// stored meanwhile.
     var pdfToStore: (download: DocumentStore.Download, contract: EmploymentContract)? {
-        guard case .apply(_, .download(let download)) = decision, stored?.pdfSize == nil, let outcome, outcome.kind != .stale,
+        guard case .apply(_, .download(let download)) = decision, let outcome, outcome.kind != .stale,
             let contract = outcome.contract
         else { return nil }
         return (download, contract)
@@ -187,14 +204,19 @@ extension SyncItem {
         self.outcome = outcome
         status = .processed
         summary = "\(mapped?.status ?? ""): \(outcome.kind.rawValue)"
-        // A stale fetch stores no PDF (and a failed download of it does not matter).
-        guard outcome.kind != .stale, outcome.contract != nil, case .apply(_, let pdf) = decision else { return }
+        guard case .apply(_, let pdf) = decision else { return }
+        // A stale fetch stores no PDF, and a failed download of it does not fail the job; a
+        // rejected token still disconnects the installation.
+        guard outcome.kind != .stale, outcome.contract != nil else {
+            if case .failed(let failure) = pdf, failure.consequence == .disconnect { disconnects = true }
+            return
+        }
         switch pdf {
         case .stored(let size): summary += ", signed PDF \(size) bytes"
-        case .download(let download):
-            // Another worker may have stored it meanwhile (`recheckPDFs`).
-            summary += ", signed PDF \(stored?.pdfSize ?? download.bytes.count) bytes"
-        case .failed(let failure): self.failure = failure
+        case .download(let download): summary += ", signed PDF \(download.bytes.count) bytes"
+        case .failed(let failure):
+            self.failure = failure
+            disconnects = failure.consequence == .disconnect
         case .notSigned, .none: break
         }
     }
@@ -216,7 +238,9 @@ extension SyncItem {
         case .ignore(let reason):
             status = .ignored
             summary = reason
-        case .fail(let failure): self.failure = failure
+        case .fail(let failure):
+            self.failure = failure
+            disconnects = failure.consequence == .disconnect
         case .apply, .markDeleted: break
         }
     }

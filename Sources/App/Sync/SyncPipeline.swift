@@ -36,8 +36,10 @@ struct SyncPipeline {
         do {
             items = try await load(jobs)
         } catch {
-            logger.warning("sync: cannot read a batch's deliveries", metadata: ["error": "\(ErrorText.log(error))"])
-            await failAlone(jobs, error)
+            // Each job on its own: a failure then costs only its own attempt.
+            guard jobs.count == 1, let job = jobs.first else { return jobs }
+            logger.warning("sync: cannot read a delivery", metadata: ["error": "\(ErrorText.log(error))"])
+            await fail(job, SyncFailure(error))
             return []
         }
         return finish(await write(decide(await fetch(items))))
@@ -55,6 +57,7 @@ struct SyncPipeline {
         }
         try await findStored(&items, on: db)
         let written = await write(decide(await fetch(items)))
+        _ = finish(written)
         if let failure = written.compactMap(\.failure).first { throw failure }
         return written
     }
@@ -62,8 +65,13 @@ struct SyncPipeline {
     // MARK: Load
 
     /// Groups the jobs' deliveries by contract, in claim order, and reads what is stored of
-    /// each contract. A job whose delivery is gone has nothing to do: it succeeds.
+    /// each contract. A job whose delivery is gone has nothing to do: it succeeds. A payload
+    /// that names no delivery is dead at once, where it can be seen.
     private func load(_ jobs: [Job]) async throws -> [SyncItem] {
+        var unreadable: [(Job, any Error)] = []
+        for job in jobs {
+            do { _ = try DeliveryJobPayload.deliveryID(in: job.payload) } catch { unreadable.append((job, error)) }
+        }
         let ids = jobs.compactMap(SyncWorker.deliveryID(of:))
         let rows = try await WebhookDelivery.query(on: db).filter(\.$id ~~ ids).with(\.$installation).all()
         let deliveries = Dictionary(rows.compactMap { row in row.id.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
@@ -72,7 +80,8 @@ struct SyncPipeline {
         var gone: [Job] = []
         let secrets = InstallationSecrets(box: services.secretBox)
         for job in jobs {
-            guard let delivery = SyncWorker.deliveryID(of: job).flatMap({ deliveries[$0] }) else {
+            guard let id = SyncWorker.deliveryID(of: job) else { continue }
+            guard let delivery = deliveries[id] else {
                 gone.append(job)
                 continue
             }
@@ -95,14 +104,15 @@ struct SyncPipeline {
             }
             items.append(item)
         }
+        try await findOthers(&items)
+        try await findStored(&items, on: db)
         if !gone.isEmpty {
             let now = services.clock.now
             _ = try await writer.write(.background) { db in
                 try await JobQueue(db: db).succeed(where: "id IN (\(binds: gone.compactMap(\.id)))", now: now)
             }
         }
-        try await findOthers(&items)
-        try await findStored(&items, on: db)
+        for (job, error) in unreadable { await fail(job, SyncFailure(error)) }
         return items
     }
 
@@ -193,17 +203,23 @@ struct SyncPipeline {
 
     // MARK: After the write
 
-    /// Counts and logs each contract's outcome. - Returns: held jobs nobody answered.
-    private func finish(_ items: [SyncItem]) -> [Job] {
+    /// Counts and logs each contract's outcome, after the write committed.
+    /// - Returns: held jobs nobody answered.
+    func finish(_ items: [SyncItem]) -> [Job] {
         var again: [Job] = []
         for item in items {
+            if item.disconnects {
+                logger.warning("installation disconnected: Oneflow answered 401", metadata: ["installation": "\(item.installationID)"])
+            }
             let held = item.jobs.dropFirst()
             if let failure = item.failure {
-                if let lead = item.jobs.first { report(failure, job: lead, contractID: item.contractID) }
+                if let lead = item.jobs.first { report(failure, job: lead, contractID: item.contractID, status: item.failedStatus) }
                 again += held
                 continue
             }
-            for _ in 0...item.settled.count { services.metrics.outcome(item.status) }
+            if item.delivery != nil {
+                for _ in 0...item.settled.count { services.metrics.outcome(item.status) }
+            }
             if item.outcome != nil {
                 logger.info("sync: contract applied", metadata: ["contract": "\(item.contractID)", "outcome": "\(item.summary)"])
             }
@@ -213,8 +229,4 @@ struct SyncPipeline {
         return again
     }
 
-    /// Records `error` on each job alone (the batch could not be read or written).
-    func failAlone(_ jobs: [Job], _ error: any Error) async {
-        for job in jobs { await fail(job, SyncFailure(error)) }
-    }
 }

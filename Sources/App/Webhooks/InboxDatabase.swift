@@ -1,6 +1,7 @@
 import Fluent
-import SQLKit
+import Logging
 import SQLiteStorage
+import Synchronization
 
 /// Where the group-commit inbox stores a batch: all of it in one transaction, or none.
 protocol InboxDatabase: Sendable {
@@ -14,21 +15,46 @@ protocol InboxDatabase: Sendable {
     func close() async
 }
 
-/// The application's own database through Fluent: PostgreSQL, and in-memory SQLite (the
-/// tests' database, which a second connection could not see).
-struct FluentInboxDatabase: InboxDatabase {
-    /// The application's writer, on whichever event loop the request is.
-    let writer: @Sendable () -> any DatabaseWriter
+/// The inbox's writes, through the application's writer: on a SQLite file its share of the
+/// write thread (`SQLiteFileConnection`), whose loop the inbox's writer task runs on; elsewhere
+/// Fluent, on whichever event loop the request is.
+///
+/// Through Fluent on a SQLite file, each statement of a batch (BEGIN, two INSERTs, COMMIT)
+/// went to SQLite's thread pool and back to an HTTP event loop, and waited there behind the
+/// requests being parsed and answered: about a millisecond per statement at 64 connections,
+/// 5 of a batch's 9 ms (bench/RESULTS.md, "ack"). On the write thread a batch runs from
+/// BEGIN IMMEDIATE to COMMIT with no hop in between; blocking that loop is the point, as only
+/// SQLite writes run on it. The connection opens at the first write, so commands that never
+/// write (`migrate`) do not open it.
+final class InboxWriter: InboxDatabase {
+    private let connection: SQLiteFileConnection?
+    private let writer: @Sendable () -> any DatabaseWriter
+    private let closed = Atomic(false)
 
-    var executor: (any TaskExecutor)? { nil }
+    /// - Parameters:
+    ///   - connection: the SQLite file's, let go of at `close()` (nil elsewhere).
+    ///   - writer: the writer of each batch.
+    init(connection: SQLiteFileConnection?, writer: @escaping @Sendable () -> any DatabaseWriter) {
+        self.connection = connection
+        self.writer = writer
+    }
+
+    /// The write thread's loop while open. After `close()` nil: the thread may be stopped, and
+    /// a task sent there would never run and its request never be answered. (`close()` runs
+    /// after the server has stopped taking requests, so no writer is started in between.)
+    var executor: (any TaskExecutor)? { closed.load(ordering: .acquiring) ? nil : connection?.writer.executor }
 
     func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored] {
-        try await writer().transaction(.ack) { tx in
-            try await DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: SQLRowInserts(sql: try tx.sql()))
+        guard !closed.load(ordering: .acquiring) else { throw InboxDatabaseError.closed }
+        return try await writer().transaction(.ack) { db in
+            try await DeliveryInbox(maxAttempts: maxAttempts).store(entries, in: try db.rowInserts())
         }
     }
 
-    func close() async {}
+    func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        await connection?.shutdown()
+    }
 }
 
 enum InboxDatabaseError: Error, CustomStringConvertible {
@@ -42,10 +68,10 @@ enum InboxDatabaseError: Error, CustomStringConvertible {
 }
 
 extension AppStorage {
-    /// The inbox's database: on a SQLite file the write thread (`SQLiteInboxConnection`);
-    /// elsewhere the application's database through Fluent.
-    func inbox(_ database: @escaping @Sendable () -> any Database) -> any InboxDatabase {
-        if let writeThread { return SQLiteInboxConnection(writer: writeThread, gate: gate) }
-        return FluentInboxDatabase(writer: { writer(on: database()) })
+    /// The inbox's database (`InboxWriter`).
+    /// - Parameter database: the application's database, on the calling request's event loop.
+    func inbox(_ database: @escaping @Sendable () -> any Database, logger: Logger) -> any InboxDatabase {
+        let connection = fileConnection(configuration: database().context.configuration, logger: logger)
+        return InboxWriter(connection: connection) { writer(on: database(), sharing: connection) }
     }
 }

@@ -161,12 +161,13 @@ final class SyncWorker: Sendable {
         }
     }
 
-    /// A job no runner knows (written by a newer version?): dead, with the reason, replayable.
+    /// A job no runner knows (written by a newer version, during a rolling deploy?): tried
+    /// again with backoff, where a worker that knows it may take it, then dead, replayable.
     private func failUnknown(_ job: Job) async {
         let now = services.clock.now
         do {
             _ = try await writer.write(.background) { [self] db in
-                try await queue(db).fail(job, error: "unknown job kind \(job.kind)", retryable: false, now: now)
+                try await queue(db).fail(job, error: "unknown job kind \(job.kind)", retryable: true, now: now)
             }
             logger.warning("worker: unknown job kind", metadata: ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)"])
         } catch {

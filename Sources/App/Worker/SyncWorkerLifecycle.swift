@@ -7,7 +7,7 @@ import Vapor
 struct SyncWorkerLifecycle: LifecycleHandler {
     let workers: [SyncWorker]
     /// The workers' writes on a SQLite file (`SQLiteFileWriter`), let go of after they stop.
-    var writeConnection: WorkerSQLiteConnection? = nil
+    var writeConnection: SQLiteFileConnection? = nil
     /// The workers' own threads inside `serve` (`BackgroundThreads`), stopped last.
     var threads: BackgroundThreads? = nil
     let concurrency: Int

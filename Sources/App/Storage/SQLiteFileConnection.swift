@@ -2,12 +2,13 @@ import FluentKit
 import Logging
 import SQLiteStorage
 
-/// The worker's writes to a SQLite file, on the process's write thread (`SQLiteWriteThread`):
-/// claims and batch writes (`SQLiteFileWriter`) run there, each transaction start to end on that
-/// thread with no hop between statements (`InlineSQLiteDatabase`), and only SQLite writes
-/// run there (bench/RESULTS.md). One per worker, shared by its lanes; they take turns, and
-/// turns with the inbox inside `serve`, through `WriteGate`.
-final class WorkerSQLiteConnection: Sendable {
+/// A long-lived user's writes to a SQLite file — the inbox's group commits, the worker's claims
+/// and batch writes — on the process's write thread (`SQLiteWriteThread`): each transaction
+/// runs start to end on that thread with no hop between statements (`InlineSQLiteDatabase`),
+/// and only SQLite writes run there (bench/RESULTS.md). The inbox has one, and the workers of
+/// a process share one; they take turns through `WriteGate`, acknowledgements first. Made by
+/// `AppStorage.fileConnection`.
+final class SQLiteFileConnection: Sendable {
     private let thread: SQLiteWriteThread
     let writer: SQLiteFileWriter
 
@@ -20,9 +21,10 @@ final class WorkerSQLiteConnection: Sendable {
         writer = SQLiteFileWriter(db: InlineSQLiteDatabase(connection: thread.connection, context: context), executor: thread.executor, gate: gate)
     }
 
-    /// After the worker has stopped: lets go of the write thread (the last user closes it).
+    /// After its user has stopped: lets go of the write thread (the last user closes it).
     /// The writer is unusable afterwards (a task sent to a stopped thread would never run),
-    /// which is why `SyncWorkerLifecycle` calls this only once every worker has stopped.
+    /// which is why `SyncWorkerLifecycle` calls this only once every worker has stopped, and
+    /// the inbox only after the server has stopped taking requests.
     func shutdown() async {
         await thread.release()
     }
