@@ -13,9 +13,9 @@ import SQLiteStorage
 ///   row: its text never changes with the batch's size, so it is prepared once and cached,
 ///   and each row is a step of it with no hop in between.
 protocol RowInserts {
-    /// Inserts `rows` (values in `columns` order, the row's id first), skipping each one a
-    /// unique index refuses when `skippingConflicts`. - Returns: for each row, whether it went in.
-    func insert(into table: String, columns: [String], rows: [[RawSQLite.Value]], skippingConflicts: Bool) async throws -> [Bool]
+    /// Inserts `rows` (values in the insert's column order, the row's id first), skipping each
+    /// one a unique index refuses when the insert says so. - Returns: for each row, whether it went in.
+    func insert(_ insert: RowInsert, rows: [[RawSQLite.Value]]) async throws -> [Bool]
 
     /// Runs one INSERT statement (`?` for each value, in order). - Returns: whether it inserted a row.
     func insert(_ statement: String, _ values: [RawSQLite.Value]) async throws -> Bool
@@ -30,15 +30,34 @@ extension Database {
     }
 }
 
+/// An INSERT into one table's columns, its single-row text made once (it is on the ack path).
+struct RowInsert: Sendable {
+    let table: String
+    let columns: [String]
+    /// `ON CONFLICT DO NOTHING`: a row a unique index refuses is skipped, not an error.
+    let skippingConflicts: Bool
+    /// `INSERT INTO table (columns) VALUES (?, …)`, for one row.
+    let singleRow: String
+
+    init(into table: String, columns: [String], skippingConflicts: Bool) {
+        self.table = table
+        self.columns = columns
+        self.skippingConflicts = skippingConflicts
+        singleRow =
+            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+            + (skippingConflicts ? " ON CONFLICT DO NOTHING" : "")
+    }
+}
+
 /// Many rows per statement, through SQLKit.
 struct SQLRowInserts: RowInserts {
     let sql: any SQLDatabase
 
-    func insert(into table: String, columns: [String], rows: [[RawSQLite.Value]], skippingConflicts: Bool) async throws -> [Bool] {
+    func insert(_ statement: RowInsert, rows: [[RawSQLite.Value]]) async throws -> [Bool] {
         guard !rows.isEmpty else { return [] }
-        let insert = sql.insert(into: table).columns(columns)
+        let insert = sql.insert(into: statement.table).columns(statement.columns)
         for row in rows { insert.values(row.map(\.encodable)) }
-        guard skippingConflicts else {
+        guard statement.skippingConflicts else {
             try await insert.run()
             return rows.map { _ in true }
         }
@@ -64,12 +83,9 @@ struct SQLRowInserts: RowInserts {
 struct SQLiteFileRowInserts: RowInserts {
     let connection: SQLiteWriterConnection
 
-    func insert(into table: String, columns: [String], rows: [[RawSQLite.Value]], skippingConflicts: Bool) async throws -> [Bool] {
+    func insert(_ statement: RowInsert, rows: [[RawSQLite.Value]]) async throws -> [Bool] {
         guard !rows.isEmpty else { return [] }
-        let statement =
-            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-            + (skippingConflicts ? " ON CONFLICT DO NOTHING" : "")
-        return try connection.withSQLite { sqlite in try rows.map { try sqlite.run(statement, $0) > 0 } }
+        return try connection.withSQLite { sqlite in try rows.map { try sqlite.run(statement.singleRow, $0) > 0 } }
     }
 
     func insert(_ statement: String, _ values: [RawSQLite.Value]) async throws -> Bool {

@@ -74,6 +74,10 @@ struct DeliveryInbox {
         "id", "installation_id", "callback_id", "oneflow_contract_id", "event_types", "payload", "status", "attempts", "received_at",
     ]
     static let jobColumns = ["id", "kind", "payload", "status", "attempts", "max_attempts", "run_at", "created_at", "updated_at"]
+    /// Skipped when the installation has the callback id already (any unique index: the
+    /// non-copy one per callback id, or the one per callback id and contract).
+    private static let insertDeliveries = RowInsert(into: WebhookDelivery.schema, columns: deliveryColumns, skippingConflicts: true)
+    private static let insertJobs = RowInsert(into: Job.schema, columns: jobColumns, skippingConflicts: false)
     /// Rows one callback id may have in an installation: the notification and two copies. One
     /// captured signature could otherwise name any number of contracts, each a row, a job and
     /// a fetch from Oneflow. (Counted, then inserted: processes racing may pass it by a row or two.)
@@ -95,14 +99,13 @@ struct DeliveryInbox {
     /// skipped ones are tried again as copies (a statement each, for retries alone): stored
     /// when their contract is not the one the callback id has.
     func store(_ entries: [Entry], in rows: some RowInserts) async throws -> [Stored] {
-        let created = try await rows.insert(
-            into: WebhookDelivery.schema, columns: Self.deliveryColumns, rows: entries.map(deliveryRow), skippingConflicts: true)
+        let created = try await rows.insert(Self.insertDeliveries, rows: entries.map(deliveryRow))
         var stored: [Stored] = []
         for (entry, created) in zip(entries, created) {
             stored.append(created ? .new : try await rows.insert(Self.insertCopy, copyRow(entry)) ? .conflictingCopy : .duplicate)
         }
         let jobs = zip(entries, stored).filter { $0.1 != .duplicate }.map { jobRow($0.0) }
-        _ = try await rows.insert(into: Job.schema, columns: Self.jobColumns, rows: jobs, skippingConflicts: false)
+        _ = try await rows.insert(Self.insertJobs, rows: jobs)
         return stored
     }
 
