@@ -45,6 +45,7 @@ public func configure(
     try routes(app, config: config, services: services, inbox: inbox)
 
     app.asyncCommands.use(DisconnectCommand(), as: "disconnect")
+    app.asyncCommands.use(APIKeyCommand(), as: "api-key")
     app.asyncCommands.use(RotateSignKeyCommand(), as: "rotate-sign-key")
     app.asyncCommands.use(ReplayCommand(), as: "replay")
     app.asyncCommands.use(ReconcileCommand(), as: "reconcile")

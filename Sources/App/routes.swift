@@ -17,7 +17,9 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
         collection: AdminAuthController(
             password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies), clock: services.clock))
     let admin = browser.grouped("admin").grouped(AdminGuard())
-    let hrAPI = HRAPIController(apiKeys: config.apiKeys, secretBox: services.secretBox, dataDirectory: config.dataDirectory)
+    let hrAPI = HRAPIController(
+        apiKeys: config.apiKeys, secretBox: services.secretBox, dataDirectory: config.dataDirectory, storage: services.storage,
+        clock: services.clock)
     try admin.register(collection: AdminActivityController(clock: services.clock, storage: services.storage, maxAttempts: config.sync.maxAttempts))
     try admin.register(collection: AdminEmployeesController(api: hrAPI))
     try admin.register(collection: AdminInstallationsController(services: services))

@@ -91,7 +91,7 @@ struct HRAPITests {
             let paths = try #require(json["paths"] as? [String: Any])
             #expect(
                 Set(paths.keys) == [
-                    "/api/v1/employees", "/api/v1/employees/{id}", "/api/v1/employees/{id}/documents/{documentId}",
+                    "/api/v1/installations", "/api/v1/employees", "/api/v1/employees/{id}", "/api/v1/employees/{id}/documents/{documentId}",
                     "/api/v1/contracts/{oneflowId}", "/api/v1/openapi.json",
                 ])
         }

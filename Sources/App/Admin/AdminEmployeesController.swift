@@ -88,6 +88,7 @@ struct AdminEmployeesController: RouteCollection {
     }
 
     @Sendable func detail(req: Request) async throws -> View {
+        req.apiScope = .`operator`  // the signed-in admin sees every installation
         let json = try await api.employee(req: req)
         let pairs = { (d: [String: String]) in d.keys.sorted().map { DetailPage.Pair(key: $0, value: d[$0]!) } }
         let facts: [DetailPage.Pair] = [
@@ -115,6 +116,7 @@ struct AdminEmployeesController: RouteCollection {
     }
 
     @Sendable func document(req: Request) async throws -> Response {
-        try await api.document(req: req)
+        req.apiScope = .`operator`
+        return try await api.document(req: req)
     }
 }

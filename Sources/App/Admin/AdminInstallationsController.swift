@@ -10,6 +10,9 @@ struct AdminInstallationsController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("installations", use: list)
+        routes.get("installations", ":id", use: detail)
+        routes.post("installations", ":id", "api-keys", use: createKey)
+        routes.post("installations", ":id", "api-keys", ":key", "revoke", use: revokeKey)
         routes.post("installations", ":id", "disconnect", use: disconnect)
         routes.post("installations", ":id", "reprovision", use: reprovision)
         routes.post("installations", ":id", "rotate-sign-key", use: rotateSignKey)
@@ -25,6 +28,8 @@ struct AdminInstallationsController: RouteCollection {
         var lastDelivery: String
         var lastError: String
         var connected: Bool
+        /// API keys not revoked.
+        var liveKeys: Int
     }
     struct Page: Encodable {
         var title = "Installations"
@@ -35,16 +40,19 @@ struct AdminInstallationsController: RouteCollection {
     @Sendable func list(req: Request) async throws -> View {
         var rows: [Row] = []
         for i in try await Installation.query(on: req.db).sort(\.$accountName).all() {
-            let last = try await WebhookDelivery.query(on: req.db).filter(\.$installation.$id == i.requireID()).sort(\.$receivedAt, .descending)
-                .first()
-            rows.append(
-                Row(
-                    id: i.id?.uuidString ?? "", account: i.accountName, accountID: i.oneflowAccountID, status: i.status.rawValue,
-                    templateGroup: i.templateTypeID.map { "\(services.config.extensionSettings.templateGroupName) (#\($0))" } ?? "—",
-                    webhook: i.webhookID.map { "#\($0)" } ?? "—", lastDelivery: AdminFormat.time(last?.receivedAt), lastError: i.lastError ?? "",
-                    connected: i.status != .disconnected))
+            rows.append(try await row(i, req))
         }
         return try await req.view.render("admin/installations", Page(frame: AdminFrame(req, section: "installations"), rows: rows))
+    }
+
+    private func row(_ i: Installation, _ req: Request) async throws -> Row {
+        let last = try await WebhookDelivery.query(on: req.db).filter(\.$installation.$id == i.requireID()).sort(\.$receivedAt, .descending).first()
+        let keys = try await APIKey.query(on: req.db).filter(\.$installation.$id == i.requireID()).filter(\.$revokedAt == nil).count()
+        return Row(
+            id: i.id?.uuidString ?? "", account: i.accountName, accountID: i.oneflowAccountID, status: i.status.rawValue,
+            templateGroup: i.templateTypeID.map { "\(services.config.extensionSettings.templateGroupName) (#\($0))" } ?? "—",
+            webhook: i.webhookID.map { "#\($0)" } ?? "—", lastDelivery: AdminFormat.time(last?.receivedAt), lastError: i.lastError ?? "",
+            connected: i.status != .disconnected, liveKeys: keys)
     }
 
     @Sendable func disconnect(req: Request) async throws -> Response {
@@ -89,6 +97,79 @@ struct AdminInstallationsController: RouteCollection {
         } catch let error as SetupError {
             return req.redirect(to: "/admin/installations", message: "\(error.title). \(error.message)")
         }
+    }
+
+    // MARK: One installation and its API keys
+
+    struct KeyRow: Encodable {
+        var id: String
+        var name: String
+        var prefix: String
+        var created: String
+        var lastUsed: String
+        var revoked: String
+        var live: Bool
+    }
+    struct DetailPage: Encodable {
+        var title: String
+        var frame: AdminFrame
+        var installation: Row
+        var keys: [KeyRow]
+        /// A key just made: shown this once.
+        var newKey: String?
+        var newKeyName: String?
+        var error: String?
+    }
+
+    @Sendable func detail(req: Request) async throws -> View {
+        try await render(req, try await find(req))
+    }
+
+    /// Makes a key for this installation and shows it once, on this answer only (never in a
+    /// redirect, a session or a log).
+    @Sendable func createKey(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        let installation = try await find(req)
+        let name = (try? req.content.get(String.self, at: "name")) ?? ""
+        do {
+            let (key, secret) = try await keys(req).create(for: installation, name: name)
+            req.logger.notice(
+                "api key created", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "key": "\(key.id?.uuidString ?? "")"])
+            return try await render(req, installation, newKey: (secret, key.name)).encodeResponse(for: req)
+        } catch let failure as APIKeys.Failure {
+            return try await render(req, installation, error: failure.description).encodeResponse(status: .unprocessableEntity, for: req)
+        }
+    }
+
+    /// Revokes a key at once: the next request with it is 401.
+    @Sendable func revokeKey(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        let installation = try await find(req)
+        guard let id = req.parameters.get("key").flatMap(UUID.init(uuidString:)),
+            let key = try await keys(req).revoke(id, of: try installation.requireID())
+        else { throw Abort(.notFound, reason: "No such key.") }
+        req.logger.notice("api key revoked", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "key": "\(id)"])
+        return req.redirect(to: "/admin/installations/\(installation.id?.uuidString ?? "")", message: "The key “\(key.name)” is revoked.")
+    }
+
+    private func keys(_ req: Request) -> APIKeys {
+        APIKeys(db: req.db, writer: services.storage.writer(on: req.db), clock: services.clock)
+    }
+
+    private func render(_ req: Request, _ installation: Installation, newKey: (secret: String, name: String)? = nil, error: String? = nil)
+        async throws -> View
+    {
+        let keys = try await keys(req).list(of: installation.requireID()).map { k in
+            KeyRow(
+                id: k.id?.uuidString ?? "", name: k.name, prefix: k.keyPrefix + "…", created: AdminFormat.time(k.createdAt),
+                lastUsed: k.lastUsedAt.map { AdminFormat.time($0) } ?? "never", revoked: k.revokedAt.map { AdminFormat.time($0) } ?? "",
+                live: k.revokedAt == nil)
+        }
+        return try await req.view.render(
+            "admin/installation",
+            DetailPage(
+                title: installation.accountName, frame: AdminFrame(req, section: "installations"), installation: try await row(installation, req),
+                keys: keys, newKey: newKey?.secret, newKeyName: newKey?.name, error: error))
     }
 
     private func find(_ req: Request) async throws -> Installation {

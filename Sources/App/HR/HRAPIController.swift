@@ -3,17 +3,21 @@ import Foundation
 import OneflowAPI
 import Vapor
 
-/// The HR system's JSON API, `Authorization: Bearer <api key>` (`api.keys`).
-/// Described by the OpenAPI document at `/api/v1/openapi.json`.
+/// The HR system's JSON API, `Authorization: Bearer <api key>`: an operator key (`api.keys`)
+/// sees every installation, a scoped key (`APIKey`) its own (`APIScope`). Described by the
+/// OpenAPI document at `/api/v1/openapi.json`.
 struct HRAPIController: RouteCollection {
     let apiKeys: [String]
     let secretBox: SecretBox
     let dataDirectory: String
+    let storage: AppStorage
+    let clock: any AppClock
 
     func boot(routes: any RoutesBuilder) throws {
         let api = routes.grouped("api", "v1")
         api.get("openapi.json", use: openAPI)
-        let secured = api.grouped(APIKeyMiddleware(keys: apiKeys))
+        let secured = api.grouped(APIKeyMiddleware(operatorKeys: apiKeys, storage: storage, clock: clock))
+        secured.get("installations", use: installations)
         secured.get("employees", use: list)
         secured.get("employees", ":id", use: employee)
         secured.get("employees", ":id", "documents", ":document", use: document)
@@ -28,11 +32,20 @@ struct HRAPIController: RouteCollection {
         return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 
-    /// `?updated_since=` (ISO 8601), `limit` (1–500, default 100), `offset`; oldest change first.
+    /// The installations the key may see: all for an operator key, its own for a scoped one.
+    @Sendable func installations(req: Request) async throws -> HRRecordsJSON.InstallationList {
+        let query = Installation.query(on: req.db).sort(\.$accountName).sort(\.$id)
+        if let id = try req.installationFilter() { query.filter(\.$id == id) }
+        return HRRecordsJSON.InstallationList(data: try await query.all().map(HRRecordsJSON.Installation.init))
+    }
+
+    /// `?updated_since=` (ISO 8601), `limit` (1–500, default 100), `offset`; oldest change
+    /// first; `installation_id` (operator keys) for one installation's.
     @Sendable func list(req: Request) async throws -> HRRecordsJSON.EmployeeList {
         let limit = try bounded(req, "limit", default: 100, 1...500)
         let offset = try bounded(req, "offset", default: 0, 0...1_000_000)
         let query = Employee.query(on: req.db)
+        if let installationID = try req.installationFilter() { query.filter(\.$installation.$id == installationID) }
         if let since = req.query[String.self, at: "updated_since"] {
             guard let date = OneflowDate.parse(since) else {
                 throw Abort(.badRequest, reason: "updated_since must be an ISO 8601 date-time such as 2026-01-01T00:00:00Z")
@@ -41,22 +54,27 @@ struct HRAPIController: RouteCollection {
         }
         let count = try await query.count()
         let page = try await query.sort(\.$updatedAt).sort(\.$id).range(offset..<(offset + limit)).all()
+        let installations = try await references(Set(page.map(\.$installation.id)), on: req.db)
         return HRRecordsJSON.EmployeeList(
-            data: try page.map { try HRRecordsJSON.Employee($0) }, count: count,
+            data: try page.map { try HRRecordsJSON.Employee($0, installation: installations[$0.$installation.id]) }, count: count,
             next_offset: offset + page.count < count ? offset + page.count : nil)
     }
 
     @Sendable func employee(req: Request) async throws -> HRRecordsJSON.Employee {
         let employee = try await find(req)
         let contracts = try await EmploymentContract.query(on: req.db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
+        let installations = try await references(Set([employee.$installation.id] + contracts.map(\.$installation.id)), on: req.db)
         var contractJSON: [HRRecordsJSON.Contract] = []
         for contract in contracts {
             let history = try await ContractHistory.query(on: req.db).filter(\.$contract.$id == contract.requireID()).sort(\.$createdAt).all()
-            contractJSON.append(try HRRecordsJSON.Contract(contract, history: history.map(HRRecordsJSON.History.init)))
+            contractJSON.append(
+                try HRRecordsJSON.Contract(
+                    contract, installation: installations[contract.$installation.id], history: history.map(HRRecordsJSON.History.init)))
         }
         let documents = try await Document.query(on: req.db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
         return try HRRecordsJSON.Employee(
-            employee, box: secretBox, contracts: contractJSON, documents: try documents.map(HRRecordsJSON.Document.init))
+            employee, installation: installations[employee.$installation.id], box: secretBox, contracts: contractJSON,
+            documents: try documents.map(HRRecordsJSON.Document.init))
     }
 
     @Sendable func document(req: Request) async throws -> Response {
@@ -72,19 +90,36 @@ struct HRAPIController: RouteCollection {
         return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 
+    /// A contract by its Oneflow id (unique within a Oneflow account; an operator key names the
+    /// installation with `installation_id` when two accounts could share one).
     @Sendable func contract(req: Request) async throws -> HRRecordsJSON.Contract {
-        guard let oneflowID = req.parameters.get("oneflowID").flatMap(Int.init),
-            let contract = try await EmploymentContract.query(on: req.db).filter(\.$oneflowContractID == oneflowID).first()
-        else { throw Abort(.notFound, reason: "No contract with that Oneflow id.") }
+        guard let oneflowID = req.parameters.get("oneflowID").flatMap(Int.init) else { throw Self.noContract }
+        let query = EmploymentContract.query(on: req.db).filter(\.$oneflowContractID == oneflowID)
+        if let installationID = try req.installationFilter() { query.filter(\.$installation.$id == installationID) }
+        guard let contract = try await query.sort(\.$createdAt).first() else { throw Self.noContract }
         let history = try await ContractHistory.query(on: req.db).filter(\.$contract.$id == contract.requireID()).sort(\.$createdAt).all()
-        return try HRRecordsJSON.Contract(contract, history: history.map(HRRecordsJSON.History.init))
+        let installations = try await references([contract.$installation.id], on: req.db)
+        return try HRRecordsJSON.Contract(
+            contract, installation: installations[contract.$installation.id], history: history.map(HRRecordsJSON.History.init))
     }
 
+    static let noContract = Abort(.notFound, reason: "No contract with that Oneflow id.")
+
+    /// An employee the key may read: another installation's is 404, as if absent.
     private func find(_ req: Request) async throws -> Employee {
-        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), let employee = try await Employee.find(id, on: req.db) else {
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), let employee = try await Employee.find(id, on: req.db),
+            req.mayRead(installation: employee.$installation.id)
+        else {
             throw Abort(.notFound, reason: "No such employee.")
         }
         return employee
+    }
+
+    /// The installations named by `ids`, as the API names them (one query).
+    private func references(_ ids: Set<UUID>, on db: any Database) async throws -> [UUID: HRRecordsJSON.InstallationRef] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await Installation.query(on: db).filter(\.$id ~~ Array(ids)).all()
+        return Dictionary(try rows.map { (try $0.requireID(), try HRRecordsJSON.InstallationRef($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
     private func bounded(_ req: Request, _ name: String, default value: Int, _ range: ClosedRange<Int>) throws -> Int {
@@ -93,22 +128,5 @@ struct HRAPIController: RouteCollection {
             throw Abort(.badRequest, reason: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
-    }
-}
-
-/// `Authorization: Bearer <key>` with one of `api.keys`, compared in constant time.
-struct APIKeyMiddleware: AsyncMiddleware {
-    let keys: [String]
-
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard !keys.isEmpty else {
-            throw Abort(.unauthorized, reason: "The HR API is not enabled: no API keys are configured (api.keys).")
-        }
-        guard let bearer = request.headers.bearerAuthorization?.token,
-            keys.reduce(false, { found, key in ConstantTime.equals(key, bearer) || found })
-        else {
-            throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer"], reason: "A valid API key is required: Authorization: Bearer <key>.")
-        }
-        return try await next.respond(to: request)
     }
 }

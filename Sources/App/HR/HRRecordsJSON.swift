@@ -5,9 +5,41 @@ import Vapor
 enum HRRecordsJSON {
     static func time(_ date: Date?) -> String? { date?.formatted(.iso8601) }
 
+    /// The installation (one Oneflow account) a record belongs to.
+    struct InstallationRef: Content, Equatable {
+        var id: UUID
+        var oneflow_account_id: Int
+        var oneflow_account_name: String
+
+        init(_ i: App.Installation) throws {
+            (id, oneflow_account_id, oneflow_account_name) = (try i.requireID(), i.oneflowAccountID, i.accountName)
+        }
+    }
+
+    /// `GET /api/v1/installations`: one a key may see.
+    struct Installation: Content {
+        var id: UUID
+        var oneflow_account_id: Int
+        var oneflow_account_name: String
+        /// provisioning, active, error, disconnected.
+        var status: String
+        var created_at: String?
+
+        init(_ i: App.Installation) throws {
+            (id, oneflow_account_id, oneflow_account_name, status) = (try i.requireID(), i.oneflowAccountID, i.accountName, i.status.rawValue)
+            created_at = time(i.createdAt)
+        }
+    }
+
+    struct InstallationList: Content {
+        var data: [Installation]
+    }
+
     struct Employee: Content {
         var id: UUID
         var installation_id: UUID
+        /// Its installation and Oneflow account (the API's answers; not in notifications).
+        var installation: InstallationRef?
         var employee_number: String?
         var name: String?
         var email: String?
@@ -23,9 +55,12 @@ enum HRRecordsJSON {
         var contracts: [Contract]?
         var documents: [Document]?
 
-        init(_ e: App.Employee, box: SecretBox? = nil, contracts: [Contract]? = nil, documents: [Document]? = nil) throws {
+        init(
+            _ e: App.Employee, installation: InstallationRef? = nil, box: SecretBox? = nil, contracts: [Contract]? = nil, documents: [Document]? = nil
+        ) throws {
             id = try e.requireID()
             installation_id = e.$installation.id
+            self.installation = installation
             (employee_number, name, email, phone, title) = (e.employeeNumber, e.name, e.email, e.phone, e.title)
             employment_status = e.employmentStatus
             fields = (try? JSONDecoder().decode([String: String].self, from: Data(e.fields.utf8))) ?? [:]
@@ -39,6 +74,9 @@ enum HRRecordsJSON {
 
     struct Contract: Content {
         var id: UUID
+        var installation_id: UUID
+        /// Its installation and Oneflow account (the API's answers; not in notifications).
+        var installation: InstallationRef?
         var oneflow_contract_id: Int
         var employee_id: UUID?
         var name: String?
@@ -51,8 +89,10 @@ enum HRRecordsJSON {
         var updated_at: String?
         var history: [History]?
 
-        init(_ c: EmploymentContract, history: [History]? = nil) throws {
+        init(_ c: EmploymentContract, installation: InstallationRef? = nil, history: [History]? = nil) throws {
             id = try c.requireID()
+            installation_id = c.$installation.id
+            self.installation = installation
             (oneflow_contract_id, employee_id, name, status) = (c.oneflowContractID, c.$employee.id, c.name, c.status)
             (lifecycle_state, start_date, end_date) = (c.lifecycleState, c.startDate, c.endDate)
             (signed_at, state_updated_at, updated_at) = (time(c.signedAt), time(c.stateUpdatedAt), time(c.updatedAt))

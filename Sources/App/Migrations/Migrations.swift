@@ -22,6 +22,7 @@ public enum Migrations {
             AddCallbackCopies(),
             CreateSettings(),
             CreateBrowserSessions(),
+            CreateAPIKeys(),
         ]
     }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Logging
 import OneflowAPI
 import SQLKit
 
@@ -113,12 +114,9 @@ extension SyncPipeline {
     /// Counts a failure by what its delivery became (nil: none, or not recorded) and logs it.
     func report(_ failure: SyncFailure, job: Job, contractID: Int?, status: WebhookDelivery.Status?) {
         if let status { services.metrics.outcome(status) }
-        logger.warning(
-            "worker: job failed",
-            metadata: [
-                "job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "contract": "\(contractID.map(String.init) ?? "")",
-                "error": "\(failure.message)",
-            ])
+        var metadata: Logger.Metadata = ["job": "\(job.id?.uuidString ?? "")", "kind": "\(job.kind)", "error": "\(failure.message)"]
+        if let contractID { metadata["contract"] = "\(contractID)" }
+        logger.warning("worker: job failed", metadata: metadata)
     }
 
     /// Records a job's failure in a transaction of its own.
