@@ -24,6 +24,7 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     try admin.register(collection: AdminEmployeesController(api: hrAPI))
     try admin.register(collection: AdminInstallationsController(services: services))
     try admin.register(collection: AdminNotificationsController(clock: services.clock, storage: services.storage, settings: config.notify))
+    try admin.register(collection: AdminAuditController())
 
     // Machines: Oneflow's notifications, the HR system's API, Prometheus.
     try app.register(

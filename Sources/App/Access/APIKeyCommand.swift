@@ -34,6 +34,8 @@ struct APIKeyCommand: AsyncCommand {
             do {
                 let (key, secret) = try await keys.create(for: installation, name: signature.name ?? "")
                 app.logger.notice("api key created", metadata: ["installation": "\(key.$installation.id)", "key": "\(key.id?.uuidString ?? "")"])
+                await app.services.audit(on: app.db, logger: app.logger).record(
+                    .apiKeyCreated, by: .commandLine, installation: key.$installation.id, subject: key.id?.uuidString, detail: "name \"\(key.name)\"")
                 context.console.print("Key “\(key.name)” for \(installation.accountName) (id \(key.id?.uuidString ?? "")). Shown once:")
                 context.console.print(secret)
             } catch let failure as APIKeys.Failure {
@@ -51,6 +53,8 @@ struct APIKeyCommand: AsyncCommand {
                 throw Abort(.notFound, reason: "No such key of this installation: see `hrbridge api-key list --installation \(named)`.")
             }
             app.logger.notice("api key revoked", metadata: ["installation": "\(key.$installation.id)", "key": "\(id)"])
+            await app.services.audit(on: app.db, logger: app.logger).record(
+                .apiKeyRevoked, by: .commandLine, installation: key.$installation.id, subject: id.uuidString, detail: "name \"\(key.name)\"")
             context.console.print("Revoked “\(key.name)”.")
         default:
             throw Abort(.badRequest, reason: "Unknown action \(signature.action): create, list or revoke")

@@ -149,6 +149,9 @@ struct AdminActivityController: RouteCollection {
         try CSRF.verify(req)
         let delivery = try await find(req)
         try await DeliveryReplay(writer: storage.writer(on: req.db), maxAttempts: maxAttempts).replay(delivery, at: clock.now)
+        await AuditLog(writer: storage.writer(on: req.db), clock: clock, logger: req.logger).record(
+            .deliveryReplayed, by: .admin(req), installation: delivery.$installation.id, subject: delivery.id?.uuidString,
+            detail: "contract \(delivery.oneflowContractID)")
         return req.redirect(to: "/admin/activity/\(delivery.id?.uuidString ?? "")", message: "Queued for processing again.")
     }
 

@@ -60,6 +60,7 @@ struct AdminInstallationsController: RouteCollection {
         let installation = try await find(req)
         do {
             try await DisconnectService(services: services, db: req.db, logger: req.logger).disconnect(installation, now: services.clock.now)
+            await audit(req).record(.disconnected, by: .admin(req), installation: installation.id)
             return req.redirect(to: "/admin/installations", message: "\(installation.accountName) is disconnected; its HR records are kept.")
         } catch let failure as DisconnectService.Failure {
             return req.redirect(to: "/admin/installations", message: failure.description)
@@ -75,6 +76,7 @@ struct AdminInstallationsController: RouteCollection {
         }
         do {
             _ = try await SetupService(services: services, db: req.db, logger: req.logger).connect(token: token)
+            await audit(req).record(.reprovisioned, by: .admin(req), installation: installation.id)
             return req.redirect(to: "/admin/installations", message: "\(installation.accountName) is provisioned again.")
         } catch {
             return req.redirect(to: "/admin/installations", message: "\(error.title). \(error.message)")
@@ -90,6 +92,7 @@ struct AdminInstallationsController: RouteCollection {
             guard try await SetupService(services: services, db: req.db, logger: req.logger).rotateSignKey(of: installation) != nil else {
                 return req.redirect(to: "/admin/installations", message: Self.noToken)
             }
+            await audit(req).record(.signKeyRotated, by: .admin(req), installation: installation.id)
             let grace = AdminFormat.age(TimeInterval(services.config.setup.signKeyGraceSeconds))
             return req.redirect(
                 to: "/admin/installations",
@@ -135,6 +138,8 @@ struct AdminInstallationsController: RouteCollection {
             let (key, secret) = try await keys(req).create(for: installation, name: name)
             req.logger.notice(
                 "api key created", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "key": "\(key.id?.uuidString ?? "")"])
+            await audit(req).record(
+                .apiKeyCreated, by: .admin(req), installation: installation.id, subject: key.id?.uuidString, detail: "name \"\(key.name)\"")
             return try await render(req, installation, newKey: (secret, key.name)).encodeResponse(for: req)
         } catch let failure as APIKeys.Failure {
             return try await render(req, installation, error: failure.description).encodeResponse(status: .unprocessableEntity, for: req)
@@ -149,8 +154,12 @@ struct AdminInstallationsController: RouteCollection {
             let key = try await keys(req).revoke(id, of: try installation.requireID())
         else { throw Abort(.notFound, reason: "No such key.") }
         req.logger.notice("api key revoked", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "key": "\(id)"])
+        await audit(req).record(
+            .apiKeyRevoked, by: .admin(req), installation: installation.id, subject: id.uuidString, detail: "name \"\(key.name)\"")
         return req.redirect(to: "/admin/installations/\(installation.id?.uuidString ?? "")", message: "The key “\(key.name)” is revoked.")
     }
+
+    private func audit(_ req: Request) -> AuditLog { services.audit(on: req.db, logger: req.logger) }
 
     private func keys(_ req: Request) -> APIKeys {
         APIKeys(db: req.db, writer: services.storage.writer(on: req.db), clock: services.clock)

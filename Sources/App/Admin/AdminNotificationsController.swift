@@ -55,6 +55,8 @@ struct AdminNotificationsController: RouteCollection {
         n.attempts = 0
         n.nextAttemptAt = clock.now
         try await storage.writer(on: req.db).save(n)
+        await AuditLog(writer: storage.writer(on: req.db), clock: clock, logger: req.logger).record(
+            .notificationResent, by: .admin(req), installation: n.$installation.id, subject: n.id?.uuidString, detail: "\(n.type) \(n.reason)")
         return req.redirect(to: "/admin/notifications", message: "Queued to be sent again.")
     }
 }

@@ -23,6 +23,7 @@ public enum Migrations {
             CreateSettings(),
             CreateBrowserSessions(),
             CreateAPIKeys(),
+            CreateAuditEvents(),
         ]
     }
 }

@@ -20,6 +20,8 @@ struct DisconnectCommand: AsyncCommand {
         let installation = try await Installation.named(signature.installation, on: app.db)
         try await DisconnectService(services: app.services, db: app.db, logger: app.logger).disconnect(
             installation, force: signature.force, now: app.services.clock.now)
+        await app.services.audit(on: app.db, logger: app.logger).record(
+            .disconnected, by: .commandLine, installation: installation.id, detail: signature.force ? "forced" : "")
         context.console.print("Disconnected \(installation.accountName) (\(installation.id?.uuidString ?? "")). HR records are kept.")
     }
 }

@@ -27,6 +27,7 @@ struct RotateSignKeyCommand: AsyncCommand {
         guard rotated != nil else {
             throw Abort(.conflict, reason: "\(name) has no stored token: enable the extension in Oneflow again to reconnect")
         }
+        await app.services.audit(on: app.db, logger: app.logger).record(.signKeyRotated, by: .commandLine, installation: installation.id)
         let grace = app.services.config.setup.signKeyGraceSeconds
         context.console.print("Rotated the webhook sign key of \(name). The previous key stays valid for \(grace) s.")
     }

@@ -19,6 +19,9 @@ struct ReplayCommand: AsyncCommand {
         }
         try await DeliveryReplay(writer: app.services.storage.writer(on: app.db), maxAttempts: app.services.config.sync.maxAttempts).replay(
             delivery, at: app.services.clock.now)
+        await app.services.audit(on: app.db, logger: app.logger).record(
+            .deliveryReplayed, by: .commandLine, installation: delivery.$installation.id, subject: id.uuidString,
+            detail: "contract \(delivery.oneflowContractID)")
         context.console.print("Queued delivery \(id) (contract \(delivery.oneflowContractID)) for processing.")
     }
 }

@@ -1,0 +1,58 @@
+import Fluent
+import Foundation
+import Logging
+import Vapor
+
+/// The audit trail's one way in: what an admin, the command line or an API key did, recorded
+/// after it happened. A trail write that fails is logged and does not undo the action.
+struct AuditLog {
+    let writer: any DatabaseWriter
+    let clock: any AppClock
+    let logger: Logger
+
+    enum Action: String, CaseIterable, Sendable {
+        case apiKeyCreated = "api_key.created"
+        case apiKeyRevoked = "api_key.revoked"
+        case reprovisioned = "installation.reprovisioned"
+        case signKeyRotated = "installation.sign_key_rotated"
+        case disconnected = "installation.disconnected"
+        case deliveryReplayed = "delivery.replayed"
+        case notificationResent = "notification.resent"
+    }
+
+    /// Who acts: an admin's session (by a short hash of its id, which opens nothing), the
+    /// command line, or an API key by its name.
+    enum Actor {
+        case admin(Request)
+        case commandLine
+        case apiKey(name: String)
+
+        var description: String {
+            switch self {
+            case .admin(let req):
+                let session = req.session.id.map { String(BrowserSessions.key($0).prefix(8)) } ?? "none"
+                return "admin (session \(session))"
+            case .commandLine: return "command line"
+            case .apiKey(let name): return "api key \"\(name)\""
+            }
+        }
+    }
+
+    func record(_ action: Action, by actor: Actor, installation: UUID?, subject: String? = nil, detail: String = "") async {
+        let event = AuditEvent(
+            at: clock.now, actor: actor.description, action: action.rawValue, installationID: installation, subject: subject,
+            detail: String(detail.prefix(500)))
+        do {
+            try await writer.write(.background) { db in try await event.create(on: db) }
+        } catch {
+            logger.error("audit: could not record", metadata: ["action": "\(action.rawValue)", "error": "\(ErrorText.log(error))"])
+        }
+    }
+}
+
+extension AppServices {
+    /// The audit trail, written on `db`'s writer.
+    func audit(on db: any Database, logger: Logger) -> AuditLog {
+        AuditLog(writer: storage.writer(on: db), clock: clock, logger: logger)
+    }
+}
