@@ -199,4 +199,16 @@ struct ScopedAPIKeyTests {
             await #expect(throws: (any Error).self) { try await run(["create", "--installation", id]) }
         }
     }
+
+    @Test("the admin's employee list names each employee's account and filters by installation")
+    func adminEmployeesByInstallation() async throws {
+        try await withSyncFixture { f in
+            let c = try await twoCustomers(f)
+            let admin = try await AdminTests().signIn(f)
+            let all = try await admin.get("/admin/employees")
+            #expect(all.body.contains(c.employeeA.uuidString) && all.body.contains(c.employeeB.uuidString) && all.body.contains("Beta Oy"))
+            let onlyB = try await admin.get("/admin/employees?installation=\(try c.b.requireID())")
+            #expect(onlyB.body.contains(c.employeeB.uuidString) && !onlyB.body.contains(c.employeeA.uuidString))
+        }
+    }
 }

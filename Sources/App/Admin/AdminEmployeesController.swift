@@ -19,19 +19,28 @@ struct AdminEmployeesController: RouteCollection {
         var name: String
         var email: String
         var number: String
+        var account: String
         var status: String
         var updated: String
+    }
+    struct Option: Encodable {
+        var value: String
+        var label: String
+        var selected: Bool
     }
     struct ListPage: Encodable {
         var title = "Employees"
         var frame: AdminFrame
         var query: String
         var rows: [Row]
+        var installations: [Option]
     }
 
     @Sendable func list(req: Request) async throws -> View {
         let text = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let installation = req.query[String.self, at: "installation"].flatMap(UUID.init(uuidString:))
         let query = Employee.query(on: req.db).sort(\.$updatedAt, .descending).limit(200)
+        if let installation { query.filter(\.$installation.$id == installation) }
         if !text.isEmpty {
             let pattern = "%\(text.lowercased())%"
             // LOWER(…) LIKE works alike on SQLite and PostgreSQL.
@@ -41,12 +50,18 @@ struct AdminEmployeesController: RouteCollection {
                 }
             }
         }
+        let installations = try await Installation.query(on: req.db).sort(\.$accountName).all()
+        let names = Dictionary(installations.compactMap { i in i.id.map { ($0, i.accountName) } }, uniquingKeysWith: { first, _ in first })
         let rows = try await query.all().map {
             Row(
                 id: $0.id?.uuidString ?? "", name: $0.name ?? "—", email: $0.email ?? "", number: $0.employeeNumber ?? "",
-                status: $0.employmentStatus ?? "—", updated: AdminFormat.time($0.updatedAt))
+                account: names[$0.$installation.id] ?? "—", status: $0.employmentStatus ?? "—", updated: AdminFormat.time($0.updatedAt))
         }
-        return try await req.view.render("admin/employees", ListPage(frame: AdminFrame(req, section: "employees"), query: text, rows: rows))
+        return try await req.view.render(
+            "admin/employees",
+            ListPage(
+                frame: AdminFrame(req, section: "employees"), query: text, rows: rows,
+                installations: installations.map { .init(value: $0.id?.uuidString ?? "", label: $0.accountName, selected: $0.id == installation) }))
     }
 
     struct DetailPage: Encodable {
