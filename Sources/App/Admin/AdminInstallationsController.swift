@@ -10,6 +10,8 @@ struct AdminInstallationsController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("installations", use: list)
+        routes.post("installations", "allowed-accounts", use: allowAccount)
+        routes.post("installations", "allowed-accounts", ":account", "remove", use: removeAccount)
         routes.get("installations", ":id", use: detail)
         routes.post("installations", ":id", "api-keys", use: createKey)
         routes.post("installations", ":id", "api-keys", ":key", "revoke", use: revokeKey)
@@ -35,6 +37,18 @@ struct AdminInstallationsController: RouteCollection {
         var title = "Installations"
         var frame: AdminFrame
         var rows: [Row]
+        /// `setup.accept`.
+        var accept: String
+        var allowlist: Bool
+        var allowed: [AllowedRow]
+    }
+    struct AllowedRow: Encodable {
+        var id: String
+        var accountID: Int
+        var note: String
+        var added: String
+        /// From `setup.allowed_accounts`: changed in the configuration, not here.
+        var fromConfig: Bool
     }
 
     @Sendable func list(req: Request) async throws -> View {
@@ -42,7 +56,53 @@ struct AdminInstallationsController: RouteCollection {
         for i in try await Installation.query(on: req.db).sort(\.$accountName).all() {
             rows.append(try await row(i, req))
         }
-        return try await req.view.render("admin/installations", Page(frame: AdminFrame(req, section: "installations"), rows: rows))
+        let setup = services.config.setup
+        var allowed = setup.allowedAccounts.sorted().map {
+            AllowedRow(id: "", accountID: $0, note: "setup.allowed_accounts", added: "—", fromConfig: true)
+        }
+        for a in try await AllowedAccount.query(on: req.db).sort(\.$addedAt).all() where !setup.allowedAccounts.contains(a.oneflowAccountID) {
+            allowed.append(
+                AllowedRow(
+                    id: a.id?.uuidString ?? "", accountID: a.oneflowAccountID, note: a.note, added: AdminFormat.time(a.addedAt), fromConfig: false))
+        }
+        return try await req.view.render(
+            "admin/installations",
+            Page(
+                frame: AdminFrame(req, section: "installations"), rows: rows, accept: setup.accept.rawValue, allowlist: setup.accept == .allowlist,
+                allowed: allowed))
+    }
+
+    /// Lets a Oneflow account install under `setup.accept = allowlist`.
+    @Sendable func allowAccount(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        let note = ((try? req.content.get(String.self, at: "note")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let text = try? req.content.get(String.self, at: "account"), let accountID = Int(text.trimmingCharacters(in: .whitespaces)),
+            accountID > 0
+        else {
+            return req.redirect(to: "/admin/installations", message: "A Oneflow account id is a whole number, shown in Oneflow's account settings.")
+        }
+        guard note.count <= 200, !note.contains(where: \.isNewline) else {
+            return req.redirect(to: "/admin/installations", message: "A note is one line of at most 200 characters.")
+        }
+        let exists = try await AllowedAccount.query(on: req.db).filter(\.$oneflowAccountID == accountID).first() != nil
+        if !exists {
+            let row = AllowedAccount(oneflowAccountID: accountID, note: note, at: services.clock.now)
+            try await services.storage.writer(on: req.db).write(.background) { db in try await row.create(on: db) }
+            await audit(req).record(.accountAllowed, by: .admin(req), installation: nil, subject: "\(accountID)")
+        }
+        return req.redirect(to: "/admin/installations", message: "Oneflow account \(accountID) may install.")
+    }
+
+    @Sendable func removeAccount(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        guard let id = req.parameters.get("account").flatMap(UUID.init(uuidString:)), let row = try await AllowedAccount.find(id, on: req.db) else {
+            throw Abort(.notFound, reason: "No such allowed account.")
+        }
+        try await services.storage.writer(on: req.db).write(.background) { db in try await row.delete(on: db) }
+        await audit(req).record(.accountRemoved, by: .admin(req), installation: nil, subject: "\(row.oneflowAccountID)")
+        return req.redirect(
+            to: "/admin/installations",
+            message: "Oneflow account \(row.oneflowAccountID) may no longer install (an installation it has keeps working).")
     }
 
     private func row(_ i: Installation, _ req: Request) async throws -> Row {

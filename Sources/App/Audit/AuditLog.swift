@@ -18,6 +18,8 @@ struct AuditLog {
         case disconnected = "installation.disconnected"
         case deliveryReplayed = "delivery.replayed"
         case notificationResent = "notification.resent"
+        case accountAllowed = "setup.account_allowed"
+        case accountRemoved = "setup.account_removed"
     }
 
     /// Who acts: an admin's session (by a short hash of its id, which opens nothing), the

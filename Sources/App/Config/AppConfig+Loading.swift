@@ -77,10 +77,7 @@ extension AppConfig {
             ),
             adminPassword: adminPassword,
             apiKeys: apiKeys,
-            setup: Setup(
-                tokenParameter: try r.string("setup.token_parameter"),
-                signKeyGraceSeconds: try r.int("setup.sign_key_grace_seconds", in: 0...30 * 86400)
-            ),
+            setup: try loadSetup(r),
             extensionSettings: try loadExtension(r),
             mapping: try loadMapping(r),
             notify: try loadNotify(r),
@@ -106,6 +103,23 @@ extension AppConfig {
             logLevel: try ConfigValidation.logLevel(try r.string("log.level")),
             metricsToken: try r.optionalString("metrics.token", secret: true)
         )
+    }
+
+    private static func loadSetup(_ r: SettingsReader) throws(ConfigError) -> Setup {
+        let mode = try r.string("setup.accept")
+        guard let accept = Setup.Accept(rawValue: mode) else {
+            throw ConfigError(key: "setup.accept", "must be one of \(Setup.Accept.allCases.map(\.rawValue).joined(separator: ", ")), not \(mode)")
+        }
+        var allowed: Set<Int> = []
+        for id in try r.stringArray("setup.allowed_accounts") {
+            guard let number = Int(id), number > 0 else {
+                throw ConfigError(key: "setup.allowed_accounts", "must list Oneflow account ids (whole numbers), not \(id)")
+            }
+            allowed.insert(number)
+        }
+        return Setup(
+            tokenParameter: try r.string("setup.token_parameter"),
+            signKeyGraceSeconds: try r.int("setup.sign_key_grace_seconds", in: 0...30 * 86400), accept: accept, allowedAccounts: allowed)
     }
 
     private static func loadExtension(_ r: SettingsReader) throws(ConfigError) -> ExtensionSettings {

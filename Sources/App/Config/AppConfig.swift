@@ -79,6 +79,19 @@ public struct AppConfig: Sendable {
         public var tokenParameter: String
         /// How long a rotated-out sign key stays valid.
         public var signKeyGraceSeconds: Int
+        /// Which new Oneflow accounts may install (`setup.accept`).
+        public var accept: Accept = .any
+        /// `setup.allowed_accounts`: Oneflow account ids that may install under `allowlist`
+        /// (more are added on the admin page).
+        public var allowedAccounts: Set<Int> = []
+
+        /// Who may install. An installation that exists may always set up again.
+        public enum Accept: String, Sendable, CaseIterable {
+            /// Any Oneflow account whose token works (the local two-command start's default).
+            case any
+            /// Only the accounts of `setup.allowed_accounts` and those allowed on the admin page.
+            case allowlist
+        }
     }
 
     public struct ExtensionSettings: Sendable {

@@ -24,6 +24,7 @@ public enum Migrations {
             CreateBrowserSessions(),
             CreateAPIKeys(),
             CreateAuditEvents(),
+            CreateAllowedAccounts(),
         ]
     }
 }

@@ -18,6 +18,8 @@ enum SetupError: Error, Sendable, Equatable {
     case oneflowRejected(String)
     /// Our database failed.
     case storage
+    /// `setup.accept` does not let this new Oneflow account install.
+    case notAllowed(accountID: Int)
 
     var status: HTTPResponseStatus {
         switch self {
@@ -27,6 +29,7 @@ enum SetupError: Error, Sendable, Equatable {
         case .oneflowUnavailable: .badGateway
         case .callbackURLRejected, .oneflowRejected: .badGateway
         case .storage: .serviceUnavailable
+        case .notAllowed: .forbidden
         }
     }
 
@@ -38,6 +41,7 @@ enum SetupError: Error, Sendable, Equatable {
         case .callbackURLRejected: "Oneflow did not accept our webhook address"
         case .oneflowRejected: "Oneflow refused part of the setup"
         case .storage: "HR Bridge could not save the connection"
+        case .notAllowed: "This Oneflow account may not connect here yet"
         }
     }
 
@@ -57,6 +61,8 @@ enum SetupError: Error, Sendable, Equatable {
             "Oneflow said: \(detail). Try again; if it keeps failing, contact HR Bridge support with the reference below."
         case .storage:
             "Our database did not answer. Nothing was lost: try again in a minute."
+        case .notAllowed(let accountID):
+            "This HR Bridge connects only the Oneflow accounts its operator has allowed, and Oneflow account \(accountID) is not one of them yet. Nothing was stored. Ask your HR system's provider to allow account \(accountID), then enable the extension in Oneflow again."
         }
     }
 
@@ -64,7 +70,7 @@ enum SetupError: Error, Sendable, Equatable {
     var isRetryable: Bool {
         switch self {
         case .oneflowUnavailable, .storage, .oneflowRejected: true
-        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected: false
+        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected, .notAllowed: false
         }
     }
 

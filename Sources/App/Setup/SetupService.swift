@@ -48,6 +48,20 @@ struct SetupService {
             throw SetupError.from(error)
         }
 
+        // Who may install: checked before anything is stored under this account.
+        do {
+            guard try await InstallPolicy(db: db, setup: config.setup).mayInstall(oneflowAccountID: account.id) else {
+                logger.notice(
+                    "setup: account not allowed to install", metadata: ["account": "\(account.id)", "accept": "\(config.setup.accept.rawValue)"])
+                throw SetupError.notAllowed(accountID: account.id)
+            }
+        } catch let error as SetupError {
+            throw error
+        } catch {
+            logger.error("setup: could not read who may install", metadata: ["error": "\(ErrorText.log(error))"])
+            throw .storage
+        }
+
         let installation: Installation
         do {
             let rotated: Bool
