@@ -73,34 +73,29 @@ struct AdminActivityController: RouteCollection {
     }
 
     struct ListPage: Encodable {
-        struct Option: Encodable {
-            var value: String
-            var label: String
-            var selected: Bool
-        }
         var title = "Webhook activity"
         var frame: AdminFrame
         var rows: [Row]
-        var statuses: [Option]
-        var installations: [Option]
+        var statuses: [AdminOption]
+        var installations: [AdminOption]
     }
 
     @Sendable func list(req: Request) async throws -> View {
         let status = req.query[String.self, at: "status"].flatMap(WebhookDelivery.Status.init(rawValue:))
-        let installation = req.query[String.self, at: "installation"].flatMap(UUID.init(uuidString:))
+        let filter = try await InstallationFilter.read(req)
+        let installation = filter.selected
         let query = WebhookDelivery.query(on: req.db).with(\.$installation).sort(\.$receivedAt, .descending).limit(200)
         if let status { query.filter(\.$status == status) }
         if let installation { query.filter(\.$installation.$id == installation) }
         let deliveries = try await query.all()
         let conflicts = try await CallbackConflicts(db: req.db).contracts(of: deliveries)
         let rows = deliveries.map { Row($0, conflicts: conflicts) }
-        let installations = try await Installation.query(on: req.db).sort(\.$accountName).all()
         return try await req.view.render(
             "admin/activity",
             ListPage(
                 frame: AdminFrame(req, section: "activity"), rows: rows,
                 statuses: WebhookDelivery.Status.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
-                installations: installations.map { .init(value: $0.id?.uuidString ?? "", label: $0.accountName, selected: $0.id == installation) }))
+                installations: filter.options))
     }
 
     struct DetailPage: Encodable {

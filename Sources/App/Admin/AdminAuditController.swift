@@ -16,25 +16,19 @@ struct AdminAuditController: RouteCollection {
         var subject: String
         var detail: String
     }
-    struct Option: Encodable {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
     struct Page: Encodable {
         var title = "Audit trail"
         var frame: AdminFrame
         var rows: [Row]
-        var installations: [Option]
+        var installations: [AdminOption]
     }
 
     @Sendable func list(req: Request) async throws -> View {
-        let installation = req.query[String.self, at: "installation"].flatMap(UUID.init(uuidString:))
+        let filter = try await InstallationFilter.read(req)
         let query = AuditEvent.query(on: req.db).sort(\.$at, .descending).sort(\.$id, .descending).limit(500)
-        if let installation { query.filter(\.$installationID == installation) }
+        if let installation = filter.selected { query.filter(\.$installationID == installation) }
         let events = try await query.all()
-        let installations = try await Installation.query(on: req.db).sort(\.$accountName).all()
-        let names = Dictionary(installations.compactMap { i in i.id.map { ($0, i.accountName) } }, uniquingKeysWith: { first, _ in first })
+        let names = filter.names
         let rows = events.map { e in
             Row(
                 at: AdminFormat.time(e.at), actor: e.actor, action: e.action, account: e.installationID.map { names[$0] ?? $0.uuidString } ?? "—",
@@ -44,6 +38,6 @@ struct AdminAuditController: RouteCollection {
             "admin/audit",
             Page(
                 frame: AdminFrame(req, section: "audit"), rows: rows,
-                installations: installations.map { .init(value: $0.id?.uuidString ?? "", label: $0.accountName, selected: $0.id == installation) }))
+                installations: filter.options))
     }
 }

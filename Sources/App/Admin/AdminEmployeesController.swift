@@ -23,24 +23,19 @@ struct AdminEmployeesController: RouteCollection {
         var status: String
         var updated: String
     }
-    struct Option: Encodable {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
     struct ListPage: Encodable {
         var title = "Employees"
         var frame: AdminFrame
         var query: String
         var rows: [Row]
-        var installations: [Option]
+        var installations: [AdminOption]
     }
 
     @Sendable func list(req: Request) async throws -> View {
         let text = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let installation = req.query[String.self, at: "installation"].flatMap(UUID.init(uuidString:))
+        let filter = try await InstallationFilter.read(req)
         let query = Employee.query(on: req.db).sort(\.$updatedAt, .descending).limit(200)
-        if let installation { query.filter(\.$installation.$id == installation) }
+        if let installation = filter.selected { query.filter(\.$installation.$id == installation) }
         if !text.isEmpty {
             let pattern = "%\(text.lowercased())%"
             // LOWER(…) LIKE works alike on SQLite and PostgreSQL.
@@ -50,8 +45,7 @@ struct AdminEmployeesController: RouteCollection {
                 }
             }
         }
-        let installations = try await Installation.query(on: req.db).sort(\.$accountName).all()
-        let names = Dictionary(installations.compactMap { i in i.id.map { ($0, i.accountName) } }, uniquingKeysWith: { first, _ in first })
+        let names = filter.names
         let rows = try await query.all().map {
             Row(
                 id: $0.id?.uuidString ?? "", name: $0.name ?? "—", email: $0.email ?? "", number: $0.employeeNumber ?? "",
@@ -61,7 +55,7 @@ struct AdminEmployeesController: RouteCollection {
             "admin/employees",
             ListPage(
                 frame: AdminFrame(req, section: "employees"), query: text, rows: rows,
-                installations: installations.map { .init(value: $0.id?.uuidString ?? "", label: $0.accountName, selected: $0.id == installation) }))
+                installations: filter.options))
     }
 
     struct DetailPage: Encodable {
