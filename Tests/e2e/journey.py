@@ -373,6 +373,34 @@ def journey(b, server):
     expect("signature" not in stored, "the stored payload has no signature")
     b.record("admin-delivery")
 
+    # 6. The customer's own API key: made on the installation's page, shown once, working for
+    # this installation's records, revoked, and all of it on the audit trail.
+    b.open("/admin/installations")
+    b.driver.find_element(By.LINK_TEXT, "Acme AB").click()
+    expect("API keys" in b.text("main") and "No keys yet" in b.text("main"), "the installation page with its API keys")
+    b.fill("key-name", "payroll sync")
+    b.submit("form[action$='/api-keys'] button[type=submit]")
+    key = b.text("#new-key")
+    expect(re.fullmatch(r"hrb_[A-Za-z0-9_-]{43}", key), f"the new key shown once, got {key[:8]!r}…")
+    b.record("admin-installation")
+    answer = b.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch('/api/v1/employees', {headers: {authorization: 'Bearer ' + arguments[0]}, credentials: 'omit'})
+          .then(async r => done({status: r.status, body: await r.json()})).catch(e => done({error: String(e)}));
+    """, key)
+    names = sorted(e.get("name") for e in (answer.get("body") or {}).get("data", []))
+    expect(answer.get("status") == 200 and EMPLOYEE["employee_name"] in names, f"the key reads this installation's employees, got {answer.get('status')} {names}")
+    b.open("/admin/installations")
+    b.driver.find_element(By.LINK_TEXT, "Acme AB").click()
+    expect(key not in b.driver.page_source and "payroll sync" in b.text("main"), "the key is not shown again")
+    b.submit("form[action$='/revoke'] button[type=submit]")
+    expect("is revoked" in b.text("[role=status]"), "the key revoked")
+    b.open("/admin/audit")
+    trail = b.text("main")
+    expect("API key made" in trail and "API key revoked" in trail and "admin (session" in trail, "the key's life on the audit trail")
+    expect(key not in b.driver.page_source, "no key on the audit trail")
+    b.record("admin-audit")
+
 
 def unhappy_path(b):
     """A pasted token Oneflow does not know: the failure page, nothing stored."""

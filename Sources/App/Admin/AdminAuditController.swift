@@ -12,6 +12,7 @@ struct AdminAuditController: RouteCollection {
         var at: String
         var actor: String
         var action: String
+        var code: String
         var account: String
         var subject: String
         var detail: String
@@ -31,7 +32,8 @@ struct AdminAuditController: RouteCollection {
         let names = filter.names
         let rows = events.map { e in
             Row(
-                at: AdminFormat.time(e.at), actor: e.actor, action: e.action, account: e.installationID.map { names[$0] ?? $0.uuidString } ?? "—",
+                at: AdminFormat.time(e.at), actor: e.actor, action: AuditLog.Action(rawValue: e.action)?.label ?? e.action, code: e.action,
+                account: e.installationID.map { names[$0] ?? $0.uuidString } ?? "—",
                 subject: e.subject ?? "", detail: e.detail)
         }
         return try await req.view.render(

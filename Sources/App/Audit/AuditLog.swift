@@ -20,6 +20,21 @@ struct AuditLog {
         case notificationResent = "notification.resent"
         case accountAllowed = "setup.account_allowed"
         case accountRemoved = "setup.account_removed"
+
+        /// How the admin page says it.
+        var label: String {
+            switch self {
+            case .apiKeyCreated: "API key made"
+            case .apiKeyRevoked: "API key revoked"
+            case .reprovisioned: "Provisioned again"
+            case .signKeyRotated: "Sign key rotated"
+            case .disconnected: "Disconnected"
+            case .deliveryReplayed: "Delivery replayed"
+            case .notificationResent: "Notification sent again"
+            case .accountAllowed: "Account allowed to install"
+            case .accountRemoved: "Account no longer allowed"
+            }
+        }
     }
 
     /// Who acts: an admin's session (by a short hash of its id, which opens nothing), the
