@@ -69,4 +69,71 @@ struct SetupAcceptTests {
             #expect(page.status == 200)
         }
     }
+
+    /// Signs in as the admin.
+    func admin(_ r: RunningApp) async throws -> Browser {
+        let admin = r.browser()
+        let login = try await admin.get("/admin/login")
+        _ = try await admin.post("/admin/login", form: ["password": AdminTests.password, "csrf_token": try #require(login.csrfToken)])
+        return admin
+    }
+
+    @Test(
+        "approval: a new account waits, nothing made in its Oneflow account; approved, it installs and its page moves on; refused, its token is forgotten"
+    )
+    func approval() async throws {
+        try await withRunningApp(["SETUP_ACCEPT": "approval", "ADMIN_PASSWORD": AdminTests.password]) { r in
+            // Given a new account's setup
+            let account = try await r.newAccount("Acme AB")
+            let (customer, page) = try await SetupFlowTests().runSetup(r, token: account.token)
+            // Then it waits, and nothing is made in Oneflow or here but the sealed request
+            #expect(page.status == 202 && page.body.contains("Waiting for approval") && page.body.contains("Oneflow account \(account.id)"))
+            #expect(page.headers.first(name: "refresh") == "5")
+            #expect(try await Installation.query(on: r.app.db).count() == 0)
+            #expect(try await r.oneflow.templateTypes(.init(token: account.token), offset: 0, limit: 100).data.allSatisfy { $0.name != "HR Bridge" })
+            let request = try #require(try await SetupRequest.query(on: r.app.db).first())
+            #expect(request.status == .pending && request.tokenSealed != nil && request.tokenSealed != account.token)
+            let waitingPath = "/setup/waiting/\(try request.requireID())"
+            // Another browser does not see it
+            #expect(try await r.browser().get(waitingPath).status == 404)
+
+            // When the admin approves it
+            let admin = try await admin(r)
+            let list = try await admin.get("/admin/installations")
+            let requestID = try request.requireID()
+            #expect(list.body.contains("Acme AB") && list.body.contains("/requests/\(requestID)/approve"))
+            let approved = try await admin.post(
+                "/admin/installations/requests/\(try request.requireID())/approve", form: ["csrf_token": try #require(list.csrfToken)])
+            #expect(try await admin.follow(approved).body.contains("is approved and connected"))
+            // Then the installation is made, and the customer's page moves on to the success page
+            let installation = try #require(try await Installation.query(on: r.app.db).first())
+            #expect(installation.status == .active)
+            let after = try await SetupRequest.find(request.id, on: r.app.db)
+            #expect(after?.status == .approved && after?.tokenSealed == nil && after?.installationID == installation.id)
+            let moved = try await customer.get(waitingPath)
+            #expect(moved.status == 303)
+            let success = try await customer.follow(moved)
+            #expect(success.status == 200 && success.body.contains("HR Bridge is connected to Acme AB"))
+            // And setting it up again needs no approval
+            let (_, again) = try await SetupFlowTests().runSetup(r, token: account.token)
+            #expect(again.status == 200)
+
+            // When another account asks and is refused
+            let other = try await r.newAccount("Beta Oy")
+            let (otherBrowser, otherPage) = try await SetupFlowTests().runSetup(r, token: other.token)
+            #expect(otherPage.status == 202)
+            let otherRequest = try #require(try await SetupRequest.query(on: r.app.db).filter(\.$oneflowAccountID == other.id).first())
+            let list2 = try await admin.get("/admin/installations")
+            _ = try await admin.post(
+                "/admin/installations/requests/\(try otherRequest.requireID())/refuse", form: ["csrf_token": try #require(list2.csrfToken)])
+            // Then its token is forgotten, its page says no, and both decisions are on the trail
+            let refused = try await SetupRequest.find(otherRequest.id, on: r.app.db)
+            #expect(refused?.status == .refused && refused?.tokenSealed == nil)
+            let no = try await otherBrowser.get("/setup/waiting/\(try otherRequest.requireID())")
+            #expect(no.status == 403 && no.body.contains("may not connect here yet"))
+            #expect(try await Installation.query(on: r.app.db).count() == 1)
+            let actions = try await AuditEvent.query(on: r.app.db).sort(\.$at).all().map(\.action)
+            #expect(actions == ["setup.approved", "setup.refused"])
+        }
+    }
 }

@@ -12,6 +12,8 @@ struct AdminInstallationsController: RouteCollection {
         routes.get("installations", use: list)
         routes.post("installations", "allowed-accounts", use: allowAccount)
         routes.post("installations", "allowed-accounts", ":account", "remove", use: removeAccount)
+        routes.post("installations", "requests", ":request", "approve", use: approve)
+        routes.post("installations", "requests", ":request", "refuse", use: refuse)
         routes.get("installations", ":id", use: detail)
         routes.post("installations", ":id", "api-keys", use: createKey)
         routes.post("installations", ":id", "api-keys", ":key", "revoke", use: revokeKey)
@@ -41,6 +43,15 @@ struct AdminInstallationsController: RouteCollection {
         var accept: String
         var allowlist: Bool
         var allowed: [AllowedRow]
+        var approval: Bool
+        var requests: [RequestRow]
+    }
+    struct RequestRow: Encodable {
+        var id: String
+        var account: String
+        var accountID: Int
+        var requested: String
+        var lastError: String
     }
     struct AllowedRow: Encodable {
         var id: String
@@ -65,11 +76,66 @@ struct AdminInstallationsController: RouteCollection {
                 AllowedRow(
                     id: a.id?.uuidString ?? "", accountID: a.oneflowAccountID, note: a.note, added: AdminFormat.time(a.addedAt), fromConfig: false))
         }
+        let requests = try await SetupRequest.query(on: req.db).filter(\.$status == .pending).sort(\.$requestedAt).all().map { r in
+            RequestRow(
+                id: r.id?.uuidString ?? "", account: r.accountName, accountID: r.oneflowAccountID, requested: AdminFormat.time(r.requestedAt),
+                lastError: r.lastError ?? "")
+        }
         return try await req.view.render(
             "admin/installations",
             Page(
                 frame: AdminFrame(req, section: "installations"), rows: rows, accept: setup.accept.rawValue, allowlist: setup.accept == .allowlist,
-                allowed: allowed))
+                allowed: allowed, approval: setup.accept == .approval, requests: requests))
+    }
+
+    /// Approves a waiting setup: it runs now with the stored token (the customer's waiting page
+    /// then moves on to the success page). If it cannot finish (Oneflow unreachable), the
+    /// request waits again with the reason shown.
+    @Sendable func approve(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        let request = try await pending(req)
+        guard let sealed = request.tokenSealed, let token = try? services.secretBox.open(sealed) else {
+            throw Abort(.conflict, reason: "The request has no token any more.")
+        }
+        let writer = services.storage.writer(on: req.db)
+        request.status = .approved
+        request.decidedAt = services.clock.now
+        try await writer.save(request)
+        let installation: Installation
+        do {
+            installation = try await SetupService(services: services, db: req.db, logger: req.logger).connect(token: token)
+        } catch {
+            request.status = .pending
+            request.decidedAt = nil
+            request.lastError = "\(error.title). \(error.message)"
+            try await writer.save(request)
+            return req.redirect(to: "/admin/installations", message: "\(request.accountName) could not be connected: \(error.title). It still waits.")
+        }
+        request.installationID = installation.id
+        request.tokenSealed = nil  // the installation keeps it now
+        request.lastError = nil
+        try await writer.save(request)
+        await audit(req).record(.setupApproved, by: .admin(req), installation: installation.id, subject: "\(request.oneflowAccountID)")
+        return req.redirect(to: "/admin/installations", message: "\(installation.accountName) is approved and connected.")
+    }
+
+    /// Refuses a waiting setup and forgets its token.
+    @Sendable func refuse(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        let request = try await pending(req)
+        request.status = .refused
+        request.decidedAt = services.clock.now
+        request.tokenSealed = nil
+        try await services.storage.writer(on: req.db).save(request)
+        await audit(req).record(.setupRefused, by: .admin(req), installation: nil, subject: "\(request.oneflowAccountID)")
+        return req.redirect(to: "/admin/installations", message: "\(request.accountName)'s request is refused; its token is forgotten.")
+    }
+
+    private func pending(_ req: Request) async throws -> SetupRequest {
+        guard let id = req.parameters.get("request").flatMap(UUID.init(uuidString:)), let request = try await SetupRequest.find(id, on: req.db),
+            request.status == .pending
+        else { throw Abort(.notFound, reason: "No such waiting request.") }
+        return request
     }
 
     /// Lets a Oneflow account install under `setup.accept = allowlist`.

@@ -20,6 +20,8 @@ struct AuditLog {
         case notificationResent = "notification.resent"
         case accountAllowed = "setup.account_allowed"
         case accountRemoved = "setup.account_removed"
+        case setupApproved = "setup.approved"
+        case setupRefused = "setup.refused"
 
         /// How the admin page says it.
         var label: String {
@@ -33,6 +35,8 @@ struct AuditLog {
             case .notificationResent: "Notification sent again"
             case .accountAllowed: "Account allowed to install"
             case .accountRemoved: "Account no longer allowed"
+            case .setupApproved: "Setup approved"
+            case .setupRefused: "Setup refused"
             }
         }
     }

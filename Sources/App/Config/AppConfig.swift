@@ -91,6 +91,8 @@ public struct AppConfig: Sendable {
             case any
             /// Only the accounts of `setup.allowed_accounts` and those allowed on the admin page.
             case allowlist
+            /// A new account's setup waits until an admin approves it on the admin page.
+            case approval
         }
     }
 

@@ -25,6 +25,7 @@ public enum Migrations {
             CreateAPIKeys(),
             CreateAuditEvents(),
             CreateAllowedAccounts(),
+            CreateSetupRequests(),
         ]
     }
 }

@@ -26,13 +26,28 @@ struct InstallPolicy {
     let db: any Database
     let setup: AppConfig.Setup
 
-    func mayInstall(oneflowAccountID: Int) async throws -> Bool {
-        if try await Installation.query(on: db).filter(\.$oneflowAccountID == oneflowAccountID).first() != nil { return true }
+    enum Verdict: Equatable {
+        case install
+        case refuse
+        /// Store the request; an admin decides (`SetupRequest`).
+        case ask
+    }
+
+    func verdict(oneflowAccountID: Int) async throws -> Verdict {
+        if try await Installation.query(on: db).filter(\.$oneflowAccountID == oneflowAccountID).first() != nil { return .install }
         switch setup.accept {
-        case .any: return true
+        case .any: return .install
         case .allowlist:
-            if setup.allowedAccounts.contains(oneflowAccountID) { return true }
-            return try await AllowedAccount.query(on: db).filter(\.$oneflowAccountID == oneflowAccountID).first() != nil
+            if setup.allowedAccounts.contains(oneflowAccountID) { return .install }
+            return try await AllowedAccount.query(on: db).filter(\.$oneflowAccountID == oneflowAccountID).first() != nil ? .install : .refuse
+        case .approval:
+            let approved = try await SetupRequest.query(on: db).filter(\.$oneflowAccountID == oneflowAccountID).filter(\.$status == .approved)
+                .first()
+            return approved != nil ? .install : .ask
         }
+    }
+
+    func mayInstall(oneflowAccountID: Int) async throws -> Bool {
+        try await verdict(oneflowAccountID: oneflowAccountID) == .install
     }
 }

@@ -15,6 +15,8 @@ struct SetupController: RouteCollection {
 
     static let tokenKey = "setup_token"
     static let completedKey = "setup_completed"
+    /// Requests this browser made that wait for an admin (`setup.accept = approval`).
+    static let waitingKey = "setup_waiting"
 
     func boot(routes: any RoutesBuilder) throws {
         let setup = routes.grouped("setup")
@@ -23,6 +25,7 @@ struct SetupController: RouteCollection {
         setup.get("connect", use: connect)
         setup.post("retry", use: retry)
         setup.get("complete", ":id", use: complete)
+        setup.get("waiting", ":id", use: waiting)
     }
 
     @Sendable func start(req: Request) async throws -> Response {
@@ -65,15 +68,51 @@ struct SetupController: RouteCollection {
         let installation: Installation
         do {
             installation = try await service.connect(token: token)
+        } catch .awaitingApproval(let requestID) {
+            req.session.data[Self.tokenKey] = nil
+            Self.remember(requestID.uuidString, under: Self.waitingKey, in: req)
+            return req.redirect(to: "/setup/waiting/\(requestID)", redirectType: .normal)
         } catch {
             if !error.isRetryable { req.session.data[Self.tokenKey] = nil }
             return try await SetupPages.failure(req, error).encodeResponse(status: error.status, for: req)
         }
         req.session.data[Self.tokenKey] = nil
-        let id = try installation.requireID().uuidString
-        let done = (req.session.data[Self.completedKey] ?? "").split(separator: ",").map(String.init)
-        req.session.data[Self.completedKey] = (done.suffix(9) + [id]).joined(separator: ",")
-        return req.redirect(to: "/setup/complete/\(id)", redirectType: .normal)
+        return completed(try installation.requireID(), req)
+    }
+
+    /// Sends this browser to the success page it may now see.
+    private func completed(_ installationID: UUID, _ req: Request) -> Response {
+        Self.remember(installationID.uuidString, under: Self.completedKey, in: req)
+        return req.redirect(to: "/setup/complete/\(installationID)", redirectType: .normal)
+    }
+
+    /// Adds `id` to a short list in the session (the last ten).
+    private static func remember(_ id: String, under key: String, in req: Request) {
+        let ids = (req.session.data[key] ?? "").split(separator: ",").map(String.init).filter { $0 != id }
+        req.session.data[key] = (ids.suffix(9) + [id]).joined(separator: ",")
+    }
+
+    /// The waiting page of a request this browser made: it looks again every few seconds,
+    /// and moves on to the success page once an admin approved and the setup ran, or says
+    /// the request was refused.
+    @Sendable func waiting(req: Request) async throws -> Response {
+        let mine = (req.session.data[Self.waitingKey] ?? "").split(separator: ",").map(String.init)
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), mine.contains(id.uuidString),
+            let request = try await SetupRequest.find(id, on: req.db)
+        else {
+            throw Abort(.notFound, reason: "This page is shown only to the person who asked to connect, in the browser they used.")
+        }
+        switch request.status {
+        case .approved:
+            if let installationID = request.installationID { return completed(installationID, req) }
+            return try await SetupPages.waiting(req, request).encodeResponse(for: req)
+        case .refused:
+            return try await SetupPages.failure(req, .notAllowed(accountID: request.oneflowAccountID)).encodeResponse(status: .forbidden, for: req)
+        case .pending:
+            let response = try await SetupPages.waiting(req, request).encodeResponse(status: .accepted, for: req)
+            response.headers.replaceOrAdd(name: "Refresh", value: "5")
+            return response
+        }
     }
 
     @Sendable func retry(req: Request) async throws -> Response {

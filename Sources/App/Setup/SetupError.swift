@@ -20,6 +20,9 @@ enum SetupError: Error, Sendable, Equatable {
     case storage
     /// `setup.accept` does not let this new Oneflow account install.
     case notAllowed(accountID: Int)
+    /// `setup.accept = approval`: the request is stored and waits for an admin (not a failure:
+    /// the setup controller shows the waiting page).
+    case awaitingApproval(requestID: UUID)
 
     var status: HTTPResponseStatus {
         switch self {
@@ -30,6 +33,7 @@ enum SetupError: Error, Sendable, Equatable {
         case .callbackURLRejected, .oneflowRejected: .badGateway
         case .storage: .serviceUnavailable
         case .notAllowed: .forbidden
+        case .awaitingApproval: .accepted
         }
     }
 
@@ -42,6 +46,7 @@ enum SetupError: Error, Sendable, Equatable {
         case .oneflowRejected: "Oneflow refused part of the setup"
         case .storage: "HR Bridge could not save the connection"
         case .notAllowed: "This Oneflow account may not connect here yet"
+        case .awaitingApproval: "Waiting for approval"
         }
     }
 
@@ -63,6 +68,8 @@ enum SetupError: Error, Sendable, Equatable {
             "Our database did not answer. Nothing was lost: try again in a minute."
         case .notAllowed(let accountID):
             "This HR Bridge connects only the Oneflow accounts its operator has allowed, and Oneflow account \(accountID) is not one of them yet. Nothing was stored. Ask your HR system's provider to allow account \(accountID), then enable the extension in Oneflow again."
+        case .awaitingApproval:
+            "Your request to connect is stored. An administrator of this HR Bridge approves new accounts; this page moves on by itself once they have."
         }
     }
 
@@ -70,7 +77,7 @@ enum SetupError: Error, Sendable, Equatable {
     var isRetryable: Bool {
         switch self {
         case .oneflowUnavailable, .storage, .oneflowRejected: true
-        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected, .notAllowed: false
+        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected, .notAllowed, .awaitingApproval: false
         }
     }
 

@@ -33,6 +33,19 @@ enum SetupPages {
         var returnURL: String
     }
 
+    struct WaitingPage: Encodable {
+        var title = "Waiting for approval"
+        var accountName: String
+        var accountID: Int
+        var requested: String
+    }
+
+    static func waiting(_ req: Request, _ request: SetupRequest) async throws -> View {
+        try await req.view.render(
+            "setup/waiting",
+            WaitingPage(accountName: request.accountName, accountID: request.oneflowAccountID, requested: request.requestedAt.formatted(.iso8601)))
+    }
+
     static func form(_ req: Request, error: String?) async throws -> View {
         try await req.view.render("setup/form", FormPage(csrfToken: CSRF.token(for: req), error: error))
     }

@@ -50,10 +50,14 @@ struct SetupService {
 
         // Who may install: checked before anything is stored under this account.
         do {
-            guard try await InstallPolicy(db: db, setup: config.setup).mayInstall(oneflowAccountID: account.id) else {
+            switch try await InstallPolicy(db: db, setup: config.setup).verdict(oneflowAccountID: account.id) {
+            case .install: break
+            case .refuse:
                 logger.notice(
                     "setup: account not allowed to install", metadata: ["account": "\(account.id)", "accept": "\(config.setup.accept.rawValue)"])
                 throw SetupError.notAllowed(accountID: account.id)
+            case .ask:
+                throw SetupError.awaitingApproval(requestID: try await requestApproval(account, token: credentials.token))
             }
         } catch let error as SetupError {
             throw error
@@ -94,6 +98,27 @@ struct SetupService {
             try? await writer.save(installation)
             throw failure
         }
+    }
+
+    /// Stores (or refreshes, when the account comes again) the account's request for an
+    /// admin's approval, with its token sealed. - Returns: the request's id.
+    private func requestApproval(_ account: Account, token: String) async throws -> UUID {
+        let sealed = try secrets.box.seal(token)
+        let now = clock.now
+        let name = account.name ?? "Oneflow account \(account.id)"
+        let request = try await writer.transaction(.background) { tx in
+            if let pending = try await SetupRequest.query(on: tx).filter(\.$oneflowAccountID == account.id).filter(\.$status == .pending).first() {
+                pending.tokenSealed = sealed
+                pending.accountName = name
+                try await pending.save(on: tx)
+                return pending
+            }
+            let request = SetupRequest(oneflowAccountID: account.id, accountName: name, tokenSealed: sealed, at: now)
+            try await request.create(on: tx)
+            return request
+        }
+        logger.notice("setup: waiting for approval", metadata: ["account": "\(account.id)", "request": "\(request.id?.uuidString ?? "")"])
+        return try request.requireID()
     }
 
     /// "Rotate sign key" (admin page, `hrbridge rotate-sign-key`): the setup again with the

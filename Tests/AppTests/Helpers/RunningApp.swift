@@ -77,6 +77,7 @@ final class Browser: Sendable {
         var status: Int
         var location: String?
         var body: String
+        var headers: HTTPHeaders = [:]
 
         /// The CSRF token of the page's form.
         var csrfToken: String? {
@@ -142,6 +143,8 @@ final class Browser: Sendable {
             if pair.count == 2 { cookies.withLock { $0[pair[0]] = pair[1] } }
         }
         let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
-        return Page(status: Int(response.status.code), location: response.headers.first(name: "location"), body: String(buffer: bytes))
+        return Page(
+            status: Int(response.status.code), location: response.headers.first(name: "location"), body: String(buffer: bytes),
+            headers: response.headers)
     }
 }
