@@ -57,11 +57,13 @@ struct SetupAcceptTests {
 
     @Test("allowlist: an account in setup.allowed_accounts installs; any: every account does")
     func configuredAndAny() async throws {
+        // The sandbox numbers new accounts from 1001.
         try await withRunningApp(["SETUP_ACCEPT": "allowlist", "SETUP_ALLOWED_ACCOUNTS": "1001,1002,1003"]) { r in
             let account = try await r.newAccount("Listed AB")
+            try #require(r.app.services.config.setup.allowedAccounts.contains(account.id))
+            let (_, page) = try await SetupFlowTests().runSetup(r, token: account.token)
+            #expect(page.status == 200 && page.body.contains("HR Bridge is connected to Listed AB"))
             let policy = InstallPolicy(db: r.app.db, setup: r.app.services.config.setup)
-            #expect(try await policy.mayInstall(oneflowAccountID: account.id) == r.app.services.config.setup.allowedAccounts.contains(account.id))
-            #expect(try await policy.mayInstall(oneflowAccountID: 1001))
             #expect(try await !policy.mayInstall(oneflowAccountID: 999_999))
         }
         try await withRunningApp { r in
@@ -92,7 +94,8 @@ struct SetupAcceptTests {
             #expect(try await Installation.query(on: r.app.db).count() == 0)
             #expect(try await r.oneflow.templateTypes(.init(token: account.token), offset: 0, limit: 100).data.allSatisfy { $0.name != "HR Bridge" })
             let request = try #require(try await SetupRequest.query(on: r.app.db).first())
-            #expect(request.status == .pending && request.tokenSealed != nil && request.tokenSealed != account.token)
+            let storedToken = try request.tokenSealed.map { try r.app.services.secretBox.open($0) }
+            #expect(request.status == .pending && request.tokenSealed != account.token && storedToken == account.token)
             let waitingPath = "/setup/waiting/\(try request.requireID())"
             // Another browser does not see it
             #expect(try await r.browser().get(waitingPath).status == 404)
@@ -130,10 +133,63 @@ struct SetupAcceptTests {
             let refused = try await SetupRequest.find(otherRequest.id, on: r.app.db)
             #expect(refused?.status == .refused && refused?.tokenSealed == nil)
             let no = try await otherBrowser.get("/setup/waiting/\(try otherRequest.requireID())")
-            #expect(no.status == 403 && no.body.contains("may not connect here yet"))
+            #expect(no.status == 403 && no.body.contains("was not approved") && no.body.contains("token are deleted"))
             #expect(try await Installation.query(on: r.app.db).count() == 1)
             let actions = try await AuditEvent.query(on: r.app.db).sort(\.$at).all().map(\.action)
             #expect(actions == ["setup.approved", "setup.refused"])
+        }
+    }
+
+    @Test(
+        "approval: a setup that cannot finish when approved stays approved, its page keeps waiting, and trying again connects it; a second decision finds nothing"
+    )
+    func approvalThatCannotFinish() async throws {
+        try await withRunningApp(["SETUP_ACCEPT": "approval", "ADMIN_PASSWORD": AdminTests.password]) { r in
+            // Given a waiting request, and Oneflow failing once when the admin approves
+            let account = try await r.newAccount("Acme AB")
+            let (customer, _) = try await SetupFlowTests().runSetup(r, token: account.token)
+            let request = try #require(try await SetupRequest.query(on: r.app.db).first())
+            let requestID = try request.requireID()
+            let admin = try await admin(r)
+            let list = try await admin.get("/admin/installations")
+            let csrf = try #require(list.csrfToken)
+            _ = try await r.control("/faults", json: ["path": "/ping", "status": 503, "count": 1])
+
+            // When approved, then it is approved but not connected, with the reason, and the token kept for a retry
+            let first = try await admin.post("/admin/installations/requests/\(requestID)/approve", form: ["csrf_token": csrf])
+            #expect(try await admin.follow(first).body.contains("is approved but not connected"))
+            let stuck = try #require(try await SetupRequest.find(requestID, on: r.app.db))
+            #expect(stuck.status == .approved && stuck.installationID == nil && stuck.tokenSealed != nil && stuck.lastError?.isEmpty == false)
+            // And the customer's page keeps looking
+            let waiting = try await customer.get("/setup/waiting/\(requestID)")
+            #expect(waiting.status == 202 && waiting.headers.first(name: "refresh") == "5")
+            // And it can no longer be refused
+            #expect(try await admin.post("/admin/installations/requests/\(requestID)/refuse", form: ["csrf_token": csrf]).status == 404)
+
+            // When the admin tries again, then it connects and the page moves on
+            let again = try await admin.post("/admin/installations/requests/\(requestID)/approve", form: ["csrf_token": csrf])
+            #expect(try await admin.follow(again).body.contains("is approved and connected"))
+            #expect(try await customer.get("/setup/waiting/\(requestID)").status == 303)
+            // And a third decision finds nothing to decide
+            #expect(try await admin.post("/admin/installations/requests/\(requestID)/approve", form: ["csrf_token": csrf]).status == 404)
+            #expect(try await Installation.query(on: r.app.db).count() == 1)
+        }
+    }
+
+    @Test("a request still waiting when its account gets installed another way is settled, its token wiped")
+    func supersededRequest() async throws {
+        try await withRunningApp { r in
+            // Given a waiting request (made under approval earlier) for an account
+            let account = try await r.newAccount("Acme AB")
+            let sealed = try r.app.services.secretBox.seal(account.token)
+            let request = SetupRequest(oneflowAccountID: account.id, accountName: "Acme AB", tokenSealed: sealed, at: Date())
+            try await request.create(on: r.app.db)
+            // When the account is set up (here under `any`)
+            let (_, page) = try await SetupFlowTests().runSetup(r, token: account.token)
+            #expect(page.status == 200)
+            // Then the request is settled and forgets the token
+            let after = try #require(try await SetupRequest.find(request.id, on: r.app.db))
+            #expect(after.status == .superseded && after.tokenSealed == nil && after.installationID != nil)
         }
     }
 }

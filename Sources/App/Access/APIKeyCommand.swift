@@ -49,8 +49,14 @@ struct APIKeyCommand: AsyncCommand {
                     "\(key.id?.uuidString ?? "")  \(key.keyPrefix)…  \(key.name)  made \(key.createdAt.formatted(.iso8601))  used \(used)  \(state)")
             }
         case "revoke":
-            guard let id = signature.key.flatMap(UUID.init(uuidString:)), let key = try await keys.revoke(id, of: installation.requireID()) else {
+            guard let id = signature.key.flatMap(UUID.init(uuidString:)),
+                let (key, revokedNow) = try await keys.revoke(id, of: installation.requireID())
+            else {
                 throw Abort(.notFound, reason: "No such key of this installation: see `hrbridge api-key list --installation \(named)`.")
+            }
+            guard revokedNow else {
+                context.console.print("“\(key.name)” was revoked already.")
+                return
             }
             app.logger.notice("api key revoked", metadata: ["installation": "\(key.$installation.id)", "key": "\(id)"])
             await app.services.audit(on: app.db, logger: app.logger).record(

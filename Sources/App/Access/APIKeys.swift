@@ -42,12 +42,13 @@ struct APIKeys {
     }
 
     /// Revokes one of the installation's keys at once (nil: it has no such key).
-    func revoke(_ id: UUID, of installationID: UUID) async throws -> APIKey? {
+    /// - Returns: the key, and whether this call revoked it (false: it was already).
+    func revoke(_ id: UUID, of installationID: UUID) async throws -> (key: APIKey, revokedNow: Bool)? {
         guard let key = try await APIKey.query(on: db).filter(\.$id == id).filter(\.$installation.$id == installationID).first() else { return nil }
-        guard key.revokedAt == nil else { return key }
+        guard key.revokedAt == nil else { return (key, false) }
         key.revokedAt = clock.now
         try await writer.save(key)
-        return key
+        return (key, true)
     }
 
     /// The installation's keys, newest first, revoked ones included.

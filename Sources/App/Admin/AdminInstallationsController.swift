@@ -48,6 +48,8 @@ struct AdminInstallationsController: RouteCollection {
     }
     struct RequestRow: Encodable {
         var id: String
+        /// Approved, but its setup stopped before an installation was made.
+        var approved: Bool
         var account: String
         var accountID: Int
         var requested: String
@@ -76,9 +78,13 @@ struct AdminInstallationsController: RouteCollection {
                 AllowedRow(
                     id: a.id?.uuidString ?? "", accountID: a.oneflowAccountID, note: a.note, added: AdminFormat.time(a.addedAt), fromConfig: false))
         }
-        let requests = try await SetupRequest.query(on: req.db).filter(\.$status == .pending).sort(\.$requestedAt).all().map { r in
+        // Waiting ones, and approved ones whose setup did not get as far as an installation.
+        let requests = try await SetupRequest.query(on: req.db).group(.or) { or in
+            or.filter(\.$status == .pending).group(.and) { and in and.filter(\.$status == .approved).filter(\.$installationID == nil) }
+        }.sort(\.$requestedAt).all().map { r in
             RequestRow(
-                id: r.id?.uuidString ?? "", account: r.accountName, accountID: r.oneflowAccountID, requested: AdminFormat.time(r.requestedAt),
+                id: r.id?.uuidString ?? "", approved: r.status == .approved, account: r.accountName, accountID: r.oneflowAccountID,
+                requested: AdminFormat.time(r.requestedAt),
                 lastError: r.lastError ?? "")
         }
         return try await req.view.render(
@@ -90,52 +96,34 @@ struct AdminInstallationsController: RouteCollection {
 
     /// Approves a waiting setup: it runs now with the stored token (the customer's waiting page
     /// then moves on to the success page). If it cannot finish (Oneflow unreachable), the
-    /// request waits again with the reason shown.
+    /// approval stands and the reason is shown: try again here, or Re-provision the installation
+    /// once it exists.
     @Sendable func approve(req: Request) async throws -> Response {
         try CSRF.verify(req)
-        let request = try await pending(req)
-        guard let sealed = request.tokenSealed, let token = try? services.secretBox.open(sealed) else {
-            throw Abort(.conflict, reason: "The request has no token any more.")
+        guard let id = req.parameters.get("request").flatMap(UUID.init(uuidString:)),
+            let (request, outcome) = try await SetupApprovals(services: services, db: req.db, logger: req.logger).approve(id)
+        else { throw Abort(.notFound, reason: "No such waiting request: it may have been decided already.") }
+        switch outcome {
+        case .connected(let installation):
+            await audit(req).record(.setupApproved, by: .admin(req), installation: installation.id, subject: "\(request.oneflowAccountID)")
+            return req.redirect(to: "/admin/installations", message: "\(installation.accountName) is approved and connected.")
+        case .approvedNotConnected(let error):
+            await audit(req).record(
+                .setupApproved, by: .admin(req), installation: request.installationID, subject: "\(request.oneflowAccountID)",
+                detail: "not connected yet")
+            let next = request.installationID == nil ? "Approve it again to retry." : "Re-provision its installation to finish."
+            return req.redirect(to: "/admin/installations", message: "\(request.accountName) is approved but not connected: \(error.title). \(next)")
         }
-        let writer = services.storage.writer(on: req.db)
-        request.status = .approved
-        request.decidedAt = services.clock.now
-        try await writer.save(request)
-        let installation: Installation
-        do {
-            installation = try await SetupService(services: services, db: req.db, logger: req.logger).connect(token: token)
-        } catch {
-            request.status = .pending
-            request.decidedAt = nil
-            request.lastError = "\(error.title). \(error.message)"
-            try await writer.save(request)
-            return req.redirect(to: "/admin/installations", message: "\(request.accountName) could not be connected: \(error.title). It still waits.")
-        }
-        request.installationID = installation.id
-        request.tokenSealed = nil  // the installation keeps it now
-        request.lastError = nil
-        try await writer.save(request)
-        await audit(req).record(.setupApproved, by: .admin(req), installation: installation.id, subject: "\(request.oneflowAccountID)")
-        return req.redirect(to: "/admin/installations", message: "\(installation.accountName) is approved and connected.")
     }
 
     /// Refuses a waiting setup and forgets its token.
     @Sendable func refuse(req: Request) async throws -> Response {
         try CSRF.verify(req)
-        let request = try await pending(req)
-        request.status = .refused
-        request.decidedAt = services.clock.now
-        request.tokenSealed = nil
-        try await services.storage.writer(on: req.db).save(request)
+        guard let id = req.parameters.get("request").flatMap(UUID.init(uuidString:)),
+            let request = try await SetupApprovals(services: services, db: req.db, logger: req.logger).refuse(id)
+        else { throw Abort(.notFound, reason: "No such waiting request: it may have been decided already.") }
         await audit(req).record(.setupRefused, by: .admin(req), installation: nil, subject: "\(request.oneflowAccountID)")
         return req.redirect(to: "/admin/installations", message: "\(request.accountName)'s request is refused; its token is forgotten.")
-    }
-
-    private func pending(_ req: Request) async throws -> SetupRequest {
-        guard let id = req.parameters.get("request").flatMap(UUID.init(uuidString:)), let request = try await SetupRequest.find(id, on: req.db),
-            request.status == .pending
-        else { throw Abort(.notFound, reason: "No such waiting request.") }
-        return request
     }
 
     /// Lets a Oneflow account install under `setup.accept = allowlist`.
@@ -150,11 +138,18 @@ struct AdminInstallationsController: RouteCollection {
         guard note.count <= 200, !note.contains(where: \.isNewline) else {
             return req.redirect(to: "/admin/installations", message: "A note is one line of at most 200 characters.")
         }
+        guard !services.config.setup.allowedAccounts.contains(accountID) else {
+            return req.redirect(to: "/admin/installations", message: "Oneflow account \(accountID) is allowed in the configuration already.")
+        }
         let exists = try await AllowedAccount.query(on: req.db).filter(\.$oneflowAccountID == accountID).first() != nil
         if !exists {
             let row = AllowedAccount(oneflowAccountID: accountID, note: note, at: services.clock.now)
-            try await services.storage.writer(on: req.db).write(.background) { db in try await row.create(on: db) }
-            await audit(req).record(.accountAllowed, by: .admin(req), installation: nil, subject: "\(accountID)")
+            do {
+                try await services.storage.writer(on: req.db).write(.background) { db in try await row.create(on: db) }
+                await audit(req).record(.accountAllowed, by: .admin(req), installation: nil, subject: "\(accountID)")
+            } catch let error as any DatabaseError where error.isConstraintFailure {
+                // Allowed at the same moment from another page: it is allowed either way.
+            }
         }
         return req.redirect(to: "/admin/installations", message: "Oneflow account \(accountID) may install.")
     }
@@ -277,11 +272,13 @@ struct AdminInstallationsController: RouteCollection {
         try CSRF.verify(req)
         let installation = try await find(req)
         guard let id = req.parameters.get("key").flatMap(UUID.init(uuidString:)),
-            let key = try await keys(req).revoke(id, of: try installation.requireID())
+            let (key, revokedNow) = try await keys(req).revoke(id, of: try installation.requireID())
         else { throw Abort(.notFound, reason: "No such key.") }
-        req.logger.notice("api key revoked", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "key": "\(id)"])
-        await audit(req).record(
-            .apiKeyRevoked, by: .admin(req), installation: installation.id, subject: id.uuidString, detail: "name \"\(key.name)\"")
+        if revokedNow {
+            req.logger.notice("api key revoked", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "key": "\(id)"])
+            await audit(req).record(
+                .apiKeyRevoked, by: .admin(req), installation: installation.id, subject: id.uuidString, detail: "name \"\(key.name)\"")
+        }
         return req.redirect(to: "/admin/installations/\(installation.id?.uuidString ?? "")", message: "The key “\(key.name)” is revoked.")
     }
 

@@ -103,12 +103,15 @@ struct SetupController: RouteCollection {
             throw Abort(.notFound, reason: "This page is shown only to the person who asked to connect, in the browser they used.")
         }
         switch request.status {
-        case .approved:
-            if let installationID = request.installationID { return completed(installationID, req) }
-            return try await SetupPages.waiting(req, request).encodeResponse(for: req)
         case .refused:
-            return try await SetupPages.failure(req, .notAllowed(accountID: request.oneflowAccountID)).encodeResponse(status: .forbidden, for: req)
-        case .pending:
+            return try await SetupPages.failure(req, .refused(accountID: request.oneflowAccountID)).encodeResponse(status: .forbidden, for: req)
+        case .approved, .superseded, .pending:
+            // On to the success page once the installation is connected; until then, again in a moment.
+            if let installationID = request.installationID, let installation = try await Installation.find(installationID, on: req.db),
+                installation.status == .active
+            {
+                return completed(installationID, req)
+            }
             let response = try await SetupPages.waiting(req, request).encodeResponse(status: .accepted, for: req)
             response.headers.replaceOrAdd(name: "Refresh", value: "5")
             return response

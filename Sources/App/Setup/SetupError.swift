@@ -20,6 +20,8 @@ enum SetupError: Error, Sendable, Equatable {
     case storage
     /// `setup.accept` does not let this new Oneflow account install.
     case notAllowed(accountID: Int)
+    /// `setup.accept = approval`: an admin refused this account's request.
+    case refused(accountID: Int)
     /// `setup.accept = approval`: the request is stored and waits for an admin (not a failure:
     /// the setup controller shows the waiting page).
     case awaitingApproval(requestID: UUID)
@@ -32,7 +34,7 @@ enum SetupError: Error, Sendable, Equatable {
         case .oneflowUnavailable: .badGateway
         case .callbackURLRejected, .oneflowRejected: .badGateway
         case .storage: .serviceUnavailable
-        case .notAllowed: .forbidden
+        case .notAllowed, .refused: .forbidden
         case .awaitingApproval: .accepted
         }
     }
@@ -46,6 +48,7 @@ enum SetupError: Error, Sendable, Equatable {
         case .oneflowRejected: "Oneflow refused part of the setup"
         case .storage: "HR Bridge could not save the connection"
         case .notAllowed: "This Oneflow account may not connect here yet"
+        case .refused: "Your request to connect was not approved"
         case .awaitingApproval: "Waiting for approval"
         }
     }
@@ -68,6 +71,8 @@ enum SetupError: Error, Sendable, Equatable {
             "Our database did not answer. Nothing was lost: try again in a minute."
         case .notAllowed(let accountID):
             "This HR Bridge connects only the Oneflow accounts its operator has allowed, and Oneflow account \(accountID) is not one of them yet. Nothing was stored. Ask your HR system's provider to allow account \(accountID), then enable the extension in Oneflow again."
+        case .refused(let accountID):
+            "An administrator of this HR Bridge did not approve connecting Oneflow account \(accountID). Your request and its token are deleted, and nothing was made in your Oneflow account. Ask your HR system's provider if this is a mistake; enabling the extension again asks again."
         case .awaitingApproval:
             "Your request to connect is stored. An administrator of this HR Bridge approves new accounts; this page moves on by itself once they have."
         }
@@ -77,7 +82,7 @@ enum SetupError: Error, Sendable, Equatable {
     var isRetryable: Bool {
         switch self {
         case .oneflowUnavailable, .storage, .oneflowRejected: true
-        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected, .notAllowed, .awaitingApproval: false
+        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected, .notAllowed, .refused, .awaitingApproval: false
         }
     }
 

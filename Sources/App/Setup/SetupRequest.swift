@@ -8,6 +8,9 @@ final class SetupRequest: Model, @unchecked Sendable {
 
     enum Status: String, Codable, Sendable {
         case pending, approved, refused
+        /// The account got its installation another way meanwhile (the mode changed, or an
+        /// earlier request's setup finished): nothing left to decide, the token is wiped.
+        case superseded
     }
 
     @ID(key: .id) var id: UUID?

@@ -88,6 +88,7 @@ struct SetupService {
             installation.lastError = nil
             installation.disconnectedAt = nil
             try await writer.save(installation)
+            try await closeRequests(of: account.id, installedAs: installation)
             logger.info("setup: installation active", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "account": "\(account.id)"])
             return installation
         } catch {
@@ -97,6 +98,15 @@ struct SetupService {
             installation.lastError = failure.title
             try? await writer.save(installation)
             throw failure
+        }
+    }
+
+    /// The account is connected: any request of it still waiting is settled (its token wiped).
+    private func closeRequests(of accountID: Int, installedAs installation: Installation) async throws {
+        let (id, now) = (try installation.requireID(), clock.now)
+        try await writer.write(.background) { db in
+            try await SetupRequest.query(on: db).filter(\.$oneflowAccountID == accountID).filter(\.$status == .pending)
+                .set(\.$status, to: .superseded).set(\.$tokenSealed, to: nil).set(\.$installationID, to: id).set(\.$decidedAt, to: now).update()
         }
     }
 
