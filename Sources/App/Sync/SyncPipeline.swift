@@ -68,19 +68,19 @@ struct SyncPipeline {
     /// each contract. A job whose delivery is gone has nothing to do: it succeeds. A payload
     /// that names no delivery is dead at once, where it can be seen.
     private func load(_ jobs: [Job]) async throws -> [SyncItem] {
+        // Each payload read once: the delivery it names, or why it names none.
+        var named: [(job: Job, deliveryID: UUID)] = []
         var unreadable: [(Job, any Error)] = []
         for job in jobs {
-            do { _ = try DeliveryJobPayload.deliveryID(in: job.payload) } catch { unreadable.append((job, error)) }
+            do { named.append((job, try DeliveryJobPayload.deliveryID(in: job.payload))) } catch { unreadable.append((job, error)) }
         }
-        let ids = jobs.compactMap(SyncWorker.deliveryID(of:))
-        let rows = try await WebhookDelivery.query(on: db).filter(\.$id ~~ ids).with(\.$installation).all()
+        let rows = try await WebhookDelivery.query(on: db).filter(\.$id ~~ named.map(\.deliveryID)).with(\.$installation).all()
         let deliveries = Dictionary(rows.compactMap { row in row.id.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
         var items: [SyncItem] = []
         var index: [String: Int] = [:]
         var gone: [Job] = []
         let secrets = InstallationSecrets(box: services.secretBox)
-        for job in jobs {
-            guard let id = SyncWorker.deliveryID(of: job) else { continue }
+        for (job, id) in named {
             guard let delivery = deliveries[id] else {
                 gone.append(job)
                 continue
