@@ -37,7 +37,7 @@ struct APIKeys {
         let key = APIKey(
             installationID: try installation.requireID(), name: name, keyHash: Self.hash(secret), keyPrefix: String(secret.prefix(12)),
             at: clock.now)
-        try await writer.write(.background) { db in try await key.create(on: db) }
+        try await writer.create(key)
         return (key, secret)
     }
 

@@ -64,7 +64,7 @@ struct AuditLog {
             at: clock.now, actor: actor.description, action: action.rawValue, installationID: installation, subject: subject,
             detail: String(detail.prefix(500)))
         do {
-            try await writer.write(.background) { db in try await event.create(on: db) }
+            try await writer.create(event)
         } catch {
             logger.error("audit: could not record", metadata: ["action": "\(action.rawValue)", "error": "\(ErrorText.log(error))"])
         }

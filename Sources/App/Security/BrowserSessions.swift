@@ -35,7 +35,7 @@ final class BrowserSessions: SessionDriver {
         return request.eventLoop.makeFutureWithTask { [self] in
             let time = clock.now
             let row = BrowserSession(key: Self.key(id), data: try Self.encode(data), at: time)
-            try await storage.writer(on: request.db).write(.background) { db in try await row.create(on: db) }
+            try await storage.writer(on: request.db).create(row)
             // A purge that fails is tried again later; the sign-in that ran it goes on.
             try? await purgeIfDue(request.db, at: time)
             return id

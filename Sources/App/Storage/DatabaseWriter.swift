@@ -22,6 +22,11 @@ extension DatabaseWriter {
     func save(_ model: some Model) async throws {
         try await write(.background) { db in try await model.save(on: db) }
     }
+
+    /// Inserts one new model (a single statement), in the background's turn.
+    func create(_ model: some Model) async throws {
+        try await write(.background) { db in try await model.create(on: db) }
+    }
 }
 
 /// Writes through Fluent on `db`: PostgreSQL (`gate` nil), or SQLite behind the process's gate.
