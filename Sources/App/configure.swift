@@ -38,6 +38,7 @@ public func configure(
     }
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config), clock: clock)
     app.services = services
+    app.lifecycle.use(OutboundHTTPShutdown(http: services.outboundHTTP))
 
     let inbox = GroupCommitInbox(
         maxAttempts: config.sync.maxAttempts, database: services.storage.inbox({ app.db }, logger: Logger(label: "hrbridge.inbox")))
@@ -127,6 +128,12 @@ private func makeOneflowClient(_ app: Application, config: AppConfig) -> any One
         baseURL: baseURL, http: http, timeout: .seconds(Int64(config.oneflow.timeoutSeconds)),
         logger: Logger(label: "hrbridge.oneflow")
     )
+}
+
+/// Shuts the HR systems' HTTP clients down with the application.
+struct OutboundHTTPShutdown: LifecycleHandler {
+    let http: any OutboundHTTP
+    func shutdownAsync(_ application: Application) async { await http.shutdown() }
 }
 
 /// Shuts the Oneflow HTTP client down with the application.

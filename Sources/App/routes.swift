@@ -24,6 +24,7 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     try admin.register(collection: AdminEmployeesController(api: hrAPI))
     try admin.register(collection: AdminInstallationsController(services: services))
     try admin.register(collection: AdminWhoMayInstallController(services: services))
+    try admin.register(collection: AdminNotificationTargetController(services: services))
     try admin.register(collection: AdminNotificationsController(clock: services.clock, storage: services.storage, settings: config.notify))
     try admin.register(collection: AdminAuditController())
 

@@ -9,21 +9,14 @@ extension SyncWorkerLifecycle {
     /// receiver: an acknowledgement waits for one such transaction at most.
     static let contractsPerTransactionInServe = 8
 
-    /// The worker (and the notification sender when `notify.endpoint` is set) from the configuration.
+    /// The worker and the notification sender, from the configuration.
     /// - Parameter alongsideReceiver: inside `serve`, where webhooks are acknowledged.
     static func make(_ app: Application, services: AppServices, alongsideReceiver: Bool = true) throws -> SyncWorkerLifecycle {
         let config = services.config
-        let sender: NotificationSender?
-        do {
-            sender = try config.notify.endpoint.map { _ in
-                NotificationSender(
-                    db: app.db, writer: services.storage.writer(on: app.db), settings: config.notify, maxAttempts: config.sync.maxAttempts,
-                    metrics: services.metrics,
-                    http: try LiveOutboundHTTP(settings: config.notify))
-            }
-        } catch {
-            throw ConfigError(key: "notify.client_certificate_file", "cannot load the client certificate or key: \(error)")
-        }
+        // Always: an installation may have a notification target of its own without `notify.*`.
+        let sender = NotificationSender(
+            db: app.db, writer: services.storage.writer(on: app.db), targets: services.notificationTargets, maxAttempts: config.sync.maxAttempts,
+            metrics: services.metrics, http: services.outboundHTTP)
         // One worker per event loop, each with the database on its loop (`EventLoopTaskExecutor`).
         // Inside `serve` the workers run on threads of their own below the HTTP loops'
         // priority (`BackgroundThreads`), their database still on an HTTP loop.

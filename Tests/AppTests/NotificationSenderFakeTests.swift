@@ -23,7 +23,7 @@ struct NotificationSenderFakeTests {
         init(_ answers: [UInt?]) { self.answers = Mutex(answers) }
         var posts: [Post] { log.withLock { $0 } }
 
-        func post(_ url: String, headers: [(String, String)], body: String, timeout: TimeAmount) async throws -> UInt {
+        func post(_ url: String, headers: [(String, String)], body: String, timeout: TimeAmount, tls: OutboundTLS) async throws -> UInt {
             log.withLock { $0.append(Post(url: url, headers: Dictionary(headers) { _, last in last }, body: body)) }
             guard let status = answers.withLock({ $0.isEmpty ? 200 : $0.removeFirst() }) else { throw NoAnswer() }
             return status
@@ -39,13 +39,13 @@ struct NotificationSenderFakeTests {
         try await withSyncFixture(["NOTIFY_ENDPOINT": "https://hr.example/notify", "NOTIFY_KEY": "k", "NOTIFY_SECRET": "s3cret"]) { f in
             // Given one queued notification and an endpoint that fails twice
             let fake = FakeHTTP([nil, 503, 204])
-            let settings = f.r.app.services.config.notify
             let sender = NotificationSender(
-                db: f.db, writer: f.r.app.services.storage.writer(on: f.db), settings: settings, maxAttempts: 5, metrics: f.r.app.services.metrics,
-                http: fake)
+                db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: f.r.app.services.notificationTargets, maxAttempts: 5,
+                metrics: f.r.app.services.metrics, http: fake)
             let t0 = Date()
-            try await Outbox().record(
-                .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db, now: t0)
+            try await Outbox.of(f.installation).record(
+                .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: f.installation.requireID(), on: f.db,
+                now: t0)
 
             // When it is tried now, then around its first backoff (2 s ± 25%), then around its
             // second (4 s ± 25%)
@@ -65,7 +65,7 @@ struct NotificationSenderFakeTests {
             #expect(fake.posts.count == 3)
             for post in fake.posts {
                 #expect(post.url == "https://hr.example/notify?key=k")
-                #expect(post.headers["x-signature"] == NotificationSender.signature(of: post.body, secret: "s3cret"))
+                #expect(post.headers["x-signature"] == NotificationDestination.signature(of: post.body, secret: "s3cret"))
                 #expect(post.headers["content-type"] == "application/json")
             }
         }

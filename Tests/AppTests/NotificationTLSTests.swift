@@ -87,11 +87,13 @@ struct NotificationTLSTests {
 
     /// Queues one notification and tries to send it with `settings`.
     func attempt(_ f: SyncFixture, _ settings: AppConfig.Notify) async throws -> OutboundNotification {
-        try await Outbox().record(
-            .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: nil, on: f.db, now: Date())
+        try await Outbox.of(f.installation).record(
+            .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: f.installation.requireID(), on: f.db,
+            now: Date())
+        let targets = NotificationTargets(fallback: try NotificationDestination(settings: settings), box: f.r.app.services.secretBox)
         let sender = NotificationSender(
-            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), settings: settings, maxAttempts: 3, metrics: f.r.app.services.metrics,
-            http: try LiveOutboundHTTP(settings: settings))
+            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: targets, maxAttempts: 3, metrics: f.r.app.services.metrics,
+            http: LiveOutboundHTTP())
         _ = try? await sender.drain(now: Date())
         await sender.shutdown()
         return try #require(try await OutboundNotification.query(on: f.db).sort(\.$createdAt, .descending).first())

@@ -22,10 +22,9 @@ struct NotificationTests {
 
     /// A sender for the test, always shut down after (its HTTP client must be).
     func withSender(_ f: SyncFixture, _ body: (NotificationSender) async throws -> Void) async throws {
-        let settings = f.r.app.services.config.notify
         let sender = NotificationSender(
-            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), settings: settings, maxAttempts: 5, metrics: f.r.app.services.metrics,
-            http: try LiveOutboundHTTP(settings: settings))
+            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: f.r.app.services.notificationTargets, maxAttempts: 5,
+            metrics: f.r.app.services.metrics, http: LiveOutboundHTTP())
         do {
             try await body(sender)
         } catch {
@@ -67,7 +66,11 @@ struct NotificationTests {
                     bodies.map { "\($0["type"]!) \($0["reason"]!)" } == [
                         "employee created", "employee created", "contract created", "document created",
                     ])
-                #expect(Set(bodies[0].keys) == ["timestamp", "type", "reason", "data"])
+                #expect(Set(bodies[0].keys) == ["timestamp", "type", "reason", "installation", "data"])
+                let installation = try #require(bodies[0]["installation"] as? [String: Any])
+                #expect(installation["id"] as? String == f.installation.id?.uuidString)
+                #expect(installation["oneflow_account_id"] as? Int == f.accountID)
+                #expect(installation["oneflow_account_name"] as? String == "Acme AB")
                 #expect(bodies[0]["timestamp"] is Int)
                 let data = try #require(bodies[0]["data"] as? [String: Any])
                 #expect(data["name"] as? String == "Jane Doe")

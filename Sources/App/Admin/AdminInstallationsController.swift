@@ -31,6 +31,8 @@ struct AdminInstallationsController: RouteCollection {
         var connected: Bool
         /// API keys not revoked.
         var liveKeys: Int
+        /// Where its notifications go: its own target's host, `notify.*`'s ("default"), or nowhere.
+        var notifications: String
     }
     struct Page: Encodable {
         var title = "Installations"
@@ -53,16 +55,19 @@ struct AdminInstallationsController: RouteCollection {
     private func row(_ i: Installation, _ req: Request) async throws -> Row {
         let last = try await WebhookDelivery.query(on: req.db).filter(\.$installation.$id == i.requireID()).sort(\.$receivedAt, .descending).first()
         let keys = try await APIKey.query(on: req.db).filter(\.$installation.$id == i.requireID()).filter(\.$revokedAt == nil).count()
+        let own = try await NotificationTarget.query(on: req.db).filter(\.$installation.$id == i.requireID()).first()
+        let notifications =
+            own.map { "own: " + (URL(string: $0.endpoint)?.host ?? "?") } ?? (services.notificationTargets.fallback == nil ? "none" : "default")
         return Row(
             id: i.id?.uuidString ?? "", account: i.accountName, accountID: i.oneflowAccountID, status: i.status.rawValue,
             templateGroup: i.templateTypeID.map { "\(services.config.extensionSettings.templateGroupName) (#\($0))" } ?? "—",
             webhook: i.webhookID.map { "#\($0)" } ?? "—", lastDelivery: AdminFormat.time(last?.receivedAt), lastError: i.lastError ?? "",
-            connected: i.status != .disconnected, liveKeys: keys)
+            connected: i.status != .disconnected, liveKeys: keys, notifications: notifications)
     }
 
     @Sendable func disconnect(req: Request) async throws -> Response {
         try CSRF.verify(req)
-        let installation = try await find(req)
+        let installation = try await Self.find(req)
         do {
             try await DisconnectService(services: services, db: req.db, logger: req.logger).disconnect(installation, now: services.clock.now)
             await audit(req).record(.disconnected, by: .admin(req), installation: installation.id)
@@ -75,7 +80,7 @@ struct AdminInstallationsController: RouteCollection {
     /// Runs the setup again with the stored token (after a config change, or to repair).
     @Sendable func reprovision(req: Request) async throws -> Response {
         try CSRF.verify(req)
-        let installation = try await find(req)
+        let installation = try await Self.find(req)
         guard let token = try InstallationSecrets(box: services.secretBox).token(of: installation) else {
             return req.redirect(to: "/admin/installations", message: Self.noToken)
         }
@@ -92,7 +97,7 @@ struct AdminInstallationsController: RouteCollection {
     /// stays valid for `setup.sign_key_grace_seconds`.
     @Sendable func rotateSignKey(req: Request) async throws -> Response {
         try CSRF.verify(req)
-        let installation = try await find(req)
+        let installation = try await Self.find(req)
         do {
             guard try await SetupService(services: services, db: req.db, logger: req.logger).rotateSignKey(of: installation) != nil else {
                 return req.redirect(to: "/admin/installations", message: Self.noToken)
@@ -127,17 +132,18 @@ struct AdminInstallationsController: RouteCollection {
         var newKey: String?
         var newKeyName: String?
         var error: String?
+        var notifications: AdminNotificationTargetController.Panel?
     }
 
     @Sendable func detail(req: Request) async throws -> View {
-        try await render(req, try await find(req))
+        try await render(req, try await Self.find(req))
     }
 
     /// Makes a key for this installation and shows it once, on this answer only (never in a
     /// redirect, a session or a log).
     @Sendable func createKey(req: Request) async throws -> Response {
         try CSRF.verify(req)
-        let installation = try await find(req)
+        let installation = try await Self.find(req)
         let name = (try? req.content.get(String.self, at: "name")) ?? ""
         do {
             let (key, secret) = try await keys(req).create(for: installation, name: name)
@@ -154,7 +160,7 @@ struct AdminInstallationsController: RouteCollection {
     /// Revokes a key at once: the next request with it is 401.
     @Sendable func revokeKey(req: Request) async throws -> Response {
         try CSRF.verify(req)
-        let installation = try await find(req)
+        let installation = try await Self.find(req)
         guard let id = req.parameters.get("key").flatMap(UUID.init(uuidString:)),
             let (key, revokedNow) = try await keys(req).revoke(id, of: try installation.requireID())
         else { throw Abort(.notFound, reason: "No such key.") }
@@ -172,23 +178,27 @@ struct AdminInstallationsController: RouteCollection {
         APIKeys(db: req.db, writer: services.storage.writer(on: req.db), clock: services.clock)
     }
 
-    private func render(_ req: Request, _ installation: Installation, newKey: (secret: String, name: String)? = nil, error: String? = nil)
-        async throws -> View
-    {
+    func render(
+        _ req: Request, _ installation: Installation, newKey: (secret: String, name: String)? = nil, error: String? = nil,
+        notifications: AdminNotificationTargetController.Panel? = nil
+    ) async throws -> View {
         let keys = try await keys(req).list(of: installation.requireID()).map { k in
             KeyRow(
                 id: k.id?.uuidString ?? "", name: k.name, prefix: k.keyPrefix + "…", created: AdminFormat.time(k.createdAt),
                 lastUsed: k.lastUsedAt.map { AdminFormat.time($0) } ?? "never", revoked: k.revokedAt.map { AdminFormat.time($0) } ?? "",
                 live: k.revokedAt == nil)
         }
+        var panel = notifications
+        if panel == nil { panel = try await .read(installation, req: req, services: services) }
         return try await req.view.render(
             "admin/installation",
             DetailPage(
                 title: installation.accountName, frame: AdminFrame(req, section: "installations"), installation: try await row(installation, req),
-                keys: keys, newKey: newKey?.secret, newKeyName: newKey?.name, error: error))
+                keys: keys, newKey: newKey?.secret, newKeyName: newKey?.name, error: error,
+                notifications: panel))
     }
 
-    private func find(_ req: Request) async throws -> Installation {
+    static func find(_ req: Request) async throws -> Installation {
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), let installation = try await Installation.find(id, on: req.db) else {
             throw Abort(.notFound, reason: "No such installation.")
         }

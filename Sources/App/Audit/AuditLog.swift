@@ -22,6 +22,8 @@ struct AuditLog {
         case accountRemoved = "setup.account_removed"
         case setupApproved = "setup.approved"
         case setupRefused = "setup.refused"
+        case notificationTargetSaved = "notification_target.saved"
+        case notificationTargetRemoved = "notification_target.removed"
 
         /// How the admin page says it.
         var label: String {
@@ -37,6 +39,8 @@ struct AuditLog {
             case .accountRemoved: "Account no longer allowed"
             case .setupApproved: "Setup approved"
             case .setupRefused: "Setup refused"
+            case .notificationTargetSaved: "Notification target saved"
+            case .notificationTargetRemoved: "Notification target removed"
             }
         }
     }

@@ -5,16 +5,8 @@ import Vapor
 enum HRRecordsJSON {
     static func time(_ date: Date?) -> String? { date?.formatted(.iso8601) }
 
-    /// The installation (one Oneflow account) a record belongs to.
-    struct InstallationRef: Content, Equatable {
-        var id: UUID
-        var oneflow_account_id: Int
-        var oneflow_account_name: String
-
-        init(_ i: App.Installation) throws {
-            (id, oneflow_account_id, oneflow_account_name) = (try i.requireID(), i.oneflowAccountID, i.accountName)
-        }
-    }
+    /// How an employee or contract names its installation (`InstallationReference`).
+    typealias InstallationRef = InstallationReference
 
     /// `GET /api/v1/installations`: one a key may see.
     struct Installation: Content {

@@ -26,6 +26,7 @@ public enum Migrations {
             CreateAuditEvents(),
             CreateAllowedAccounts(),
             CreateSetupRequests(),
+            CreateNotificationTargets(),
         ]
     }
 }

@@ -5,14 +5,14 @@ import NIOCore
 import OneflowAPI
 import SQLKit
 
-/// Delivers the outbox to the HR system: POST `notify.endpoint` (`?key=` when set), signed
-/// `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with notify.secret>`, in order per
-/// employee, retried with backoff until `sync.max_attempts`, then dead (and replayable).
+/// Delivers the outbox to the HR systems: each notification to its installation's own target,
+/// else to `notify.*` (`NotificationTargets`), signed, in order per employee, retried with
+/// backoff until `sync.max_attempts`, then dead (and replayable).
 final class NotificationSender: Sendable {
     let db: any Database
     /// Its claims and outcomes (`DatabaseWriter`).
     let writer: any DatabaseWriter
-    let settings: AppConfig.Notify
+    let targets: NotificationTargets
     let maxAttempts: Int
     let http: any OutboundHTTP
     let metrics: AppMetrics
@@ -20,11 +20,11 @@ final class NotificationSender: Sendable {
     static let lease: TimeInterval = 60
 
     init(
-        db: any Database, writer: any DatabaseWriter, settings: AppConfig.Notify, maxAttempts: Int, metrics: AppMetrics, http: any OutboundHTTP
+        db: any Database, writer: any DatabaseWriter, targets: NotificationTargets, maxAttempts: Int, metrics: AppMetrics, http: any OutboundHTTP
     ) {
         self.db = db
         self.writer = writer
-        self.settings = settings
+        self.targets = targets
         self.maxAttempts = maxAttempts
         self.metrics = metrics
         self.http = http
@@ -32,26 +32,27 @@ final class NotificationSender: Sendable {
 
     func shutdown() async { await http.shutdown() }
 
-    static func signature(of body: String, secret: String) -> String {
-        "sha256="
-            + HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-            .lowercaseHex
-    }
-
     /// Sends the next notification that is due and first in line for its employee.
     /// Returns false when there was none.
     @discardableResult
     func runOnce(now: Date) async throws -> Bool {
-        guard let endpoint = settings.endpoint else { return false }
-        let due = try await OutboundNotification.query(on: db).filter(\.$status ~~ [.pending, .failed, .sending])
-            .filter(\.$nextAttemptAt <= now).sort(\.$createdAt).limit(50).all()
+        let query = OutboundNotification.query(on: db).filter(\.$status ~~ [.pending, .failed, .sending]).filter(\.$nextAttemptAt <= now)
+        if targets.fallback == nil {
+            // Only installations with a target of their own have somewhere to go.
+            let own = try await NotificationTargets.all(on: db)
+            guard !own.isEmpty else { return false }
+            query.filter(\.$installation.$id ~~ own)
+        }
+        let due = try await query.sort(\.$createdAt).limit(50).all()
         for candidate in due {
             // First in line for its employee: the oldest unsent one with the same key. (Ordered
             // in SQL, compared here: no bound-timestamp comparison, which the drivers encode differently.)
             let first = try await OutboundNotification.query(on: db).filter(\.$orderingKey == candidate.orderingKey)
                 .filter(\.$status ~~ [.pending, .failed, .sending]).sort(\.$createdAt).sort(\.$id).first()
-            guard first?.id == candidate.id, try await claim(candidate, now: now) else { continue }
-            await send(candidate, to: endpoint, now: now)
+            guard first?.id == candidate.id, let destination = try await targets.destination(for: candidate.$installation.id, on: db),
+                try await claim(candidate, now: now)
+            else { continue }
+            await send(candidate, to: destination, now: now)
             return true
         }
         return false
@@ -73,20 +74,8 @@ final class NotificationSender: Sendable {
         return !rows.isEmpty
     }
 
-    private func send(_ n: OutboundNotification, to endpoint: String, now: Date) async {
-        var url = endpoint
-        if let key = settings.key {
-            url += (url.contains("?") ? "&" : "?") + "key=" + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key)
-        }
-        var headers = [("content-type", "application/json"), ("user-agent", "hrbridge/1.0")]
-        if let secret = settings.secret { headers.append(("x-signature", Self.signature(of: n.body, secret: secret))) }
-        var failure: String?
-        do {
-            let status = try await http.post(url, headers: headers, body: n.body, timeout: .seconds(Int64(settings.connectionTimeoutSeconds)))
-            if !(200..<300).contains(status) { failure = "HTTP \(status)" }
-        } catch {
-            failure = String(describing: error)
-        }
+    private func send(_ n: OutboundNotification, to destination: NotificationDestination, now: Date) async {
+        let failure = await destination.post(n.body, via: http)
         n.attempts += 1
         if let failure {
             n.lastError = String(failure.prefix(1000))

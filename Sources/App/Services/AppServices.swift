@@ -16,6 +16,11 @@ public struct AppServices: Sendable {
     /// Installations' sign keys for the webhook ack path; a sign-key rotation in this process
     /// drops the installation's entry.
     let webhookKeys: WebhookKeyCache
+    /// Where each installation's notifications go (`notify.*` is its fallback).
+    let notificationTargets: NotificationTargets
+    /// POSTs to HR systems: notifications, and the test POST of a target being saved.
+    /// Shut down with the application (`OutboundHTTPShutdown`).
+    let outboundHTTP: any OutboundHTTP
 
     public init(config: AppConfig, oneflow: any OneflowClient, clock: any AppClock = SystemClock()) throws(ConfigError) {
         guard config.security.masterKey.count == 32 else {
@@ -30,6 +35,8 @@ public struct AppServices: Sendable {
         storage = AppStorage(
             config.database, busyTimeoutMilliseconds: config.sqliteBusyTimeoutMilliseconds, gate: WriteGate(observe: metrics.sqliteWriteHeld))
         self.secretBox = SecretBox(masterKey: config.security.masterKey, previousKeys: config.security.previousMasterKeys)
+        notificationTargets = NotificationTargets(fallback: try NotificationDestination(settings: config.notify), box: secretBox)
+        outboundHTTP = LiveOutboundHTTP()
     }
 }
 

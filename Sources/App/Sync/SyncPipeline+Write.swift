@@ -42,11 +42,12 @@ extension SyncPipeline {
     /// success or failure, a few statements per table for the whole chunk. A crash leaves
     /// all of it or none (the jobs then run again).
     private func writeTransaction(_ items: [SyncItem]) async throws -> [SyncItem] {
-        let outbox = services.config.notify.endpoint == nil ? nil : Outbox()
+        let fallback = services.config.notify.endpoint != nil
         let (box, clock, dataDirectory) = (services.secretBox, services.clock, services.config.dataDirectory)
         return try await writer.transaction(.background) { [self] tx in
             var items = items
             let now = clock.now
+            let outbox = try await Outbox.announcing(items.map(\.installation), fallback: fallback, on: tx)
             let hr = HRRecordWriter(box: box, clock: clock, outbox: outbox)
             let installations = Set(items.filter(\.locksInstallation).map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
             for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }

@@ -18,8 +18,8 @@ struct SyncFixture {
     var db: any Database { r.app.db }
     var typeID: Int { installation.templateTypeID ?? 0 }
 
-    static func connect(_ r: RunningApp) async throws -> SyncFixture {
-        let account = try await r.newAccount("Acme AB")
+    static func connect(_ r: RunningApp, name: String = "Acme AB") async throws -> SyncFixture {
+        let account = try await r.newAccount(name)
         let installation = try await SetupService(services: r.app.services, db: r.app.db, logger: r.app.logger).connect(token: account.token)
         return SyncFixture(r: r, token: account.token, accountID: account.id, installation: installation)
     }

@@ -16,3 +16,10 @@ extension SyncWorker {
     /// Its sync pipeline.
     var pipeline: SyncPipeline { SyncJobs(services: services).pipeline(for: context) }
 }
+
+extension Outbox {
+    /// An outbox that announces `installation`'s changes, whatever its targets.
+    static func of(_ installation: Installation) throws -> Outbox {
+        Outbox(announced: [try installation.requireID(): try InstallationReference(installation)])
+    }
+}
