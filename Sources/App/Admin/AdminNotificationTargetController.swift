@@ -29,7 +29,7 @@ struct AdminNotificationTargetController: RouteCollection {
         var error: String?
 
         static func read(_ installation: Installation, req: Request, services: AppServices, error: String? = nil) async throws -> Panel {
-            let target = try await NotificationTargetSettings(services: services, db: req.db).stored(for: installation)
+            let target = try await services.notificationTargetSettings(on: req.db).stored(for: installation)
             return Panel(
                 own: target != nil, endpoint: target?.endpoint ?? "",
                 timeoutSeconds: target?.timeoutSeconds ?? NotificationTargetForm.defaultTimeoutSeconds,
@@ -43,7 +43,7 @@ struct AdminNotificationTargetController: RouteCollection {
     @Sendable func save(req: Request) async throws -> Response {
         try CSRF.verify(req)
         let installation = try await AdminInstallationsController.find(req)
-        let settings = NotificationTargetSettings(services: services, db: req.db)
+        let settings = services.notificationTargetSettings(on: req.db)
         do {
             let form = try req.content.decode(NotificationTargetForm.self)
             let target = try await settings.save(form, for: installation)
@@ -65,7 +65,7 @@ struct AdminNotificationTargetController: RouteCollection {
         try CSRF.verify(req)
         let installation = try await AdminInstallationsController.find(req)
         let page = "/admin/installations/\(installation.id?.uuidString ?? "")"
-        guard try await NotificationTargetSettings(services: services, db: req.db).remove(for: installation) else {
+        guard try await services.notificationTargetSettings(on: req.db).remove(for: installation) else {
             return req.redirect(to: page, message: "\(installation.accountName) has no notification target of its own.")
         }
         await services.audit(on: req.db, logger: req.logger).record(.notificationTargetRemoved, by: .admin(req), installation: installation.id)

@@ -11,12 +11,6 @@ struct NotificationTargetSettings {
     let http: any OutboundHTTP
     let clock: any AppClock
 
-    init(services: AppServices, db: any Database) {
-        (self.db, writer, targets, http, clock) = (
-            db, services.storage.writer(on: db), services.notificationTargets, services.outboundHTTP, services.clock
-        )
-    }
-
     func stored(for installation: Installation) async throws -> NotificationTarget? {
         try await NotificationTarget.query(on: db).filter(\.$installation.$id == installation.requireID()).first()
     }

@@ -1,3 +1,4 @@
+import Fluent
 import OneflowAPI
 import SQLiteStorage
 import Vapor
@@ -37,6 +38,13 @@ public struct AppServices: Sendable {
         self.secretBox = SecretBox(masterKey: config.security.masterKey, previousKeys: config.security.previousMasterKeys)
         notificationTargets = NotificationTargets(fallback: try NotificationDestination(settings: config.notify), box: secretBox)
         outboundHTTP = LiveOutboundHTTP()
+    }
+}
+
+extension AppServices {
+    /// An installation's own notification target, saved and removed on `db`.
+    func notificationTargetSettings(on db: any Database) -> NotificationTargetSettings {
+        NotificationTargetSettings(db: db, writer: storage.writer(on: db), targets: notificationTargets, http: outboundHTTP, clock: clock)
     }
 }
 
