@@ -33,6 +33,8 @@ struct AdminInstallationsController: RouteCollection {
         var liveKeys: Int
         /// Where its notifications go: its own target's host, `notify.*`'s ("default"), or nowhere.
         var notifications: String
+        /// The HR system's reference of the customer (bound by a connection link), or "".
+        var customer: String
     }
     struct Page: Encodable {
         var title = "Installations"
@@ -62,7 +64,8 @@ struct AdminInstallationsController: RouteCollection {
             id: i.id?.uuidString ?? "", account: i.accountName, accountID: i.oneflowAccountID, status: i.status.rawValue,
             templateGroup: i.templateTypeID.map { "\(services.config.extensionSettings.templateGroupName) (#\($0))" } ?? "—",
             webhook: i.webhookID.map { "#\($0)" } ?? "—", lastDelivery: AdminFormat.time(last?.receivedAt), lastError: i.lastError ?? "",
-            connected: i.status != .disconnected, liveKeys: keys, notifications: notifications)
+            connected: i.status != .disconnected, liveKeys: keys, notifications: notifications,
+            customer: i.hrCustomerReference ?? "")
     }
 
     @Sendable func disconnect(req: Request) async throws -> Response {

@@ -2,7 +2,8 @@ import Fluent
 import Foundation
 import Vapor
 
-/// Outbound notifications to the HR system: what was sent, what is waiting, and Replay.
+/// Outbound notifications to the HR systems: what was sent, what is waiting, and Replay;
+/// filterable by installation (each may have a target of its own).
 struct AdminNotificationsController: RouteCollection {
     let clock: any AppClock
     let storage: AppStorage
@@ -22,27 +23,38 @@ struct AdminNotificationsController: RouteCollection {
         var attempts: Int
         var sent: String
         var error: String
+        var account: String
     }
     struct Page: Encodable {
         var title = "Notifications"
         var frame: AdminFrame
+        /// `notify.endpoint` is set.
         var enabled: Bool
         var endpoint: String
+        /// Installations with a target of their own.
+        var ownTargets: Int
         var rows: [Row]
+        var installations: [AdminOption]
     }
 
     @Sendable func list(req: Request) async throws -> View {
-        let rows = try await OutboundNotification.query(on: req.db).sort(\.$createdAt, .descending).limit(200).all().map {
+        let filter = try await InstallationFilter.read(req)
+        let query = OutboundNotification.query(on: req.db).sort(\.$createdAt, .descending).limit(200)
+        if let installation = filter.selected { query.filter(\.$installation.$id == installation) }
+        let names = filter.names
+        let rows = try await query.all().map {
             Row(
                 id: $0.id?.uuidString ?? "", created: AdminFormat.time($0.createdAt), type: $0.type, reason: $0.reason, status: $0.status.rawValue,
-                attempts: $0.attempts, sent: AdminFormat.time($0.sentAt), error: $0.lastError ?? "")
+                attempts: $0.attempts, sent: AdminFormat.time($0.sentAt), error: $0.lastError ?? "",
+                account: $0.$installation.id.map { names[$0] ?? $0.uuidString } ?? "—")
         }
         let endpoint = settings.endpoint.map { Redaction.url($0) } ?? ""
         return try await req.view.render(
             "admin/notifications",
             Page(
                 frame: AdminFrame(req, section: "notifications"),
-                enabled: settings.endpoint != nil, endpoint: endpoint, rows: rows))
+                enabled: settings.endpoint != nil, endpoint: endpoint, ownTargets: try await NotificationTarget.query(on: req.db).count(), rows: rows,
+                installations: filter.options))
     }
 
     /// Sends it again (the HR system may have lost it, or it went dead).

@@ -22,6 +22,9 @@ struct AdminWhoMayInstallController: RouteCollection {
         var allowed: [AllowedRow]
         var approval: Bool
         var requests: [RequestRow]
+        var link: Bool
+        /// The latest connection links (any mode: a link lets its account in whatever the mode).
+        var links: [LinkRow]
 
         static func read(_ req: Request, setup: AppConfig.Setup) async throws -> Panel {
             var allowed = setup.allowedAccounts.sorted().map {
@@ -41,9 +44,16 @@ struct AdminWhoMayInstallController: RouteCollection {
                     id: r.id?.uuidString ?? "", approved: r.status == .approved, account: r.accountName, accountID: r.oneflowAccountID,
                     requested: AdminFormat.time(r.requestedAt), lastError: r.lastError ?? "")
             }
+            let now = req.application.services.clock.now
+            let links = try await ConnectLink.query(on: req.db).sort(\.$createdAt, .descending).limit(20).all().map { l in
+                LinkRow(
+                    reference: l.customerReference, state: l.state(at: now).rawValue, created: AdminFormat.time(l.createdAt),
+                    expires: AdminFormat.time(l.expiresAt), accountID: l.oneflowAccountID.map(String.init) ?? "—",
+                    installationID: l.installationID?.uuidString ?? "")
+            }
             return Panel(
                 accept: setup.accept.rawValue, allowlist: setup.accept == .allowlist, allowed: allowed, approval: setup.accept == .approval,
-                requests: requests)
+                requests: requests, link: setup.accept == .link, links: links)
         }
     }
 
@@ -55,6 +65,16 @@ struct AdminWhoMayInstallController: RouteCollection {
         var accountID: Int
         var requested: String
         var lastError: String
+    }
+    struct LinkRow: Encodable {
+        var reference: String
+        /// open, used or expired.
+        var state: String
+        var created: String
+        var expires: String
+        /// The Oneflow account whose setup claimed it.
+        var accountID: String
+        var installationID: String
     }
     struct AllowedRow: Encodable {
         var id: String

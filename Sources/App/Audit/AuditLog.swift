@@ -24,6 +24,7 @@ struct AuditLog {
         case setupRefused = "setup.refused"
         case notificationTargetSaved = "notification_target.saved"
         case notificationTargetRemoved = "notification_target.removed"
+        case connectLinkCreated = "connect_link.created"
 
         /// How the admin page says it.
         var label: String {
@@ -41,6 +42,7 @@ struct AuditLog {
             case .setupRefused: "Setup refused"
             case .notificationTargetSaved: "Notification target saved"
             case .notificationTargetRemoved: "Notification target removed"
+            case .connectLinkCreated: "Connection link made"
             }
         }
     }

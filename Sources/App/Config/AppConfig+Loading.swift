@@ -119,7 +119,8 @@ extension AppConfig {
         }
         return Setup(
             tokenParameter: try r.string("setup.token_parameter"),
-            signKeyGraceSeconds: try r.int("setup.sign_key_grace_seconds", in: 0...30 * 86400), accept: accept, allowedAccounts: allowed)
+            signKeyGraceSeconds: try r.int("setup.sign_key_grace_seconds", in: 0...30 * 86400), accept: accept, allowedAccounts: allowed,
+            linkValidHours: try r.int("setup.link_valid_hours", in: 1...30 * 24))
     }
 
     private static func loadExtension(_ r: SettingsReader) throws(ConfigError) -> ExtensionSettings {

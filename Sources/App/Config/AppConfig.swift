@@ -84,6 +84,8 @@ public struct AppConfig: Sendable {
         /// `setup.allowed_accounts`: Oneflow account ids that may install under `allowlist`
         /// (more are added on the admin page).
         public var allowedAccounts: Set<Int> = []
+        /// How long a connection link (`POST /api/v1/connect-links`) may be used.
+        public var linkValidHours: Int = 72
 
         /// Who may install. An installation that exists may always set up again.
         public enum Accept: String, Sendable, CaseIterable {
@@ -93,6 +95,9 @@ public struct AppConfig: Sendable {
             case allowlist
             /// A new account's setup waits until an admin approves it on the admin page.
             case approval
+            /// A new account needs a one-time connection link the HR system asked for
+            /// (`POST /api/v1/connect-links`), opened in the same browser before the setup.
+            case link
         }
     }
 
@@ -186,5 +191,13 @@ extension AppConfig {
                 "hrbridge sandbox serves a control API that lists live tokens, and may run only "
                     + "on a local deployment (loopback http.host, here '\(http.host)') or with sandbox.enabled=true")
         }
+    }
+}
+
+extension AppConfig {
+    /// Where a customer enables the extension: Oneflow's Marketplace (`extension.return_url`),
+    /// or the embedded sandbox's when `oneflow.base_url` is empty.
+    public var enableExtensionURL: String {
+        oneflow.usesSandbox ? publicBaseURL + "/sandbox/marketplace" : extensionSettings.returnURL
     }
 }

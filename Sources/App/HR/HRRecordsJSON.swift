@@ -16,10 +16,13 @@ enum HRRecordsJSON {
         /// provisioning, active, error, disconnected.
         var status: String
         var created_at: String?
+        /// The HR system's reference of the customer, bound by the connection link its setup used.
+        var hr_customer_reference: String?
 
         init(_ i: App.Installation) throws {
             (id, oneflow_account_id, oneflow_account_name, status) = (try i.requireID(), i.oneflowAccountID, i.accountName, i.status.rawValue)
             created_at = time(i.createdAt)
+            hr_customer_reference = i.hrCustomerReference
         }
     }
 

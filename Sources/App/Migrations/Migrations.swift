@@ -27,6 +27,7 @@ public enum Migrations {
             CreateAllowedAccounts(),
             CreateSetupRequests(),
             CreateNotificationTargets(),
+            CreateConnectLinks(),
         ]
     }
 }

@@ -21,7 +21,8 @@ final class AllowedAccount: Model, @unchecked Sendable {
 }
 
 /// Who may install (`setup.accept`). An account that has an installation may always set up
-/// again (re-enable, re-provision), whatever the mode.
+/// again (re-enable, re-provision), whatever the mode; so may one whose setup holds a
+/// connection link the HR system asked for (`ConnectLink`): the operator vouched for it.
 struct InstallPolicy {
     let db: any Database
     let setup: AppConfig.Setup
@@ -33,7 +34,8 @@ struct InstallPolicy {
         case ask
     }
 
-    func verdict(oneflowAccountID: Int) async throws -> Verdict {
+    func verdict(oneflowAccountID: Int, linked: Bool = false) async throws -> Verdict {
+        if linked { return .install }
         if try await Installation.query(on: db).filter(\.$oneflowAccountID == oneflowAccountID).first() != nil { return .install }
         switch setup.accept {
         case .any: return .install
@@ -44,6 +46,7 @@ struct InstallPolicy {
             let approved = try await SetupRequest.query(on: db).filter(\.$oneflowAccountID == oneflowAccountID).filter(\.$status == .approved)
                 .first()
             return approved != nil ? .install : .ask
+        case .link: return .refuse
         }
     }
 

@@ -37,6 +37,9 @@ public final class Installation: Model, @unchecked Sendable {
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
     @OptionalField(key: "disconnected_at") public var disconnectedAt: Date?
+    /// The HR system's reference of the customer this account belongs to, bound by the
+    /// connection link its setup used (`ConnectLink`); nil when it was set up without one.
+    @OptionalField(key: "hr_customer_reference") public var hrCustomerReference: String?
     /// Reconciliation re-reads contracts changed since this time.
     @OptionalField(key: "last_reconciled_at") public var lastReconciledAt: Date?
 

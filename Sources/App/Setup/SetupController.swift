@@ -17,6 +17,8 @@ struct SetupController: RouteCollection {
     static let completedKey = "setup_completed"
     /// Requests this browser made that wait for an admin (`setup.accept = approval`).
     static let waitingKey = "setup_waiting"
+    /// The connection link this browser opened (`ConnectLink`), until a setup uses it.
+    static let linkKey = "setup_link"
 
     func boot(routes: any RoutesBuilder) throws {
         let setup = routes.grouped("setup")
@@ -26,6 +28,7 @@ struct SetupController: RouteCollection {
         setup.post("retry", use: retry)
         setup.get("complete", ":id", use: complete)
         setup.get("waiting", ":id", use: waiting)
+        setup.get("link", ":secret", use: openLink)
     }
 
     @Sendable func start(req: Request) async throws -> Response {
@@ -67,7 +70,7 @@ struct SetupController: RouteCollection {
         let service = SetupService(services: services, db: req.db, logger: req.logger)
         let installation: Installation
         do {
-            installation = try await service.connect(token: token)
+            installation = try await service.connect(token: token, linkID: req.session.data[Self.linkKey].flatMap(UUID.init(uuidString:)))
         } catch .awaitingApproval(let requestID) {
             req.session.data[Self.tokenKey] = nil
             Self.remember(requestID.uuidString, under: Self.waitingKey, in: req)
@@ -77,7 +80,28 @@ struct SetupController: RouteCollection {
             return try await SetupPages.failure(req, error).encodeResponse(status: error.status, for: req)
         }
         req.session.data[Self.tokenKey] = nil
+        if installation.hrCustomerReference != nil { req.session.data[Self.linkKey] = nil }
         return completed(try installation.requireID(), req)
+    }
+
+    /// A connection link from the HR system (`POST /api/v1/connect-links`): remembered in this
+    /// browser's session for the setup that follows, with the way on to Oneflow. The link's
+    /// secret is in the path, so the page is sent with `Referrer-Policy: no-referrer` (the
+    /// global default) and the link is used up by the setup, not by opening it.
+    @Sendable func openLink(req: Request) async throws -> Response {
+        let links = ConnectLinks(
+            db: req.db, writer: services.storage.writer(on: req.db), clock: services.clock,
+            validFor: TimeInterval(services.config.setup.linkValidHours) * 3600)
+        guard let link = try await links.find(secret: req.parameters.get("secret") ?? "") else {
+            return try await SetupPages.failure(req, .linkUnknown).encodeResponse(status: .notFound, for: req)
+        }
+        switch link.state(at: services.clock.now) {
+        case .used: return try await SetupPages.failure(req, .linkUsed).encodeResponse(status: .gone, for: req)
+        case .expired: return try await SetupPages.failure(req, .linkExpired).encodeResponse(status: .gone, for: req)
+        case .open:
+            req.session.data[Self.linkKey] = try link.requireID().uuidString
+            return try await SetupPages.link(req, link, enableURL: services.config.enableExtensionURL).encodeResponse(for: req)
+        }
     }
 
     /// Sends this browser to the success page it may now see.

@@ -25,6 +25,12 @@ enum SetupError: Error, Sendable, Equatable {
     /// `setup.accept = approval`: the request is stored and waits for an admin (not a failure:
     /// the setup controller shows the waiting page).
     case awaitingApproval(requestID: UUID)
+    /// `setup.accept = link`: a new account needs a connection link from the HR system.
+    case needsLink
+    /// The connection link opened is unknown, expired or used.
+    case linkUnknown
+    case linkExpired
+    case linkUsed
 
     var status: HTTPResponseStatus {
         switch self {
@@ -36,6 +42,9 @@ enum SetupError: Error, Sendable, Equatable {
         case .storage: .serviceUnavailable
         case .notAllowed, .refused: .forbidden
         case .awaitingApproval: .accepted
+        case .needsLink: .forbidden
+        case .linkUnknown: .notFound
+        case .linkExpired, .linkUsed: .gone
         }
     }
 
@@ -50,6 +59,10 @@ enum SetupError: Error, Sendable, Equatable {
         case .notAllowed: "This Oneflow account may not connect here yet"
         case .refused: "Your request to connect was not approved"
         case .awaitingApproval: "Waiting for approval"
+        case .needsLink: "Start from your HR system"
+        case .linkUnknown: "This connection link is not valid"
+        case .linkExpired: "This connection link has expired"
+        case .linkUsed: "This connection link has been used"
         }
     }
 
@@ -75,6 +88,14 @@ enum SetupError: Error, Sendable, Equatable {
             "An administrator of this HR Bridge did not approve connecting Oneflow account \(accountID). Your request and its token are deleted, and nothing was made in your Oneflow account. Ask your HR system's provider if this is a mistake; enabling the extension again asks again."
         case .awaitingApproval:
             "Your request to connect is stored. An administrator of this HR Bridge approves new accounts; this page moves on by itself once they have."
+        case .needsLink:
+            "This HR Bridge connects the Oneflow accounts its HR system invites. Ask your HR system (or its administrator) for a connection link, open it in this browser, then enable the extension in Oneflow again. Nothing was stored."
+        case .linkUnknown:
+            "Check that the whole link was copied, or ask your HR system for a new one. Nothing was stored."
+        case .linkExpired:
+            "Connection links are valid for a limited time. Ask your HR system for a new one, open it, then enable the extension in Oneflow."
+        case .linkUsed:
+            "A Oneflow account was already connected with it. If that was yours, there is nothing more to do; otherwise ask your HR system for a new link."
         }
     }
 
@@ -82,7 +103,9 @@ enum SetupError: Error, Sendable, Equatable {
     var isRetryable: Bool {
         switch self {
         case .oneflowUnavailable, .storage, .oneflowRejected: true
-        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected, .notAllowed, .refused, .awaitingApproval: false
+        case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected, .notAllowed, .refused, .awaitingApproval, .needsLink,
+            .linkUnknown, .linkExpired, .linkUsed:
+            false
         }
     }
 

@@ -40,6 +40,22 @@ enum SetupPages {
         var requested: String
     }
 
+    struct LinkPage: Encodable {
+        var title = "Connect your Oneflow account"
+        var expires: String
+        /// Where the extension is enabled: Oneflow's Marketplace (the sandbox's, locally).
+        var enableURL: String
+    }
+
+    static func link(_ req: Request, _ link: ConnectLink, enableURL: String) async throws -> View {
+        try await req.view.render(
+            "setup/link",
+            LinkPage(
+                expires: link.expiresAt.formatted(
+                    Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false))
+                    + " UTC", enableURL: enableURL))
+    }
+
     static func waiting(_ req: Request, _ request: SetupRequest) async throws -> View {
         try await req.view.render(
             "setup/waiting",

@@ -34,7 +34,10 @@ struct SetupService {
     /// key rotates when asked, and when the account comes back with a token other than the
     /// stored one (the extension was enabled again): whoever may have seen the old token may
     /// have seen the old key too.
-    func connect(token rawToken: String, rotateSignKey: Bool = false) async throws(SetupError) -> Installation {
+    /// - Parameter linkID: the connection link this browser opened (`ConnectLink`): claimed for
+    ///   the account, it lets a new account in whatever `setup.accept` says, and binds the
+    ///   installation to its customer reference.
+    func connect(token rawToken: String, rotateSignKey: Bool = false, linkID: UUID? = nil) async throws(SetupError) -> Installation {
         let credentials = OneflowCredentials(token: rawToken.trimmingCharacters(in: .whitespacesAndNewlines), userEmail: config.oneflow.userEmail)
         guard credentials.tokenLooksValid else { throw .malformedToken }
 
@@ -49,9 +52,17 @@ struct SetupService {
         }
 
         // Who may install: checked before anything is stored under this account.
+        let link: ConnectLink?
         do {
-            switch try await InstallPolicy(db: db, setup: config.setup).verdict(oneflowAccountID: account.id) {
+            link = if let linkID { try await links.claim(linkID, for: account.id) } else { nil }
+            if linkID != nil, link == nil {
+                logger.notice("setup: the connection link is used, expired or another account's", metadata: ["account": "\(account.id)"])
+            }
+            switch try await InstallPolicy(db: db, setup: config.setup).verdict(oneflowAccountID: account.id, linked: link != nil) {
             case .install: break
+            case .refuse where config.setup.accept == .link:
+                logger.notice("setup: a new account without a connection link", metadata: ["account": "\(account.id)"])
+                throw SetupError.needsLink
             case .refuse:
                 logger.notice(
                     "setup: account not allowed to install", metadata: ["account": "\(account.id)", "accept": "\(config.setup.accept.rawValue)"])
@@ -87,7 +98,11 @@ struct SetupService {
             installation.setupStep = Provisioner.Step.done.rawValue
             installation.lastError = nil
             installation.disconnectedAt = nil
-            try await writer.save(installation)
+            let now = clock.now
+            try await writer.transaction(.background) { tx in
+                try await installation.save(on: tx)
+                if let link { try await ConnectLinks.useUp(link, by: installation, on: tx, now: now) }
+            }
             try await closeRequests(of: account.id, installedAs: installation)
             logger.info("setup: installation active", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "account": "\(account.id)"])
             return installation
@@ -99,6 +114,10 @@ struct SetupService {
             try? await writer.save(installation)
             throw failure
         }
+    }
+
+    private var links: ConnectLinks {
+        ConnectLinks(db: db, writer: writer, clock: clock, validFor: TimeInterval(config.setup.linkValidHours) * 3600)
     }
 
     /// The account is connected: any request of it still waiting is settled (its token wiped).
