@@ -49,7 +49,7 @@ struct ConnectLinkTests {
             let browser = r.browser()
             let page = try await open(json, in: browser)
             #expect(page.status == 200 && page.body.contains("Enable HR Bridge in Oneflow"))
-            #expect(page.body.contains("href=\"\(r.app.services.config.publicBaseURL)/sandbox/marketplace\""))
+            #expect(page.body.contains("href=\"\(r.app.services.config.publicBaseURL)/sandbox\""))
             let account = try await r.newAccount("Acme AB")
             let (_, done) = try await SetupFlowTests().runSetup(r, token: account.token, browser: browser)
 

@@ -11,7 +11,12 @@ inside it) — on a free port with a fresh data directory, then drives headless 
   (the password generated at first start) → both employees listed; the first
   employee with the mapped fields, status signed, a PDF that downloads → webhook activity:
   the deliveries processed, one opened with its payload.
+  The customer's API key made, used and revoked; its notification target saved after a
+  test POST answered; the audit trail.
   Unhappy path: a pasted invalid token → the failure page.
+  Then a second server with `setup.accept = approval`: a new account's setup waits on its
+  page, an admin approves it (in a browser of their own), and the waiting page moves on to
+  the success page; a connection link the HR system asked for lets another account straight in.
 
 Every page is checked for basic accessibility and layout at 1280 and 375 px (checks.py) and
 photographed at both widths into --screenshots (ignored by git).
@@ -20,12 +25,14 @@ photographed at both widths into --screenshots (ignored by git).
 """
 import argparse
 import base64
+import http.server
 import json
 import os
 import re
 import shutil
 import sys
 import tempfile
+import threading
 import urllib.parse
 import urllib.request
 
@@ -76,7 +83,7 @@ def wait_until(condition, what, timeout=30.0, interval=0.25):
 class Server:
     """`hrbridge serve` with nothing configured but where to listen and store."""
 
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, settings=None):
         self.port = harness.free_port()
         self.data = os.path.join(workdir, "data")
         self.base = f"http://127.0.0.1:{self.port}"
@@ -84,7 +91,7 @@ class Server:
                "HTTP_PORT": str(self.port), "DATA_DIR": self.data, "PUBLIC_BASE_URL": self.base,
                # The sandbox's webhook retry schedule at 5%, so a failed delivery is retried
                # within seconds; everything else at its default.
-               "SANDBOX_RETRY_SCALE": "0.05"}
+               "SANDBOX_RETRY_SCALE": "0.05", **(settings or {})}
         self.log_path = os.path.join(workdir, "serve.log")
         self.process = harness.Process(binary, ["serve"], env, self.log_path, self.port)
         try:
@@ -395,11 +402,134 @@ def journey(b, server):
     expect(key not in b.driver.page_source and "payroll sync" in b.text("main"), "the key is not shown again")
     b.submit("form[action$='/revoke'] button[type=submit]")
     expect("is revoked" in b.text("[role=status]"), "the key revoked")
+
+    # 7. The customer's own notification target: refused while it does not answer 2xx, saved
+    # once it does (the test POST reached it), the secret never shown again.
+    with HRReceiver() as receiver:
+        receiver.status = 404
+        b.fill("target-endpoint", receiver.url)
+        b.fill("target-secret", "acme-notify-secret")
+        b.submit("form[action$='/notification-target'] button[type=submit]")
+        expect("did not accept a test notification (HTTP 404)" in b.text("#notifications [role=alert]"), "a target answering 404 refused with the reason")
+        receiver.status = 204
+        b.fill("target-secret", "acme-notify-secret")
+        b.submit("form[action$='/notification-target'] button[type=submit]")
+        expect("now go to 127.0.0.1" in b.text("[role=status]"), "the target saved after its test notification")
+        expect(any(body.get("type") == "test" for body in receiver.bodies), f"the test notification reached the endpoint, got {receiver.bodies}")
+        expect("acme-notify-secret" not in b.driver.page_source, "the secret is not shown again")
+        b.record("admin-notification-target")
     b.open("/admin/audit")
     trail = b.text("main")
     expect("API key made" in trail and "API key revoked" in trail and "admin (session" in trail, "the key's life on the audit trail")
+    expect("Notification target saved" in trail, "the notification target on the audit trail")
     expect(key not in b.driver.page_source, "no key on the audit trail")
     b.record("admin-audit")
+
+
+class HRReceiver:
+    """An HR system's notification endpoint on loopback: answers `status`, keeps the bodies."""
+
+    def __init__(self):
+        self.status, self.bodies = 200, []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("content-length") or 0)
+                receiver.bodies.append(json.loads(self.rfile.read(length) or b"null"))
+                self.send_response(receiver.status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hr/notify"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+OPERATOR_KEY = "journey-operator-key-0123456789abcdef"
+
+
+def approval(binary, workdir, screenshots, show, step):
+    """`setup.accept = approval` on a server of its own: the customer waits, an admin approves
+    in a browser of their own, the waiting page moves on; a connection link skips the wait."""
+    os.makedirs(os.path.join(workdir, "approval"), exist_ok=True)
+    server = Server(binary, os.path.join(workdir, "approval"), {"SETUP_ACCEPT": "approval", "API_KEYS": OPERATOR_KEY})
+    customer = admin = None
+    try:
+        customer = Browser(server.base, screenshots, show)
+        customer.step = step
+        customer.open("/sandbox")
+        Select(customer.find("#account")).select_by_value("new")
+        customer.fill("name", "Beta Oy")
+        customer.submit("form[action='/sandbox/marketplace/enable'] button[type=submit]")
+        wait_until(lambda: "/setup/waiting/" in customer.driver.current_url, "the waiting page")
+        expect("Waiting for approval" in customer.text("h1") and "Beta Oy" in customer.text("main"), "the waiting page names the account")
+        customer.record("setup-waiting")
+
+        admin = Browser(server.base, screenshots, show)
+        admin.step = customer.step
+        admin.open("/admin/login")
+        admin.fill("password", server.admin_password())
+        admin.submit("form[action='/admin/login'] button[type=submit]")
+        admin.open("/admin/installations")
+        expect("Beta Oy" in admin.text("main") and admin.find_all("form[action$='/approve']"), "the waiting setup under Who may install")
+        admin.record("admin-approval")
+        admin.submit("form[action$='/approve'] button[type=submit]")
+        expect("Beta Oy" in admin.text("[role=status]"), f"the approval done, got {admin.text('[role=status]')!r}")
+
+        # The customer's page looks again by itself (Refresh: 5) and reaches the success page.
+        wait_until(lambda: "/setup/complete/" in customer.driver.current_url, "the waiting page moving on to the success page", timeout=30)
+        expect("HR Bridge is connected to Beta Oy" in customer.text("h1"), "the success page after approval")
+
+        # A connection link the HR system asked for: its account needs no approval.
+        request = urllib.request.Request(server.base + "/api/v1/connect-links", method="POST",
+                                         data=json.dumps({"customer_reference": "hr-customer-77"}).encode())
+        request.add_header("authorization", f"Bearer {OPERATOR_KEY}")
+        request.add_header("content-type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            link = json.loads(response.read().decode())
+        customer.driver.delete_all_cookies()
+        customer.step = admin.step
+        customer.driver.get(link["url"])
+        expect("Connect your Oneflow account" in customer.text("h1") and "until" in customer.text("main"), "the connection link's page")
+        customer.record("setup-link")
+        customer.driver.find_element(By.LINK_TEXT, "Enable HR Bridge in Oneflow").click()
+        Select(customer.find("#account")).select_by_value("new")
+        customer.fill("name", "Gamma AS")
+        customer.submit("form[action='/sandbox/marketplace/enable'] button[type=submit]")
+        wait_until(lambda: "/setup/complete/" in customer.driver.current_url, "the success page through the link")
+        admin.open("/admin/installations")
+        expect("HR customer hr-customer-77" in admin.text("main") and "used" in admin.text("main"), "the installation bound to the HR customer, the link used")
+        admin.step = customer.step
+        admin.record("admin-installations-linked")
+        problems = customer.problems + admin.problems
+        if problems:
+            raise JourneyFailed("accessibility or layout problems:\n  " + "\n  ".join(problems))
+        return admin.step
+    except (JourneyFailed, WebDriverException) as failure:
+        for browser in (customer, admin):
+            if browser:
+                try:
+                    browser.driver.save_screenshot(os.path.join(screenshots, "FAILED-approval.png"))
+                    print(f"failed at {browser.driver.current_url}", file=sys.stderr)
+                except WebDriverException:
+                    pass
+        raise JourneyFailed(f"{failure}\n--- approval server log (last lines) ---\n{server.tail()}") from None
+    finally:
+        for browser in (customer, admin):
+            if browser:
+                browser.quit()
+        server.stop()
 
 
 def unhappy_path(b):
@@ -440,6 +570,7 @@ def main():
         unhappy_path(browser)
         if browser.problems:
             raise JourneyFailed("accessibility or layout problems:\n  " + "\n  ".join(browser.problems))
+        browser.step = approval(os.path.abspath(args.binary), workdir, args.screenshots, args.show, browser.step)
         print(f"journey passed: {browser.step} pages checked at {' and '.join(map(str, WIDTHS))} px; screenshots in {args.screenshots}")
         return 0
     except (JourneyFailed, WebDriverException) as failure:

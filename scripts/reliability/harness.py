@@ -190,8 +190,18 @@ class Process:
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+LEDGER_KEYS = ("received", "processed", "ignored", "dead", "pending")
+
+
+class Customer:
+    """One Oneflow account with its installation: what a scenario needs to act as it."""
+
+    def __init__(self, name, token, sign_key, webhook_path, type_id):
+        self.name, self.token, self.sign_key, self.webhook_path, self.type_id = name, token, sign_key, webhook_path, type_id
+
+
 class World:
-    """A sandbox, a database and one installation, for one scenario."""
+    """A sandbox, a database and one installation (or several: `provision` again), for one scenario."""
 
     def __init__(self, suite, name, **settings):
         self.suite, self.name = suite, name
@@ -205,6 +215,8 @@ class World:
         self.settings = settings
         self.processes = []
         self.acked = set()  # callback ids some process answered 200
+        self.acked_paths = {}  # callback id → the webhook path that answered it 200
+        self.customers = []
         if not self.embedded:
             sandbox_env = self.env(self.sandbox_port, DATA_DIR=os.path.join(self.dir, "sandbox"),
                                    SANDBOX_SETUP_URL=f"http://127.0.0.1:{self.port}/setup")
@@ -258,24 +270,29 @@ class World:
 
     # --- Oneflow's side, through the sandbox ---------------------------------------------
 
-    def provision(self):
-        """The Marketplace hand-over as a browser does it; needs a running `serve` on self.port."""
-        account = post_json(self.sandbox_port, "/sandbox/control/accounts", {"name": f"Reliability {self.name}"})
-        self.token = account["token"]
+    def provision(self, name=None):
+        """The Marketplace hand-over as a browser does it; needs a running `serve` on self.port.
+        The first customer is also the world's own (`w.token`, `w.sign_key` …)."""
+        name = name or f"Reliability {self.name}"
+        token = post_json(self.sandbox_port, "/sandbox/control/accounts", {"name": name})["token"]
         jar = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        page = jar.open(f"http://127.0.0.1:{self.port}/setup?token={self.token}", timeout=60).read().decode()
+        page = jar.open(f"http://127.0.0.1:{self.port}/setup?token={token}", timeout=60).read().decode()
         if "is connected to" not in page:
             raise Failure("setup did not reach the success page")
-        auth = {"x-oneflow-api-token": self.token}
+        auth = {"x-oneflow-api-token": token}
         hook = get_json(self.sandbox_port, "/sandbox/oneflow/v1/webhooks", auth)["data"][0]
-        self.sign_key = hook["sign_key"]
-        self.webhook_path = urllib.parse.urlsplit(hook["callback_url"]).path
-        self.type_id = get_json(self.sandbox_port, "/sandbox/oneflow/v1/template_types", auth)["data"][0]["id"]
+        type_id = get_json(self.sandbox_port, "/sandbox/oneflow/v1/template_types", auth)["data"][0]["id"]
+        customer = Customer(name, token, hook["sign_key"], urllib.parse.urlsplit(hook["callback_url"]).path, type_id)
+        if not self.customers:
+            self.token, self.sign_key, self.webhook_path, self.type_id = token, customer.sign_key, customer.webhook_path, type_id
+        self.customers.append(customer)
+        return customer
 
-    def contract(self, n, actions=("publish", "sign")):
+    def contract(self, n, actions=("publish", "sign"), customer=None):
         """A contract of ours for employee n, moved through `actions` in the sandbox."""
+        customer = customer or self.customers[0]
         created = post_json(self.sandbox_port, "/sandbox/control/contracts", {
-            "token": self.token, "template_type_id": self.type_id,
+            "token": customer.token, "template_type_id": customer.type_id,
             "employee": {"name": f"Person {n}", "email": f"person{n}@example.com"},
             "data_fields": {"employee_number": f"E{n:05d}", "department": "Reliability"}})
         for action in actions:
@@ -291,8 +308,9 @@ class World:
         return "deleted" if status == 404 else json.loads(body)["state"]
 
     def sandbox_acked(self):
-        """Callback ids the sandbox's own deliveries got a 200 for."""
-        return {d["callback_id"] for d in get_json(self.sandbox_port, "/sandbox/control/deliveries") if d["status"] == "delivered"}
+        """Callback ids the sandbox's own deliveries got a 200 for, with the path they went to."""
+        return {d["callback_id"]: urllib.parse.urlsplit(d["callback_url"]).path
+                for d in get_json(self.sandbox_port, "/sandbox/control/deliveries") if d["status"] == "delivered"}
 
     def sandbox_callback_ids(self):
         """Callback ids of every delivery the sandbox has made or will retry, answered or not."""
@@ -300,21 +318,23 @@ class World:
 
     # --- Our side -------------------------------------------------------------------------
 
-    def notification(self, contract_id, event="contract:sign", callback_id=None):
+    def notification(self, contract_id, event="contract:sign", callback_id=None, customer=None):
         callback_id = callback_id or str(uuid.uuid4())
-        signature = hashlib.sha1((callback_id + self.sign_key).encode()).hexdigest()
+        signature = hashlib.sha1((callback_id + (customer or self.customers[0]).sign_key).encode()).hexdigest()
         body = json.dumps({"contract": {"id": contract_id}, "callback_id": callback_id, "signature": signature,
                            "events": [{"id": 1, "type": event, "created_time": "2026-11-23T10:00:00+0000"}]})
         return callback_id, body
 
-    def post(self, port, callback_id, body, timeout=10.0):
+    def post(self, port, callback_id, body, timeout=10.0, customer=None):
         """POSTs a notification; returns (status or None when the connection failed, seconds)."""
+        path = (customer or self.customers[0]).webhook_path
         try:
-            status, _, seconds = request(port, "POST", self.webhook_path, body, {"content-type": "application/json"}, timeout)
+            status, _, seconds = request(port, "POST", path, body, {"content-type": "application/json"}, timeout)
         except OSError:
             return None, None
         if status == 200:
             self.acked.add(callback_id)
+            self.acked_paths[callback_id] = path
         return status, seconds
 
     def api(self, path):
@@ -323,14 +343,24 @@ class World:
     # --- The ledger and exactly-once checks ----------------------------------------------
 
     def ledger(self):
-        """One snapshot of the inbox by outcome; `failed` (to be retried) counts as pending.
-        `received` counts every row, so a status outside the four makes the ledger not add up."""
-        counts = {k: int(v) for k, v in self.db.rows("SELECT status, COUNT(*) FROM webhook_deliveries GROUP BY status")}
-        return {
-            "received": sum(counts.values()),
-            "processed": counts.get("processed", 0), "ignored": counts.get("ignored", 0), "dead": counts.get("dead", 0),
-            "pending": counts.get("pending", 0) + counts.get("failed", 0),
-        }
+        """One snapshot of the inbox by outcome, for all installations together; `failed` (to
+        be retried) counts as pending. `received` counts every row, so a status outside the
+        four makes the ledger not add up."""
+        ledgers = self.ledgers()
+        return {key: sum(ledger[key] for ledger in ledgers.values()) for key in LEDGER_KEYS}
+
+    def ledgers(self):
+        """The ledger of each installation, keyed by its webhook path."""
+        paths = {str(i): f"/webhooks/oneflow/{key}" for i, key in self.db.rows("SELECT id, webhook_key FROM installations")}
+        ledgers = {}
+        for installation, status, count in self.db.rows(
+                "SELECT installation_id, status, COUNT(*) FROM webhook_deliveries GROUP BY installation_id, status"):
+            ledger = ledgers.setdefault(paths.get(str(installation), str(installation)), dict.fromkeys(LEDGER_KEYS, 0))
+            ledger["received"] += int(count)
+            key = "pending" if status in ("pending", "failed") else status
+            if key in ledger:
+                ledger[key] += int(count)
+        return ledgers
 
     def open_sync_jobs(self):
         return self.db.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'sync-delivery' AND status IN ('queued', 'running')")
@@ -343,19 +373,22 @@ class World:
         wait_for(self.drained, timeout, "every delivery to be processed", 0.1)
 
     def check_ledger(self):
-        """received == processed + ignored + dead + pending, and every 200 is in the inbox."""
+        """For each installation: received == processed + ignored + dead + pending, and every
+        200 its webhook URL answered is in the inbox under that installation, and only there."""
         # Acknowledged first, then stored: a delivery the sandbox sees acknowledged was
         # committed before, so it cannot be missing from a later read of the inbox.
-        acked = self.acked | self.sandbox_acked()
-        stored = {row[0] for row in self.db.rows("SELECT callback_id FROM webhook_deliveries")}
-        ledger = self.ledger()
-        lost = acked - stored
-        total = ledger["processed"] + ledger["ignored"] + ledger["dead"] + ledger["pending"]
+        acked = {**self.sandbox_acked(), **self.acked_paths}
+        paths = {str(i): f"/webhooks/oneflow/{key}" for i, key in self.db.rows("SELECT id, webhook_key FROM installations")}
+        stored = {(callback, paths.get(str(installation))) for callback, installation
+                  in self.db.rows("SELECT callback_id, installation_id FROM webhook_deliveries")}
+        lost = {(callback, path) for callback, path in acked.items()} - stored
         if lost:
-            raise Failure(f"{len(lost)} acknowledged deliveries are not in the inbox, e.g. {sorted(lost)[:3]}")
-        if ledger["received"] != total:
-            raise Failure(f"ledger does not add up: {ledger}")
-        return ledger
+            raise Failure(f"{len(lost)} acknowledged deliveries are not in their installation's inbox, e.g. {sorted(lost)[:3]}")
+        for path, ledger in self.ledgers().items():
+            total = ledger["processed"] + ledger["ignored"] + ledger["dead"] + ledger["pending"]
+            if ledger["received"] != total:
+                raise Failure(f"the ledger of {path} does not add up: {ledger}")
+        return self.ledger()
 
     def verify(self, expected_employees=None):
         """The checks every scenario ends with; returns the ledger."""

@@ -39,13 +39,16 @@ def kill_after_ack(suite):
 
 
 def kill_mid_job(suite):
-    """SIGKILL workers at random while a backlog drains: every job completes, each HR change once."""
-    contracts = 30
+    """SIGKILL workers at random while two customers' backlogs drain — their employees sharing
+    numbers and emails: every job completes, each HR change once, each in its own installation."""
+    per_customer = 15
+    contracts = 2 * per_customer
     with World(suite, "kill-mid-job") as w:
         w.serve(worker=False)
-        w.provision()
-        for n in range(contracts):
-            w.contract(n)
+        customers = [w.provision("Acme AB"), w.provision("Beta Oy")]
+        for n in range(per_customer):
+            for customer in customers:
+                w.contract(n, customer=customer)
         # publish + sign for each: the sandbox delivers 2 notifications per contract.
         wait_for(lambda: w.ledger()["received"] >= 2 * contracts, 60, "the sandbox's deliveries")
         workers = [w.worker(label=f"worker-{i}") for i in range(2)]
@@ -65,6 +68,16 @@ def kill_mid_job(suite):
         documents = w.db.scalar("SELECT COUNT(*) FROM documents")
         if signed != contracts or documents != contracts or ledger["dead"]:
             raise Failure(f"{signed} signed, {documents} documents of {contracts}; {ledger['dead']} dead")
+        # Per installation: its own employees (the same numbers and emails as the other's), each
+        # with its own signed contract and PDF, and a ledger of its own that adds up.
+        per_installation = w.db.rows("""SELECT e.installation_id, COUNT(DISTINCT e.id), COUNT(DISTINCT c.id), COUNT(DISTINCT d.id)
+            FROM employees e JOIN employment_contracts c ON c.employee_id = e.id AND c.installation_id = e.installation_id
+            LEFT JOIN documents d ON d.contract_id = c.id GROUP BY e.installation_id""")
+        if len(per_installation) != 2 or any([int(x) for x in row[1:]] != [per_customer] * 3 for row in per_installation):
+            raise Failure(f"per installation (employees, contracts, documents): {per_installation}, expected {per_customer} each")
+        ledgers = w.ledgers()
+        if sorted(ledgers) != sorted(c.webhook_path for c in customers) or any(l["processed"] != 2 * per_customer for l in ledgers.values()):
+            raise Failure(f"ledgers per installation: {ledgers}")
         # The workers had data directories of their own; the web node serves their PDFs.
         some_contract = w.db.rows("SELECT oneflow_contract_id FROM employment_contracts")[0][0]
         employee = w.api(f"/contracts/{some_contract}")["employee_id"]
@@ -74,8 +87,9 @@ def kill_mid_job(suite):
         if status != 200 or not body.startswith(b"%PDF"):
             raise Failure(f"a worker's PDF is not served by serve: HTTP {status}")
         rerun = w.db.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'sync-delivery' AND attempts > 1")
-        return (f"{ledger['received']} deliveries drained in {elapsed:.1f} s through {kills} worker kills "
-                f"({rerun} jobs claimed again after their worker died); {signed} signed, {documents} PDFs, none twice"), ledger
+        return (f"{ledger['received']} deliveries of 2 customers drained in {elapsed:.1f} s through {kills} worker kills "
+                f"({rerun} jobs claimed again after their worker died); {signed} signed, {documents} PDFs, none twice, "
+                f"{per_customer} employees in each installation"), ledger
 
 
 def storage_unavailable(suite):

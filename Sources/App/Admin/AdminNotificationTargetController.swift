@@ -28,15 +28,25 @@ struct AdminNotificationTargetController: RouteCollection {
         var fallbackHost: String
         var error: String?
 
-        static func read(_ installation: Installation, req: Request, services: AppServices, error: String? = nil) async throws -> Panel {
+        /// - Parameter submitted: a form that was refused: its fields are shown again (but the secret ones).
+        static func read(
+            _ installation: Installation, req: Request, services: AppServices, error: String? = nil, submitted: NotificationTargetForm? = nil
+        ) async throws -> Panel {
             let target = try await services.notificationTargetSettings(on: req.db).stored(for: installation)
-            return Panel(
+            var panel = Panel(
                 own: target != nil, endpoint: target?.endpoint ?? "",
                 timeoutSeconds: target?.timeoutSeconds ?? NotificationTargetForm.defaultTimeoutSeconds,
                 hasKey: target?.keySealed != nil, hasSecret: target?.secretSealed != nil, caPEM: target?.caPEM ?? "",
                 clientCertificatePEM: target?.clientCertificatePEM ?? "", hasClientKey: target?.clientKeySealed != nil,
                 verified: AdminFormat.time(target?.verifiedAt),
                 fallbackHost: services.notificationTargets.fallback.flatMap { URL(string: $0.endpoint)?.host } ?? "", error: error)
+            if let submitted {
+                panel.endpoint = submitted.endpoint
+                panel.timeoutSeconds = submitted.timeout_seconds.flatMap { Int($0) } ?? panel.timeoutSeconds
+                panel.caPEM = submitted.ca_pem ?? ""
+                panel.clientCertificatePEM = submitted.client_certificate_pem ?? ""
+            }
+            return panel
         }
     }
 
@@ -44,8 +54,13 @@ struct AdminNotificationTargetController: RouteCollection {
         try CSRF.verify(req)
         let installation = try await AdminInstallationsController.find(req)
         let settings = services.notificationTargetSettings(on: req.db)
+        let form: NotificationTargetForm
         do {
-            let form = try req.content.decode(NotificationTargetForm.self)
+            form = try req.content.decode(NotificationTargetForm.self)
+        } catch {
+            return try await refused("The form was incomplete: an endpoint is needed.", installation, req, form: nil)
+        }
+        do {
             let target = try await settings.save(form, for: installation)
             let host = URL(string: target.endpoint)?.host ?? "?"
             req.logger.notice("notification target saved", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "host": "\(host)"])
@@ -55,9 +70,7 @@ struct AdminNotificationTargetController: RouteCollection {
                 to: "/admin/installations/\(installation.id?.uuidString ?? "")",
                 message: "Notifications of \(installation.accountName) now go to \(host); it answered the test notification.")
         } catch let refusal as NotificationTargetForm.Refusal {
-            return try await refused(refusal.description, installation, req)
-        } catch let error as DecodingError {
-            return try await refused("The form was incomplete: \(error.localizedDescription)", installation, req)
+            return try await refused(refusal.description, installation, req, form: form)
         }
     }
 
@@ -72,8 +85,8 @@ struct AdminNotificationTargetController: RouteCollection {
         return req.redirect(to: page, message: "Notifications of \(installation.accountName) follow the configuration (notify.*) again.")
     }
 
-    private func refused(_ reason: String, _ installation: Installation, _ req: Request) async throws -> Response {
-        let panel = try await Panel.read(installation, req: req, services: services, error: reason)
+    private func refused(_ reason: String, _ installation: Installation, _ req: Request, form: NotificationTargetForm?) async throws -> Response {
+        let panel = try await Panel.read(installation, req: req, services: services, error: reason, submitted: form)
         return try await AdminInstallationsController(services: services).render(req, installation, notifications: panel)
             .encodeResponse(status: .unprocessableEntity, for: req)
     }

@@ -198,6 +198,6 @@ extension AppConfig {
     /// Where a customer enables the extension: Oneflow's Marketplace (`extension.return_url`),
     /// or the embedded sandbox's when `oneflow.base_url` is empty.
     public var enableExtensionURL: String {
-        oneflow.usesSandbox ? publicBaseURL + "/sandbox/marketplace" : extensionSettings.returnURL
+        oneflow.usesSandbox ? publicBaseURL + "/sandbox" : extensionSettings.returnURL
     }
 }
