@@ -124,4 +124,41 @@ struct NotificationTLSTests {
             }
         }
     }
+
+    @Test(
+        "an installation's own target over mutual TLS: saved with its CA and client certificate as PEM (the key sealed), refused without the client certificate"
+    )
+    func targetWithPEM() async throws {
+        let pki = try PKI.make()
+        defer { try? FileManager.default.removeItem(atPath: pki.dir) }
+        try await withTLSReceiver(pki) { url, received in
+            try await withSyncFixture { f in
+                let settings = f.r.app.services.notificationTargetSettings(on: f.db)
+                let read = { (path: String) in try String(contentsOfFile: path, encoding: .utf8) }
+                var form = NotificationTargetForm(endpoint: url, ca_pem: try read(pki.ca))
+
+                // Given no client certificate, then the receiver refuses the handshake and nothing is saved
+                await #expect(throws: NotificationTargetForm.Refusal.self) { try await settings.save(form, for: f.installation) }
+                #expect(try await NotificationTarget.query(on: f.db).count() == 0)
+
+                // When the certificate and its key are given as PEM, then the test POST gets through and the target is kept
+                form.client_certificate_pem = try read(pki.clientCert)
+                form.client_key_pem = try read(pki.clientKey)
+                let target = try await settings.save(form, for: f.installation)
+                #expect(received() == 1)
+                #expect(target.clientKeySealed != nil && target.clientKeySealed?.contains("PRIVATE KEY") == false)
+
+                // And a notification of the installation goes out over the same TLS
+                try await Outbox.of(f.installation).record(
+                    .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: f.installation.requireID(),
+                    on: f.db, now: Date())
+                let sender = NotificationSender(
+                    db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: f.r.app.services.notificationTargets, maxAttempts: 3,
+                    metrics: f.r.app.services.metrics, http: LiveOutboundHTTP())
+                let sent = try? await sender.drain(now: Date())
+                await sender.shutdown()
+                #expect(sent == 1 && received() == 2)
+            }
+        }
+    }
 }

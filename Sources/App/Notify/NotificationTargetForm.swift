@@ -6,15 +6,15 @@ import Vapor
 /// client key keeps the stored one (they are never shown again); `forget_*` drops it.
 struct NotificationTargetForm: Content {
     var endpoint: String
-    var key: String?
-    var secret: String?
-    var timeout_seconds: String?
-    var ca_pem: String?
-    var client_certificate_pem: String?
-    var client_key_pem: String?
-    var forget_key: String?
-    var forget_secret: String?
-    var forget_client_certificate: String?
+    var key: String? = nil
+    var secret: String? = nil
+    var timeout_seconds: String? = nil
+    var ca_pem: String? = nil
+    var client_certificate_pem: String? = nil
+    var client_key_pem: String? = nil
+    var forget_key: String? = nil
+    var forget_secret: String? = nil
+    var forget_client_certificate: String? = nil
 
     static let defaultTimeoutSeconds = 10
     static let timeoutRange = 1...120
