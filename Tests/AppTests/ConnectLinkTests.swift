@@ -22,9 +22,18 @@ struct ConnectLinkTests {
 
     /// Opens the link's URL in `browser` (its path: the test app's base URL differs).
     func open(_ json: [String: Any], in browser: Browser) async throws -> Browser.Page {
+        try await browser.get(try path(json))
+    }
+
+    func path(_ json: [String: Any]) throws -> String {
         let text = try #require(json["url"] as? String)
-        let url = try #require(URL(string: text))
-        return try await browser.get(url.path)
+        return try #require(URL(string: text)).path
+    }
+
+    /// Opens the link and presses "Enable HR Bridge in Oneflow". - Returns: that answer.
+    func use(_ json: [String: Any], in browser: Browser) async throws -> Browser.Page {
+        let page = try await open(json, in: browser)
+        return try await browser.post(try path(json), form: ["csrf_token": try #require(page.csrfToken), "then": "oneflow"])
     }
 
     func linkState(_ r: RunningApp, _ json: [String: Any]) async throws -> [String: Any] {
@@ -48,13 +57,15 @@ struct ConnectLinkTests {
             // When the customer's admin opens it, then enables the extension in the same browser
             let browser = r.browser()
             let page = try await open(json, in: browser)
-            #expect(page.status == 200 && page.body.contains("Enable HR Bridge in Oneflow"))
-            #expect(page.body.contains("href=\"\(r.app.services.config.publicBaseURL)/sandbox\""))
+            #expect(page.status == 200 && page.body.contains("Enable HR Bridge in Oneflow") && page.body.contains("cust-0042"))
+            #expect(page.headers.first(name: "referrer-policy") == "no-referrer")
+            let onward = try await use(json, in: browser)
+            #expect(onward.status == 303 && onward.location == r.app.services.config.publicBaseURL + "/sandbox")
             let account = try await r.newAccount("Acme AB")
             let (_, done) = try await SetupFlowTests().runSetup(r, token: account.token, browser: browser)
 
             // Then the installation is made and bound to the reference, and the link is used
-            #expect(done.status == 200 && done.body.contains("HR Bridge is connected to Acme AB"))
+            #expect(done.status == 200 && done.body.contains("HR Bridge is connected to Acme AB") && done.body.contains("cust-0042"))
             let installation = try #require(try await Installation.query(on: r.app.db).first())
             #expect(installation.hrCustomerReference == "cust-0042")
             let state = try await linkState(r, json)
@@ -94,7 +105,7 @@ struct ConnectLinkTests {
             // Given a link opened, then left past its 72 hours
             let (_, json) = try await askForLink(r, reference: "cust-7")
             let browser = r.browser()
-            #expect(try await open(json, in: browser).status == 200)
+            #expect(try await use(json, in: browser).status == 303)
             clock.advance(by: 72 * 3600 + 1)
 
             // Then the setup with it is refused, the link reads expired, and opening it says so
@@ -139,12 +150,87 @@ struct ConnectLinkTests {
         try await withRunningApp(["SETUP_ACCEPT": "approval", "API_KEYS": testAPIKey]) { r in
             let (_, json) = try await askForLink(r, reference: "cust-9")
             let browser = r.browser()
-            _ = try await open(json, in: browser)
+            _ = try await use(json, in: browser)
             let account = try await r.newAccount("Acme AB")
             let (_, done) = try await SetupFlowTests().runSetup(r, token: account.token, browser: browser)
             #expect(done.status == 200)
             #expect(try await SetupRequest.query(on: r.app.db).count() == 0)
             #expect(try await Installation.query(on: r.app.db).first()?.hrCustomerReference == "cust-9")
+        }
+    }
+
+    @Test("opening a link alone binds nothing: the page's form (with this browser's CSRF token) does; the link's secret stays out of the log")
+    func openingIsNotUsing() async throws {
+        let logs = LogStore()
+        try await withRunningApp(settings, logs: logs) { r in
+            // Given a link opened, its form not sent (a page elsewhere could make a browser open it)
+            let (_, json) = try await askForLink(r, reference: "cust-1")
+            let browser = r.browser()
+            #expect(try await open(json, in: browser).status == 200)
+            let account = try await r.newAccount("Acme AB")
+
+            // Then the setup in that browser is not let in by it, and a form without the token is refused
+            let (_, refused) = try await SetupFlowTests().runSetup(r, token: account.token, browser: browser)
+            #expect(refused.status == 403)
+            #expect(try await browser.post(try path(json), form: ["then": "oneflow"]).status == 403)
+
+            // And no log line carries the link's secret
+            let secret = try path(json).split(separator: "/").last.map(String.init) ?? "?"
+            #expect(!logs.all.contains { $0.contains(secret) })
+            #expect(logs.all.contains { $0.contains("GET /setup/link/… 200") })
+        }
+    }
+
+    @Test("a link claimed by a setup that failed is used by the account's next setup, from any browser; another account cannot take it")
+    func claimedThenRetried() async throws {
+        try await withRunningApp(settings) { r in
+            // Given a link used in the customer's browser, and Oneflow failing the setup's template group
+            let (_, json) = try await askForLink(r, reference: "cust-5")
+            let browser = r.browser()
+            _ = try await use(json, in: browser)
+            let account = try await r.newAccount("Acme AB")
+            _ = try await r.control("/faults", json: ["method": "POST", "path": "/template_types", "status": 503, "count": 1])
+            let (_, failed) = try await SetupFlowTests().runSetup(r, token: account.token, browser: browser)
+            #expect(failed.status == 502)
+            #expect(try await linkState(r, json)["state"] as? String == "open")
+
+            // When another account's setup tries the same link, then it may not
+            let other = try await r.newAccount("Other AB")
+            let intruder = r.browser()
+            _ = try await use(json, in: intruder)
+            let (_, refused) = try await SetupFlowTests().runSetup(r, token: other.token, browser: intruder)
+            #expect(refused.status == 403)
+
+            // When the first account sets up again from a browser without the link
+            let (_, done) = try await SetupFlowTests().runSetup(r, token: account.token)
+
+            // Then the claimed link is used and binds the installation
+            #expect(done.status == 200)
+            #expect(try await Installation.query(on: r.app.db).count() == 1)
+            #expect(try await Installation.query(on: r.app.db).first()?.hrCustomerReference == "cust-5")
+            #expect(try await linkState(r, json)["state"] as? String == "used")
+        }
+    }
+
+    @Test("a link never moves an installation to another customer: one bound to cust-1 keeps it, and cust-2's link stays open for its own")
+    func noRebinding() async throws {
+        try await withRunningApp(settings) { r in
+            // Given an installation bound to cust-1
+            let account = try await r.newAccount("Acme AB")
+            let (_, first) = try await askForLink(r, reference: "cust-1")
+            let browser = r.browser()
+            _ = try await use(first, in: browser)
+            #expect(try await SetupFlowTests().runSetup(r, token: account.token, browser: browser).1.status == 200)
+
+            // When the same account's admin uses a link for cust-2
+            let (_, second) = try await askForLink(r, reference: "cust-2")
+            _ = try await use(second, in: browser)
+            let (_, again) = try await SetupFlowTests().runSetup(r, token: account.token, browser: browser)
+
+            // Then the setup runs as a re-setup, the binding stays, and the second link is left open
+            #expect(again.status == 200)
+            #expect(try await Installation.query(on: r.app.db).first()?.hrCustomerReference == "cust-1")
+            #expect(try await linkState(r, second)["state"] as? String == "open")
         }
     }
 }

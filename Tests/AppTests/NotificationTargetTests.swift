@@ -189,4 +189,32 @@ struct NotificationTargetTests {
             }
         }
     }
+
+    @Test("one installation's target that cannot be read (a secret sealed with a key no longer known) holds back only its own notifications")
+    func brokenTargetSkipped() async throws {
+        try await withReceivers(1) { receivers in
+            try await withSyncFixture { a in
+                // Given Acme's target with a secret nobody can open, and Beta's target that works
+                let b = try await SyncFixture.connect(a.r, name: "Beta Oy")
+                let broken = NotificationTarget(installationID: try a.installation.requireID(), at: Date())
+                (broken.endpoint, broken.timeoutSeconds, broken.secretSealed) = (receivers[0].url, 5, "v1.unknown-key.AAAA")
+                try await broken.create(on: a.db)
+                let admin = try await AdminTests().signIn(a)
+                #expect(try await saveTarget(admin, b.installation, ["endpoint": receivers[0].url]).status == 303)
+
+                // When a notification of each waits, Acme's first
+                for installation in [a.installation, b.installation] {
+                    try await Outbox.of(installation).record(
+                        .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: installation.requireID(),
+                        on: a.db, now: Date())
+                }
+                let sent = try await send(a)
+
+                // Then Beta's is sent and Acme's waits
+                #expect(sent == 1)
+                let waiting = try await OutboundNotification.query(on: a.db).filter(\.$status == .pending).all()
+                #expect(waiting.map { $0.$installation.id } == [a.installation.id])
+            }
+        }
+    }
 }

@@ -501,13 +501,14 @@ def approval(binary, workdir, screenshots, show, step):
         customer.driver.delete_all_cookies()
         customer.step = admin.step
         customer.driver.get(link["url"])
-        expect("Connect your Oneflow account" in customer.text("h1") and "until" in customer.text("main"), "the connection link's page")
+        expect("Connect your Oneflow account" in customer.text("h1") and "hr-customer-77" in customer.text("main"), "the connection link's page")
         customer.record("setup-link")
-        customer.driver.find_element(By.LINK_TEXT, "Enable HR Bridge in Oneflow").click()
+        customer.submit("form button[value=oneflow]")
         Select(customer.find("#account")).select_by_value("new")
         customer.fill("name", "Gamma AS")
         customer.submit("form[action='/sandbox/marketplace/enable'] button[type=submit]")
         wait_until(lambda: "/setup/complete/" in customer.driver.current_url, "the success page through the link")
+        expect("hr-customer-77" in customer.text(".facts-list"), "the success page names the HR customer")
         admin.open("/admin/installations")
         expect("HR customer hr-customer-77" in admin.text("main") and "used" in admin.text("main"), "the installation bound to the HR customer, the link used")
         admin.step = customer.step

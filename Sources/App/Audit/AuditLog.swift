@@ -25,6 +25,7 @@ struct AuditLog {
         case notificationTargetSaved = "notification_target.saved"
         case notificationTargetRemoved = "notification_target.removed"
         case connectLinkCreated = "connect_link.created"
+        case connectLinkUsed = "connect_link.used"
 
         /// How the admin page says it.
         var label: String {
@@ -43,6 +44,7 @@ struct AuditLog {
             case .notificationTargetSaved: "Notification target saved"
             case .notificationTargetRemoved: "Notification target removed"
             case .connectLinkCreated: "Connection link made"
+            case .connectLinkUsed: "Connection link used"
             }
         }
     }
@@ -53,6 +55,8 @@ struct AuditLog {
         case admin(Request)
         case commandLine
         case apiKey(name: String)
+        /// The setup a Oneflow account's admin ran (the Setup URL).
+        case oneflowSetup(accountID: Int)
 
         var description: String {
             switch self {
@@ -61,6 +65,7 @@ struct AuditLog {
                 return "admin (session \(session))"
             case .commandLine: return "command line"
             case .apiKey(let name): return "api key \"\(name)\""
+            case .oneflowSetup(let accountID): return "setup of Oneflow account \(accountID)"
             }
         }
     }

@@ -73,9 +73,7 @@ struct ConnectLinkAPIController: RouteCollection {
     }
 
     private func links(_ req: Request) -> ConnectLinks {
-        ConnectLinks(
-            db: req.db, writer: services.storage.writer(on: req.db), clock: services.clock,
-            validFor: TimeInterval(services.config.setup.linkValidHours) * 3600)
+        services.connectLinks(on: req.db)
     }
 
     static func json(_ link: ConnectLink, now: Date, on db: any Database) async throws -> LinkJSON {

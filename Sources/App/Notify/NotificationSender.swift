@@ -1,6 +1,7 @@
 import Crypto
 import Fluent
 import Foundation
+import Logging
 import NIOCore
 import OneflowAPI
 import SQLKit
@@ -16,12 +17,15 @@ final class NotificationSender: Sendable {
     let maxAttempts: Int
     let http: any OutboundHTTP
     let metrics: AppMetrics
+    let logger: Logger
     /// How long a claimed notification is ours.
     static let lease: TimeInterval = 60
 
     init(
-        db: any Database, writer: any DatabaseWriter, targets: NotificationTargets, maxAttempts: Int, metrics: AppMetrics, http: any OutboundHTTP
+        db: any Database, writer: any DatabaseWriter, targets: NotificationTargets, maxAttempts: Int, metrics: AppMetrics, http: any OutboundHTTP,
+        logger: Logger = Logger(label: "hrbridge.notify")
     ) {
+        self.logger = logger
         self.db = db
         self.writer = writer
         self.targets = targets
@@ -49,13 +53,26 @@ final class NotificationSender: Sendable {
             // in SQL, compared here: no bound-timestamp comparison, which the drivers encode differently.)
             let first = try await OutboundNotification.query(on: db).filter(\.$orderingKey == candidate.orderingKey)
                 .filter(\.$status ~~ [.pending, .failed, .sending]).sort(\.$createdAt).sort(\.$id).first()
-            guard first?.id == candidate.id, let destination = try await targets.destination(for: candidate.$installation.id, on: db),
-                try await claim(candidate, now: now)
-            else { continue }
+            guard first?.id == candidate.id, let destination = await destination(of: candidate), try await claim(candidate, now: now) else {
+                continue
+            }
             await send(candidate, to: destination, now: now)
             return true
         }
         return false
+    }
+
+    /// Where `n` goes; nil when nowhere, or when its target cannot be read (logged, and the
+    /// others go on: one installation's broken target does not hold back everyone's).
+    private func destination(of n: OutboundNotification) async -> NotificationDestination? {
+        do {
+            return try await targets.destination(for: n.$installation.id, on: db)
+        } catch {
+            logger.error(
+                "notify: the notification target cannot be read",
+                metadata: ["installation": "\(n.$installation.id?.uuidString ?? "")", "error": "\(ErrorText.log(error))"])
+            return nil
+        }
     }
 
     /// Takes the notification unless another sender did first (one conditional UPDATE).

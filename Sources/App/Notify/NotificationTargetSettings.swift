@@ -35,7 +35,12 @@ struct NotificationTargetSettings {
         target.clientCertificatePEM = destination.tls.certificatePEM
         target.clientKeySealed = try destination.tls.keyPEM.map(targets.box.seal)
         target.verifiedAt = now
-        try await writer.save(target)
+        do {
+            try await writer.save(target)
+        } catch  where existing == nil {
+            // Another admin's first save of this installation's target won (its unique index).
+            throw NotificationTargetForm.Refusal("Another save of this target finished first; look at the page and save again if needed.")
+        }
         return target
     }
 

@@ -14,20 +14,32 @@ protocol OutboundHTTP: Sendable {
 }
 
 /// Over AsyncHTTPClient: no redirects followed, the answer read up to 64 kB and dropped. One
-/// client per TLS setting (most endpoints share the system's), made when first needed.
+/// client per TLS setting (most endpoints share the system's), made when first needed and
+/// kept until shutdown (a target whose certificates change leaves its old client until then).
 final class LiveOutboundHTTP: OutboundHTTP {
-    private let clients = Mutex<[OutboundTLS: HTTPClient]>([:])
+    private struct Clients {
+        var byTLS: [OutboundTLS: HTTPClient] = [:]
+        /// After `shutdown` no client is made again: one made then would never be shut down.
+        var closed = false
+    }
+    private let clients = Mutex(Clients())
+
+    struct ShutDown: Error, CustomStringConvertible {
+        var description: String { "shutting down" }
+    }
 
     init() {}
 
     private func client(for tls: OutboundTLS) throws -> HTTPClient {
         try clients.withLock { clients in
-            if let client = clients[tls] { return client }
+            guard !clients.closed else { throw ShutDown() }
+            if let client = clients.byTLS[tls] { return client }
+            // No timeouts of the client's own: each request's deadline bounds it, connecting
+            // included (`notify.connection_timeout`, a target's timeout).
             let configuration = HTTPClient.Configuration(
-                tlsConfiguration: try tls.configuration(), redirectConfiguration: .disallow,
-                timeout: .init(connect: .seconds(30), read: .seconds(60)))
+                tlsConfiguration: try tls.configuration(), redirectConfiguration: .disallow, timeout: .init(connect: .hours(1), read: nil))
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            clients[tls] = client
+            clients.byTLS[tls] = client
             return client
         }
     }
@@ -44,11 +56,11 @@ final class LiveOutboundHTTP: OutboundHTTP {
     }
 
     func shutdown() async {
-        for client in clients.withLock({ clients in
-            defer { clients = [:] }
-            return Array(clients.values)
-        }) {
-            try? await client.shutdown()
+        let open = clients.withLock { clients in
+            clients.closed = true
+            defer { clients.byTLS = [:] }
+            return Array(clients.byTLS.values)
         }
+        for client in open { try? await client.shutdown() }
     }
 }

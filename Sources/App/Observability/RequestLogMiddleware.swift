@@ -6,6 +6,7 @@ import Vapor
 struct RequestLogMiddleware: AsyncMiddleware {
     /// Extra parameter names to redact (the configured setup token parameter).
     let sensitiveParameters: Set<String>
+    static let linkPath = "/setup/link/"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let started = ContinuousClock.now
@@ -13,7 +14,9 @@ struct RequestLogMiddleware: AsyncMiddleware {
         // comes), an admin page's may be a search for a person's name: neither is logged.
         let routed = request.routedPath
         let bare = routed.hasPrefix("/setup") || routed.hasPrefix("/admin")
-        let path = bare ? request.url.path : Redaction.url(request.url.string, extraSensitive: sensitiveParameters)
+        var path = bare ? request.url.path : Redaction.url(request.url.string, extraSensitive: sensitiveParameters)
+        // A connection link's path is its secret: whoever reads it could use the link.
+        if path.hasPrefix(Self.linkPath) { path = Self.linkPath + "…" }
         do {
             let response = try await next.respond(to: request)
             log(request, path: path, status: response.status.code, started: started)

@@ -12,6 +12,10 @@ struct ConnectLinks {
     /// `setup.link_valid_hours`.
     let validFor: TimeInterval
 
+    init(db: any Database, writer: any DatabaseWriter, clock: any AppClock, setup: AppConfig.Setup) {
+        (self.db, self.writer, self.clock, validFor) = (db, writer, clock, TimeInterval(setup.linkValidHours) * 3600)
+    }
+
     static let referenceLimit = 200
 
     /// Why a link was not made, in words for the API's `reason`.
@@ -36,11 +40,29 @@ struct ConnectLinks {
     static func hash(_ secret: String) -> String { SHA256.hash(data: Data(secret.utf8)).lowercaseHex }
 
     func find(secret: String) async throws -> ConnectLink? {
-        // Nothing that is not a link's secret reaches the database (43 URL-safe characters).
+        // Nothing that is not a link's secret reaches the database (32 URL-safe characters).
         guard secret.count == 32, secret.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             return nil
         }
         return try await ConnectLink.query(on: db).filter(\.$tokenHash == Self.hash(secret)).first()
+    }
+
+    /// The link a setup of `accountID` uses: the one its browser opened, else one this account
+    /// claimed before (a setup that failed after claiming it, run again from another browser);
+    /// claimed for the account. nil when there is none it may use — used, expired, another
+    /// account's, or for another customer than the one the account's installation is bound to
+    /// (a link never moves an installation to another customer: it is left for its own).
+    func forSetup(opened: UUID?, accountID: Int, boundTo reference: String?) async throws -> ConnectLink? {
+        let candidate: ConnectLink?
+        if let opened {
+            candidate = try await ConnectLink.find(opened, on: db)
+        } else {
+            candidate = try await ConnectLink.query(on: db).filter(\.$oneflowAccountID == accountID).filter(\.$usedAt == nil)
+                .sort(\.$createdAt, .descending).all().first { $0.state(at: clock.now) == .open }
+        }
+        guard let candidate else { return nil }
+        if let reference, candidate.customerReference != reference { return nil }
+        return try await claim(try candidate.requireID(), for: accountID)
     }
 
     /// Claims the link for `accountID`'s setup: it must be open, and not claimed by another
@@ -70,5 +92,12 @@ struct ConnectLinks {
         link.usedAt = now
         link.installationID = try installation.requireID()
         try await link.save(on: tx)
+    }
+}
+
+extension AppServices {
+    /// Connection links (`setup.accept = link`), read and written on `db`.
+    func connectLinks(on db: any Database) -> ConnectLinks {
+        ConnectLinks(db: db, writer: storage.writer(on: db), clock: clock, setup: config.setup)
     }
 }

@@ -29,6 +29,7 @@ struct SetupController: RouteCollection {
         setup.get("complete", ":id", use: complete)
         setup.get("waiting", ":id", use: waiting)
         setup.get("link", ":secret", use: openLink)
+        setup.post("link", ":secret", use: useLink)
     }
 
     @Sendable func start(req: Request) async throws -> Response {
@@ -84,23 +85,47 @@ struct SetupController: RouteCollection {
         return completed(try installation.requireID(), req)
     }
 
-    /// A connection link from the HR system (`POST /api/v1/connect-links`): remembered in this
-    /// browser's session for the setup that follows, with the way on to Oneflow. The link's
-    /// secret is in the path, so the page is sent with `Referrer-Policy: no-referrer` (the
-    /// global default) and the link is used up by the setup, not by opening it.
+    /// A connection link from the HR system (`POST /api/v1/connect-links`): its page says what
+    /// happens next. The link's secret is in the path: the request log leaves it out
+    /// (`RequestLogMiddleware`) and the page is sent with `Referrer-Policy: no-referrer`.
     @Sendable func openLink(req: Request) async throws -> Response {
-        let links = ConnectLinks(
-            db: req.db, writer: services.storage.writer(on: req.db), clock: services.clock,
-            validFor: TimeInterval(services.config.setup.linkValidHours) * 3600)
-        guard let link = try await links.find(secret: req.parameters.get("secret") ?? "") else {
-            return try await SetupPages.failure(req, .linkUnknown).encodeResponse(status: .notFound, for: req)
+        switch try await linkState(req) {
+        case .failure(let error): return try await SetupPages.failure(req, error).encodeResponse(status: error.status, for: req)
+        case .open(let link):
+            let response = try await SetupPages.link(req, link).encodeResponse(for: req)
+            response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")
+            return response
+        }
+    }
+
+    /// "Enable HR Bridge in Oneflow" on the link's page: a form with this browser's CSRF
+    /// token, so that only a person who chose to use the link binds their next setup to it
+    /// (a page elsewhere cannot make a visitor's browser take someone's link). On to the
+    /// Marketplace, or to the paste-a-token form.
+    @Sendable func useLink(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        switch try await linkState(req) {
+        case .failure(let error): return try await SetupPages.failure(req, error).encodeResponse(status: error.status, for: req)
+        case .open(let link):
+            req.session.data[Self.linkKey] = try link.requireID().uuidString
+            let paste = (try? req.content.get(String.self, at: "then")) == "paste"
+            return req.redirect(to: paste ? "/setup" : services.config.enableExtensionURL, redirectType: .normal)
+        }
+    }
+
+    private enum LinkState {
+        case open(ConnectLink)
+        case failure(SetupError)
+    }
+
+    private func linkState(_ req: Request) async throws -> LinkState {
+        guard let link = try await services.connectLinks(on: req.db).find(secret: req.parameters.get("secret") ?? "") else {
+            return .failure(.linkUnknown)
         }
         switch link.state(at: services.clock.now) {
-        case .used: return try await SetupPages.failure(req, .linkUsed).encodeResponse(status: .gone, for: req)
-        case .expired: return try await SetupPages.failure(req, .linkExpired).encodeResponse(status: .gone, for: req)
-        case .open:
-            req.session.data[Self.linkKey] = try link.requireID().uuidString
-            return try await SetupPages.link(req, link, enableURL: services.config.enableExtensionURL).encodeResponse(for: req)
+        case .used: return .failure(.linkUsed)
+        case .expired: return .failure(.linkExpired)
+        case .open: return .open(link)
         }
     }
 

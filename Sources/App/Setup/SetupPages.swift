@@ -31,6 +31,8 @@ enum SetupPages {
         var webhookURL: String
         var events: [String]
         var returnURL: String
+        /// The HR system's reference of the customer, when a connection link bound it.
+        var customerReference: String?
     }
 
     struct WaitingPage: Encodable {
@@ -42,18 +44,20 @@ enum SetupPages {
 
     struct LinkPage: Encodable {
         var title = "Connect your Oneflow account"
+        var csrfToken: String
+        /// The HR system's reference of the customer the link is for, to recognise it by.
+        var reference: String
         var expires: String
-        /// Where the extension is enabled: Oneflow's Marketplace (the sandbox's, locally).
-        var enableURL: String
     }
 
-    static func link(_ req: Request, _ link: ConnectLink, enableURL: String) async throws -> View {
+    static func link(_ req: Request, _ link: ConnectLink) async throws -> View {
         try await req.view.render(
             "setup/link",
             LinkPage(
+                csrfToken: CSRF.token(for: req), reference: link.customerReference,
                 expires: link.expiresAt.formatted(
                     Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false))
-                    + " UTC", enableURL: enableURL))
+                    + " UTC"))
     }
 
     static func waiting(_ req: Request, _ request: SetupRequest) async throws -> View {
@@ -84,6 +88,6 @@ enum SetupPages {
                 fields: config.extensionSettings.dataFields.map { .init(name: $0.name, customID: $0.customID, description: $0.description) },
                 webhookURL: WebhookURL.callback(base: config.publicBaseURL, key: installation.webhookKey),
                 events: config.extensionSettings.eventTypes,
-                returnURL: config.extensionSettings.returnURL))
+                returnURL: config.extensionSettings.returnURL, customerReference: installation.hrCustomerReference))
     }
 }

@@ -54,9 +54,11 @@ struct SetupService {
         // Who may install: checked before anything is stored under this account.
         let link: ConnectLink?
         do {
-            link = if let linkID { try await links.claim(linkID, for: account.id) } else { nil }
+            let bound = try await Installation.query(on: db).filter(\.$oneflowAccountID == account.id).first()?.hrCustomerReference
+            link = try await links.forSetup(opened: linkID, accountID: account.id, boundTo: bound)
             if linkID != nil, link == nil {
-                logger.notice("setup: the connection link is used, expired or another account's", metadata: ["account": "\(account.id)"])
+                logger.notice(
+                    "setup: the connection link is used, expired, another account's or another customer's", metadata: ["account": "\(account.id)"])
             }
             switch try await InstallPolicy(db: db, setup: config.setup).verdict(oneflowAccountID: account.id, linked: link != nil) {
             case .install: break
@@ -104,6 +106,10 @@ struct SetupService {
                 if let link { try await ConnectLinks.useUp(link, by: installation, on: tx, now: now) }
             }
             try await closeRequests(of: account.id, installedAs: installation)
+            if let link {
+                await AuditLog(writer: writer, clock: clock, logger: logger).record(
+                    .connectLinkUsed, by: .oneflowSetup(accountID: account.id), installation: installation.id, subject: link.id?.uuidString)
+            }
             logger.info("setup: installation active", metadata: ["installation": "\(installation.id?.uuidString ?? "")", "account": "\(account.id)"])
             return installation
         } catch {
@@ -116,9 +122,7 @@ struct SetupService {
         }
     }
 
-    private var links: ConnectLinks {
-        ConnectLinks(db: db, writer: writer, clock: clock, validFor: TimeInterval(config.setup.linkValidHours) * 3600)
-    }
+    private var links: ConnectLinks { ConnectLinks(db: db, writer: writer, clock: clock, setup: config.setup) }
 
     /// The account is connected: any request of it still waiting is settled (its token wiped).
     private func closeRequests(of accountID: Int, installedAs installation: Installation) async throws {
