@@ -75,13 +75,43 @@ struct SetupLifecycleTests {
         try await withRunningApp { r in
             let (installation, token, accountID) = try await setUp(r)
             _ = try await r.control("/accounts/\(accountID)/revoke")
-            let caller = InstallationCaller(writer: r.app.services.storage.writer(on: r.app.db), logger: r.app.logger, clock: SystemClock())
+            let caller = InstallationCaller(
+                writer: r.app.services.storage.writer(on: r.app.db), logger: r.app.logger, clock: SystemClock(), oneflow: r.oneflow)
+            let credentials = OneflowCredentials(token: token)
             await #expect(throws: OneflowError.self) {
-                try await caller.call(installation) { try await r.oneflow.ping(OneflowCredentials(token: token)) }
+                try await caller.call(installation, credentials) { try await r.oneflow.ping(credentials) }
             }
             let stored = try #require(try await Installation.find(installation.id, on: r.app.db))
             #expect(stored.status == .disconnected)
             #expect(stored.lastError?.contains("401") == true)
+        }
+    }
+
+    @Test(
+        "a 401 for the user HR Bridge acts as (deactivated in Oneflow) is not a revoked token: the installation stays connected; a revoked token then disconnects it"
+    )
+    func userEmailRefused() async throws {
+        try await withRunningApp { r in
+            // Given an installation, and a user of its account who is then deactivated in Oneflow
+            let (installation, token, accountID) = try await setUp(r)
+            _ = try await r.control("/users", json: ["token": token, "email": "sender@acme.example", "name": "Sender"])
+            _ = try await r.control("/users/active", json: ["token": token, "email": "sender@acme.example", "active": false])
+            let caller = InstallationCaller(
+                writer: r.app.services.storage.writer(on: r.app.db), logger: r.app.logger, clock: SystemClock(), oneflow: r.oneflow)
+            let asSender = OneflowCredentials(token: token, userEmail: "sender@acme.example")
+
+            // When a call acting as that user is answered 401
+            await #expect(throws: OneflowError.self) { try await caller.call(installation, asSender) { try await r.oneflow.ping(asSender) } }
+
+            // Then it is the user, not the token: the installation stays active
+            #expect(await UnauthorizedCause.of(asSender, oneflow: r.oneflow) == .userEmail)
+            #expect(try await Installation.find(installation.id, on: r.app.db)?.status == .active)
+
+            // And once the token is revoked the same 401 disconnects it
+            _ = try await r.control("/accounts/\(accountID)/revoke")
+            #expect(await UnauthorizedCause.of(asSender, oneflow: r.oneflow) == .token)
+            await #expect(throws: OneflowError.self) { try await caller.call(installation, asSender) { try await r.oneflow.ping(asSender) } }
+            #expect(try await Installation.find(installation.id, on: r.app.db)?.status == .disconnected)
         }
     }
 

@@ -138,4 +138,29 @@ struct ContractCreationAccessTests {
             }
         }
     }
+
+    @Test("a user deactivated in the account acts no more: x-oneflow-user-email with their email is 401, with the token itself still good")
+    func deactivatedUser() async throws {
+        try await withSandbox { h in
+            // Given a user of the account, then deactivated
+            let setup = try await ExtensionSetup.make(h)
+            let _: SandboxJSON.User = try await h.control(.POST, "/users", ["token": setup.token, "email": "lisa@acme.example", "name": "Lisa"])
+            let lisa = OneflowCredentials(token: setup.token, userEmail: "lisa@acme.example")
+            try await h.client.ping(lisa)
+            let off: SandboxJSON.User = try await h.control(
+                .POST, "/users/active", ["token": setup.token, "email": "lisa@acme.example", "active": false])
+            #expect(off.active == false)
+
+            // Then a call acting as her is 401, and the same token without her is not
+            await #expect {
+                try await h.client.ping(lisa)
+            } throws: { ($0 as? OneflowError)?.isUnauthorized == true }
+            try await h.client.ping(OneflowCredentials(token: setup.token))
+
+            // And active again, she acts again
+            let _: SandboxJSON.User = try await h.control(
+                .POST, "/users/active", ["token": setup.token, "email": "lisa@acme.example", "active": true])
+            try await h.client.ping(lisa)
+        }
+    }
 }

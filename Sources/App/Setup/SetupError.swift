@@ -25,6 +25,8 @@ enum SetupError: Error, Sendable, Equatable {
     /// `setup.accept = approval`: the request is stored and waits for an admin (not a failure:
     /// the setup controller shows the waiting page).
     case awaitingApproval(requestID: UUID)
+    /// Oneflow answered 401 for `oneflow.user_email`, not for the token: our configuration.
+    case userEmailRefused
     /// `setup.accept = link`: a new account needs a connection link from the HR system.
     case needsLink
     /// The connection link opened is unknown, expired or used.
@@ -43,6 +45,7 @@ enum SetupError: Error, Sendable, Equatable {
         case .notAllowed, .refused: .forbidden
         case .awaitingApproval: .accepted
         case .needsLink: .forbidden
+        case .userEmailRefused: .badGateway
         case .linkUnknown: .notFound
         case .linkExpired, .linkUsed: .gone
         }
@@ -60,6 +63,7 @@ enum SetupError: Error, Sendable, Equatable {
         case .refused: "Your request to connect was not approved"
         case .awaitingApproval: "Waiting for approval"
         case .needsLink: "Start from your HR system"
+        case .userEmailRefused: "HR Bridge is not set up to act in your account yet"
         case .linkUnknown: "This connection link is not valid"
         case .linkExpired: "This connection link has expired"
         case .linkUsed: "This connection link has been used"
@@ -88,6 +92,8 @@ enum SetupError: Error, Sendable, Equatable {
             "An administrator of this HR Bridge did not approve connecting Oneflow account \(accountID). Your request and its token are deleted, and nothing was made in your Oneflow account. Ask your HR system's provider if this is a mistake; enabling the extension again asks again."
         case .awaitingApproval:
             "Your request to connect is stored. An administrator of this HR Bridge approves new accounts; this page moves on by itself once they have."
+        case .userEmailRefused:
+            "Your extension token works, but Oneflow does not know the user HR Bridge is configured to act as (oneflow.user_email) in your account. Nothing was stored. Ask your HR Bridge administrator to set it to an active user of your account, or to leave it empty; then enable the extension again."
         case .needsLink:
             "This HR Bridge connects the Oneflow accounts its HR system invites. Ask your HR system (or its administrator) for a connection link, open it in this browser, then enable the extension in Oneflow again. Nothing was stored."
         case .linkUnknown:
@@ -104,6 +110,7 @@ enum SetupError: Error, Sendable, Equatable {
         switch self {
         case .oneflowUnavailable, .storage, .oneflowRejected: true
         case .malformedToken, .tokenRejected, .noAPIAccess, .callbackURLRejected, .notAllowed, .refused, .awaitingApproval, .needsLink,
+            .userEmailRefused,
             .linkUnknown, .linkExpired, .linkUsed:
             false
         }

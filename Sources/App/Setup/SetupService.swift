@@ -47,6 +47,10 @@ struct SetupService {
             try await oneflow.ping(credentials)
             account = try await oneflow.currentAccount(credentials)
         } catch {
+            if error.isUnauthorized, await UnauthorizedCause.of(credentials, oneflow: oneflow) == .userEmail {
+                logger.error("setup: Oneflow refused oneflow.user_email (401), not the token")
+                throw .userEmailRefused
+            }
             logger.notice("setup: token not accepted", metadata: ["error": "\(error)"])
             throw SetupError.from(error)
         }

@@ -51,13 +51,13 @@ struct Reconciler {
         let credentials = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
         let since = installation.lastReconciledAt?.addingTimeInterval(-Self.overlap)
         let pipeline = SyncPipeline(db: db, writer: writer, services: services, logger: logger)
-        let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock)
+        let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock, oneflow: services.oneflow)
         var offset = 0
         var seen = 0
         var applied = 0
         pages: while offset <= Page<Contract>.maxOffset {
             let query = ContractQuery(offset: offset, limit: 100, sort: ["-state_updated_time"])
-            let page = try await caller.call(installation) { try await services.oneflow.contracts(credentials, query: query) }
+            let page = try await caller.call(installation, credentials) { try await services.oneflow.contracts(credentials, query: query) }
             var ours: [Int] = []
             var reachedLastRun = false
             for contract in page.data {

@@ -175,11 +175,11 @@ struct SyncPipeline {
                                 item.download = .success(
                                     try await store.download(oneflow: oneflow, credentials: credentials, oneflowContractID: item.contractID))
                             } catch {
-                                item.download = .failure(error)
+                                item.download = .failure(await Self.explained(error, credentials, oneflow))
                             }
                         }
                     } catch {
-                        item.answer = .failure(error)
+                        item.answer = .failure(await Self.explained(error, credentials, oneflow))
                     }
                     return (i, item)
                 }
@@ -187,6 +187,17 @@ struct SyncPipeline {
             var fetched = items
             for await (i, item) in group { fetched[i] = item }
             return fetched
+        }
+    }
+
+    /// A 401 that is not the token's (`UnauthorizedCause`) must not disconnect the installation: it
+    /// becomes a failure that is tried again, with a message that says what to fix.
+    private static func explained(_ error: any Error, _ credentials: OneflowCredentials, _ oneflow: any OneflowClient) async -> any Error {
+        guard let oneflow401 = error as? OneflowError, oneflow401.isUnauthorized else { return error }
+        switch await UnauthorizedCause.of(credentials, oneflow: oneflow) {
+        case .token: return error
+        case .userEmail: return SyncFailure(consequence: .retry, message: UnauthorizedCause.userEmailMessage)
+        case .unknown: return SyncFailure(consequence: .retry, message: oneflow401.description)
         }
     }
 

@@ -35,6 +35,17 @@ struct SandboxDirectoryControl: RouteCollection {
                     accountID: try await store.account(authorizedBy: body.token).id, email: body.email, name: body.name,
                     admin: body.admin ?? false, grants: grants))
         }
+        routes.post("users", "active") { req in
+            struct In: Content {
+                var token: String?
+                var email: String
+                var active: Bool
+            }
+            let body = try req.content.decode(In.self)
+            return SandboxJSON.User(
+                try await store.setUserActive(accountID: try await store.account(authorizedBy: body.token).id, email: body.email, active: body.active)
+            )
+        }
         routes.post("templates") { req in
             struct In: Content {
                 var token: String?, workspace_id: Int, template_type_id: Int?, name: String, active: Bool?

@@ -153,6 +153,18 @@ extension SandboxStore {
         return user
     }
 
+    /// An admin deactivates a user in Oneflow: the user no longer acts through the API
+    /// (`x-oneflow-user-email` with their email answers 401) and is no longer listed as active.
+    func setUserActive(accountID: Int, email: String, active: Bool) throws(SandboxProblem) -> UserRecord {
+        let account = try updateAccount(accountID) { (account) throws(SandboxProblem) in
+            guard let index = account.users.firstIndex(where: { $0.email.caseInsensitiveCompare(email) == .orderedSame }) else {
+                throw .invalid("email", "No user with this email in the account.")
+            }
+            account.users[index].active = active
+        }
+        return account.users.first { $0.email.caseInsensitiveCompare(email) == .orderedSame }!
+    }
+
     func setPublishing(accountID: Int, allowed: Bool) throws(SandboxProblem) -> AccountRecord {
         try updateAccount(accountID) { $0.canPublish = allowed }
     }
