@@ -11,7 +11,7 @@ struct OneflowHTTPClientTests {
     let credentials = OneflowCredentials(token: token, userEmail: "admin@acme.example")
 
     func withClient(
-        _ responses: [String: StubServer.Canned], timeout: Int64 = 5,
+        _ responses: [String: StubServer.Canned], timeout: Int64 = 30,
         _ body: (OneflowHTTPClient, StubServer) async throws -> Void
     ) async throws {
         try await withStubClient(responses, timeout: timeout, body)
