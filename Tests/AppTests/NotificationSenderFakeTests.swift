@@ -39,9 +39,7 @@ struct NotificationSenderFakeTests {
         try await withSyncFixture(["NOTIFY_ENDPOINT": "https://hr.example/notify", "NOTIFY_KEY": "k", "NOTIFY_SECRET": "s3cret"]) { f in
             // Given one queued notification and an endpoint that fails twice
             let fake = FakeHTTP([nil, 503, 204])
-            let sender = NotificationSender(
-                db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: f.r.app.services.notificationTargets, maxAttempts: 5,
-                metrics: f.r.app.services.metrics, http: fake)
+            let sender = f.notificationSender(http: fake)
             let t0 = Date()
             try await Outbox.of(f.installation).record(
                 .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: f.installation.requireID(), on: f.db,

@@ -91,11 +91,7 @@ struct NotificationTLSTests {
             .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: f.installation.requireID(), on: f.db,
             now: Date())
         let targets = NotificationTargets(fallback: try NotificationDestination(settings: settings), box: f.r.app.services.secretBox)
-        let sender = NotificationSender(
-            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: targets, maxAttempts: 3, metrics: f.r.app.services.metrics,
-            http: LiveOutboundHTTP())
-        _ = try? await sender.drain(now: Date())
-        await sender.shutdown()
+        _ = try? await f.sendNotifications(targets: targets, maxAttempts: 3)
         return try #require(try await OutboundNotification.query(on: f.db).sort(\.$createdAt, .descending).first())
     }
 
@@ -152,11 +148,7 @@ struct NotificationTLSTests {
                 try await Outbox.of(f.installation).record(
                     .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: f.installation.requireID(),
                     on: f.db, now: Date())
-                let sender = NotificationSender(
-                    db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: f.r.app.services.notificationTargets, maxAttempts: 3,
-                    metrics: f.r.app.services.metrics, http: LiveOutboundHTTP())
-                let sent = try? await sender.drain(now: Date())
-                await sender.shutdown()
+                let sent = try? await f.sendNotifications(maxAttempts: 3)
                 #expect(sent == 1 && received() == 2)
             }
         }

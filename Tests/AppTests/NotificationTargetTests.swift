@@ -35,21 +35,6 @@ struct NotificationTargetTests {
         await f.drain()
     }
 
-    /// Sends every due notification with the app's targets. - Returns: how many were sent.
-    func send(_ f: SyncFixture) async throws -> Int {
-        let sender = NotificationSender(
-            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: f.r.app.services.notificationTargets, maxAttempts: 5,
-            metrics: f.r.app.services.metrics, http: LiveOutboundHTTP())
-        do {
-            let sent = try await sender.drain(now: Date())
-            await sender.shutdown()
-            return sent
-        } catch {
-            await sender.shutdown()
-            throw error
-        }
-    }
-
     func bodies(_ receiver: HRReceiver) throws -> [[String: Any]] {
         try receiver.received.map { try #require(try JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any]) }
     }
@@ -74,7 +59,7 @@ struct NotificationTargetTests {
                 // When both sign a contract and the notifications are sent
                 try await signedAndSynced(a)
                 try await signedAndSynced(b)
-                _ = try await send(a)
+                _ = try await a.sendNotifications()
 
                 // Then Acme's three went to its endpoint only, keyed and signed with its secret; Beta's to notify.*
                 let acme = try bodies(own).dropFirst()
@@ -127,7 +112,7 @@ struct NotificationTargetTests {
                 let queued = try await OutboundNotification.query(on: a.db).all()
                 #expect(queued.count == 3)
                 #expect(queued.allSatisfy { $0.$installation.id == b.installation.id })
-                #expect(try await send(a) == 3)
+                #expect(try await a.sendNotifications() == 3)
                 #expect(own.received.count == 4)
                 #expect(own.received.allSatisfy { $0.signature == nil })
 
@@ -141,7 +126,7 @@ struct NotificationTargetTests {
                 // Then Beta's next change is not queued (there is nowhere to send it)
                 try await signedAndSynced(b)
                 #expect(try await OutboundNotification.query(on: a.db).count() == 3)
-                #expect(try await send(a) == 0)
+                #expect(try await a.sendNotifications() == 0)
                 #expect(try await AuditEvent.query(on: a.db).filter(\.$action == "notification_target.removed").count() == 1)
             }
         }
@@ -208,7 +193,7 @@ struct NotificationTargetTests {
                         .employee, .created, data: ["id": "x"], subjectID: nil, employeeID: UUID(), installationID: installation.requireID(),
                         on: a.db, now: Date())
                 }
-                let sent = try await send(a)
+                let sent = try await a.sendNotifications()
 
                 // Then Beta's is sent and Acme's waits
                 #expect(sent == 1)

@@ -22,9 +22,7 @@ struct NotificationTests {
 
     /// A sender for the test, always shut down after (its HTTP client must be).
     func withSender(_ f: SyncFixture, _ body: (NotificationSender) async throws -> Void) async throws {
-        let sender = NotificationSender(
-            db: f.db, writer: f.r.app.services.storage.writer(on: f.db), targets: f.r.app.services.notificationTargets, maxAttempts: 5,
-            metrics: f.r.app.services.metrics, http: LiveOutboundHTTP())
+        let sender = f.notificationSender()
         do {
             try await body(sender)
         } catch {

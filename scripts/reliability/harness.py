@@ -349,9 +349,13 @@ class World:
         ledgers = self.ledgers()
         return {key: sum(ledger[key] for ledger in ledgers.values()) for key in LEDGER_KEYS}
 
+    def webhook_paths(self):
+        """Installation id → the path of its webhook URL."""
+        return {str(i): f"/webhooks/oneflow/{key}" for i, key in self.db.rows("SELECT id, webhook_key FROM installations")}
+
     def ledgers(self):
         """The ledger of each installation, keyed by its webhook path."""
-        paths = {str(i): f"/webhooks/oneflow/{key}" for i, key in self.db.rows("SELECT id, webhook_key FROM installations")}
+        paths = self.webhook_paths()
         ledgers = {}
         for installation, status, count in self.db.rows(
                 "SELECT installation_id, status, COUNT(*) FROM webhook_deliveries GROUP BY installation_id, status"):
@@ -378,7 +382,7 @@ class World:
         # Acknowledged first, then stored: a delivery the sandbox sees acknowledged was
         # committed before, so it cannot be missing from a later read of the inbox.
         acked = {**self.sandbox_acked(), **self.acked_paths}
-        paths = {str(i): f"/webhooks/oneflow/{key}" for i, key in self.db.rows("SELECT id, webhook_key FROM installations")}
+        paths = self.webhook_paths()
         stored = {(callback, paths.get(str(installation))) for callback, installation
                   in self.db.rows("SELECT callback_id, installation_id FROM webhook_deliveries")}
         lost = {(callback, path) for callback, path in acked.items()} - stored

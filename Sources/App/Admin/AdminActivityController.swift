@@ -161,9 +161,7 @@ struct AdminActivityController: RouteCollection {
 /// Times and durations as people read them on admin pages (UTC).
 enum AdminFormat {
     static func time(_ date: Date?) -> String {
-        guard let date else { return "—" }
-        return date.formatted(
-            Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false)) + " UTC"
+        date.map(DisplayTime.utc) ?? "—"
     }
 
     static func duration(_ seconds: TimeInterval) -> String {

@@ -62,14 +62,15 @@ struct ConnectLinks {
         }
         guard let candidate else { return nil }
         if let reference, candidate.customerReference != reference { return nil }
-        return try await claim(try candidate.requireID(), for: accountID)
+        return try await claim(candidate, for: accountID)
     }
 
     /// Claims the link for `accountID`'s setup: it must be open, and not claimed by another
     /// account (one conditional UPDATE, so two setups racing with one link cannot both have it).
     /// - Returns: the link, or nil when it may not be used by this account.
-    func claim(_ id: UUID, for accountID: Int) async throws -> ConnectLink? {
-        guard let link = try await ConnectLink.find(id, on: db), link.state(at: clock.now) == .open else { return nil }
+    private func claim(_ link: ConnectLink, for accountID: Int) async throws -> ConnectLink? {
+        guard link.state(at: clock.now) == .open else { return nil }
+        let id = try link.requireID()
         let rows = try await writer.write(.background) { db in
             try await db.sql().raw(
                 """

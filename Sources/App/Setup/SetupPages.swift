@@ -55,9 +55,7 @@ enum SetupPages {
             "setup/link",
             LinkPage(
                 csrfToken: CSRF.token(for: req), reference: link.customerReference,
-                expires: link.expiresAt.formatted(
-                    Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false))
-                    + " UTC"))
+                expires: DisplayTime.utc(link.expiresAt)))
     }
 
     static func waiting(_ req: Request, _ request: SetupRequest) async throws -> View {
