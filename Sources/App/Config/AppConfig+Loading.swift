@@ -81,6 +81,7 @@ extension AppConfig {
             extensionSettings: try loadExtension(r),
             mapping: try loadMapping(r),
             notify: try loadNotify(r),
+            sending: try loadSending(r),
             sync: Sync(
                 workerEnabled: try r.bool("sync.worker_enabled"),
                 workerConcurrency: try r.int("sync.worker_concurrency", in: 1...64),
@@ -138,7 +139,9 @@ extension AppConfig {
                     customID: id,
                     name: try r.optionalString("\(prefix).name") ?? id,
                     description: try r.optionalString("\(prefix).description") ?? "",
-                    placeholder: try r.optionalString("\(prefix).placeholder") ?? ""
+                    placeholder: try r.optionalString("\(prefix).placeholder") ?? "",
+                    required: try r.optionalBool("\(prefix).required") ?? false,
+                    format: try format(r, "\(prefix).format")
                 ))
         }
         let events = try r.stringArray("extension.event_types")
@@ -158,6 +161,23 @@ extension AppConfig {
             eventTypes: events,
             returnURL: try ConfigValidation.httpURL(try r.string("extension.return_url"), key: "extension.return_url")
         )
+    }
+
+    private static func format(_ r: SettingsReader, _ key: String) throws(ConfigError) -> DataFieldSpec.ValueFormat {
+        guard let text = try r.optionalString(key) else { return .text }
+        guard let format = DataFieldSpec.ValueFormat(rawValue: text) else {
+            throw ConfigError(
+                key: key, "'\(text)' is not a format; expected one of \(DataFieldSpec.ValueFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return format
+    }
+
+    private static func loadSending(_ r: SettingsReader) throws(ConfigError) -> Sending {
+        let subject = try r.string("sending.subject")
+        guard !subject.isEmpty, subject.count <= 255 else { throw ConfigError(key: "sending.subject", "must be 1–255 characters") }
+        let message = try r.string("sending.message")
+        guard !message.isEmpty, message.count <= 10_000 else { throw ConfigError(key: "sending.message", "must be 1–10000 characters") }
+        return Sending(subject: subject, message: message, maxWaitSeconds: try r.int("sending.max_wait_seconds", in: 0...60))
     }
 
     /// `mapping.<custom_id>` for each configured data field; a field without one is kept as a custom field.

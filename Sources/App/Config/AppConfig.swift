@@ -22,6 +22,7 @@ public struct AppConfig: Sendable {
     /// Oneflow data-field `custom_id` → HR field.
     public var mapping: [String: HRField]
     public var notify: Notify
+    public var sending: Sending
     public var sync: Sync
     public var sandbox: SandboxSettings
     public var logLevel: String
@@ -115,6 +116,29 @@ public struct AppConfig: Sendable {
         public var name: String
         public var description: String
         public var placeholder: String
+        /// A contract request must give it a value (`extension.data_field.<id>.required`).
+        /// Oneflow has no required data fields: this is our check, before the call.
+        public var required: Bool = false
+        /// What a contract request's value must look like (`extension.data_field.<id>.format`).
+        public var format: ValueFormat = .text
+
+        public enum ValueFormat: String, Sendable, CaseIterable {
+            /// Anything up to Oneflow's 1,024 characters.
+            case text
+            /// `YYYY-MM-DD`, a real day.
+            case date
+            /// A number, e.g. `42000` or `37.5`.
+            case number
+        }
+    }
+
+    /// Defaults of contracts HR Bridge creates (`sending.*`): the invitation's subject and
+    /// message, with placeholders `{first_name}`, `{name}`, `{start_date}`, `{job_title}`, `{company}`.
+    public struct Sending: Sendable {
+        public var subject: String
+        public var message: String
+        /// How long `Prefer: wait=N` may hold a contract request's answer, at most.
+        public var maxWaitSeconds: Int
     }
 
     public struct Notify: Sendable {
@@ -180,6 +204,13 @@ public enum HRField: String, CaseIterable, Sendable, Codable {
 }
 
 extension AppConfig {
+    /// Where a person opens a contract: Oneflow's app (the address third-party integrations
+    /// link to, `shared/oneflow-contract-creation.md` §7), or the sandbox's contract page when
+    /// the sandbox stands in for Oneflow.
+    public func oneflowContractPage(_ contractID: Int) -> String {
+        oneflow.usesSandbox ? "\(publicBaseURL)/sandbox/contracts/\(contractID)" : "https://app.oneflow.com/contracts/\(contractID)"
+    }
+
     /// `hrbridge sandbox` runs the sandbox whatever `oneflow.base_url` says: it too only on a
     /// local deployment, or with `sandbox.enabled=true`.
     public func requireSandboxAllowed() throws(ConfigError) {

@@ -12,7 +12,7 @@ public final class EmploymentContract: Model, @unchecked Sendable {
     @Field(key: "oneflow_contract_id") public var oneflowContractID: Int
     @OptionalField(key: "template_type_id") public var templateTypeID: Int?
     @OptionalField(key: "name") public var name: String?
-    /// pending, overdue, signed, declined, deleted.
+    /// draft (a contract request's, not sent yet), pending, overdue, signed, declined, deleted.
     @Field(key: "status") public var status: String
     /// Oneflow's `state_updated_time` of the state we hold: an older one never overwrites it.
     @OptionalField(key: "state_updated_at") public var stateUpdatedAt: Date?
@@ -20,6 +20,8 @@ public final class EmploymentContract: Model, @unchecked Sendable {
     @OptionalField(key: "start_date") public var startDate: String?
     @OptionalField(key: "end_date") public var endDate: String?
     @OptionalField(key: "signed_at") public var signedAt: Date?
+    /// The contract request it was created for (`ContractRequest`), whose state follows this one's.
+    @OptionalField(key: "contract_request_id") public var contractRequestID: UUID?
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
 
@@ -37,7 +39,7 @@ public final class EmploymentContract: Model, @unchecked Sendable {
 extension EmploymentContract: SQLInsertable {
     static let insertColumns = [
         "id", "installation_id", "employee_id", "oneflow_contract_id", "template_type_id", "name", "status",
-        "state_updated_at", "lifecycle_state", "start_date", "end_date", "signed_at", "created_at", "updated_at",
+        "state_updated_at", "lifecycle_state", "start_date", "end_date", "signed_at", "contract_request_id", "created_at", "updated_at",
     ]
 
     func prepareInsert(at now: Date) {
@@ -50,7 +52,7 @@ extension EmploymentContract: SQLInsertable {
         [
             SQLBind(id), SQLBind($installation.id), SQLBind($employee.id), SQLBind(oneflowContractID), SQLBind(templateTypeID), SQLBind(name),
             SQLBind(status), SQLBind(stateUpdatedAt), SQLBind(lifecycleState), SQLBind(startDate), SQLBind(endDate), SQLBind(signedAt),
-            SQLBind(createdAt), SQLBind(updatedAt),
+            SQLBind(contractRequestID), SQLBind(createdAt), SQLBind(updatedAt),
         ]
     }
 }

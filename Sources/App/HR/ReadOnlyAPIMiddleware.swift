@@ -5,13 +5,28 @@ import Vapor
 /// not a 404 that suggests the path is wrong. Global, because the router never sees methods
 /// it has no route for. The paths that take writes are listed in `writable`.
 struct ReadOnlyAPIMiddleware: AsyncMiddleware {
-    /// Exact paths that take other methods than GET, and which.
-    static let writable: [String: [HTTPMethod]] = ["/api/v1/connect-links": [.POST]]
+    /// Paths that take other methods than GET, and which (`*`: any one path segment, an id).
+    static let writable: [String: [HTTPMethod]] = [
+        "/api/v1/connect-links": [.POST],
+        "/api/v1/contract-requests": [.GET, .HEAD, .POST],
+        "/api/v1/contract-requests/*": [.GET, .HEAD, .DELETE],
+        "/api/v1/contract-requests/*/send": [.POST],
+    ]
+
+    /// The methods `path` takes.
+    static func allowed(_ path: String) -> [HTTPMethod] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        for (pattern, methods) in writable {
+            let parts = pattern.split(separator: "/", omittingEmptySubsequences: true)
+            if parts.count == segments.count, zip(parts, segments).allSatisfy({ $0 == "*" || $0 == $1 }) { return methods }
+        }
+        return [.GET, .HEAD]
+    }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let path = request.url.path
         guard path.hasPrefix("/api/") else { return try await next.respond(to: request) }
-        let allowed = Self.writable[path] ?? [.GET, .HEAD]
+        let allowed = Self.allowed(path)
         guard !allowed.contains(request.method) else { return try await next.respond(to: request) }
         throw Abort(
             .methodNotAllowed, headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")],

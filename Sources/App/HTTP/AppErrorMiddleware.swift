@@ -12,9 +12,11 @@ struct AppErrorMiddleware: AsyncMiddleware {
         var status: Int
         var reason: String
         var requestID: String?
+        /// Each field that is wrong, for a caller to show beside it (`ExplainedError`).
+        var problems: [FieldProblem]?
 
         enum CodingKeys: String, CodingKey {
-            case error, status, reason
+            case error, status, reason, problems
             case requestID = "request_id"
         }
     }
@@ -57,7 +59,8 @@ struct AppErrorMiddleware: AsyncMiddleware {
             }
         }
         let response = Response(status: status, headers: headers)
-        let body = ErrorBody(error: true, status: Int(status.code), reason: reason, requestID: requestID)
+        let problems = (error as? any ExplainedError)?.problems ?? []
+        let body = ErrorBody(error: true, status: Int(status.code), reason: reason, requestID: requestID, problems: problems.isEmpty ? nil : problems)
         try? response.content.encode(body, as: .json)
         return response
     }
@@ -74,7 +77,7 @@ struct AppErrorMiddleware: AsyncMiddleware {
                     : "Oneflow could not be reached or answered with an error. Please try again shortly.", [:]
             )
         case let abort as any AbortError:
-            let reason = abort.status.code >= 500 && !(abort is Abort) ? abort.status.reasonPhrase : abort.reason
+            let reason = abort.status.code >= 500 && !(abort is Abort) && !(abort is any ExplainedError) ? abort.status.reasonPhrase : abort.reason
             return (abort.status, reason, abort.headers)
         case is DecodingError:
             return (.badRequest, "The request body is not valid for this endpoint.", [:])
@@ -103,4 +106,16 @@ struct AppErrorMiddleware: AsyncMiddleware {
     static func logDescription(_ error: any Error) -> String {
         "\(type(of: error)): \(String(describing: error))"
     }
+}
+
+/// An error written for the person who reads it: its reason is shown even with a 5xx (it
+/// holds no internals), and it may name each wrong field.
+protocol ExplainedError: AbortError {
+    var problems: [FieldProblem] { get }
+}
+
+/// One field that is wrong (`person.email`, `fields.start_date` …) and what is wrong with it.
+struct FieldProblem: Content, Equatable {
+    var field: String
+    var message: String
 }

@@ -28,6 +28,7 @@ public enum Migrations {
             CreateSetupRequests(),
             CreateNotificationTargets(),
             CreateConnectLinks(),
+            CreateContractRequests(),
         ]
     }
 }

@@ -6,8 +6,12 @@ import Foundation
 /// Body: `{"timestamp": <unix seconds>, "type", "reason", "installation": {id, oneflow_account_id,
 /// oneflow_account_name}, "data": {…the record as the JSON API returns it…}}`.
 struct Outbox: Sendable {
-    enum RecordType: String { case employee, contract, document }
-    enum Reason: String { case created, updated, deleted }
+    enum RecordType: String {
+        case employee, contract, document
+        case contractRequest = "contract_request"
+    }
+    /// What happened; a contract request's reasons are the states it reaches (`sent`, `signed` …).
+    enum Reason: String { case created, updated, deleted, sent, failed, signed, declined, expired }
 
     struct Body<T: Encodable>: Encodable {
         var timestamp: Int

@@ -92,7 +92,7 @@ struct Provisioner {
     /// PUTs the complete set (see `DataFieldPlan`) unless the group already has it.
     func ensureDataFields(of type: TemplateType, _ credentials: OneflowCredentials) async throws -> [DataField] {
         let existing = type.dataFields ?? []
-        let planned = DataFieldPlan.complete(configured: config.extensionSettings.dataFields, existing: existing)
+        let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(config.extensionSettings.dataFields), existing: existing)
         if DataFieldPlan.isSatisfied(planned, by: existing) { return existing }
         let fields = try await oneflow.replaceDataFields(credentials, templateTypeID: type.id, planned)
         logger.info("setup: data fields set", metadata: ["template_type_id": "\(type.id)", "count": "\(fields.count)"])

@@ -43,6 +43,7 @@ enum ContractMapper {
         var custom: [String: String] = [:]
         for field in contract.dataFields {
             guard let id = field.customID, let value = field.value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { continue }
+            if id == RequestCorrelation.customID { continue }
             if let hr = mapping[id] { fields[hr.rawValue] = value } else { custom[id] = value }
         }
         let employee = MappedContract.Employee(

@@ -30,6 +30,8 @@ struct HRRecordWriter {
     let clock: any AppClock
     /// Set when outbound notifications are on (`notify.endpoint`).
     var outbox: Outbox? = nil
+    /// A Oneflow contract's page (`AppConfig.oneflowContractPage`), for contract requests' notifications.
+    var contractPage: @Sendable (Int) -> String = { "\($0)" }
 
     /// Several contracts of one installation, inside a transaction that already holds its
     /// lock (`InstallationLock`): read together, decided one after the other in memory (so a
@@ -39,6 +41,8 @@ struct HRRecordWriter {
         let set = try await HRWriteSet.load(installationID: installationID, for: contracts.map(\.0), on: tx)
         let outcomes = try contracts.map { mapped, source in try apply(mapped, source: source, in: set) }
         try await set.flush(on: tx, outbox: outbox, now: clock.now)
+        try await ContractRequestFollower(outbox: outbox, contractPage: contractPage)
+            .follow(set.requestContracts, installationID: installationID, on: tx, now: clock.now)
         return outcomes
     }
 
@@ -60,6 +64,7 @@ struct HRRecordWriter {
             return Outcome(kind: .unchanged, contractID: existing?.id, employeeID: employee.id, contract: existing)
         }
         set.changed(contract)
+        if contract.contractRequestID != nil, before != contract.status { set.requestContracts.append(contract) }
         let json = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
         set.record(
             ContractHistory(
@@ -89,6 +94,10 @@ struct HRRecordWriter {
         try await outbox?.record(
             .contract, .deleted, data: try HRRecordsJSON.Contract(contract), subjectID: contract.id,
             employeeID: contract.$employee.id, installationID: installationID, on: tx, now: clock.now)
+        if contract.contractRequestID != nil {
+            try await ContractRequestFollower(outbox: outbox, contractPage: contractPage)
+                .follow([contract], installationID: installationID, on: tx, now: clock.now)
+        }
         return Outcome(kind: .updated, contractID: contract.id, employeeID: contract.$employee.id)
     }
 

@@ -19,6 +19,8 @@ final class HRWriteSet {
     private var newEmployees: [Employee] = [], newContracts: [EmploymentContract] = []
     private var changedEmployees: [Employee] = [], changedContracts: [EmploymentContract] = []
     private var history: [ContractHistory] = []
+    /// Contracts of contract requests whose status changed: their requests follow (`ContractRequestFollower`).
+    var requestContracts: [EmploymentContract] = []
     /// Outbound notifications, encoded when flushed (then the rows have their timestamps).
     private var notifications: [(type: Outbox.RecordType, reason: Outbox.Reason, record: any Model)] = []
 

@@ -48,7 +48,8 @@ extension SyncPipeline {
             var items = items
             let now = clock.now
             let outbox = try await Outbox.announcing(items.map(\.installation), fallback: fallback, on: tx)
-            let hr = HRRecordWriter(box: box, clock: clock, outbox: outbox)
+            let hr = HRRecordWriter(
+                box: box, clock: clock, outbox: outbox, contractPage: { [config = services.config] in config.oneflowContractPage($0) })
             let installations = Set(items.filter(\.locksInstallation).map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
             for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
             try await decideAgain(&items, on: tx, now: now)

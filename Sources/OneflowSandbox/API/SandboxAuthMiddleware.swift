@@ -25,10 +25,16 @@ struct SandboxAuthMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let path = String(request.url.path.split(separator: "/v1", maxSplits: 1).last ?? "")
-        if let status = await faults.take(method: request.method.rawValue, path: path) {
-            let detail = status == .tooManyRequests ? "Too many requests: the rate limit of the API token was exceeded." : "Injected fault."
-            return SandboxProblem(status: status, detail: detail).response()
+        if let fault = await faults.take(method: request.method.rawValue, path: path) {
+            let detail = fault.status == .tooManyRequests ? "Too many requests: the rate limit of the API token was exceeded." : "Injected fault."
+            // A gateway that fails after Oneflow did the work: the caller cannot tell it happened.
+            if fault.afterHandling { _ = try? await authenticated(request, chainingTo: next) }
+            return SandboxProblem(status: fault.status, detail: detail).response()
         }
+        return try await authenticated(request, chainingTo: next)
+    }
+
+    private func authenticated(_ request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let token = request.headers.first(name: "x-oneflow-api-token"), let account = await store.account(token: token) else {
             throw SandboxProblem.unauthorized
         }
@@ -102,7 +108,9 @@ extension Request {
     }
 }
 
-/// Faults tests ask for: the next `count` calls matching method and path answer `status`.
+/// Faults tests ask for: the next `count` calls matching method and path answer `status`,
+/// before the call is handled (an outage), or after it (`"after": true`: the work is done, and
+/// the answer lost — as when a gateway times out while Oneflow completes the call).
 actor FaultInjector {
     struct Rule: Content {
         var method: String?
@@ -110,6 +118,12 @@ actor FaultInjector {
         var path: String
         var status: Int
         var count: Int
+        var after: Bool?
+    }
+
+    struct Fault {
+        var status: HTTPResponseStatus
+        var afterHandling: Bool
     }
 
     private var rules: [Rule] = []
@@ -118,13 +132,13 @@ actor FaultInjector {
     func clear() { rules.removeAll() }
     func all() -> [Rule] { rules }
 
-    func take(method: String, path: String) -> HTTPResponseStatus? {
+    func take(method: String, path: String) -> Fault? {
         guard let index = rules.firstIndex(where: { ($0.method == nil || $0.method == method) && path.hasPrefix($0.path) && $0.count > 0 }) else {
             return nil
         }
         rules[index].count -= 1
-        let status = rules[index].status
+        let rule = rules[index]
         if rules[index].count == 0 { rules.remove(at: index) }
-        return HTTPResponseStatus(statusCode: status)
+        return Fault(status: HTTPResponseStatus(statusCode: rule.status), afterHandling: rule.after ?? false)
     }
 }

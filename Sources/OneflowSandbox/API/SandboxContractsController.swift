@@ -37,7 +37,7 @@ struct SandboxContractsController: RouteCollection {
         try await store.contract(accountID: try req.sandboxAccount.id, id: try req.intParameter("id"))
     }
 
-    /// `filter[state]`, `filter[template_type_id]`, `sort` on `state_updated_time` (±), then paging.
+    /// `filter[state]`, `filter[template_type_id]`, `filter[data_field_match]`, `sort` on `state_updated_time` (±), then paging.
     @Sendable func list(req: Request) async throws -> SandboxJSON.Envelope<SandboxJSON.Contract> {
         let (offset, limit) = try req.paging()
         var contracts = await store.contracts(accountID: try req.sandboxAccount.id)
@@ -48,6 +48,15 @@ struct SandboxContractsController: RouteCollection {
         }
         if let type = req.query[String.self, at: "filter", "template_type_id"].flatMap(Int.init) {
             contracts = contracts.filter { $0.templateTypeID == type }
+        }
+        // `filter[data_field_match]=<custom_id>:<value>`: contracts whose data field has exactly
+        // that value (https://developer.oneflow.com/reference/get-contracts; oneflow-api.md §6).
+        if let match = req.query[String.self, at: "filter", "data_field_match"] {
+            guard let colon = match.firstIndex(of: ":"), colon != match.startIndex else {
+                throw SandboxProblem.invalid("filter[data_field_match]", "Must be <custom_id>:<value>.")
+            }
+            let (customID, value) = (String(match[..<colon]), String(match[match.index(after: colon)...]))
+            contracts = contracts.filter { $0.dataFields.contains { $0.customID == customID && $0.value == value } }
         }
         switch req.query[String.self, at: "sort"] {
         case "state_updated_time": contracts.sort { ($0.stateUpdatedTime, $0.id) < ($1.stateUpdatedTime, $1.id) }

@@ -1,0 +1,187 @@
+import Fluent
+import Foundation
+import OneflowAPI
+import Vapor
+
+/// The HR API's other direction, under `/api/v1` behind the API keys (`APIKeyMiddleware`):
+/// the templates a contract can be made from, and contract requests — made, read, sent and
+/// deleted. A scoped key works on its own installation; an operator key names one
+/// (`installation_id`). Described in `Resources/openapi.json`.
+struct ContractRequestAPIController: RouteCollection {
+    let services: AppServices
+    let catalogs: SendingCatalogs
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("templates", use: templates)
+        routes.on(.POST, "contract-requests", body: .collect(maxSize: "64kb"), use: create)
+        routes.get("contract-requests", use: list)
+        routes.get("contract-requests", ":id", use: show)
+        routes.post("contract-requests", ":id", "send", use: send)
+        routes.delete("contract-requests", ":id", use: delete)
+    }
+
+    func requests(_ req: Request) -> ContractRequests {
+        ContractRequests(services: services, db: req.db, catalogs: catalogs, logger: req.logger)
+    }
+
+    /// `POST /api/v1/contract-requests`: 202 with the request, `queued` (or further along with
+    /// `Prefer: wait=N`, up to `sending.max_wait_seconds`). `Idempotency-Key`: the same key and
+    /// body answer the first request again; another body under it is 409.
+    @Sendable func create(req: Request) async throws -> Response {
+        guard req.headers.contentType == .json else { throw Abort(.unsupportedMediaType, reason: "Send JSON (Content-Type: application/json).") }
+        let input: ContractRequestInput
+        do {
+            input = try req.content.decode(ContractRequestInput.self)
+        } catch {
+            throw Abort(.badRequest, reason: "The body is not a contract request: \(Self.decodingProblem(error))")
+        }
+        let installationID = try installation(named: input.installation_id, req)
+        let key = try idempotencyKey(req)
+        let createdBy = req.apiScope == .operator ? "operator api key" : "installation api key"
+        var request = try await requests(req).submit(input, installationID: installationID, idempotencyKey: key, createdBy: createdBy).request
+        if let wait = Self.preferredWait(req.headers, max: services.config.sending.maxWaitSeconds) {
+            request = try await settled(request, within: wait, on: req.db)
+        }
+        let json = try await self.json(request, req)
+        let response = try await json.encodeResponse(status: .accepted, for: req)
+        response.headers.replaceOrAdd(name: .location, value: "/api/v1/contract-requests/\(json.id)")
+        return response
+    }
+
+    @Sendable func show(req: Request) async throws -> ContractRequestJSON {
+        try await json(try await found(req), req)
+    }
+
+    /// Newest first; `state`, `employee_id`, `installation_id` (operator keys), `limit` (1–200), `offset`.
+    @Sendable func list(req: Request) async throws -> ContractRequestListJSON {
+        let limit = try Self.number(req, "limit", default: 50, 1...200)
+        let offset = try Self.number(req, "offset", default: 0, 0...1_000_000)
+        let query = ContractRequest.query(on: req.db)
+        if let id = try req.installationFilter() { query.filter(\.$installation.$id == id) }
+        if let text = req.query[String.self, at: "state"] {
+            guard let state = ContractRequest.State(rawValue: text) else {
+                throw Abort(.badRequest, reason: "state must be one of \(ContractRequest.State.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            query.filter(\.$state == state)
+        }
+        if let text = req.query[String.self, at: "employee_id"] {
+            guard let id = UUID(uuidString: text) else { throw Abort(.badRequest, reason: "employee_id must be an employee's id (a UUID).") }
+            query.filter(\.$employee.$id == id)
+        }
+        let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).range(offset..<(offset + limit + 1)).all()
+        let page = Array(rows.prefix(limit))
+        let references = try await Self.references(Set(page.map(\.$installation.id)), on: req.db)
+        return ContractRequestListJSON(
+            data: try page.map {
+                try ContractRequestJSON($0, installation: references[$0.$installation.id], history: nil, contractPage: contractPage)
+            },
+            next_offset: rows.count > limit ? offset + limit : nil)
+    }
+
+    /// `POST …/{id}/send`: a draft is published by the job; 202.
+    @Sendable func send(req: Request) async throws -> Response {
+        let request = try await found(req)
+        try await requests(req).send(request)
+        return try await json(request, req).encodeResponse(status: .accepted, for: req)
+    }
+
+    /// `DELETE …/{id}`: a draft is deleted in Oneflow, then here.
+    @Sendable func delete(req: Request) async throws -> ContractRequestJSON {
+        let request = try await found(req)
+        try await requests(req).delete(request)
+        return try await json(request, req)
+    }
+
+    /// `GET /api/v1/templates`: what a contract request may choose, for one installation.
+    @Sendable func templates(req: Request) async throws -> SendingCatalogJSON {
+        let installationID = try installation(named: try req.query.get(UUID?.self, at: "installation_id"), req)
+        guard let installation = try await Installation.find(installationID, on: req.db) else { throw ContractRequestError.notFound }
+        let catalog = try await requests(req).catalog(for: installation)
+        return SendingCatalogJSON(catalog, config: services.config)
+    }
+
+    private var contractPage: @Sendable (Int) -> String { { [config = services.config] in config.oneflowContractPage($0) } }
+
+    private func json(_ request: ContractRequest, _ req: Request) async throws -> ContractRequestJSON {
+        let references = try await Self.references([request.$installation.id], on: req.db)
+        return try ContractRequestJSON(
+            request, installation: references[request.$installation.id], history: try await requests(req).history(of: request),
+            contractPage: contractPage)
+    }
+
+    private func found(_ req: Request) async throws -> ContractRequest {
+        try await requests(req).request(req.parameters.get("id").flatMap(UUID.init(uuidString:))) { req.mayRead(installation: $0) }
+    }
+
+    /// The installation a call acts for: a scoped key's own (naming another is 404), or the one
+    /// an operator key names.
+    private func installation(named: UUID?, _ req: Request) throws -> UUID {
+        switch req.apiScope {
+        case .installation(let own):
+            if let named, named != own { throw Abort(.notFound, reason: "No such installation.") }
+            return own
+        case .operator:
+            guard let named else {
+                throw ContractRequestError.invalid([
+                    ContractRequestProblem(field: "installation_id", message: "An operator key names the installation (its id, a UUID).")
+                ])
+            }
+            return named
+        case nil: throw APIKeyMiddleware.unauthorized
+        }
+    }
+
+    private func idempotencyKey(_ req: Request) throws -> String? {
+        guard let key = req.headers.first(name: "Idempotency-Key") else { return nil }
+        guard (1...200).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw Abort(.badRequest, reason: "Idempotency-Key must be 1–200 visible ASCII characters.")
+        }
+        return key
+    }
+
+    /// Polls until the job has done what it can (created, and sent when asked) or `seconds` pass.
+    private func settled(_ request: ContractRequest, within seconds: Int, on db: any Database) async throws -> ContractRequest {
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        var current = request
+        while Date() < deadline {
+            if current.state != .queued, !(current.state == .draft && current.send && current.failure == nil) { return current }
+            try await Task.sleep(for: .milliseconds(100))
+            current = try await ContractRequest.find(try request.requireID(), on: db) ?? current
+        }
+        return current
+    }
+
+    /// `Prefer: wait=N` (RFC 7240), at most `max` seconds.
+    static func preferredWait(_ headers: HTTPHeaders, max: Int) -> Int? {
+        for value in headers[canonicalForm: "Prefer"] {
+            let parts = value.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, parts[0].lowercased() == "wait", let seconds = Int(parts[1]), seconds >= 0 { return min(seconds, max) }
+        }
+        return nil
+    }
+
+    static func decodingProblem(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "it is not JSON." }
+        switch decoding {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? "it is not a JSON object." : "\(path) has the wrong type."
+        case .keyNotFound(let key, _): return "\(key.stringValue) is missing."
+        @unknown default: return "it could not be read."
+        }
+    }
+
+    static func number(_ req: Request, _ name: String, default value: Int, _ range: ClosedRange<Int>) throws -> Int {
+        guard let text = req.query[String.self, at: name] else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw Abort(.badRequest, reason: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    static func references(_ ids: Set<UUID>, on db: any Database) async throws -> [UUID: InstallationReference] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await Installation.query(on: db).filter(\.$id ~~ Array(ids)).all()
+        return Dictionary(try rows.map { (try $0.requireID(), try InstallationReference($0)) }, uniquingKeysWith: { first, _ in first })
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import OneflowAPI
+
+/// Checks a contract request before anything is sent to Oneflow, and resolves its defaults
+/// (template, options, subject and message). Pure: the same input, employee and catalog
+/// always give the same plan or the same problems. Every problem is reported at once, named
+/// by the field an HR admin would correct.
+///
+/// What Oneflow would refuse later is refused here: a template outside our group, an option
+/// the template does not offer, a participant without what the chosen delivery channel or
+/// sign method needs (`AvailableOptions.problems`), a data field we require
+/// (`extension.data_field.<id>.required`) left empty.
+/// `shared/oneflow-contract-creation.md` §4.3, §10.
+struct ContractRequestCheck {
+    /// The employee a request names, as stored (its personal number opened).
+    struct Employee: Sendable {
+        var id: UUID
+        var name: String?
+        var email: String?
+        var phone: String?
+        var title: String?
+        var personalNumber: String?
+        var fields: [String: String]
+    }
+
+    let config: AppConfig
+    let catalog: SendingCatalog
+    /// The customer's company, for `{company}`: the Oneflow account's name.
+    let company: String
+
+    func plan(_ input: ContractRequestInput, employee: Employee?) -> Result<(ContractRequestPlan, personalNumber: String?), ContractRequestError> {
+        var problems: [ContractRequestProblem] = []
+        func problem(_ field: String, _ message: String) { problems.append(ContractRequestProblem(field: field, message: message)) }
+
+        // Who signs.
+        let signer: ContractRequestPlan.Signer
+        let personalNumber: String?
+        let who: String  // how problems name the signer's fields
+        switch (input.employee_id, input.person, employee) {
+        case (_?, _?, _):
+            problem("person", "Give either employee_id (an employee in HR Bridge) or person (a new hire), not both.")
+            return .failure(.invalid(problems))
+        case (nil, nil, _):
+            problem("employee_id", "Give employee_id (an employee in HR Bridge) or person (a new hire).")
+            return .failure(.invalid(problems))
+        case (_?, nil, nil):
+            problem("employee_id", "No such employee in this installation.")
+            return .failure(.invalid(problems))
+        case (_?, nil, let e?):
+            who = "employee"
+            signer = .init(name: e.name ?? "", email: e.email, phone: e.phone, title: e.title)
+            personalNumber = e.personalNumber
+            if signer.name.isEmpty { problem("employee.name", "The employee has no name; a contract needs the signer's name.") }
+        case (nil, let p?, _):
+            who = "person"
+            signer = .init(name: clean(p.name) ?? "", email: clean(p.email)?.lowercased(), phone: clean(p.phone), title: clean(p.title))
+            personalNumber = clean(p.personal_number)
+            checkPerson(signer, personalNumber: personalNumber, problem)
+        }
+
+        // From which template, in which workspace.
+        let offer: SendingCatalog.Offer?
+        if let id = input.template_id {
+            offer = catalog.offer(templateID: id)
+            if offer == nil {
+                problem(
+                    "template_id",
+                    "Template \(id) is not an active template of the \(config.extensionSettings.templateGroupName) template group "
+                        + "in a workspace the sender (\(catalog.sender.email)) may create contracts in.")
+            }
+        } else {
+            offer = catalog.defaultOffer
+            if offer == nil {
+                problem(
+                    "template_id",
+                    "No template of the \(config.extensionSettings.templateGroupName) template group is active in Oneflow for the sender "
+                        + "(\(catalog.sender.email)): make one in Oneflow (a template in that group) and try again.")
+            }
+        }
+        if let offer, let workspace = input.workspace_id, workspace != offer.workspaceID {
+            problem("workspace_id", "Template \(offer.template.id) belongs to workspace \(offer.workspaceID), not \(workspace).")
+        }
+
+        // The HR fields, and the data fields they fill.
+        let hrFields = mergedFields(employee: employee, input: input, problem)
+        let dataFields = self.dataFields(hrFields)
+        for spec in config.extensionSettings.dataFields where spec.required && catalog.hasField(spec.customID) {
+            guard (dataFields[spec.customID] ?? "").isEmpty else { continue }
+            problem("fields.\(hrName(of: spec.customID))", "\(spec.name) is required.")
+        }
+
+        // How it is delivered and signed: the template's options, and what each needs.
+        let options = offer?.options ?? AvailableOptions()
+        let participant = ParticipantInput(
+            name: signer.name, email: signer.email, phoneNumber: signer.phone, identificationNumber: personalNumber, title: signer.title,
+            deliveryChannel: input.delivery_channel ?? preferred(options.deliveryChannels),
+            signMethod: input.sign_method ?? preferred(options.signMethods),
+            twoStepAuthenticationMethod: input.two_step_authentication_method ?? preferred(options.twoStepAuthenticationMethods))
+        if offer != nil {
+            for (attribute, message) in options.problems(for: participant).sorted(by: { $0.key < $1.key }) {
+                problem(Self.field(for: attribute, who: who), Self.words(attribute: attribute, message, who: who))
+            }
+        }
+
+        let name = clean(input.name) ?? "Employment contract – \(signer.name)"
+        if name.count > 130 { problem("name", "At most 130 characters.") }
+        let subject = clean(input.subject) ?? ContractRequestPlan.fill(config.sending.subject, signer: signer, hrFields: hrFields, company: company)
+        let message = clean(input.message) ?? ContractRequestPlan.fill(config.sending.message, signer: signer, hrFields: hrFields, company: company)
+        if subject.count > 255 { problem("subject", "At most 255 characters.") }
+        if message.count > 10_000 { problem("message", "At most 10000 characters.") }
+
+        guard problems.isEmpty, let offer else { return .failure(.invalid(problems)) }
+        return .success(
+            (
+                ContractRequestPlan(
+                    employeeID: employee?.id, signer: signer, hrFields: hrFields, dataFields: dataFields, workspaceID: offer.workspaceID,
+                    templateID: offer.template.id, name: name, deliveryChannel: participant.deliveryChannel, signMethod: participant.signMethod,
+                    twoStepAuthenticationMethod: participant.twoStepAuthenticationMethod, subject: subject, message: message,
+                    send: input.send ?? false, senderEmail: catalog.sender.email, senderName: catalog.sender.name),
+                personalNumber
+            ))
+    }
+
+    private func checkPerson(_ s: ContractRequestPlan.Signer, personalNumber: String?, _ problem: (String, String) -> Void) {
+        if s.name.isEmpty {
+            problem("person.name", "Required: the new hire's full name.")
+        } else if s.name.count > 100 {
+            problem("person.name", "At most 100 characters.")
+        }
+        if let email = s.email, !Self.looksLikeEmail(email) { problem("person.email", "Not an email address.") }
+        if let phone = s.phone, phone.wholeMatch(of: /\+[1-9][0-9]{6,14}/) == nil {
+            problem("person.phone", "Not a phone number in international form, such as +46701234567.")
+        }
+        if let number = personalNumber, number.count > 25 { problem("person.personal_number", "At most 25 characters.") }
+        if let title = s.title, title.count > 100 { problem("person.title", "At most 100 characters.") }
+    }
+
+    /// The employee's HR fields, then the request's: each a field some data field maps to, in its format.
+    private func mergedFields(employee: Employee?, input: ContractRequestInput, _ problem: (String, String) -> Void) -> [String: String] {
+        let mapped = Set(config.mapping.values.map(\.rawValue))
+        var fields = (employee?.fields ?? [:]).filter { mapped.contains($0.key) }
+        for key in (input.fields ?? [:]).keys.sorted() {
+            let value = input.fields![key]!.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard mapped.contains(key) else {
+                problem("fields.\(key)", "Not a field the contract fills; known fields: \(mapped.sorted().joined(separator: ", ")).")
+                continue
+            }
+            if value.count > 1024 { problem("fields.\(key)", "At most 1024 characters.") }
+            if !value.isEmpty, let spec = spec(forHRField: key), let wrong = Self.formatProblem(value, spec.format) {
+                problem("fields.\(key)", wrong)
+            }
+            fields[key] = value.isEmpty ? nil : value
+        }
+        return fields
+    }
+
+    /// The reverse of `mapping`, for the data fields our group has.
+    private func dataFields(_ hrFields: [String: String]) -> [String: String] {
+        var values: [String: String] = [:]
+        for (customID, field) in config.mapping where catalog.hasField(customID) {
+            if let value = hrFields[field.rawValue] { values[customID] = value }
+        }
+        return values
+    }
+
+    private func spec(forHRField key: String) -> AppConfig.DataFieldSpec? {
+        config.mapping.first { $0.value.rawValue == key }.flatMap { pair in config.extensionSettings.dataFields.first { $0.customID == pair.key } }
+    }
+
+    private func hrName(of customID: String) -> String { config.mapping[customID]?.rawValue ?? customID }
+
+    private func preferred(_ options: [AvailableOptions.Option]) -> String? {
+        (options.first { $0.preferred == true } ?? options.first)?.name
+    }
+
+    private func clean(_ text: String?) -> String? { text?.nonEmpty }
+
+    static func formatProblem(_ value: String, _ format: AppConfig.DataFieldSpec.ValueFormat) -> String? {
+        switch format {
+        case .text: return nil
+        case .number: return Double(value) == nil ? "Not a number (such as 42000 or 37.5)." : nil
+        case .date:
+            guard value.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil, let date = OneflowDate.parse(value + "T00:00:00+0000"),
+                ContractMapper.day(date) == value
+            else { return "Not a date in the form YYYY-MM-DD (such as 2027-01-15)." }
+            return nil
+        }
+    }
+
+    static func looksLikeEmail(_ text: String) -> Bool {
+        text.count <= 254 && text.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) != nil
+    }
+
+    /// A participant attribute, as the request names it.
+    static func field(for attribute: String, who: String) -> String {
+        switch attribute {
+        case "delivery_channel", "sign_method", "two_step_authentication_method": attribute
+        case "phone_number": "\(who).phone"
+        case "identification_number": "\(who).personal_number"
+        default: "\(who).\(attribute)"
+        }
+    }
+
+    static func words(attribute: String, _ message: String, who: String) -> String {
+        let subject = who == "employee" ? "The employee has no" : "Missing:"
+        switch attribute {
+        case "email": return "\(subject) email address, \(message)."
+        case "phone_number": return "\(subject) phone number, \(message)."
+        case "identification_number": return "\(subject) personal number, \(message)."
+        default: return message.prefix(1).uppercased() + message.dropFirst() + "."
+        }
+    }
+}

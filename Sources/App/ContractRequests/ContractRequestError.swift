@@ -1,0 +1,78 @@
+import Foundation
+import OneflowAPI
+import Vapor
+
+/// Why a contract request cannot be taken or acted on, in words for the HR system's admin.
+enum ContractRequestError: ExplainedError, Equatable {
+    /// The request's body or fields are wrong: each problem names its field.
+    case invalid([ContractRequestProblem])
+    case notConnected
+    case noSender
+    /// Oneflow could not be asked (its answer, in words).
+    case oneflowUnavailable(String)
+    case notFound
+    /// The same `Idempotency-Key` came with another body.
+    case keyReused
+    /// The action needs a draft.
+    case notDraft(ContractRequest.State)
+
+    var status: HTTPResponseStatus {
+        switch self {
+        case .invalid: .unprocessableEntity
+        case .notConnected, .noSender: .conflict
+        case .oneflowUnavailable: .badGateway
+        case .notFound: .notFound
+        case .keyReused, .notDraft: .conflict
+        }
+    }
+
+    var reason: String {
+        switch self {
+        case .invalid(let problems): problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        case .notConnected: "The installation is not connected to Oneflow (disconnected, or its setup did not finish)."
+        case .noSender: "The Oneflow account has no active user to send contracts as; set oneflow.user_email or add a user in Oneflow."
+        case .oneflowUnavailable(let why): "Oneflow could not be asked: \(why)"
+        case .notFound: "No such contract request."
+        case .keyReused: "This Idempotency-Key was already used with a different request body."
+        case .notDraft(let state): "Only a draft can be sent or deleted; this request is \(state.rawValue)."
+        }
+    }
+
+    var problems: [FieldProblem] {
+        if case .invalid(let problems) = self { return problems }
+        return []
+    }
+
+    /// Runs `body`; a Oneflow failure becomes `oneflowUnavailable` with its reason.
+    static func explaining<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as OneflowError {
+            throw ContractRequestError.oneflowUnavailable(OneflowWords.explain(error))
+        }
+    }
+}
+
+/// One thing wrong with a contract request, for an HR admin.
+typealias ContractRequestProblem = FieldProblem
+
+/// Oneflow's failures in plain words: its own detail and the parameters it names.
+enum OneflowWords {
+    static func explain(_ error: OneflowError) -> String {
+        var text: String
+        switch error.status {
+        case 402?: text = "Oneflow refused (402): publishing contracts is not included in the account's plan."
+        case 403?: text = "Oneflow refused (403): the sending user may not do this in the workspace."
+        case 404?: text = "Oneflow does not know it (404)."
+        case 429?: text = "Oneflow's rate limit was reached (429)."
+        case let status? where status >= 500: text = "Oneflow had an error (\(status))."
+        case let status?: text = "Oneflow refused (\(status))."
+        case nil: text = "Oneflow did not answer."
+        }
+        let detail = error.detail.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !detail.isEmpty, error.status != nil { text += " " + detail }
+        let problems = error.parameterProblems.keys.sorted().map { "\($0): \(error.parameterProblems[$0]!)" }
+        if !problems.isEmpty { text += " (" + problems.joined(separator: "; ") + ")" }
+        return text
+    }
+}

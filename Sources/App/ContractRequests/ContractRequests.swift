@@ -1,0 +1,136 @@
+import Fluent
+import Foundation
+import Logging
+import OneflowAPI
+import Vapor
+
+/// Contract requests, for the JSON API and the admin pages alike: take one (checked, with its
+/// `Idempotency-Key`), read them, send a draft, delete a draft. Creating and sending in
+/// Oneflow is the job's (`ContractRequestJobs`); the answer does not wait on it.
+struct ContractRequests {
+    let services: AppServices
+    let db: any Database
+    let catalogs: SendingCatalogs
+    let logger: Logger
+
+    var writer: any DatabaseWriter { services.storage.writer(on: db) }
+
+    static let jobKind = "contract-request"
+
+    struct Submitted {
+        var request: ContractRequest
+        /// false: an earlier request with the same `Idempotency-Key` and body.
+        var isNew: Bool
+    }
+
+    /// Checks the request against the installation's catalog and its employee, stores it with
+    /// its job, and returns it `queued`. The same key with the same body returns the first
+    /// request, whoever stored it (two at once: the unique key lets one in); with another
+    /// body it is refused.
+    func submit(_ input: ContractRequestInput, installationID: UUID, idempotencyKey: String?, createdBy: String) async throws -> Submitted {
+        let fingerprint = input.fingerprint
+        if let key = idempotencyKey, let earlier = try await find(key: key, installationID: installationID) {
+            return try Self.repeated(earlier, fingerprint: fingerprint)
+        }
+        guard let installation = try await Installation.find(installationID, on: db) else { throw ContractRequestError.notFound }
+        let catalog = try await catalog(for: installation)
+        let employee = try await employee(input.employee_id, installationID: installationID)
+        let (plan, personalNumber) = try ContractRequestCheck(config: services.config, catalog: catalog, company: installation.accountName)
+            .plan(input, employee: employee).get()
+        let request = ContractRequest(
+            installationID: installationID, employeeID: plan.employeeID, idempotencyKey: idempotencyKey, requestHash: fingerprint,
+            input: String(decoding: try JSONEncoder.sorted.encode(plan), as: UTF8.self),
+            personalNumberSealed: try personalNumber.map(services.secretBox.seal), name: plan.name, send: plan.send,
+            workspaceID: plan.workspaceID, templateID: plan.templateID, senderEmail: plan.senderEmail, createdBy: createdBy)
+        let (maxAttempts, now) = (services.config.sync.maxAttempts, services.clock.now)
+        do {
+            try await writer.transaction(.background) { tx in
+                try await request.create(on: tx)
+                try await ContractRequestEvent(requestID: try request.requireID(), state: .queued, note: ContractRequestFollower.note(for: .queued))
+                    .create(on: tx)
+                try await JobQueue(db: tx).enqueue(
+                    kind: Self.jobKind, payload: Payload(request_id: try request.requireID()), maxAttempts: maxAttempts, runAt: now, on: tx)
+            }
+        } catch {
+            // The same key, stored meanwhile by another request: answer as it was answered.
+            if let key = idempotencyKey, let earlier = try await find(key: key, installationID: installationID) {
+                return try Self.repeated(earlier, fingerprint: fingerprint)
+            }
+            throw error
+        }
+        logger.info("contract request queued", metadata: ["request": "\(request.id?.uuidString ?? "")", "installation": "\(installationID)"])
+        return Submitted(request: request, isNew: true)
+    }
+
+    struct Payload: Codable { var request_id: UUID }
+
+    private static func repeated(_ earlier: ContractRequest, fingerprint: String) throws -> Submitted {
+        guard earlier.requestHash == fingerprint else { throw ContractRequestError.keyReused }
+        return Submitted(request: earlier, isNew: false)
+    }
+
+    private func find(key: String, installationID: UUID) async throws -> ContractRequest? {
+        try await ContractRequest.query(on: db).filter(\.$installation.$id == installationID).filter(\.$idempotencyKey == key).first()
+    }
+
+    /// The installation's catalog (kept a minute, `SendingCatalogs`).
+    func catalog(for installation: Installation) async throws -> SendingCatalog {
+        let loader = SendingCatalogLoader(services: services, writer: writer, logger: logger)
+        return try await catalogs.catalog(for: try installation.requireID(), now: services.clock.now) { try await loader.load(installation) }
+    }
+
+    /// The employee a request names, within the installation; nil when there is none.
+    func employee(_ id: UUID?, installationID: UUID) async throws -> ContractRequestCheck.Employee? {
+        guard let id, let e = try await Employee.find(id, on: db), e.$installation.id == installationID else { return nil }
+        let fields = (try? JSONDecoder().decode([String: String].self, from: Data(e.fields.utf8))) ?? [:]
+        var merged = fields
+        if let number = e.employeeNumber { merged[HRField.employeeNumber.rawValue] = merged[HRField.employeeNumber.rawValue] ?? number }
+        return ContractRequestCheck.Employee(
+            id: id, name: e.name, email: e.email, phone: e.phone, title: e.title,
+            personalNumber: try e.personalNumberSealed.map(services.secretBox.open), fields: merged)
+    }
+
+    /// A request the caller may see: another installation's is absent.
+    func request(_ id: UUID?, visibleTo mayRead: (UUID) -> Bool) async throws -> ContractRequest {
+        guard let id, let request = try await ContractRequest.find(id, on: db), mayRead(request.$installation.id) else {
+            throw ContractRequestError.notFound
+        }
+        return request
+    }
+
+    func history(of request: ContractRequest) async throws -> [ContractRequestEvent] {
+        try await ContractRequestEvent.query(on: db).filter(\.$request.$id == request.requireID()).sort(\.$createdAt).sort(\.$id).all()
+    }
+
+    /// Sends a draft: the job publishes it.
+    func send(_ request: ContractRequest) async throws {
+        guard request.state == .draft else { throw ContractRequestError.notDraft(request.state) }
+        let (maxAttempts, now) = (services.config.sync.maxAttempts, services.clock.now)
+        try await writer.transaction(.background) { tx in
+            request.send = true
+            try await request.save(on: tx)
+            try await ContractRequestEvent(requestID: try request.requireID(), state: .draft, note: "Asked to send.").create(on: tx)
+            try await JobQueue(db: tx).enqueue(
+                kind: Self.jobKind, payload: Payload(request_id: try request.requireID()), maxAttempts: maxAttempts, runAt: now, on: tx)
+        }
+    }
+
+    /// Deletes a draft in Oneflow, then here: its contract is marked deleted, and the request follows.
+    func delete(_ request: ContractRequest) async throws {
+        guard request.state == .draft, let contractID = request.oneflowContractID else { throw ContractRequestError.notDraft(request.state) }
+        guard let installation = try await Installation.find(request.$installation.id, on: db),
+            let token = try InstallationSecrets(box: services.secretBox).token(of: installation)
+        else { throw ContractRequestError.notConnected }
+        let credentials = OneflowCredentials(token: token, userEmail: request.senderEmail)
+        let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock, oneflow: services.oneflow)
+        do {
+            try await caller.call(installation, credentials) { try await services.oneflow.deleteContract(credentials, contractID: contractID) }
+        } catch let error as OneflowError where error.isNotFound {
+            // Already gone in Oneflow: delete it here too.
+        } catch let error as OneflowError {
+            throw ContractRequestError.oneflowUnavailable(OneflowWords.explain(error))
+        }
+        let records = ContractRequestRecords(services: services)
+        try await writer.transaction(.background) { tx in try await records.deleted(request, on: tx) }
+    }
+}
