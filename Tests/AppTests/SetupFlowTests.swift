@@ -49,8 +49,11 @@ struct SetupFlowTests {
             #expect(types.map(\.name) == ["HR Bridge"])
             #expect(installation.templateTypeID == types[0].id)
             let fields = try await r.oneflow.templateType(credentials, id: types[0].id).dataFields ?? []
-            #expect(fields.map(\.customID) == config.extensionSettings.dataFields.map(\.customID))
-            #expect(fields.map(\.name) == config.extensionSettings.dataFields.map(\.name))
+            // our configured fields, then the one that finds a contract request's contract again
+            let provisioned = RequestCorrelation.provisioned(config.extensionSettings.dataFields)
+            #expect(fields.map(\.customID) == provisioned.map(\.customID))
+            #expect(fields.map(\.name) == provisioned.map(\.name))
+            #expect(fields.last?.customID == RequestCorrelation.customID)
 
             let hooks = try await r.oneflow.webhooks(credentials)
             #expect(hooks.count == 1)
@@ -111,7 +114,7 @@ struct SetupFlowTests {
             #expect(hooks.map(\.id) == [first.webhookID])
             let fields = try await r.oneflow.templateType(credentials, id: typeID).dataFields ?? []
             #expect(fields.contains { $0.customID == "customer_badge" && $0.value == "B-1" })
-            #expect(fields.count == r.app.services.config.extensionSettings.dataFields.count + 1)
+            #expect(fields.count == RequestCorrelation.provisioned(r.app.services.config.extensionSettings.dataFields).count + 1)
         }
     }
 

@@ -207,6 +207,9 @@ struct ContractRequestCheck {
         case "email": return "\(subject) email address, \(message)."
         case "phone_number": return "\(subject) phone number, \(message)."
         case "identification_number": return "\(subject) personal number, \(message)."
+        case "delivery_channel": return "Delivery channel \(message)."
+        case "sign_method": return "Sign method \(message)."
+        case "two_step_authentication_method": return "Two-step authentication \(message)."
         default: return message.prefix(1).uppercased() + message.dropFirst() + "."
         }
     }

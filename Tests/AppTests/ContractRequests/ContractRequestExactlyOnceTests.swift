@@ -1,0 +1,118 @@
+import Fluent
+import Foundation
+import OneflowAPI
+import Testing
+
+@testable import App
+
+/// One request, one contract: through repeated requests, lost answers and retries.
+@Suite("Contract requests: exactly once")
+struct ContractRequestExactlyOnceTests {
+    @Test("20 identical requests at once under one Idempotency-Key: one request, one contract; the key with another body is 409")
+    func idempotencyKey() async throws {
+        try await withRequestFixture { r in
+            // When the HR system sends the same request 20 times at once
+            let pages = try await withThrowingTaskGroup(of: Browser.Page.self) { group in
+                for _ in 0..<20 { group.addTask { try await r.post(RequestFixture.newHire(), headers: ["Idempotency-Key": "hire-grace-1"]) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+
+            // Then every answer is the same request
+            #expect(pages.allSatisfy { $0.status == 202 }, "\(pages.map(\.status))")
+            let ids = Set(try pages.map { try r.json($0).id })
+            #expect(ids.count == 1)
+            #expect(try await ContractRequest.query(on: r.f.db).count() == 1)
+            await r.f.drain()
+            #expect(try await r.sandboxContracts().count == 1)
+
+            // and once created, the same key still answers it, as it is now
+            let again = try await r.post(RequestFixture.newHire(), headers: ["Idempotency-Key": "hire-grace-1"])
+            #expect(try r.json(again).id == ids.first)
+            #expect(try r.json(again).state == "sent")
+
+            // When the key comes with another body
+            let other = try await r.post(RequestFixture.newHire("Someone Else"), headers: ["Idempotency-Key": "hire-grace-1"])
+            // Then it is refused, and nothing is made
+            #expect(other.status == 409)
+            #expect(other.body.contains("Idempotency-Key"))
+            #expect(try await ContractRequest.query(on: r.f.db).count() == 1)
+        }
+    }
+
+    @Test(
+        "Oneflow created the contract but the answer was lost (a 502 after the work): the retry finds it by the correlation field, no second contract"
+    )
+    func lostCreateAnswer() async throws {
+        try await withRequestFixture { r in
+            // Given the create call will be done by Oneflow and its answer lost
+            let fault: [String: Any] = ["method": "POST", "path": "/contracts/create", "status": 502, "count": 1, "after": true]
+            #expect(try await r.f.r.control("/faults", json: fault).status == 201)
+            let id = try r.json(try await r.post(RequestFixture.newHire())).id
+
+            // When the job runs, fails, and runs again
+            await r.f.drain()
+            #expect(try await r.request(id).state == "queued")
+            #expect(try await r.sandboxContracts().count == 1)
+            try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).set(\.$runAt, to: Date()).update()
+            await r.f.drain()
+
+            // Then the one contract Oneflow made is the request's, sent
+            let request = try await r.request(id)
+            #expect(request.state == "sent", "\(request)")
+            let contractID = try #require(request.oneflow_contract_id)
+            #expect(try await r.sandboxContracts() == [contractID])
+            #expect(try await r.f.employees().count == 1)
+        }
+    }
+
+    @Test("Oneflow refuses the create (4xx): the request fails with Oneflow's reason, no retry; 5xx and 429 are retried")
+    func refusedAndRetried() async throws {
+        try await withRequestFixture { r in
+            // Given Oneflow answers 503 once, then works
+            #expect(
+                try await r.f.r.control("/faults", json: ["method": "POST", "path": "/contracts/create", "status": 503, "count": 1]).status == 201)
+            let retried = try r.json(try await r.post(RequestFixture.newHire())).id
+            await r.f.drain()
+            let job = try #require(try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).first())
+            #expect(job.status == .queued)
+            #expect(job.lastError?.contains("503") == true)
+            try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).set(\.$runAt, to: Date()).update()
+            await r.f.drain()
+            #expect(try await r.request(retried).state == "sent")
+
+            // Given the sender is no longer an active user (Oneflow answers 401 for them, not for the token)
+            let sender = try await r.f.r.app.sendingCatalogs.catalog(for: r.installationID, now: Date()) { fatalError("cached") }.sender.email
+            #expect(try await r.f.r.control("/users/active", json: ["token": r.f.token, "email": sender, "active": false]).status < 300)
+            let refused = try r.json(try await r.post(RequestFixture.newHire("Ada Lovelace", email: "ada@example.com"))).id
+            await r.f.drain()
+
+            // Then the request failed with the reason, and the installation is still connected
+            let failed = try await r.request(refused)
+            #expect(failed.state == "failed")
+            #expect(failed.failure?.contains("401") == true, "\(failed.failure ?? "")")
+            #expect(try await Installation.find(r.installationID, on: r.f.db)?.status == .active)
+        }
+    }
+
+    @Test("a request's notifications: created, sent, signed, each with the request, in the existing format")
+    func notifications() async throws {
+        try await withRequestFixture(["NOTIFY_ENDPOINT": "http://127.0.0.1:9/hr"]) { r in
+            let id = try r.json(try await r.post(RequestFixture.newHire())).id
+            await r.f.drain()
+            let contractID = try #require(try await r.request(id).oneflow_contract_id)
+            try await r.f.act("sign", contractID)
+            try await r.f.settle()
+
+            let rows = try await OutboundNotification.query(on: r.f.db).filter(\.$type == "contract_request").sort(\.$createdAt).all()
+            #expect(rows.map(\.reason) == ["created", "sent", "signed"])
+            let last = try #require(rows.last)
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(last.body.utf8)) as? [String: Any])
+            #expect(body["type"] as? String == "contract_request")
+            #expect((body["installation"] as? [String: Any])?["id"] as? String == r.installationID.uuidString)
+            let data = try #require(body["data"] as? [String: Any])
+            #expect(data["id"] as? String == id.uuidString)
+            #expect(data["state"] as? String == "signed")
+            #expect(data["oneflow_contract_id"] as? Int == contractID)
+        }
+    }
+}
