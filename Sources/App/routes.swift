@@ -27,6 +27,8 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     try admin.register(collection: AdminNotificationTargetController(services: services))
     try admin.register(collection: AdminNotificationsController(clock: services.clock, storage: services.storage, settings: config.notify))
     try admin.register(collection: AdminAuditController())
+    try admin.register(collection: AdminContractRequestsController(services: services))
+    try admin.register(collection: AdminNewContractController(services: services))
 
     // Machines: Oneflow's notifications, the HR system's API, Prometheus.
     try app.register(

@@ -94,6 +94,8 @@ struct AdminEmployeesController: RouteCollection {
         var customFields: [Pair]
         var contracts: [ContractView]
         var documents: [DocumentView]
+        /// Contract requests for this employee, newest first.
+        var requests: [AdminContractRequestsController.Row]
     }
 
     @Sendable func detail(req: Request) async throws -> View {
@@ -121,7 +123,9 @@ struct AdminEmployeesController: RouteCollection {
                 fields: pairs(json.fields), customFields: pairs(json.custom_fields), contracts: contracts,
                 documents: (json.documents ?? []).map {
                     .init(id: $0.id.uuidString, filename: $0.filename, size: "\($0.size / 1024 + 1) kB", sha256: $0.sha256)
-                }))
+                },
+                requests: try await AdminContractRequestsController.rows(
+                    ContractRequest.query(on: req.db).filter(\.$employee.$id == json.id), names: [:])))
     }
 
     @Sendable func document(req: Request) async throws -> Response {

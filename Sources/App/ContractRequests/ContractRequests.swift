@@ -32,11 +32,7 @@ struct ContractRequests {
         if let key = idempotencyKey, let earlier = try await find(key: key, installationID: installationID) {
             return try Self.repeated(earlier, fingerprint: fingerprint)
         }
-        guard let installation = try await Installation.find(installationID, on: db) else { throw ContractRequestError.notFound }
-        let catalog = try await catalog(for: installation)
-        let employee = try await employee(input.employee_id, installationID: installationID)
-        let (plan, personalNumber) = try ContractRequestCheck(config: services.config, catalog: catalog, company: installation.accountName)
-            .plan(input, employee: employee).get()
+        let (plan, personalNumber) = try await check(input, installationID: installationID)
         let request = ContractRequest(
             installationID: installationID, employeeID: plan.employeeID, idempotencyKey: idempotencyKey, requestHash: fingerprint,
             input: String(decoding: try JSONEncoder.sorted.encode(plan), as: UTF8.self),
@@ -63,6 +59,16 @@ struct ContractRequests {
     }
 
     struct Payload: Codable { var request_id: UUID }
+
+    /// What the request would make (`ContractRequestCheck`), or every problem with it: what
+    /// `submit` stores, and what the admin's preview shows.
+    func check(_ input: ContractRequestInput, installationID: UUID) async throws -> (ContractRequestPlan, personalNumber: String?) {
+        guard let installation = try await Installation.find(installationID, on: db) else { throw ContractRequestError.notFound }
+        let catalog = try await catalog(for: installation)
+        let employee = try await employee(input.employee_id, installationID: installationID)
+        return try ContractRequestCheck(config: services.config, catalog: catalog, company: installation.accountName)
+            .plan(input, employee: employee).get()
+    }
 
     private static func repeated(_ earlier: ContractRequest, fingerprint: String) throws -> Submitted {
         guard earlier.requestHash == fingerprint else { throw ContractRequestError.keyReused }

@@ -1,0 +1,164 @@
+import Foundation
+import OneflowAPI
+
+/// What `admin/new-contract.leaf` shows: the form's inputs with their values and problems,
+/// the installation's templates and the chosen one's options, and the preview.
+struct NewContractPage: Encodable {
+    struct Input: Encodable {
+        var name: String
+        var id: String
+        var label: String
+        var value: String
+        var type: String
+        var required: Bool
+        var hint: String
+        var problem: String?
+    }
+
+    struct EmployeeRef: Encodable {
+        var id: String
+        var name: String
+        var email: String
+    }
+
+    var title = "New hire"
+    var frame: AdminFrame
+    var installationID: String
+    var installations: [AdminOption] = []
+    var employee: EmployeeRef?
+    var person: [Input] = []
+    var templates: [AdminOption] = []
+    var fields: [Input] = []
+    var deliveryChannels: [AdminOption] = []
+    var signMethods: [AdminOption] = []
+    var twoStepMethods: [AdminOption] = []
+    var choiceProblems: [FieldProblem] = []
+    var name: Input
+    var subject: Input
+    var message: Input
+    /// Problems no input shows (the template, who signs).
+    var otherProblems: [FieldProblem] = []
+    var sender = ""
+    var ready = false
+    var idempotencyKey: String
+    var preview: Preview?
+    var error: String?
+
+    init(frame: AdminFrame, form: NewContractForm, problems: [FieldProblem]) {
+        self.frame = frame
+        installationID = form.installation_id ?? ""
+        idempotencyKey = form.idempotency_key ?? UUID().uuidString
+        var unshown = problems
+        func problem(_ field: String) -> String? {
+            guard let index = unshown.firstIndex(where: { $0.field == field }) else { return nil }
+            return unshown.remove(at: index).message
+        }
+        func input(
+            _ name: String, _ field: String, _ label: String, _ value: String?, type: String = "text", required: Bool = false, hint: String = ""
+        )
+            -> Input
+        {
+            Input(name: name, id: name, label: label, value: value ?? "", type: type, required: required, hint: hint, problem: problem(field))
+        }
+        if form.employeeID == nil {
+            person = [
+                input("person_name", "person.name", "Full name", form.person_name, required: true),
+                input(
+                    "person_email", "person.email", "Email", form.person_email, type: "email", hint: "Where the invitation goes (delivery by email)."),
+                input("person_phone", "person.phone", "Mobile phone", form.person_phone, hint: "International form, e.g. +46701234567."),
+                input(
+                    "person_personal_number", "person.personal_number", "Personal number", form.person_personal_number,
+                    hint: "Only for e-ID signing (BankID …); stored encrypted."),
+                input("person_title", "person.title", "Job title", form.person_title),
+            ]
+        }
+        name = input("name", "name", "Contract name", form.name, hint: "Default: Employment contract – <name>.")
+        subject = input("subject", "subject", "Invitation subject", form.subject, hint: "Blank: the default subject.")
+        message = input("message", "message", "Invitation message", form.message, hint: "Blank: the default message.")
+        for (key, value) in (form.fields ?? [:]) where !value.isEmpty { storedFields[key] = value }
+        pending = unshown
+        otherProblems = unshown
+    }
+
+    /// The posted HR field values, until the catalog's fields are known.
+    private var storedFields: [String: String] = [:]
+    private var pending: [FieldProblem] = []
+
+    enum CodingKeys: String, CodingKey {
+        case title, frame, installationID, installations, employee, person, templates, fields, deliveryChannels, signMethods, twoStepMethods
+        case choiceProblems, name, subject, message, otherProblems, sender, ready, idempotencyKey, preview, error
+    }
+
+    /// The catalog's templates and the chosen one's options, the HR fields our group fills.
+    mutating func fill(with catalog: SendingCatalog, form: NewContractForm, config: AppConfig) {
+        ready = !catalog.offers.isEmpty
+        sender = catalog.sender.email
+        let chosen = form.template_id.flatMap(Int.init).flatMap(catalog.offer(templateID:)) ?? catalog.defaultOffer
+        templates = catalog.offers.map {
+            AdminOption(
+                value: String($0.template.id),
+                label: "\($0.template.name ?? "Template \($0.template.id)") — \($0.workspaceName ?? "workspace \($0.workspaceID)")",
+                selected: $0.template.id == chosen?.template.id)
+        }
+        var values = storedFields
+        for (key, value) in form.fields ?? [:] { values[key] = value }
+        var remaining = pending
+        func take(_ field: String) -> String? {
+            guard let index = remaining.firstIndex(where: { $0.field == field }) else { return nil }
+            return remaining.remove(at: index).message
+        }
+        fields = config.extensionSettings.dataFields.compactMap { spec in
+            guard let hr = config.mapping[spec.customID], catalog.hasField(spec.customID) else { return nil }
+            let hint = [spec.format == .date ? "YYYY-MM-DD" : spec.format == .number ? "A number" : "", spec.description]
+                .filter { !$0.isEmpty }.joined(separator: " · ")
+            return Input(
+                name: "fields[\(hr.rawValue)]", id: "field-\(hr.rawValue)", label: spec.name, value: values[hr.rawValue] ?? "",
+                type: spec.format == .date ? "date" : "text", required: spec.required, hint: hint, problem: take("fields.\(hr.rawValue)"))
+        }
+        let options = chosen?.options ?? AvailableOptions()
+        func choices(_ list: [AvailableOptions.Option], _ picked: String?) -> [AdminOption] {
+            let selected = picked?.nonEmpty ?? (list.first { $0.preferred == true } ?? list.first)?.name
+            return list.map { option in
+                let needs = SendingCatalogJSON.option(option).needs
+                return AdminOption(
+                    value: option.name,
+                    label: option.name.replacingOccurrences(of: "_", with: " ") + (needs.isEmpty ? "" : " (needs \(needs.joined(separator: ", ")))"),
+                    selected: option.name == selected)
+            }
+        }
+        deliveryChannels = choices(options.deliveryChannels, form.delivery_channel)
+        signMethods = choices(options.signMethods, form.sign_method)
+        twoStepMethods = choices(options.twoStepAuthenticationMethods, form.two_step_authentication_method)
+        choiceProblems = remaining.filter { ["delivery_channel", "sign_method", "two_step_authentication_method"].contains($0.field) }
+        otherProblems = remaining.filter { !["delivery_channel", "sign_method", "two_step_authentication_method"].contains($0.field) }
+    }
+}
+
+/// What would go to Oneflow: the checked plan, in words.
+struct Preview: Encodable {
+    struct Row: Encodable {
+        var key: String
+        var value: String
+    }
+    var facts: [Row]
+    var dataFields: [Row]
+    var subject: String
+    var message: String
+
+    init(_ plan: ContractRequestPlan, personalNumber: String?, services: AppServices) {
+        let s = plan.signer
+        facts = [
+            ("Created as", plan.senderEmail), ("Workspace · template", "\(plan.workspaceID) · \(plan.templateID)"), ("Contract name", plan.name),
+            ("Signer", [s.name, s.email, s.phone, s.title].compactMap { $0 }.joined(separator: " · ")),
+            ("Personal number", personalNumber == nil ? "none" : "given (sent to Oneflow, stored encrypted)"),
+            (
+                "Delivery · sign · two-step",
+                [plan.deliveryChannel, plan.signMethod, plan.twoStepAuthenticationMethod].map { $0 ?? "—" }.joined(separator: " · ")
+            ),
+        ].map { Row(key: $0.0, value: $0.1) }
+        let names = Dictionary(services.config.extensionSettings.dataFields.map { ($0.customID, $0.name) }, uniquingKeysWith: { a, _ in a })
+        dataFields = plan.dataFields.keys.sorted().map { Row(key: "\(names[$0] ?? $0) (\($0))", value: plan.dataFields[$0]!) }
+        subject = plan.subject
+        message = plan.message
+    }
+}
