@@ -13,6 +13,7 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     app.sessions.configuration = sessionCookie(secure: https)
     let browser = app.grouped(app.sessions.middleware, CSRFCookieMiddleware(secure: https))
     try browser.register(collection: SetupController(services: services))
+    try browser.register(collection: SetupSendingRoutes(services: services))
     try browser.register(
         collection: AdminAuthController(
             password: config.adminPassword, throttle: LoginThrottle(), trustedProxies: Set(config.http.trustedProxies), clock: services.clock))
@@ -29,6 +30,7 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     try admin.register(collection: AdminAuditController())
     try admin.register(collection: AdminContractRequestsController(services: services))
     try admin.register(collection: AdminNewContractController(services: services))
+    try admin.register(collection: AdminSendingController(services: services))
 
     // Machines: Oneflow's notifications, the HR system's API, Prometheus.
     try app.register(

@@ -26,6 +26,7 @@ struct AuditLog {
         case notificationTargetRemoved = "notification_target.removed"
         case connectLinkCreated = "connect_link.created"
         case connectLinkUsed = "connect_link.used"
+        case sendingSettingsSaved = "sending.settings_saved"
 
         /// How the admin page says it.
         var label: String {
@@ -45,6 +46,7 @@ struct AuditLog {
             case .notificationTargetRemoved: "Notification target removed"
             case .connectLinkCreated: "Connection link made"
             case .connectLinkUsed: "Connection link used"
+            case .sendingSettingsSaved: "Sending settings saved"
             }
         }
     }

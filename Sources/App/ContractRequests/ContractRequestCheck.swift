@@ -91,11 +91,13 @@ struct ContractRequestCheck {
 
         // How it is delivered and signed: the template's options, and what each needs.
         let options = offer?.options ?? AvailableOptions()
+        let saved = catalog.settings
         let participant = ParticipantInput(
             name: signer.name, email: signer.email, phoneNumber: signer.phone, identificationNumber: personalNumber, title: signer.title,
-            deliveryChannel: input.delivery_channel ?? preferred(options.deliveryChannels),
-            signMethod: input.sign_method ?? preferred(options.signMethods),
-            twoStepAuthenticationMethod: input.two_step_authentication_method ?? preferred(options.twoStepAuthenticationMethods))
+            deliveryChannel: input.delivery_channel ?? fallback(saved?.deliveryChannel, options.deliveryChannels),
+            signMethod: input.sign_method ?? fallback(saved?.signMethod, options.signMethods),
+            twoStepAuthenticationMethod: input.two_step_authentication_method
+                ?? fallback(saved?.twoStepAuthenticationMethod, options.twoStepAuthenticationMethods))
         if offer != nil {
             for (attribute, message) in options.problems(for: participant).sorted(by: { $0.key < $1.key }) {
                 problem(Self.field(for: attribute, who: who), Self.words(attribute: attribute, message, who: who))
@@ -104,8 +106,12 @@ struct ContractRequestCheck {
 
         let name = clean(input.name) ?? "Employment contract – \(signer.name)"
         if name.count > 130 { problem("name", "At most 130 characters.") }
-        let subject = clean(input.subject) ?? ContractRequestPlan.fill(config.sending.subject, signer: signer, hrFields: hrFields, company: company)
-        let message = clean(input.message) ?? ContractRequestPlan.fill(config.sending.message, signer: signer, hrFields: hrFields, company: company)
+        let subject =
+            clean(input.subject)
+            ?? ContractRequestPlan.fill(saved?.subject ?? config.sending.subject, signer: signer, hrFields: hrFields, company: company)
+        let message =
+            clean(input.message)
+            ?? ContractRequestPlan.fill(saved?.message ?? config.sending.message, signer: signer, hrFields: hrFields, company: company)
         if subject.count > 255 { problem("subject", "At most 255 characters.") }
         if message.count > 10_000 { problem("message", "At most 10000 characters.") }
 
@@ -169,8 +175,10 @@ struct ContractRequestCheck {
 
     private func hrName(of customID: String) -> String { config.mapping[customID]?.rawValue ?? customID }
 
-    private func preferred(_ options: [AvailableOptions.Option]) -> String? {
-        (options.first { $0.preferred == true } ?? options.first)?.name
+    /// The saved default while the template offers it, else the template's preferred option.
+    private func fallback(_ saved: String?, _ options: [AvailableOptions.Option]) -> String? {
+        if let saved, options.contains(where: { $0.name == saved }) { return saved }
+        return (options.first { $0.preferred == true } ?? options.first)?.name
     }
 
     private func clean(_ text: String?) -> String? { text?.nonEmpty }

@@ -8,6 +8,8 @@ enum ContractRequestError: ExplainedError, Equatable {
     case invalid([ContractRequestProblem])
     case notConnected
     case noSender
+    /// The saved sender is no longer an active user of the account.
+    case senderGone(String)
     /// Oneflow could not be asked (its answer, in words).
     case oneflowUnavailable(String)
     case notFound
@@ -19,7 +21,7 @@ enum ContractRequestError: ExplainedError, Equatable {
     var status: HTTPResponseStatus {
         switch self {
         case .invalid: .unprocessableEntity
-        case .notConnected, .noSender: .conflict
+        case .notConnected, .noSender, .senderGone: .conflict
         case .oneflowUnavailable: .badGateway
         case .notFound: .notFound
         case .keyReused, .notDraft: .conflict
@@ -31,6 +33,8 @@ enum ContractRequestError: ExplainedError, Equatable {
         case .invalid(let problems): problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
         case .notConnected: "The installation is not connected to Oneflow (disconnected, or its setup did not finish)."
         case .noSender: "The Oneflow account has no active user to send contracts as; set oneflow.user_email or add a user in Oneflow."
+        case .senderGone(let email):
+            "The sender chosen for this account (\(email)) is no longer an active Oneflow user: choose another under Sending contracts."
         case .oneflowUnavailable(let why): "Oneflow could not be asked: \(why)"
         case .notFound: "No such contract request."
         case .keyReused: "This Idempotency-Key was already used with a different request body."

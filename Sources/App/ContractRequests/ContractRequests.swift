@@ -81,7 +81,7 @@ struct ContractRequests {
 
     /// The installation's catalog (kept a minute, `SendingCatalogs`).
     func catalog(for installation: Installation) async throws -> SendingCatalog {
-        let loader = SendingCatalogLoader(services: services, writer: writer, logger: logger)
+        let loader = SendingCatalogLoader(services: services, db: db, writer: writer, logger: logger)
         return try await catalogs.catalog(for: try installation.requireID(), now: services.clock.now) { try await loader.load(installation) }
     }
 

@@ -24,12 +24,15 @@ struct SendingCatalog: Sendable {
     var offers: [Offer]
     /// Our template group's data fields, by custom id (the correlation field among them).
     var dataFields: [DataField]
+    /// The installation's saved defaults (`SendingSettings`), if any.
+    var settings: SendingSettings.Values? = nil
 
     /// A template of ours, in the given workspace when one is named.
     func offer(templateID: Int) -> Offer? { offers.first { $0.template.id == templateID } }
 
-    /// The default: the first template of ours in the first workspace that has one.
-    var defaultOffer: Offer? { offers.first }
+    /// The default: the saved template while Oneflow still offers it, else the first template
+    /// of ours in the first workspace that has one.
+    var defaultOffer: Offer? { settings?.templateID.flatMap(offer(templateID:)) ?? offers.first }
 
     func hasField(_ customID: String) -> Bool { dataFields.contains { $0.customID == customID } }
 }

@@ -13,6 +13,7 @@ import OneflowAPI
 /// (`RequestCorrelation`); the complete set is PUT again here, as setup does.
 struct SendingCatalogLoader {
     let services: AppServices
+    let db: any Database
     let writer: any DatabaseWriter
     let logger: Logger
 
@@ -23,8 +24,9 @@ struct SendingCatalogLoader {
         let oneflow = services.oneflow
         let configured = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
         let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock, oneflow: oneflow)
+        let settings = try await SendingSettings.of(try installation.requireID(), on: db)?.values
         return try await ContractRequestError.explaining {
-            let sender = try await caller.call(installation, configured) { try await findSender(configured) }
+            let sender = try await caller.call(installation, configured) { try await findSender(configured, saved: settings?.senderEmail) }
             let acting = OneflowCredentials(token: token, userEmail: sender.email)
             let offered = try await caller.call(installation, acting) {
                 try await oneflow.contractCreateData(acting, templateTypeID: typeID, extensionType: nil)
@@ -43,13 +45,20 @@ struct SendingCatalogLoader {
                 }
                 logger.info("contract requests: correlation data field added", metadata: ["installation": "\(installation.id?.uuidString ?? "")"])
             }
-            return SendingCatalog(sender: sender, offers: offers, dataFields: fields)
+            return SendingCatalog(sender: sender, offers: offers, dataFields: fields, settings: settings)
         }
     }
 
-    /// `oneflow.user_email`, else the first active admin with an email, else the first active user.
-    private func findSender(_ credentials: OneflowCredentials) async throws -> SendingCatalog.Sender {
+    /// The saved sender (still an active user), else `oneflow.user_email`, else the first active
+    /// admin with an email, else the first active user.
+    private func findSender(_ credentials: OneflowCredentials, saved: String?) async throws -> SendingCatalog.Sender {
         let users = try await services.oneflow.allUsers(credentials).filter { $0.active != false && !($0.email ?? "").isEmpty }
+        if let saved {
+            guard let user = users.first(where: { $0.email?.caseInsensitiveCompare(saved) == .orderedSame }) else {
+                throw ContractRequestError.senderGone(saved)
+            }
+            return SendingCatalog.Sender(email: saved, name: user.name)
+        }
         if let configured = services.config.oneflow.userEmail {
             let match = users.first { $0.email?.caseInsensitiveCompare(configured) == .orderedSame }
             return SendingCatalog.Sender(email: configured, name: match?.name)

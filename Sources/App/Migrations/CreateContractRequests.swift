@@ -2,7 +2,8 @@ import Fluent
 
 /// `contract_requests`: contracts the HR side asked HR Bridge to create in Oneflow
 /// (`ContractRequest`), with their history (`contract_request_events`), and
-/// `employment_contracts.contract_request_id`, the request a contract came from.
+/// `employment_contracts.contract_request_id`, the request a contract came from, and
+/// `sending_settings`, an installation's defaults for them (`SendingSettings`).
 struct CreateContractRequests: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema("contract_requests")
@@ -34,6 +35,19 @@ struct CreateContractRequests: AsyncMigration {
             .field("created_at", .datetime)
             .create()
         try await database.schema("employment_contracts").field("contract_request_id", .uuid).update()
+        try await database.schema("sending_settings")
+            .id()
+            .field("installation_id", .uuid, .required, .references("installations", "id", onDelete: .cascade))
+            .field("sender_email", .string, .required)
+            .field("template_id", .int64)
+            .field("delivery_channel", .string)
+            .field("sign_method", .string)
+            .field("two_step_authentication_method", .string)
+            .field("subject", .string)
+            .field("message", .string)
+            .field("updated_at", .datetime)
+            .unique(on: "installation_id")
+            .create()
         try await IndexHelper.create(
             "contract_requests_by_contract", on: "contract_requests", columns: ["installation_id", "oneflow_contract_id"], in: database)
         try await IndexHelper.create("contract_requests_by_time", on: "contract_requests", columns: ["created_at"], in: database)
@@ -42,6 +56,7 @@ struct CreateContractRequests: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await database.schema("sending_settings").delete()
         try await database.schema("employment_contracts").deleteField("contract_request_id").update()
         try await database.schema("contract_request_events").delete()
         try await database.schema("contract_requests").delete()

@@ -33,6 +33,8 @@ enum SetupPages {
         var returnURL: String
         /// The HR system's reference of the customer, when a connection link bound it.
         var customerReference: String?
+        /// For the "Sending contracts" step's link.
+        var installationID: String = ""
     }
 
     struct WaitingPage: Encodable {
@@ -86,6 +88,7 @@ enum SetupPages {
                 fields: config.extensionSettings.dataFields.map { .init(name: $0.name, customID: $0.customID, description: $0.description) },
                 webhookURL: WebhookURL.callback(base: config.publicBaseURL, key: installation.webhookKey),
                 events: config.extensionSettings.eventTypes,
-                returnURL: config.extensionSettings.returnURL, customerReference: installation.hrCustomerReference))
+                returnURL: config.extensionSettings.returnURL, customerReference: installation.hrCustomerReference,
+                installationID: installation.id?.uuidString ?? ""))
     }
 }
