@@ -188,4 +188,39 @@ struct ContractSendingRulesTests {
             #expect(error?.outcomeUnknown == (status >= 500))
         }
     }
+
+    @Test("a participant's details change while the contract is a draft (participant:update); an owner-side email cannot; a sent contract's cannot")
+    func updateParticipant() async throws {
+        try await withSandbox { h in
+            let setup = try await ExtensionSetup.make(h)
+            let draft = try await setup.draft(h)
+            let employee = try #require(draft.counterparties.first)
+            let (partyID, participantID) = (try #require(employee.id), try #require(employee.participant?.id))
+            let path = "/contracts/\(draft.id)/parties/\(partyID)/participants/\(participantID)"
+            // When the employee's name, email and phone are corrected
+            let changed = try await h.api(
+                .PUT, path, token: setup.token, email: setup.hrUser.userEmail,
+                json: #"{"name": "Jane Smith", "email": "jane.smith@example.com", "phone_number": "+46701234567"}"#)
+            // Then the participant (and the individual party's name) say so, with a participant:update event
+            #expect(changed.status == 200, "\(changed.body)")
+            let after = try await h.client.contract(setup.admin, id: draft.id)
+            #expect(after.counterparties.first?.participant?.name == "Jane Smith")
+            #expect(after.counterparties.first?.participant?.email == "jane.smith@example.com")
+            #expect(after.counterparties.first?.name == "Jane Smith")
+            let events = try await h.client.contractEvents(setup.admin, contractID: draft.id, offset: 0, limit: 100).data
+            #expect(events.contains { $0.type == "participant:update" })
+            // A bad phone is 400 naming it; an owner-side participant's email is not changed
+            let phone = try await h.api(.PUT, path, token: setup.token, email: setup.hrUser.userEmail, json: #"{"phone_number": "0701"}"#)
+            #expect(phone.status == 400)
+            #expect(phone.body.contains("phone_number"))
+            let owner = try #require(after.parties.first { $0.myParty == true })
+            let ownerPath = "/contracts/\(draft.id)/parties/\(try #require(owner.id))/participants/\(try #require(owner.allParticipants.first?.id))"
+            let email = try await h.api(.PUT, ownerPath, token: setup.token, email: setup.hrUser.userEmail, json: #"{"email": "x@example.com"}"#)
+            #expect(email.status == 400)
+            // Once sent, nothing changes (409)
+            _ = try await publish(h, setup.hrUser, draft.id)
+            let late = try await h.api(.PUT, path, token: setup.token, email: setup.hrUser.userEmail, json: #"{"name": "Late"}"#)
+            #expect(late.status == 409)
+        }
+    }
 }

@@ -65,6 +65,19 @@ extension SandboxContractsController {
     }
 }
 
+extension SandboxContractsController {
+    /// `PUT /v1/contracts/{id}/parties/{party_id}/participants/{participant_id}`; answers the participant.
+    @Sendable func updateParticipant(req: Request) async throws -> SandboxJSON.Participant {
+        let c = try await contract(req)
+        _ = try req.actingUser(on: c)
+        let partyID = try req.intParameter("party")
+        let body = try req.content.decode(ParticipantUpdateBody.self)
+        let person = try await store.updateParticipant(
+            accountID: c.accountID, contractID: c.id, partyID: partyID, participantID: try req.intParameter("participant"), body)
+        return SandboxJSON.Participant(person, owner: c.parties.first { $0.id == partyID }?.myParty ?? false)
+    }
+}
+
 extension SandboxJSON {
     struct DataFieldValues: Content { var data_fields: [ContractDataField] }
 }

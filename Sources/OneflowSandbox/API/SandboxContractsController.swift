@@ -31,6 +31,7 @@ struct SandboxContractsController: RouteCollection {
         contracts.put(":id", "data_fields", use: updateDataFields)
         contracts.put(":id", "data_fields", ":field", use: updateDataField)
         contracts.delete(":id", use: delete)
+        contracts.put(":id", "parties", ":party", "participants", ":participant", use: updateParticipant)
     }
 
     func contract(_ req: Request) async throws -> ContractRecord {

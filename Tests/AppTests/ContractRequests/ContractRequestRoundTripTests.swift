@@ -156,4 +156,42 @@ struct ContractRequestRoundTripTests {
             #expect(try await r.sandboxContracts().count == 1)
         }
     }
+
+    @Test(
+        "the signer's name and email change in Oneflow before it is sent: the signed contract still lands on the same employee, with the new details")
+    func signerChanged() async throws {
+        try await withRequestFixture { r in
+            // Given a new hire's draft
+            let id = try r.json(try await r.post(RequestFixture.newHire(send: false))).id
+            await r.f.drain()
+            let draft = try await r.request(id)
+            let contractID = try #require(draft.oneflow_contract_id)
+            let employeeID = try #require(draft.employee_id)
+
+            // When, in Oneflow, the signer's name and email are corrected (Oneflow's update-participant)
+            let contract = try await r.f.r.oneflow.contract(r.f.credentials, id: contractID)
+            let party = try #require(contract.counterparties.first)
+            let partyID = try #require(party.id)
+            let participantID = try #require(party.participant?.id)
+            let sender = "admin@account\(r.f.accountID).sandbox.example"
+            let update = try await r.f.r.browser().send(
+                .PUT, "/sandbox/oneflow/v1/contracts/\(contractID)/parties/\(partyID)/participants/\(participantID)",
+                body: #"{"name": "Grace B. Murray", "email": "grace.murray@example.com"}"#, contentType: "application/json",
+                headers: ["x-oneflow-api-token": r.f.token, "x-oneflow-user-email": sender])
+            #expect(update.status == 200, "\(update.body)")
+            // and it is sent and signed
+            #expect(try await r.send(.POST, "/api/v1/contract-requests/\(id)/send").status == 202)
+            await r.f.drain()
+            try await r.f.act("sign", contractID)
+            try await r.f.settle()
+
+            // Then the same employee holds it, under the new name and email
+            #expect(try await r.request(id).state == "signed")
+            let employees = try await r.f.employees()
+            #expect(employees.map(\.id) == [employeeID])
+            #expect(employees.first?.name == "Grace B. Murray")
+            #expect(employees.first?.email == "grace.murray@example.com")
+            #expect(try await Document.query(on: r.f.db).filter(\.$employee.$id == employeeID).count() == 1)
+        }
+    }
 }
