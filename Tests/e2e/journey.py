@@ -233,6 +233,9 @@ def oneflow_api(server, method, path, token, email=None, body=None):
         return json.loads(response.read().decode() or "null")
 
 
+NEW_SALARY = "61000 SEK/month"
+
+
 def create_through_api(server):
     """A contract of our group created and published through the API; returns its id."""
     with urllib.request.urlopen(server.base + "/sandbox/control/accounts", timeout=10) as response:
@@ -275,6 +278,15 @@ def journey(b, server):
     webhook = [c.text for c in b.find_all(".facts-list code") if "/webhooks/oneflow/" in c.text]
     expect(webhook and webhook[0].startswith(server.base + "/webhooks/oneflow/"), f"the webhook URL on the success page, got {webhook}")
     b.record("setup-complete")
+
+    # 2b. The optional "Sending contracts" step: the account's users and our group's templates,
+    # saved once Oneflow confirms the choice.
+    b.find("a[href$='/sending']").click()
+    expect("Sending contracts" in b.text("h1"), "the Sending contracts step after setup")
+    expect("admin@" in b.text("#sender_email") and b.find_all("#template_id option"), "the account's users and our templates offered")
+    b.record("setup-sending")
+    b.submit("button[value=save]")
+    expect("are now sent as admin@" in b.text("[role=status]"), "the sending settings saved after Oneflow's check")
 
     # 3. The sandbox's contracts page: a contract in our template group, with employee data.
     b.open("/sandbox/contracts")
@@ -422,8 +434,49 @@ def journey(b, server):
     trail = b.text("main")
     expect("API key made" in trail and "API key revoked" in trail and "admin (session" in trail, "the key's life on the audit trail")
     expect("Notification target saved" in trail, "the notification target on the audit trail")
+    expect("Sending settings saved" in trail, "the sending settings on the audit trail")
     expect(key not in b.driver.page_source, "no key on the audit trail")
     b.record("admin-audit")
+
+    # 8. The other direction from HR: New contract on the employee's page, previewed and sent;
+    # the employee signs on the sandbox's page; it comes back signed, with its PDF, onto the
+    # same employee, and the request's page shows its whole history.
+    b.driver.get(employee_url)
+    b.driver.find_element(By.LINK_TEXT, "New contract").click()
+    expect("New contract for" in b.text("h1"), "the New contract form")
+    expect(b.find("#field-department").get_attribute("value") == EMPLOYEE["field_department"], "the employee's fields pre-filled")
+    b.fill("field-salary", NEW_SALARY)
+    b.submit("button[value=preview]")
+    expect("What goes to Oneflow" in b.text("main") and NEW_SALARY in b.text(".preview"), "the preview of what goes to Oneflow")
+    b.record("admin-new-contract")
+    b.submit("button[value=send]")
+    expect("/admin/contract-requests/" in b.driver.current_url, "the request's page after Send")
+    request_url = b.driver.current_url
+
+    def request_sent():
+        b.driver.get(request_url)
+        return b.find_all("h1 .badge.request-sent")
+    wait_until(request_sent, "the contract created in Oneflow and sent (the worker's job)")
+    b.driver.get(b.find("a[href*='/sandbox/contracts/']").get_attribute("href"))  # "Open in Oneflow" opens a new tab
+    expect(EMPLOYEE["employee_name"] in b.text("main"), "the employee's view of the contract sent from HR")
+    b.submit("form[action$='/sign'] button")
+    expect(b.find_all(".badge.state-signed"), "the contract signed on the employee's page")
+
+    def request_signed():
+        b.driver.get(request_url)
+        return b.find_all("h1 .badge.request-signed")
+    wait_until(request_signed, "the request signed (the webhook came back)")
+    history = b.text("table")
+    for step in ("Accepted", "Created in Oneflow as a draft", "Sent for signing", "Signed by everyone"):
+        expect(step in history, f"{step!r} in the request's history")
+    b.record("admin-contract-request")
+    b.driver.get(employee_url)
+    expect(len(b.find_all(".badge.state-signed")) == 2 and len(b.find_all("a[href*='/documents/']")) == 2,
+           "the same employee with both contracts signed and both PDFs")
+    expect(NEW_SALARY in b.text("main"), "the new salary on the employee")
+    b.open("/admin/contract-requests")
+    expect(b.find_all("td .badge.request-signed"), "the request signed in Contracts sent")
+    b.record("admin-contracts-sent")
 
 
 class HRReceiver:

@@ -85,7 +85,7 @@ struct AdminContractRequestsController: RouteCollection {
         let history = try await requests(req).history(of: request)
         let facts: [(String, String)] = [
             ("Account", installation?.accountName ?? "—"), ("Created", AdminFormat.time(request.createdAt)), ("Asked by", request.createdBy),
-            ("Sent as", request.senderEmail), ("Template", "\(request.templateID) (workspace \(request.workspaceID))"),
+            ("Sent as", request.senderEmail), ("Template", Self.template(of: request)),
             ("Send when created", request.send ? "yes" : "no, a draft"),
             ("Oneflow contract", request.oneflowContractID.map(String.init) ?? "not yet"),
         ]
@@ -97,6 +97,13 @@ struct AdminContractRequestsController: RouteCollection {
                 facts: facts.map { .init(key: $0.0, value: $0.1) }, employeeID: request.$employee.id?.uuidString ?? "",
                 oneflowURL: request.oneflowContractID.map(services.config.oneflowContractPage) ?? "",
                 history: history.reversed().map { DetailPage.Step(at: AdminFormat.time($0.createdAt), state: $0.state, note: $0.note) }))
+    }
+
+    /// The template and workspace by the names Oneflow gave them when the request was checked.
+    static func template(of request: ContractRequest) -> String {
+        let plan = try? JSONDecoder().decode(ContractRequestPlan.self, from: Data(request.input.utf8))
+        let template = plan?.templateName ?? "Template \(request.templateID)"
+        return "\(template) in workspace \(plan?.workspaceName ?? String(request.workspaceID))"
     }
 
     @Sendable func send(req: Request) async throws -> Response {

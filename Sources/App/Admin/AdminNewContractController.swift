@@ -67,6 +67,10 @@ struct AdminNewContractController: RouteCollection {
     private func render(
         _ req: Request, form: NewContractForm, prefill: Bool, preview: Preview? = nil, problems: [FieldProblem] = [], error: String? = nil
     ) async throws -> View {
+        var form = form
+        if prefill, let id = form.installationID, let installation = try await Installation.find(id, on: req.db) {
+            form = try await prefilled(form, req: req, installationID: id, company: installation.accountName)
+        }
         var page = NewContractPage(frame: AdminFrame(req, section: "contract-requests"), form: form, problems: problems)
         page.error = error
         page.preview = preview
@@ -83,9 +87,7 @@ struct AdminNewContractController: RouteCollection {
         }
         do {
             let catalog = try await requests(req).catalog(for: installation)
-            var filled = form
-            if prefill { filled = try await prefilled(form, req: req, installationID: installationID, company: installation.accountName) }
-            page.fill(with: catalog, form: filled, config: services.config)
+            page.fill(with: catalog, form: form, config: services.config)
         } catch let failure as ContractRequestError {
             page.error = failure.reason
         }

@@ -109,7 +109,7 @@ struct NewContractPage: Encodable {
         }
         fields = config.extensionSettings.dataFields.compactMap { spec in
             guard let hr = config.mapping[spec.customID], catalog.hasField(spec.customID) else { return nil }
-            let hint = [spec.format == .date ? "YYYY-MM-DD" : spec.format == .number ? "A number" : "", spec.description]
+            let hint = [spec.format == .number ? "A number" : "", spec.description]
                 .filter { !$0.isEmpty }.joined(separator: " · ")
             return Input(
                 name: "fields[\(hr.rawValue)]", id: "field-\(hr.rawValue)", label: spec.name, value: values[hr.rawValue] ?? "",
@@ -148,7 +148,9 @@ struct Preview: Encodable {
     init(_ plan: ContractRequestPlan, personalNumber: String?, services: AppServices) {
         let s = plan.signer
         facts = [
-            ("Created as", plan.senderEmail), ("Workspace · template", "\(plan.workspaceID) · \(plan.templateID)"), ("Contract name", plan.name),
+            ("Created as", plan.senderEmail),
+            ("Template", "\(plan.templateName ?? "Template \(plan.templateID)") in workspace \(plan.workspaceName ?? String(plan.workspaceID))"),
+            ("Contract name", plan.name),
             ("Signer", [s.name, s.email, s.phone, s.title].compactMap { $0 }.joined(separator: " · ")),
             ("Personal number", personalNumber == nil ? "none" : "given (sent to Oneflow, stored encrypted)"),
             (

@@ -48,12 +48,16 @@ struct ContractRequestCheck {
             return .failure(.invalid(problems))
         case (_?, nil, let e?):
             who = "employee"
-            signer = .init(name: e.name ?? "", email: e.email, phone: e.phone, title: e.title)
+            // An HR record's phone may be written for people ("+46 70 123 45 67"): sent in
+            // Oneflow's form, or not at all when it cannot be (a channel that needs it says so).
+            let phone = e.phone.map(Self.compactPhone).flatMap { Self.isE164($0) ? $0 : nil }
+            signer = .init(name: e.name ?? "", email: e.email, phone: phone, title: e.title)
             personalNumber = e.personalNumber
             if signer.name.isEmpty { problem("employee.name", "The employee has no name; a contract needs the signer's name.") }
         case (nil, let p?, _):
             who = "person"
-            signer = .init(name: clean(p.name) ?? "", email: clean(p.email)?.lowercased(), phone: clean(p.phone), title: clean(p.title))
+            signer = .init(
+                name: clean(p.name) ?? "", email: clean(p.email)?.lowercased(), phone: clean(p.phone).map(Self.compactPhone), title: clean(p.title))
             personalNumber = clean(p.personal_number)
             checkPerson(signer, personalNumber: personalNumber, problem)
         }
@@ -120,7 +124,8 @@ struct ContractRequestCheck {
             (
                 ContractRequestPlan(
                     employeeID: employee?.id, signer: signer, hrFields: hrFields, dataFields: dataFields, workspaceID: offer.workspaceID,
-                    templateID: offer.template.id, name: name, deliveryChannel: participant.deliveryChannel, signMethod: participant.signMethod,
+                    templateID: offer.template.id, workspaceName: offer.workspaceName, templateName: offer.template.name, name: name,
+                    deliveryChannel: participant.deliveryChannel, signMethod: participant.signMethod,
                     twoStepAuthenticationMethod: participant.twoStepAuthenticationMethod, subject: subject, message: message,
                     send: input.send ?? false, senderEmail: catalog.sender.email, senderName: catalog.sender.name),
                 personalNumber
@@ -134,7 +139,7 @@ struct ContractRequestCheck {
             problem("person.name", "At most 100 characters.")
         }
         if let email = s.email, !Self.looksLikeEmail(email) { problem("person.email", "Not an email address.") }
-        if let phone = s.phone, phone.wholeMatch(of: /\+[1-9][0-9]{6,14}/) == nil {
+        if let phone = s.phone, !Self.isE164(phone) {
             problem("person.phone", "Not a phone number in international form, such as +46701234567.")
         }
         if let number = personalNumber, number.count > 25 { problem("person.personal_number", "At most 25 characters.") }
@@ -194,6 +199,14 @@ struct ContractRequestCheck {
             return nil
         }
     }
+
+    /// A phone number without the spaces, dashes, dots and brackets people write in it.
+    static func compactPhone(_ text: String) -> String {
+        text.filter { !" -.()\u{00A0}".contains($0) }
+    }
+
+    /// `+` and 7–15 digits, the first not 0: the form Oneflow's examples use (E.164).
+    static func isE164(_ text: String) -> Bool { text.wholeMatch(of: /\+[1-9][0-9]{6,14}/) != nil }
 
     static func looksLikeEmail(_ text: String) -> Bool {
         text.count <= 254 && text.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) != nil

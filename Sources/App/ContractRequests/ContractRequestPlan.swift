@@ -20,6 +20,9 @@ struct ContractRequestPlan: Codable, Sendable, Equatable {
     var dataFields: [String: String]
     var workspaceID: Int
     var templateID: Int
+    /// As Oneflow named them when the request was checked, for people.
+    var workspaceName: String? = nil
+    var templateName: String? = nil
     var name: String
     var deliveryChannel: String?
     var signMethod: String?

@@ -105,4 +105,12 @@ struct ContractRequestCheckTests {
             company: "Acme AB")
         #expect(text == "Hi Grace (Grace Brewster Hopper), Admiral at Acme AB from 2027-03-01.")
     }
+
+    @Test("phone numbers as people write them are sent in Oneflow's form")
+    func phones() {
+        #expect(ContractRequestCheck.compactPhone("+46 70-123 45 67") == "+46701234567")
+        #expect(ContractRequestCheck.isE164("+46701234567"))
+        #expect(!ContractRequestCheck.isE164("0701234567"))
+        #expect(!ContractRequestCheck.isE164("+0701234567"))
+    }
 }
