@@ -1,13 +1,14 @@
 """The reliability scenarios of issue #8. Each builds its own World, drives real processes,
 raises Failure when its pass criterion is not met, and returns the figure it measured."""
 import concurrent.futures as futures
+import json
 import random
 import sqlite3
 import subprocess
 import threading
 import time
 
-from harness import API_KEY, Failure, World, free_port, post_json, request, wait_for
+from harness import API_KEY, Failure, World, free_port, get_json, post_json, request, wait_for
 
 
 def kill_after_ack(suite):
@@ -281,4 +282,50 @@ def graceful_shutdown(suite):
                 f"0 jobs left leased, {ledger_at_stop['pending']} pending resumed after restart, none lost"), ledger
 
 
-ALL = [kill_after_ack, kill_mid_job, storage_unavailable, duplicates, out_of_order, poison, graceful_shutdown]
+
+
+def kill_before_commit(suite):
+    """A contract request's worker killed after Oneflow created the contract and before our
+    commit (the sandbox holds the create's answer back while the worker dies): after restart
+    the job looks for the request's correlation data field first, so there is one contract,
+    linked to the request and its employee, sent."""
+    with World(suite, "kill-before-commit") as w:
+        w.serve(worker=False)
+        customer = w.provision("Acme AB")
+        post_json(w.sandbox_port, "/sandbox/control/faults",
+                  {"method": "POST", "path": "/contracts/create", "status": 200, "count": 1, "after": True, "delay_ms": 20000})
+        worker = w.worker(label="worker-1")
+        status, body, _ = request(w.port, "POST", "/api/v1/contract-requests", body=json.dumps({
+            "installation_id": w.db.rows("SELECT id FROM installations")[0][0],
+            "person": {"name": "Grace Hopper", "email": "grace@example.com"}, "fields": {"start_date": "2027-03-01"}, "send": True,
+        }).encode(), headers={"authorization": f"Bearer {API_KEY}", "content-type": "application/json", "idempotency-key": "grace-1"})
+        if status != 202:
+            raise Failure(f"the contract request was answered {status}: {body[:300]!r}")
+        request_id = json.loads(body)["id"]
+        auth = {"x-oneflow-api-token": customer.token}
+        contracts = lambda: get_json(w.sandbox_port, "/sandbox/oneflow/v1/contracts", auth)["data"]
+        wait_for(lambda: len(contracts()) == 1, 30, "Oneflow (the sandbox) to create the contract")
+        worker.kill()
+        started = time.monotonic()
+        state, linked = w.db.rows(f"SELECT state, oneflow_contract_id FROM contract_requests WHERE id = '{request_id}'")[0]
+        if state != "queued" or linked not in (None, ""):
+            raise Failure(f"before the restart the request was {state} with contract {linked}: the kill came too late")
+        w.worker(label="worker-2")
+        wait_for(lambda: w.db.rows(f"SELECT state FROM contract_requests WHERE id = '{request_id}'")[0][0] == "sent", 60,
+                 "the request to be sent after the restart")
+        elapsed = time.monotonic() - started
+        made = contracts()
+        row = w.db.rows(f"SELECT oneflow_contract_id, employee_id FROM contract_requests WHERE id = '{request_id}'")[0]
+        rows = w.db.rows(f"SELECT employee_id, contract_request_id FROM employment_contracts WHERE oneflow_contract_id = {made[0]['id']}")
+        if len(made) != 1 or int(row[0]) != made[0]["id"] or made[0]["state"] != "pending":
+            raise Failure(f"Oneflow has {len(made)} contracts ({[c['id'] for c in made]}); the request names {row[0]}")
+        if len(rows) != 1 or str(rows[0][0]) != str(row[1]) or str(rows[0][1]) != str(request_id):
+            raise Failure(f"the contract's HR rows {rows} do not name the request's employee {row[1]} and request {request_id}")
+        employees = w.db.scalar("SELECT COUNT(*) FROM employees")
+        if employees != 1:
+            raise Failure(f"{employees} employees, expected the one new hire")
+        return (f"worker killed while the sandbox held the create's answer; after restart ({elapsed:.1f} s) the job found the "
+                f"contract by its correlation field: 1 contract in Oneflow, linked, sent"), w.check_ledger()
+
+
+ALL = [kill_after_ack, kill_mid_job, storage_unavailable, duplicates, out_of_order, poison, graceful_shutdown, kill_before_commit]

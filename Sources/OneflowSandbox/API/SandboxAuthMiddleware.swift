@@ -28,7 +28,11 @@ struct SandboxAuthMiddleware: AsyncMiddleware {
         if let fault = await faults.take(method: request.method.rawValue, path: path) {
             let detail = fault.status == .tooManyRequests ? "Too many requests: the rate limit of the API token was exceeded." : "Injected fault."
             // A gateway that fails after Oneflow did the work: the caller cannot tell it happened.
-            if fault.afterHandling { _ = try? await authenticated(request, chainingTo: next) }
+            // With a 2xx status the real answer goes out, late (`delay_ms`): a window in which
+            // the work is done and the caller does not know yet.
+            let done = fault.afterHandling ? try? await authenticated(request, chainingTo: next) : nil
+            if fault.delayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(fault.delayMilliseconds)) }
+            if fault.afterHandling, fault.status.code < 300, let done { return done }
             return SandboxProblem(status: fault.status, detail: detail).response()
         }
         return try await authenticated(request, chainingTo: next)
@@ -110,7 +114,8 @@ extension Request {
 
 /// Faults tests ask for: the next `count` calls matching method and path answer `status`,
 /// before the call is handled (an outage), or after it (`"after": true`: the work is done, and
-/// the answer lost — as when a gateway times out while Oneflow completes the call).
+/// the answer lost — as when a gateway times out while Oneflow completes the call; with a 2xx
+/// status the real answer, late). `delay_ms` holds the answer back.
 actor FaultInjector {
     struct Rule: Content {
         var method: String?
@@ -119,11 +124,14 @@ actor FaultInjector {
         var status: Int
         var count: Int
         var after: Bool?
+        /// The answer waits this long.
+        var delay_ms: Int?
     }
 
     struct Fault {
         var status: HTTPResponseStatus
         var afterHandling: Bool
+        var delayMilliseconds: Int
     }
 
     private var rules: [Rule] = []
@@ -139,6 +147,8 @@ actor FaultInjector {
         rules[index].count -= 1
         let rule = rules[index]
         if rules[index].count == 0 { rules.remove(at: index) }
-        return Fault(status: HTTPResponseStatus(statusCode: rule.status), afterHandling: rule.after ?? false)
+        return Fault(
+            status: HTTPResponseStatus(statusCode: rule.status), afterHandling: rule.after ?? false,
+            delayMilliseconds: min(max(rule.delay_ms ?? 0, 0), 120_000))
     }
 }
