@@ -151,3 +151,20 @@ def probe_disk_first(world, seconds):
     return probe, (f"disk alone ({seconds} s of 4 KiB write + fsync, before the server started): "
                    f"p50 {probe['p50_ms']:.2f} ms, p99 {probe['p99_ms']:.2f} ms, max {probe['max_ms']:.1f} ms, "
                    f"{probe['over_25ms']} over 25 ms")
+
+
+def timestamp(value):
+    """Seconds since the epoch of a stored time: SQLite's number (or text), PostgreSQL's text."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    text = str(value).strip().replace(" ", "T", 1)
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if re.search(r"[+-]\d\d$", text):
+        text += ":00"
+    parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)).timestamp()
