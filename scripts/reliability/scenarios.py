@@ -289,7 +289,9 @@ def kill_before_commit(suite):
     commit (the sandbox holds the create's answer back while the worker dies): after restart
     the job looks for the request's correlation data field first, so there is one contract,
     linked to the request and its employee, sent."""
-    with World(suite, "kill-before-commit") as w:
+    # A short Oneflow deadline: the restarted worker waits until the killed one's call must
+    # have ended (the deadline and 5 s) before it looks for the contract.
+    with World(suite, "kill-before-commit", oneflow_timeout_seconds=5) as w:
         w.serve(worker=False)
         customer = w.provision("Acme AB")
         post_json(w.sandbox_port, "/sandbox/control/faults",

@@ -111,7 +111,7 @@ struct AdminContractRequestsController: RouteCollection {
         let request = try await found(req)
         let page = "/admin/contract-requests/\(request.id?.uuidString ?? "")"
         do {
-            try await requests(req).send(request)
+            _ = try await requests(req).send(request)
             return req.redirect(to: page, message: "Sending \(request.name): it goes out in a moment.")
         } catch let error as ContractRequestError {
             return req.redirect(to: page, message: error.reason)
@@ -123,7 +123,7 @@ struct AdminContractRequestsController: RouteCollection {
         let request = try await found(req)
         let page = "/admin/contract-requests/\(request.id?.uuidString ?? "")"
         do {
-            try await requests(req).delete(request)
+            _ = try await requests(req).delete(request)
             return req.redirect(to: page, message: "The draft \(request.name) was deleted in Oneflow and here.")
         } catch let error as ContractRequestError {
             return req.redirect(to: page, message: error.reason)

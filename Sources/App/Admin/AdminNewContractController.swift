@@ -101,8 +101,10 @@ struct AdminNewContractController: RouteCollection {
         form.fields = employee?.fields ?? [:]
         let signer = ContractRequestPlan.Signer(name: employee?.name ?? "{name}", email: nil, phone: nil, title: employee?.title)
         if let employee { form.name = "Employment contract – \(employee.name ?? "")" }
-        form.subject = ContractRequestPlan.fill(services.config.sending.subject, signer: signer, hrFields: form.fields ?? [:], company: company)
-        form.message = ContractRequestPlan.fill(services.config.sending.message, signer: signer, hrFields: form.fields ?? [:], company: company)
+        let saved = try await SendingSettings.of(installationID, on: req.db)
+        let (subject, message) = (saved?.subject ?? services.config.sending.subject, saved?.message ?? services.config.sending.message)
+        form.subject = ContractRequestPlan.fill(subject, signer: signer, hrFields: form.fields ?? [:], company: company)
+        form.message = ContractRequestPlan.fill(message, signer: signer, hrFields: form.fields ?? [:], company: company)
         if employee == nil { (form.subject, form.message) = (nil, nil) }
         form.idempotency_key = UUID().uuidString
         return form

@@ -211,6 +211,9 @@ extension AppConfig {
         oneflow.usesSandbox ? "\(publicBaseURL)/sandbox/contracts/\(contractID)" : "https://app.oneflow.com/contracts/\(contractID)"
     }
 
+    /// `oneflowContractPage`, as a function to hand on.
+    public var oneflowContractPages: @Sendable (Int) -> String { { [self] in oneflowContractPage($0) } }
+
     /// `hrbridge sandbox` runs the sandbox whatever `oneflow.base_url` says: it too only on a
     /// local deployment, or with `sandbox.enabled=true`.
     public func requireSandboxAllowed() throws(ConfigError) {

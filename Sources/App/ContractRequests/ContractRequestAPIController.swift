@@ -80,27 +80,25 @@ struct ContractRequestAPIController: RouteCollection {
 
     /// `POST …/{id}/send`: a draft is published by the job; 202.
     @Sendable func send(req: Request) async throws -> Response {
-        let request = try await found(req)
-        try await requests(req).send(request)
+        let request = try await requests(req).send(try await found(req))
         return try await json(request, req).encodeResponse(status: .accepted, for: req)
     }
 
     /// `DELETE …/{id}`: a draft is deleted in Oneflow, then here.
     @Sendable func delete(req: Request) async throws -> ContractRequestJSON {
-        let request = try await found(req)
-        try await requests(req).delete(request)
+        let request = try await requests(req).delete(try await found(req))
         return try await json(request, req)
     }
 
     /// `GET /api/v1/templates`: what a contract request may choose, for one installation.
     @Sendable func templates(req: Request) async throws -> SendingCatalogJSON {
         let installationID = try installation(named: try req.query.get(UUID?.self, at: "installation_id"), req)
-        guard let installation = try await Installation.find(installationID, on: req.db) else { throw ContractRequestError.notFound }
+        guard let installation = try await Installation.find(installationID, on: req.db) else { throw ContractRequestError.noInstallation }
         let catalog = try await requests(req).catalog(for: installation)
         return SendingCatalogJSON(catalog, config: services.config)
     }
 
-    private var contractPage: @Sendable (Int) -> String { { [config = services.config] in config.oneflowContractPage($0) } }
+    private var contractPage: @Sendable (Int) -> String { services.config.oneflowContractPages }
 
     private func json(_ request: ContractRequest, _ req: Request) async throws -> ContractRequestJSON {
         let references = try await Self.references([request.$installation.id], on: req.db)
@@ -141,9 +139,9 @@ struct ContractRequestAPIController: RouteCollection {
 
     /// Polls until the job has done what it can (created, and sent when asked) or `seconds` pass.
     private func settled(_ request: ContractRequest, within seconds: Int, on db: any Database) async throws -> ContractRequest {
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var current = request
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             if current.state != .queued, !(current.state == .draft && current.send && current.failure == nil) { return current }
             try await Task.sleep(for: .milliseconds(100))
             current = try await ContractRequest.find(try request.requireID(), on: db) ?? current

@@ -13,6 +13,9 @@ enum ContractRequestError: ExplainedError, Equatable {
     /// Oneflow could not be asked (its answer, in words).
     case oneflowUnavailable(String)
     case notFound
+    case noInstallation
+    /// A draft already being sent.
+    case alreadySending
     /// The same `Idempotency-Key` came with another body.
     case keyReused
     /// The action needs a draft.
@@ -23,7 +26,8 @@ enum ContractRequestError: ExplainedError, Equatable {
         case .invalid: .unprocessableEntity
         case .notConnected, .noSender, .senderGone: .conflict
         case .oneflowUnavailable: .badGateway
-        case .notFound: .notFound
+        case .notFound, .noInstallation: .notFound
+        case .alreadySending: .conflict
         case .keyReused, .notDraft: .conflict
         }
     }
@@ -37,6 +41,8 @@ enum ContractRequestError: ExplainedError, Equatable {
             "The sender chosen for this account (\(email)) is no longer an active Oneflow user: choose another under Sending contracts."
         case .oneflowUnavailable(let why): "Oneflow could not be asked: \(why)"
         case .notFound: "No such contract request."
+        case .noInstallation: "No such installation."
+        case .alreadySending: "This draft is being sent already."
         case .keyReused: "This Idempotency-Key was already used with a different request body."
         case .notDraft(let state): "Only a draft can be sent or deleted; this request is \(state.rawValue)."
         }

@@ -2,14 +2,16 @@ import Fluent
 import Foundation
 import Logging
 import OneflowAPI
+import SQLKit
 
 /// The contract-request jobs (`JobRunner`): create the contract in Oneflow exactly once, then
 /// publish it when asked. `shared/oneflow-contract-creation.md` §0, §4, §6.
 ///
-/// - Exactly once: `POST /v1/contracts/create` has no idempotency key, and an attempt may
-///   have made a contract whose answer never came back (a crash before our commit, a timeout,
-///   a gateway error). Every attempt after the first looks for the request's correlation data
-///   field (`RequestCorrelation`) before creating.
+/// - Exactly once: `POST /v1/contracts/create` has no idempotency key, and a call may have made
+///   a contract whose answer never came back (a crash before our commit, a timeout, a gateway
+///   error). Each call is counted on the request and committed before it is made, by one
+///   attempt at a time (`claimCreate`); an attempt that finds an earlier one looks for the
+///   request's correlation data field (`RequestCorrelation`) before creating.
 /// - Oneflow's 5xx, 429 and lost answers are retried with backoff; its 4xx are the request's
 ///   failure, in words. A refused publish (402 on a plan without publishing, …) leaves a draft
 ///   with the reason, to be sent later.
@@ -38,41 +40,41 @@ struct ContractRequestJob {
         var notBefore: TimeInterval = 0
     }
 
-    var records: ContractRequestRecords { ContractRequestRecords(services: services) }
-    var queue: (any Database) -> JobQueue {
-        { [config = services.config] db in
-            JobQueue(db: db, lease: TimeInterval(config.sync.leaseSeconds), retryBase: config.sync.retryBaseSeconds)
-        }
+    /// Oneflow said no, for good: the reason in words.
+    struct Refused: Error {
+        var status: Int?
+        var reason: String
+        var parameters: [String] = []
     }
 
+    var records: ContractRequestRecords { ContractRequestRecords(services: services) }
+
     func run() async {
-        let id = job.id?.uuidString ?? ""
         do {
             try await attempt()
-            let (queue, job, now) = (queue, job, services.clock.now)
-            try await worker.writer.write(.background) { db in try await queue(db).succeed(job, now: now) }
+            let (job, now, sync) = (job, services.clock.now, services.config.sync)
+            try await worker.writer.write(.background) { db in try await JobQueue(db: db, sync: sync).succeed(job, now: now) }
         } catch let again as TryAgain {
             await retry(again)
         } catch {
-            worker.logger.warning("contract request: job failed", metadata: ["job": "\(id)", "error": "\(ErrorText.log(error))"])
+            worker.logger.warning(
+                "contract request: job failed", metadata: ["job": "\(job.id?.uuidString ?? "")", "error": "\(ErrorText.log(error))"])
             await retry(TryAgain(reason: "HR Bridge could not record the outcome; trying again."))
         }
     }
 
+    /// Another attempt later; after the last, the request fails (or its draft says why it was not sent).
     private func retry(_ again: TryAgain) async {
-        let (queue, job, now, records) = (queue, job, services.clock.now, records)
+        let (job, now, sync, records) = (job, services.clock.now, services.config.sync, records)
         do {
             let dead = try await worker.writer.write(.background) { db in
-                try await queue(db).fail(job, error: again.reason, retryable: true, notBefore: again.notBefore, now: now)
+                try await JobQueue(db: db, sync: sync).fail(job, error: again.reason, retryable: true, notBefore: again.notBefore, now: now)
             }
             guard dead, let request = try await request() else { return }
-            let reason = "Gave up after \(job.attempts) attempts: \(again.reason)"
-            try await worker.writer.transaction(.background) { tx in
-                if request.state == .queued {
-                    try await records.failed(request, reason: reason, on: tx)
-                } else if request.state == .draft {
-                    try await records.notSent(request, reason: reason, on: tx)
-                }
+            let reason = "Gave up after \(job.attempts) attempts: \(again.reason)" + Self.mayExist(request)
+            _ = try await worker.writer.transaction(.background) { tx in
+                request.state == .queued
+                    ? try await records.failed(request, reason: reason, on: tx) : try await records.notSent(request, reason: reason, on: tx)
             }
         } catch {
             worker.logger.error("contract request: a failure could not be recorded", metadata: ["error": "\(ErrorText.log(error))"])
@@ -85,14 +87,15 @@ struct ContractRequestJob {
     }
 
     private func attempt() async throws {
-        guard let request = try await request(), [.queued, .draft].contains(request.state) else { return }
+        guard var request = try await request(), [.queued, .draft].contains(request.state) else { return }
         let plan = try JSONDecoder().decode(ContractRequestPlan.self, from: Data(request.input.utf8))
         let records = records
-        guard let installation = try await Installation.find(request.$installation.id, on: worker.db), installation.status == .active,
-            let token = try InstallationSecrets(box: services.secretBox).token(of: installation)
-        else {
-            try await worker.writer.transaction(.background) { tx in
-                try await records.failed(request, reason: ContractRequestError.notConnected.reason, on: tx)
+        let installation = try await Installation.find(request.$installation.id, on: worker.db)
+        guard let installation, let (token, typeID) = try? SendingSettingsService.connection(installation, box: services.secretBox) else {
+            let reason = ContractRequestError.notConnected.reason + Self.mayExist(request)
+            _ = try await worker.writer.transaction(.background) { [request] tx in
+                request.state == .queued
+                    ? try await records.failed(request, reason: reason, on: tx) : try await records.notSent(request, reason: reason, on: tx)
             }
             return
         }
@@ -103,32 +106,54 @@ struct ContractRequestJob {
         if request.state == .queued {
             let contract: Contract
             do {
-                contract = try await create(request, plan: plan, call)
+                contract = try await create(request, plan: plan, typeID: typeID, call)
             } catch let refused as Refused {
-                try await worker.writer.transaction(.background) { tx in try await records.failed(request, reason: refused.reason, on: tx) }
+                _ = try await worker.writer.transaction(.background) { [request] tx in
+                    try await records.failed(request, reason: refused.reason, on: tx)
+                }
                 return
             }
-            try await worker.writer.transaction(.background) { tx in try await records.created(request, contract: contract, plan: plan, on: tx) }
+            request = try await worker.writer.transaction(.background) { [request] tx in
+                try await records.created(request, contract: contract, plan: plan, on: tx)
+            }
         }
         guard request.state == .draft, request.send, let contractID = request.oneflowContractID else { return }
         do {
             let sent = try await call.run { try await $0.publishContract($1, contractID: contractID, subject: plan.subject, message: plan.message) }
-            try await worker.writer.transaction(.background) { tx in try await records.changed(request, contract: sent, on: tx) }
+            _ = try await worker.writer.transaction(.background) { [request] tx in try await records.changed(request, contract: sent, on: tx) }
         } catch let refused as Refused {
             // A 409 after a lost answer: perhaps it was published. Then what Oneflow has is the truth.
             if refused.status == 409, let now = try? await call.run({ try await $0.contract($1, id: contractID) }), now.state != .draft {
-                try await worker.writer.transaction(.background) { tx in try await records.changed(request, contract: now, on: tx) }
+                _ = try await worker.writer.transaction(.background) { [request] tx in try await records.changed(request, contract: now, on: tx) }
                 return
             }
-            try await worker.writer.transaction(.background) { tx in try await records.notSent(request, reason: refused.reason, on: tx) }
+            _ = try await worker.writer.transaction(.background) { [request] tx in try await records.notSent(request, reason: refused.reason, on: tx)
+            }
         }
     }
 
     /// The request's contract: the one an earlier attempt made, found by the correlation field,
     /// else a new one.
-    private func create(_ request: ContractRequest, plan: ContractRequestPlan, _ call: Call) async throws -> Contract {
+    private func create(_ request: ContractRequest, plan: ContractRequestPlan, typeID: Int, _ call: Call) async throws -> Contract {
         let requestID = try request.requireID()
-        if job.attempts > 1 {
+        let earlier = try await claimCreate(request)
+        // An attempt that ends, answered or not, lets the next one in at once; only one that
+        // crashed or hangs holds it off until its call's deadline has passed.
+        do {
+            let contract = try await findOrCreate(request, plan: plan, typeID: typeID, lookFirst: earlier > 0, call)
+            try await endCreate(requestID)
+            return contract
+        } catch {
+            try? await endCreate(requestID)
+            throw error
+        }
+    }
+
+    private func findOrCreate(_ request: ContractRequest, plan: ContractRequestPlan, typeID: Int, lookFirst: Bool, _ call: Call) async throws
+        -> Contract
+    {
+        let requestID = try request.requireID()
+        if lookFirst {
             let query = ContractQuery(limit: 1, filters: ["data_field_match": "\(RequestCorrelation.customID):\(requestID.uuidString)"])
             if let earlier = try await call.run({ try await $0.contracts($1, query: query) }).data.first {
                 worker.logger.info("contract request: found the contract an earlier attempt made", metadata: ["request": "\(requestID)"])
@@ -136,13 +161,59 @@ struct ContractRequestJob {
             }
         }
         let personalNumber = try request.personalNumberSealed.map(services.secretBox.open)
-        return try await call.run { try await $0.createContract($1, plan.createInput(requestID: requestID, personalNumber: personalNumber)) }
+        do {
+            return try await call.run { try await $0.createContract($1, plan.createInput(requestID: requestID, personalNumber: personalNumber)) }
+        } catch let refused as Refused where refused.status == 400 && refused.parameters.contains(where: { $0.contains("custom_id") }) {
+            // A group provisioned before contract requests existed lacks the correlation field:
+            // the complete set is PUT again (as setup does), and the next attempt creates.
+            guard try await addCorrelationField(typeID: typeID, call) else { throw refused }
+            throw TryAgain(reason: "The template group lacked the field HR Bridge finds its contracts by; it was added.")
+        }
     }
 
-    /// Oneflow said no, for good: the reason in words.
-    struct Refused: Error {
-        var status: Int?
-        var reason: String
+    /// Counts a create call on the request, committed before the call, if no other attempt is
+    /// making one (begun less than a call's deadline ago). - Returns: the calls begun before this one.
+    private func claimCreate(_ request: ContractRequest) async throws -> Int {
+        let now = services.clock.now
+        let window = TimeInterval(services.config.oneflow.timeoutSeconds + 5)
+        let (id, seen) = (try request.requireID(), request.createAttempts)
+        let claimed = try await worker.writer.write(.background) { db in
+            try await db.sql().raw(
+                """
+                UPDATE contract_requests SET create_attempts = create_attempts + 1, create_started_at = \(bind: now), updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND state = \(bind: ContractRequest.State.queued.rawValue) AND create_attempts = \(bind: seen)
+                    AND (create_started_at IS NULL OR create_started_at < \(bind: now.addingTimeInterval(-window)))
+                RETURNING id
+                """
+            ).all()
+        }
+        guard !claimed.isEmpty else {
+            throw TryAgain(reason: "Another attempt is creating this contract in Oneflow; looking again once it must have ended.", notBefore: window)
+        }
+        return seen
+    }
+
+    private func endCreate(_ id: UUID) async throws {
+        _ = try await worker.writer.write(.background) { db in
+            try await db.sql().raw("UPDATE contract_requests SET create_started_at = NULL WHERE id = \(bind: id)").run()
+        }
+    }
+
+    /// PUTs our complete data-field set when the group lacks the correlation field. - Returns: whether it did.
+    private func addCorrelationField(typeID: Int, _ call: Call) async throws -> Bool {
+        let fields = try await call.run { try await $0.templateType($1, id: typeID) }.dataFields ?? []
+        guard !fields.contains(where: { $0.customID == RequestCorrelation.customID }) else { return false }
+        let planned = DataFieldPlan.complete(
+            configured: RequestCorrelation.provisioned(services.config.extensionSettings.dataFields), existing: fields)
+        _ = try await call.run { try await $0.replaceDataFields($1, templateTypeID: typeID, planned) }
+        worker.logger.info("contract requests: correlation data field added", metadata: ["template_type_id": "\(typeID)"])
+        return true
+    }
+
+    /// For a request that failed after a create call began: where to look for what it may have made.
+    static func mayExist(_ request: ContractRequest) -> String {
+        guard request.state == .queued, request.createAttempts > 0, let id = request.id else { return "" }
+        return " A contract may have been created in Oneflow before: look for data field \(RequestCorrelation.customID) = \(id.uuidString)."
     }
 
     /// A call to Oneflow as the request's sender: 5xx, 429 and no answer are `TryAgain`, other
@@ -160,7 +231,7 @@ struct ContractRequestJob {
                 if error.isRetryable || error.kind == .decoding {
                     throw TryAgain(reason: OneflowWords.explain(error), notBefore: error.isRateLimited ? 60 : 0)
                 }
-                throw Refused(status: error.status, reason: OneflowWords.explain(error))
+                throw Refused(status: error.status, reason: OneflowWords.explain(error), parameters: Array(error.parameterProblems.keys))
             }
         }
     }

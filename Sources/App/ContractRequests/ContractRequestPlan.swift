@@ -58,8 +58,7 @@ struct ContractRequestPlan: Codable, Sendable, Equatable {
             "start_date": hrFields[HRField.startDate.rawValue] ?? "", "job_title": hrFields[HRField.jobTitle.rawValue] ?? signer.title ?? "",
             "company": company,
         ]
-        var text = template
-        for (key, value) in values { text = text.replacingOccurrences(of: "{\(key)}", with: value) }
-        return text
+        // One pass: a value that holds a placeholder's name is not filled in again.
+        return template.replacing(/\{([a-z_]+)\}/) { match in values[String(match.1)] ?? String(match.0) }
     }
 }

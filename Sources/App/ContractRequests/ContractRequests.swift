@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Logging
 import OneflowAPI
+import SQLKit
 import Vapor
 
 /// Contract requests, for the JSON API and the admin pages alike: take one (checked, with its
@@ -63,7 +64,7 @@ struct ContractRequests {
     /// What the request would make (`ContractRequestCheck`), or every problem with it: what
     /// `submit` stores, and what the admin's preview shows.
     func check(_ input: ContractRequestInput, installationID: UUID) async throws -> (ContractRequestPlan, personalNumber: String?) {
-        guard let installation = try await Installation.find(installationID, on: db) else { throw ContractRequestError.notFound }
+        guard let installation = try await Installation.find(installationID, on: db) else { throw ContractRequestError.noInstallation }
         let catalog = try await catalog(for: installation)
         let employee = try await employee(input.employee_id, installationID: installationID)
         return try ContractRequestCheck(config: services.config, catalog: catalog, company: installation.accountName)
@@ -108,24 +109,35 @@ struct ContractRequests {
         try await ContractRequestEvent.query(on: db).filter(\.$request.$id == request.requireID()).sort(\.$createdAt).sort(\.$id).all()
     }
 
-    /// Sends a draft: the job publishes it.
-    func send(_ request: ContractRequest) async throws {
-        guard request.state == .draft else { throw ContractRequestError.notDraft(request.state) }
-        let (maxAttempts, now) = (services.config.sync.maxAttempts, services.clock.now)
-        try await writer.transaction(.background) { tx in
-            request.send = true
-            try await request.save(on: tx)
-            try await ContractRequestEvent(requestID: try request.requireID(), state: .draft, note: "Asked to send.").create(on: tx)
-            try await JobQueue(db: tx).enqueue(
-                kind: Self.jobKind, payload: Payload(request_id: try request.requireID()), maxAttempts: maxAttempts, runAt: now, on: tx)
+    /// Sends a draft: the job publishes it. Once: a draft being sent (asked, and not refused
+    /// since) is not asked again, so two clicks make one job.
+    func send(_ request: ContractRequest) async throws -> ContractRequest {
+        let (maxAttempts, now, id) = (services.config.sync.maxAttempts, services.clock.now, try request.requireID())
+        let asked = try await writer.transaction(.background) { tx in
+            let rows = try await tx.sql().raw(
+                """
+                UPDATE contract_requests SET send = \(bind: true), failure = NULL, updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND state = \(bind: ContractRequest.State.draft.rawValue) AND (send = \(bind: false) OR failure IS NOT NULL)
+                RETURNING id
+                """
+            ).all()
+            guard !rows.isEmpty else { return false }
+            try await ContractRequestEvent(requestID: id, state: .draft, note: "Asked to send.").create(on: tx)
+            try await JobQueue(db: tx).enqueue(kind: Self.jobKind, payload: Payload(request_id: id), maxAttempts: maxAttempts, runAt: now, on: tx)
+            return true
         }
+        let fresh = try await ContractRequest.find(id, on: db) ?? request
+        guard asked else { throw fresh.state == .draft ? ContractRequestError.alreadySending : ContractRequestError.notDraft(fresh.state) }
+        return fresh
     }
 
-    /// Deletes a draft in Oneflow, then here: its contract is marked deleted, and the request follows.
-    func delete(_ request: ContractRequest) async throws {
+    /// Deletes a draft in Oneflow, then here: its contract is marked deleted, and the request
+    /// follows. The HR admin waits for it: a delete is not worth a job, and its answer says
+    /// whether Oneflow has it still.
+    func delete(_ request: ContractRequest) async throws -> ContractRequest {
         guard request.state == .draft, let contractID = request.oneflowContractID else { throw ContractRequestError.notDraft(request.state) }
         guard let installation = try await Installation.find(request.$installation.id, on: db),
-            let token = try InstallationSecrets(box: services.secretBox).token(of: installation)
+            let (token, _) = try? SendingSettingsService.connection(installation, box: services.secretBox)
         else { throw ContractRequestError.notConnected }
         let credentials = OneflowCredentials(token: token, userEmail: request.senderEmail)
         let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock, oneflow: services.oneflow)
@@ -137,6 +149,6 @@ struct ContractRequests {
             throw ContractRequestError.oneflowUnavailable(OneflowWords.explain(error))
         }
         let records = ContractRequestRecords(services: services)
-        try await writer.transaction(.background) { tx in try await records.deleted(request, on: tx) }
+        return try await writer.transaction(.background) { tx in try await records.deleted(request, on: tx) }
     }
 }

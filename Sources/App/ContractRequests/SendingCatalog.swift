@@ -37,22 +37,53 @@ struct SendingCatalog: Sendable {
     func hasField(_ customID: String) -> Bool { dataFields.contains { $0.customID == customID } }
 }
 
+extension SendingCatalog {
+    /// The active templates of group `typeID` in the helper's answer, each with its workspace.
+    static func offers(in workspaces: [WorkspaceTemplates], typeID: Int) -> [Offer] {
+        workspaces.flatMap { workspace in
+            workspace.templates.filter { $0.templateType?.id == typeID && $0.active != false }.map {
+                Offer(template: $0, workspaceID: workspace.id, workspaceName: workspace.name)
+            }
+        }
+    }
+
+    /// Who contracts are sent as: the saved sender (still an active user), else
+    /// `oneflow.user_email`, else the first active admin with an email, else the first active user.
+    static func sender(among users: [User], saved: String?, configured: String?) throws(ContractRequestError) -> Sender {
+        let active = users.filter { $0.active != false && !($0.email ?? "").isEmpty }
+        func user(_ email: String) -> User? { active.first { $0.email?.caseInsensitiveCompare(email) == .orderedSame } }
+        if let saved {
+            guard let match = user(saved) else { throw .senderGone(saved) }
+            return Sender(email: saved, name: match.name)
+        }
+        if let configured { return Sender(email: configured, name: user(configured)?.name) }
+        guard let first = active.first(where: { $0.role == "admin" }) ?? active.first, let email = first.email else { throw .noSender }
+        return Sender(email: email, name: first.name)
+    }
+}
+
 /// Reads an installation's `SendingCatalog` from Oneflow (`load`), kept for a minute per
-/// installation: a burst of requests asks Oneflow once.
+/// installation: a burst of requests asks Oneflow once (the first load is shared by those
+/// that come while it runs).
 actor SendingCatalogs {
     private var cached: [UUID: (catalog: SendingCatalog, until: Date)] = [:]
+    private var loading: [UUID: Task<SendingCatalog, any Error>] = [:]
     let lifetime: TimeInterval
 
     init(lifetime: TimeInterval = 60) { self.lifetime = lifetime }
 
-    func catalog(for installationID: UUID, now: Date, load: @Sendable () async throws -> SendingCatalog) async throws -> SendingCatalog {
+    func catalog(for installationID: UUID, now: Date, load: @escaping @Sendable () async throws -> SendingCatalog) async throws -> SendingCatalog {
         if let hit = cached[installationID], hit.until > now { return hit.catalog }
-        let fresh = try await load()
+        if let running = loading[installationID] { return try await running.value }
+        let task = Task { try await load() }
+        loading[installationID] = task
+        defer { loading[installationID] = nil }
+        let fresh = try await task.value
         cached[installationID] = (fresh, now.addingTimeInterval(lifetime))
         return fresh
     }
 
-    /// Drops what is kept (Oneflow refused something the catalog offered).
+    /// Drops what is kept: the installation's sending settings changed.
     func forget(_ installationID: UUID) { cached[installationID] = nil }
 }
 

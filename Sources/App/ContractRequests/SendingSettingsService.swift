@@ -41,17 +41,16 @@ struct SendingSettingsService {
         return try await ContractRequestError.explaining {
             let configured = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
             let users = try await services.oneflow.allUsers(configured).filter { $0.active != false && !($0.email ?? "").isEmpty }
-            let chosen =
-                sender?.nonEmpty ?? saved?.senderEmail ?? services.config.oneflow.userEmail
-                ?? (users.first { $0.role == "admin" } ?? users.first)?.email ?? ""
+            // A saved sender who has left is not offered: the default is, to choose again.
+            let standing =
+                (try? SendingCatalog.sender(among: users, saved: saved?.senderEmail, configured: services.config.oneflow.userEmail))
+                ?? (try? SendingCatalog.sender(among: users, saved: nil, configured: services.config.oneflow.userEmail))
+            let chosen = sender?.nonEmpty ?? standing?.email ?? ""
             var offers: [SendingCatalog.Offer] = []
             if users.contains(where: { $0.email?.caseInsensitiveCompare(chosen) == .orderedSame }) {
                 let acting = OneflowCredentials(token: token, userEmail: chosen)
-                offers = try await services.oneflow.contractCreateData(acting, templateTypeID: typeID, extensionType: nil).flatMap { w in
-                    w.templates.filter { $0.templateType?.id == typeID && $0.active != false }.map {
-                        SendingCatalog.Offer(template: $0, workspaceID: w.id, workspaceName: w.name)
-                    }
-                }
+                offers = SendingCatalog.offers(
+                    in: try await services.oneflow.contractCreateData(acting, templateTypeID: typeID, extensionType: nil), typeID: typeID)
             }
             return Choices(users: users, sender: chosen, offers: offers, saved: saved)
         }

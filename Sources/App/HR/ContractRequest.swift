@@ -45,8 +45,9 @@ public final class ContractRequest: Model, @unchecked Sendable {
     /// SHA-256 of the request body as read, to tell a retry from another request under the same key.
     @Field(key: "request_hash") public var requestHash: String
     @Enum(key: "state") public var state: State
-    /// What was asked, checked and resolved (`ContractRequestInput.Resolved`), as JSON; the
-    /// personal number is kept apart, sealed.
+    /// What was asked, checked and resolved (`ContractRequestPlan`), as JSON: the signer's name,
+    /// email, phone and the HR fields, as the employee record keeps them; the personal number
+    /// is kept apart, sealed.
     @Field(key: "input") public var input: String
     @OptionalField(key: "personal_number_sealed") public var personalNumberSealed: String?
     /// The contract's name in Oneflow.
@@ -57,10 +58,15 @@ public final class ContractRequest: Model, @unchecked Sendable {
     @Field(key: "template_id") public var templateID: Int
     /// The Oneflow user it is created and sent as (`x-oneflow-user-email`).
     @Field(key: "sender_email") public var senderEmail: String
+    /// Calls to `POST /v1/contracts/create` begun for it, each counted (and committed) before it
+    /// is made: a later attempt that sees one looks for its contract before creating again.
+    @Field(key: "create_attempts") public var createAttempts: Int
+    /// When the last of them began: another attempt waits until it must have ended.
+    @OptionalField(key: "create_started_at") public var createStartedAt: Date?
     @OptionalField(key: "oneflow_contract_id") public var oneflowContractID: Int?
     /// Why it failed, or why a draft was not sent, in words for an HR admin.
     @OptionalField(key: "failure") public var failure: String?
-    /// `api:<key id>`, `operator`, `admin`.
+    /// `operator api key`, `installation api key` or `admin`.
     @Field(key: "created_by") public var createdBy: String
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
@@ -77,6 +83,7 @@ public final class ContractRequest: Model, @unchecked Sendable {
         self.idempotencyKey = idempotencyKey
         self.requestHash = requestHash
         self.state = .queued
+        self.createAttempts = 0
         self.input = input
         self.personalNumberSealed = personalNumberSealed
         self.name = name

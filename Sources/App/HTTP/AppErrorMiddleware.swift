@@ -104,7 +104,9 @@ struct AppErrorMiddleware: AsyncMiddleware {
     /// What goes into the log: the error's type and description, which our error types keep
     /// free of secrets (tokens are never part of an error).
     static func logDescription(_ error: any Error) -> String {
-        "\(type(of: error)): \(String(describing: error))"
+        // An explained error's words may quote what a person typed, or Oneflow's detail about it.
+        if let explained = error as? any ExplainedError { return "\(type(of: explained)): status \(explained.status.code)" }
+        return "\(type(of: error)): \(String(describing: error))"
     }
 }
 

@@ -20,6 +20,8 @@ struct CreateContractRequests: AsyncMigration {
             .field("workspace_id", .int64, .required)
             .field("template_id", .int64, .required)
             .field("sender_email", .string, .required)
+            .field("create_attempts", .int, .required, .sql(.default(0)))
+            .field("create_started_at", .datetime)
             .field("oneflow_contract_id", .int64)
             .field("failure", .string)
             .field("created_by", .string, .required)

@@ -49,7 +49,7 @@ extension SyncPipeline {
             let now = clock.now
             let outbox = try await Outbox.announcing(items.map(\.installation), fallback: fallback, on: tx)
             let hr = HRRecordWriter(
-                box: box, clock: clock, outbox: outbox, contractPage: { [config = services.config] in config.oneflowContractPage($0) })
+                box: box, clock: clock, outbox: outbox, contractPage: services.config.oneflowContractPages)
             let installations = Set(items.filter(\.locksInstallation).map(\.installationID)).sorted { $0.uuidString < $1.uuidString }
             for installationID in installations { try await InstallationLock.acquire(installationID, on: tx) }
             try await decideAgain(&items, on: tx, now: now)
@@ -155,7 +155,7 @@ extension SyncPipeline {
     }
 
     func queue(_ db: any Database) -> JobQueue {
-        JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
+        JobQueue(db: db, sync: services.config.sync)
     }
 }
 

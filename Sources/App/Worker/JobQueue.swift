@@ -13,6 +13,17 @@ struct JobQueue: Sendable {
     /// The first retry's delay (`sync.retry_base_seconds`); it doubles per attempt.
     var retryBase: TimeInterval = 2
 
+    /// The queue with the configured lease and first retry delay (`sync.*`).
+    init(db: any Database, sync: AppConfig.Sync) {
+        self.init(db: db, lease: TimeInterval(sync.leaseSeconds), retryBase: sync.retryBaseSeconds)
+    }
+
+    init(db: any Database, lease: TimeInterval = 60, retryBase: TimeInterval = 2) {
+        self.db = db
+        self.lease = lease
+        self.retryBase = retryBase
+    }
+
     enum Kind {
         static let syncDelivery = "sync-delivery"
         static let reconcile = "reconcile"

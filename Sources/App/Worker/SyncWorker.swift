@@ -50,7 +50,7 @@ final class SyncWorker: Sendable {
 
     /// The job table, with the configured lease and first retry delay.
     func queue(_ db: any Database) -> JobQueue {
-        JobQueue(db: db, lease: TimeInterval(services.config.sync.leaseSeconds), retryBase: services.config.sync.retryBaseSeconds)
+        JobQueue(db: db, sync: services.config.sync)
     }
 
     /// Claims up to `sync.batch_size` due jobs and runs them. Returns false when none was due.

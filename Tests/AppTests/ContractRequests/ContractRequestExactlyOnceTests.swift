@@ -115,4 +115,74 @@ struct ContractRequestExactlyOnceTests {
             #expect(data["oneflow_contract_id"] as? Int == contractID)
         }
     }
+
+    /// Makes the request's job due now (a retry's backoff skipped).
+    func due(_ r: RequestFixture) async throws {
+        try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).set(\.$runAt, to: Date()).update()
+    }
+
+    @Test("an attempt whose create call may still be running holds the others off; after its deadline the next one looks before creating")
+    func oneCreateAtATime() async throws {
+        try await withRequestFixture { r in
+            // Given a request whose create call began a moment ago in another process
+            let id = try r.json(try await r.post(RequestFixture.newHire())).id
+            try await ContractRequest.query(on: r.f.db).filter(\.$id == id).set(\.$createAttempts, to: 1).set(\.$createStartedAt, to: Date()).update()
+
+            // When the job runs here: it waits
+            await r.f.drain()
+            let job = try #require(try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).first())
+            #expect(job.lastError?.contains("Another attempt is creating this contract") == true, "\(job.lastError ?? "")")
+            #expect(try await r.sandboxContracts().isEmpty)
+
+            // When that call's deadline has passed (it never answered, nothing was made)
+            let long = Date().addingTimeInterval(-120)
+            try await ContractRequest.query(on: r.f.db).filter(\.$id == id).set(\.$createStartedAt, to: long).update()
+            try await due(r)
+            await r.f.drain()
+
+            // Then the job looked, found nothing, and made the one contract
+            #expect(try await r.request(id).state == "sent")
+            #expect(try await r.sandboxContracts().count == 1)
+            #expect(try await ContractRequest.find(id, on: r.f.db)?.createAttempts == 2)
+        }
+    }
+
+    @Test("a template group provisioned before contract requests lacks the correlation field: the job adds it (the complete set) and creates")
+    func correlationFieldAdded() async throws {
+        try await withRequestFixture { r in
+            // Given our group without the correlation field (as an older setup left it)
+            let fields = try await r.f.r.oneflow.templateType(r.f.credentials, id: r.f.typeID).dataFields ?? []
+            let older = fields.filter { $0.customID != RequestCorrelation.customID }.map(DataFieldInput.init(keeping:))
+            _ = try await r.f.r.oneflow.replaceDataFields(r.f.credentials, templateTypeID: r.f.typeID, older)
+            let id = try r.json(try await r.post(RequestFixture.newHire())).id
+
+            // When the job runs: Oneflow refuses the unknown field; the job adds it and tries again
+            await r.f.drain()
+            let job = try #require(try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).first())
+            #expect(job.lastError?.contains("it was added") == true, "\(job.lastError ?? "")")
+            try await due(r)
+            await r.f.drain()
+
+            // Then it is sent, and the group has every field it had, and ours
+            #expect(try await r.request(id).state == "sent")
+            let after = try await r.f.r.oneflow.templateType(r.f.credentials, id: r.f.typeID).dataFields ?? []
+            #expect(after.contains { $0.customID == RequestCorrelation.customID })
+            #expect(after.count == older.count + 1)
+        }
+    }
+
+    @Test("Send twice: one job; a draft being sent is 409, a sent one too")
+    func sendOnce() async throws {
+        try await withRequestFixture { r in
+            let id = try r.json(try await r.post(RequestFixture.newHire(send: false))).id
+            await r.f.drain()
+            #expect(try await r.send(.POST, "/api/v1/contract-requests/\(id)/send").status == 202)
+            let again = try await r.send(.POST, "/api/v1/contract-requests/\(id)/send")
+            #expect(again.status == 409)
+            #expect(again.body.contains("being sent already"))
+            #expect(try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).filter(\.$status == .queued).count() == 1)
+            await r.f.drain()
+            #expect(try await r.request(id).state == "sent")
+        }
+    }
 }
