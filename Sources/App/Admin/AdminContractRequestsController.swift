@@ -107,24 +107,26 @@ struct AdminContractRequestsController: RouteCollection {
     }
 
     @Sendable func send(req: Request) async throws -> Response {
-        try CSRF.verify(req)
-        let request = try await found(req)
-        let page = "/admin/contract-requests/\(request.id?.uuidString ?? "")"
-        do {
-            _ = try await requests(req).send(request)
-            return req.redirect(to: page, message: "Sending \(request.name): it goes out in a moment.")
-        } catch let error as ContractRequestError {
-            return req.redirect(to: page, message: error.reason)
+        try await act(req) { requests, request in
+            _ = try await requests.send(request)
+            return "Sending \(request.name): it goes out in a moment."
         }
     }
 
     @Sendable func delete(req: Request) async throws -> Response {
+        try await act(req) { requests, request in
+            _ = try await requests.delete(request)
+            return "The draft \(request.name) was deleted in Oneflow and here."
+        }
+    }
+
+    /// A draft's action, back to its page with what happened, or why not.
+    private func act(_ req: Request, _ action: (ContractRequests, ContractRequest) async throws -> String) async throws -> Response {
         try CSRF.verify(req)
         let request = try await found(req)
         let page = "/admin/contract-requests/\(request.id?.uuidString ?? "")"
         do {
-            _ = try await requests(req).delete(request)
-            return req.redirect(to: page, message: "The draft \(request.name) was deleted in Oneflow and here.")
+            return req.redirect(to: page, message: try await action(requests(req), request))
         } catch let error as ContractRequestError {
             return req.redirect(to: page, message: error.reason)
         }

@@ -27,11 +27,11 @@ struct NewContractPage: Encodable {
     var installations: [AdminOption] = []
     var employee: EmployeeRef?
     var person: [Input] = []
-    var templates: [AdminOption] = []
+    var templates: [FormChoice] = []
     var fields: [Input] = []
-    var deliveryChannels: [AdminOption] = []
-    var signMethods: [AdminOption] = []
-    var twoStepMethods: [AdminOption] = []
+    var deliveryChannels: [FormChoice] = []
+    var signMethods: [FormChoice] = []
+    var twoStepMethods: [FormChoice] = []
     var choiceProblems: [FieldProblem] = []
     var name: Input
     var subject: Input
@@ -94,12 +94,7 @@ struct NewContractPage: Encodable {
         ready = !catalog.offers.isEmpty
         sender = catalog.sender.email
         let chosen = form.template_id.flatMap(Int.init).flatMap(catalog.offer(templateID:)) ?? catalog.defaultOffer
-        templates = catalog.offers.map {
-            AdminOption(
-                value: String($0.template.id),
-                label: "\($0.template.name ?? "Template \($0.template.id)") — \($0.workspaceName ?? "workspace \($0.workspaceID)")",
-                selected: $0.template.id == chosen?.template.id)
-        }
+        templates = FormChoice.templates(catalog.offers, chosen: chosen?.template.id)
         var values = storedFields
         for (key, value) in form.fields ?? [:] { values[key] = value }
         var remaining = pending
@@ -116,19 +111,9 @@ struct NewContractPage: Encodable {
                 type: spec.format == .date ? "date" : "text", required: spec.required, hint: hint, problem: take("fields.\(hr.rawValue)"))
         }
         let options = chosen?.options ?? AvailableOptions()
-        func choices(_ list: [AvailableOptions.Option], _ picked: String?) -> [AdminOption] {
-            let selected = picked?.nonEmpty ?? (list.first { $0.preferred == true } ?? list.first)?.name
-            return list.map { option in
-                let needs = SendingCatalogJSON.option(option).needs
-                return AdminOption(
-                    value: option.name,
-                    label: option.name.replacingOccurrences(of: "_", with: " ") + (needs.isEmpty ? "" : " (needs \(needs.joined(separator: ", ")))"),
-                    selected: option.name == selected)
-            }
-        }
-        deliveryChannels = choices(options.deliveryChannels, form.delivery_channel)
-        signMethods = choices(options.signMethods, form.sign_method)
-        twoStepMethods = choices(options.twoStepAuthenticationMethods, form.two_step_authentication_method)
+        deliveryChannels = FormChoice.options(options.deliveryChannels, picked: form.delivery_channel, needs: true)
+        signMethods = FormChoice.options(options.signMethods, picked: form.sign_method, needs: true)
+        twoStepMethods = FormChoice.options(options.twoStepAuthenticationMethods, picked: form.two_step_authentication_method, needs: true)
         choiceProblems = remaining.filter { ["delivery_channel", "sign_method", "two_step_authentication_method"].contains($0.field) }
         otherProblems = remaining.filter { !["delivery_channel", "sign_method", "two_step_authentication_method"].contains($0.field) }
     }

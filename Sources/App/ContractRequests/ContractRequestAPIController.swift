@@ -54,8 +54,8 @@ struct ContractRequestAPIController: RouteCollection {
 
     /// Newest first; `state`, `employee_id`, `installation_id` (operator keys), `limit` (1–200), `offset`.
     @Sendable func list(req: Request) async throws -> ContractRequestListJSON {
-        let limit = try Self.number(req, "limit", default: 50, 1...200)
-        let offset = try Self.number(req, "offset", default: 0, 0...1_000_000)
+        let limit = try req.queryNumber("limit", default: 50, 1...200)
+        let offset = try req.queryNumber("offset", default: 0, 0...1_000_000)
         let query = ContractRequest.query(on: req.db)
         if let id = try req.installationFilter() { query.filter(\.$installation.$id == id) }
         if let text = req.query[String.self, at: "state"] {
@@ -70,7 +70,7 @@ struct ContractRequestAPIController: RouteCollection {
         }
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).range(offset..<(offset + limit + 1)).all()
         let page = Array(rows.prefix(limit))
-        let references = try await Self.references(Set(page.map(\.$installation.id)), on: req.db)
+        let references = try await InstallationReference.of(Set(page.map(\.$installation.id)), on: req.db)
         return ContractRequestListJSON(
             data: try page.map {
                 try ContractRequestJSON($0, installation: references[$0.$installation.id], history: nil, contractPage: contractPage)
@@ -101,7 +101,7 @@ struct ContractRequestAPIController: RouteCollection {
     private var contractPage: @Sendable (Int) -> String { services.config.oneflowContractPages }
 
     private func json(_ request: ContractRequest, _ req: Request) async throws -> ContractRequestJSON {
-        let references = try await Self.references([request.$installation.id], on: req.db)
+        let references = try await InstallationReference.of([request.$installation.id], on: req.db)
         return try ContractRequestJSON(
             request, installation: references[request.$installation.id], history: try await requests(req).history(of: request),
             contractPage: contractPage)
@@ -167,19 +167,5 @@ struct ContractRequestAPIController: RouteCollection {
         case .keyNotFound(let key, _): return "\(key.stringValue) is missing."
         @unknown default: return "it could not be read."
         }
-    }
-
-    static func number(_ req: Request, _ name: String, default value: Int, _ range: ClosedRange<Int>) throws -> Int {
-        guard let text = req.query[String.self, at: name] else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw Abort(.badRequest, reason: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
-    }
-
-    static func references(_ ids: Set<UUID>, on db: any Database) async throws -> [UUID: InstallationReference] {
-        guard !ids.isEmpty else { return [:] }
-        let rows = try await Installation.query(on: db).filter(\.$id ~~ Array(ids)).all()
-        return Dictionary(try rows.map { (try $0.requireID(), try InstallationReference($0)) }, uniquingKeysWith: { first, _ in first })
     }
 }

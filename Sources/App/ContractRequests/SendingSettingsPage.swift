@@ -4,23 +4,17 @@ import OneflowAPI
 /// What the "Sending contracts" form shows (`sending-form.leaf`), on the setup success page's
 /// step and on the admin's installation page alike.
 struct SendingSettingsPage: Encodable {
-    struct Choice: Encodable {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
-
     var title: String
     var account: String
     /// Where the form posts.
     var action: String
     var csrfToken: String
     var saved: Bool
-    var senders: [Choice] = []
-    var templates: [Choice] = []
-    var deliveryChannels: [Choice] = []
-    var signMethods: [Choice] = []
-    var twoStepMethods: [Choice] = []
+    var senders: [FormChoice] = []
+    var templates: [FormChoice] = []
+    var deliveryChannels: [FormChoice] = []
+    var signMethods: [FormChoice] = []
+    var twoStepMethods: [FormChoice] = []
     var subject: String
     var message: String
     var defaultSubject: String
@@ -54,24 +48,15 @@ struct SendingSettingsPage: Encodable {
         senders = choices.users.map { user in
             let email = user.email ?? ""
             let label = "\(user.name ?? email) <\(email)>" + (user.role == "admin" ? " · admin" : "")
-            return Choice(value: email, label: label, selected: email.caseInsensitiveCompare(choices.sender) == .orderedSame)
+            return FormChoice(value: email, label: label, selected: email.caseInsensitiveCompare(choices.sender) == .orderedSame)
         }
         let templateID = form?.template_id.flatMap { Int($0) } ?? saved?.templateID
-        let chosen = choices.offers.first { $0.template.id == templateID } ?? choices.offers.first
-        templates = choices.offers.map {
-            Choice(
-                value: String($0.template.id),
-                label: "\($0.template.name ?? "Template \($0.template.id)") — \($0.workspaceName ?? "workspace \($0.workspaceID)")",
-                selected: $0.template.id == chosen?.template.id)
-        }
-        let options = chosen?.options ?? AvailableOptions()
-        func pick(_ list: [AvailableOptions.Option], _ picked: String?) -> [Choice] {
-            let selected = picked?.nonEmpty ?? (list.first { $0.preferred == true } ?? list.first)?.name
-            return list.map { Choice(value: $0.name, label: $0.name.replacingOccurrences(of: "_", with: " "), selected: $0.name == selected) }
-        }
-        deliveryChannels = pick(options.deliveryChannels, form?.delivery_channel ?? saved?.deliveryChannel)
-        signMethods = pick(options.signMethods, form?.sign_method ?? saved?.signMethod)
-        twoStepMethods = pick(options.twoStepAuthenticationMethods, form?.two_step_authentication_method ?? saved?.twoStepAuthenticationMethod)
+        templates = FormChoice.templates(choices.offers, chosen: templateID)
+        let options = (choices.offers.first { $0.template.id == templateID } ?? choices.offers.first)?.options ?? AvailableOptions()
+        deliveryChannels = FormChoice.options(options.deliveryChannels, picked: form?.delivery_channel ?? saved?.deliveryChannel, needs: false)
+        signMethods = FormChoice.options(options.signMethods, picked: form?.sign_method ?? saved?.signMethod, needs: false)
+        twoStepMethods = FormChoice.options(
+            options.twoStepAuthenticationMethods, picked: form?.two_step_authentication_method ?? saved?.twoStepAuthenticationMethod, needs: false)
     }
 }
 

@@ -45,8 +45,8 @@ struct HRAPIController: RouteCollection {
     /// `?updated_since=` (ISO 8601), `limit` (1–500, default 100), `offset`; oldest change
     /// first; `installation_id` (operator keys) for one installation's.
     @Sendable func list(req: Request) async throws -> HRRecordsJSON.EmployeeList {
-        let limit = try bounded(req, "limit", default: 100, 1...500)
-        let offset = try bounded(req, "offset", default: 0, 0...1_000_000)
+        let limit = try req.queryNumber("limit", default: 100, 1...500)
+        let offset = try req.queryNumber("offset", default: 0, 0...1_000_000)
         let query = Employee.query(on: req.db)
         if let installationID = try req.installationFilter() { query.filter(\.$installation.$id == installationID) }
         if let since = req.query[String.self, at: "updated_since"] {
@@ -57,7 +57,7 @@ struct HRAPIController: RouteCollection {
         }
         let count = try await query.count()
         let page = try await query.sort(\.$updatedAt).sort(\.$id).range(offset..<(offset + limit)).all()
-        let installations = try await references(Set(page.map(\.$installation.id)), on: req.db)
+        let installations = try await InstallationReference.of(Set(page.map(\.$installation.id)), on: req.db)
         return HRRecordsJSON.EmployeeList(
             data: try page.map { try HRRecordsJSON.Employee($0, installation: installations[$0.$installation.id]) }, count: count,
             next_offset: offset + page.count < count ? offset + page.count : nil)
@@ -66,7 +66,7 @@ struct HRAPIController: RouteCollection {
     @Sendable func employee(req: Request) async throws -> HRRecordsJSON.Employee {
         let employee = try await find(req)
         let contracts = try await EmploymentContract.query(on: req.db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
-        let installations = try await references(Set([employee.$installation.id] + contracts.map(\.$installation.id)), on: req.db)
+        let installations = try await InstallationReference.of(Set([employee.$installation.id] + contracts.map(\.$installation.id)), on: req.db)
         var contractJSON: [HRRecordsJSON.Contract] = []
         for contract in contracts {
             let history = try await ContractHistory.query(on: req.db).filter(\.$contract.$id == contract.requireID()).sort(\.$createdAt).all()
@@ -101,7 +101,7 @@ struct HRAPIController: RouteCollection {
         if let installationID = try req.installationFilter() { query.filter(\.$installation.$id == installationID) }
         guard let contract = try await query.sort(\.$createdAt).first() else { throw Self.noContract }
         let history = try await ContractHistory.query(on: req.db).filter(\.$contract.$id == contract.requireID()).sort(\.$createdAt).all()
-        let installations = try await references([contract.$installation.id], on: req.db)
+        let installations = try await InstallationReference.of([contract.$installation.id], on: req.db)
         return try HRRecordsJSON.Contract(
             contract, installation: installations[contract.$installation.id], history: history.map(HRRecordsJSON.History.init))
     }
@@ -116,20 +116,5 @@ struct HRAPIController: RouteCollection {
             throw Abort(.notFound, reason: "No such employee.")
         }
         return employee
-    }
-
-    /// The installations named by `ids`, as the API names them (one query).
-    private func references(_ ids: Set<UUID>, on db: any Database) async throws -> [UUID: HRRecordsJSON.InstallationRef] {
-        guard !ids.isEmpty else { return [:] }
-        let rows = try await Installation.query(on: db).filter(\.$id ~~ Array(ids)).all()
-        return Dictionary(try rows.map { (try $0.requireID(), try HRRecordsJSON.InstallationRef($0)) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    private func bounded(_ req: Request, _ name: String, default value: Int, _ range: ClosedRange<Int>) throws -> Int {
-        guard let text = req.query[String.self, at: name] else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw Abort(.badRequest, reason: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
     }
 }

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Vapor
 
@@ -9,5 +10,14 @@ struct InstallationReference: Content, Equatable {
 
     init(_ i: Installation) throws {
         (id, oneflow_account_id, oneflow_account_name) = (try i.requireID(), i.oneflowAccountID, i.accountName)
+    }
+}
+
+extension InstallationReference {
+    /// The installations named by `ids`, as the API names them (one query).
+    static func of(_ ids: Set<UUID>, on db: any Database) async throws -> [UUID: InstallationReference] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await Installation.query(on: db).filter(\.$id ~~ Array(ids)).all()
+        return Dictionary(try rows.map { (try $0.requireID(), try InstallationReference($0)) }, uniquingKeysWith: { first, _ in first })
     }
 }
