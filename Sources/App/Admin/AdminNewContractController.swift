@@ -101,6 +101,8 @@ struct AdminNewContractController: RouteCollection {
         form.fields = employee?.fields ?? [:]
         let signer = ContractRequestPlan.Signer(name: employee?.name ?? "{name}", email: nil, phone: nil, title: employee?.title)
         if let employee { form.name = "Employment contract – \(employee.name ?? "")" }
+        // The HR field `manager` is often their email: offered as the colleague on our side when it is a user's.
+        if let manager = form.fields?[HRField.manager.rawValue], manager.contains("@") { form.manager_email = manager }
         let saved = try await SendingSettings.of(installationID, on: req.db)
         let (subject, message) = (saved?.subject ?? services.config.sending.subject, saved?.message ?? services.config.sending.message)
         form.subject = ContractRequestPlan.fill(subject, signer: signer, hrFields: form.fields ?? [:], company: company)

@@ -18,6 +18,8 @@ struct NewContractForm: Content {
     var name: String?
     var subject: String?
     var message: String?
+    /// A colleague on our side (an account user's email), blank for nobody.
+    var manager_email: String?
     /// HR field → value.
     var fields: [String: String]?
     /// `preview`, `draft` or `send`.
@@ -46,6 +48,7 @@ struct NewContractForm: Content {
         input.name = blank(name)
         input.subject = blank(subject)
         input.message = blank(message)
+        input.manager_email = blank(manager_email)
         input.send = action == "send"
         return input
     }

@@ -33,6 +33,9 @@ struct NewContractPage: Encodable {
     var signMethods: [FormChoice] = []
     var twoStepMethods: [FormChoice] = []
     var choiceProblems: [FieldProblem] = []
+    /// Who may join our side (the account's users but the sender), and its problem.
+    var managers: [FormChoice] = []
+    var managerProblem: String?
     var name: Input
     var subject: Input
     var message: Input
@@ -86,7 +89,7 @@ struct NewContractPage: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case title, frame, installationID, installations, employee, person, templates, fields, deliveryChannels, signMethods, twoStepMethods
-        case choiceProblems, name, subject, message, otherProblems, sender, ready, idempotencyKey, preview, error
+        case choiceProblems, managers, managerProblem, name, subject, message, otherProblems, sender, ready, idempotencyKey, preview, error
     }
 
     /// The catalog's templates and the chosen one's options, the HR fields our group fills.
@@ -114,6 +117,15 @@ struct NewContractPage: Encodable {
         deliveryChannels = FormChoice.options(options.deliveryChannels, picked: form.delivery_channel, needs: true)
         signMethods = FormChoice.options(options.signMethods, picked: form.sign_method, needs: true)
         twoStepMethods = FormChoice.options(options.twoStepAuthenticationMethods, picked: form.two_step_authentication_method, needs: true)
+        let manager = form.manager_email?.nonEmpty
+        managers =
+            [FormChoice(value: "", label: "nobody", selected: manager.flatMap(catalog.user) == nil)]
+            + catalog.users.keys.sorted().filter { $0.caseInsensitiveCompare(catalog.sender.email) != .orderedSame }.map { email in
+                FormChoice(
+                    value: email, label: "\(catalog.users[email] ?? email) <\(email)>",
+                    selected: manager?.caseInsensitiveCompare(email) == .orderedSame)
+            }
+        managerProblem = take("manager_email")
         choiceProblems = remaining.filter { ["delivery_channel", "sign_method", "two_step_authentication_method"].contains($0.field) }
         otherProblems = remaining.filter { !["delivery_channel", "sign_method", "two_step_authentication_method"].contains($0.field) }
     }
@@ -138,6 +150,7 @@ struct Preview: Encodable {
             ("Contract name", plan.name),
             ("Signer", [s.name, s.email, s.phone, s.title].compactMap { $0 }.joined(separator: " · ")),
             ("Personal number", personalNumber == nil ? "none" : "given (sent to Oneflow, stored encrypted)"),
+            ("Colleague on our side", plan.managerEmail.map { "\(plan.managerName ?? $0) <\($0)>" } ?? "nobody"),
             (
                 "Delivery · sign · two-step",
                 [plan.deliveryChannel, plan.signMethod, plan.twoStepAuthenticationMethod].map { $0 ?? "—" }.joined(separator: " · ")

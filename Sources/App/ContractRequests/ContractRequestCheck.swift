@@ -108,6 +108,16 @@ struct ContractRequestCheck {
             }
         }
 
+        // A colleague on our side must be a user of the account; the sender is there already.
+        var manager: (email: String, name: String)?
+        if let email = clean(input.manager_email), email.caseInsensitiveCompare(catalog.sender.email) != .orderedSame {
+            manager = catalog.user(email)
+            if manager == nil {
+                problem(
+                    "manager_email", "Not an active user of the Oneflow account: a colleague on our side of the contract must have a Oneflow user.")
+            }
+        }
+
         let name = clean(input.name) ?? "Employment contract – \(signer.name)"
         if name.count > 130 { problem("name", "At most 130 characters.") }
         let subject =
@@ -127,7 +137,8 @@ struct ContractRequestCheck {
                     templateID: offer.template.id, workspaceName: offer.workspaceName, templateName: offer.template.name, name: name,
                     deliveryChannel: participant.deliveryChannel, signMethod: participant.signMethod,
                     twoStepAuthenticationMethod: participant.twoStepAuthenticationMethod, subject: subject, message: message,
-                    send: input.send ?? false, senderEmail: catalog.sender.email, senderName: catalog.sender.name),
+                    send: input.send ?? false, senderEmail: catalog.sender.email, senderName: catalog.sender.name,
+                    managerEmail: manager?.email, managerName: manager?.name),
                 personalNumber
             ))
     }

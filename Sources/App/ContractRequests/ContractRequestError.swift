@@ -81,8 +81,26 @@ enum OneflowWords {
         }
         let detail = error.detail.trimmingCharacters(in: .whitespacesAndNewlines)
         if !detail.isEmpty, error.status != nil { text += " " + detail }
-        let problems = error.parameterProblems.keys.sorted().map { "\($0): \(error.parameterProblems[$0]!)" }
+        let problems = error.parameterProblems.keys.sorted().map { "\(field($0)): \(error.parameterProblems[$0]!)" }
         if !problems.isEmpty { text += " (" + problems.joined(separator: "; ") + ")" }
         return text
+    }
+
+    /// What a parameter Oneflow names is, for an HR admin: `parties[0].participant.phone_number`
+    /// is the signer's phone. https://developer.oneflow.com/docs/handling-errors-with-error-codes
+    static func field(_ parameter: String) -> String {
+        let attribute = parameter.split(separator: ".").last.map(String.init) ?? parameter
+        let person = [
+            "name": "name", "email": "email", "phone_number": "phone", "identification_number": "personal number", "title": "title",
+            "delivery_channel": "delivery channel", "sign_method": "sign method", "two_step_authentication_method": "two-step authentication",
+        ]
+        if parameter.hasPrefix("parties["), let what = person[attribute] { return "the signer's \(what)" }
+        if parameter.hasPrefix("my_party"), let what = person[attribute] { return "our side's \(what)" }
+        if parameter.hasPrefix("data_fields") { return "a data field" }
+        let top = [
+            "template_id": "the template", "workspace_id": "the workspace", "name": "the contract's name", "subject": "the invitation's subject",
+            "message": "the invitation's message", "x-oneflow-user-email": "the sender",
+        ]
+        return top[parameter] ?? parameter
     }
 }

@@ -34,6 +34,10 @@ struct ContractRequestInput: Content, Equatable {
     var message: String?
     /// Publish (send for signing) once created; otherwise it stays a draft.
     var send: Bool?
+    /// A colleague on our side of the contract, such as the line manager: the email of an
+    /// active user of the Oneflow account (owner-side participants must be users). They can
+    /// follow and edit it; they do not sign.
+    var manager_email: String?
 
     /// A field's value as text: HR systems send `42000` as often as `"42000"`.
     struct FieldValue: Codable, Sendable, Equatable {

@@ -32,6 +32,9 @@ struct ContractRequestPlan: Codable, Sendable, Equatable {
     var send: Bool
     var senderEmail: String
     var senderName: String?
+    /// A colleague on our side (`manager_email`), as the account's user.
+    var managerEmail: String? = nil
+    var managerName: String? = nil
 
     /// The body of `POST /v1/contracts/create`: the employee as an `individual` counterparty
     /// who signs; the sender on our side (the creator, with the template's role for them); our
@@ -42,12 +45,17 @@ struct ContractRequestPlan: Codable, Sendable, Equatable {
             name: signer.name, email: signer.email, phoneNumber: signer.phone, identificationNumber: personalNumber, title: signer.title,
             signatory: true, deliveryChannel: deliveryChannel, signMethod: signMethod, twoStepAuthenticationMethod: twoStepAuthenticationMethod,
             permissions: ["contract:update": true])
-        let sender = ParticipantInput(name: senderName, email: senderEmail)
+        var ourSide = [ParticipantInput(name: senderName, email: senderEmail)]
+        // Influencer (https://developer.oneflow.com/docs/other-important-changes): sees and edits, does not sign.
+        if let managerEmail {
+            ourSide.append(
+                ParticipantInput(name: managerName, email: managerEmail, signatory: false, organizer: false, permissions: ["contract:update": true]))
+        }
         var values = dataFields.keys.sorted().map { DataFieldValue(customID: $0, value: dataFields[$0]!) }
         values.append(DataFieldValue(customID: RequestCorrelation.customID, value: requestID.uuidString))
         return ContractCreateInput(
             workspaceID: workspaceID, templateID: templateID, name: name, dataFields: values,
-            myParty: MyPartyInput(creatorInheritSettingsFromTemplate: true, participants: [sender]),
+            myParty: MyPartyInput(creatorInheritSettingsFromTemplate: true, participants: ourSide),
             parties: [.individual(employee, countryCode: countryCode)])
     }
 

@@ -26,6 +26,13 @@ struct SendingCatalog: Sendable {
     var dataFields: [DataField]
     /// The installation's saved defaults (`SendingSettings`), if any.
     var settings: SendingSettings.Values? = nil
+    /// The account's active users (email → name): who may be on our side of a contract.
+    var users: [String: String] = [:]
+
+    /// The account's active user with this email (emails compare without case), as Oneflow spells it.
+    func user(_ email: String) -> (email: String, name: String)? {
+        users.first { $0.key.caseInsensitiveCompare(email) == .orderedSame }.map { ($0.key, $0.value) }
+    }
 
     /// A template of ours, in the given workspace when one is named.
     func offer(templateID: Int) -> Offer? { offers.first { $0.template.id == templateID } }

@@ -30,7 +30,10 @@ struct SendingCatalogLoader {
                 try await oneflow.contractCreateData(acting, templateTypeID: typeID, extensionType: nil)
             }
             let fields = try await caller.call(installation, configured) { try await oneflow.templateType(configured, id: typeID) }.dataFields ?? []
-            return SendingCatalog(sender: sender, offers: SendingCatalog.offers(in: offered, typeID: typeID), dataFields: fields, settings: settings)
+            let active = users.filter { $0.active != false }.compactMap { user in user.email.map { ($0, user.name ?? $0) } }
+            return SendingCatalog(
+                sender: sender, offers: SendingCatalog.offers(in: offered, typeID: typeID), dataFields: fields, settings: settings,
+                users: Dictionary(active, uniquingKeysWith: { first, _ in first }))
         }
     }
 }

@@ -113,4 +113,13 @@ struct ContractRequestCheckTests {
         #expect(!ContractRequestCheck.isE164("0701234567"))
         #expect(!ContractRequestCheck.isE164("+0701234567"))
     }
+
+    @Test("Oneflow's parameters in an HR admin's words")
+    func oneflowWords() {
+        #expect(OneflowWords.field("parties[0].participant.phone_number") == "the signer's phone")
+        #expect(OneflowWords.field("my_party.participants[1].email") == "our side's email")
+        #expect(OneflowWords.field("data_fields[3].custom_id") == "a data field")
+        #expect(OneflowWords.field("template_id") == "the template")
+        #expect(OneflowWords.field("something_new") == "something_new")
+    }
 }

@@ -194,4 +194,47 @@ struct ContractRequestRoundTripTests {
             #expect(try await Document.query(on: r.f.db).filter(\.$employee.$id == employeeID).count() == 1)
         }
     }
+
+    @Test("declined and expired contracts move their requests; a colleague on our side joins as a user who does not sign")
+    func declinedExpiredAndManager() async throws {
+        try await withRequestFixture { r in
+            // Given two sent requests, one with the HR user as the colleague on our side
+            let hr = "hr@account\(r.f.accountID).sandbox.example"
+            var withManager = RequestFixture.newHire()
+            withManager["manager_email"] = hr.uppercased()
+            let declined = try r.json(try await r.post(withManager)).id
+            let expired = try r.json(try await r.post(RequestFixture.newHire("Ada Lovelace", email: "ada@example.com"))).id
+            await r.f.drain()
+            let declinedContract = try #require(try await r.request(declined).oneflow_contract_id)
+            let expiredContract = try #require(try await r.request(expired).oneflow_contract_id)
+            let ours = try #require(try await r.f.r.oneflow.contract(r.f.credentials, id: declinedContract).parties.first { $0.myParty == true })
+            let manager = try #require(ours.allParticipants.first { $0.email == hr })
+            #expect(manager.signatory == false)
+
+            // When one is declined and the other's signing period ends
+            try await r.f.act("decline", declinedContract)
+            try await r.f.act("expire", expiredContract)
+            try await r.f.settle()
+
+            // Then the requests say so
+            #expect(try await r.request(declined).state == "declined")
+            #expect(try await r.request(expired).state == "expired")
+
+            // A colleague who is no user of the account is refused before Oneflow is called
+            var stranger = RequestFixture.newHire("Alan Turing", email: "alan@example.com")
+            stranger["manager_email"] = "boss@elsewhere.example"
+            #expect(try r.problems(try await r.post(stranger))["manager_email"]?.contains("Not an active user") == true)
+        }
+    }
+
+    @Test("Prefer: wait=N holds the answer until the job has created and sent the contract")
+    func preferWait() async throws {
+        try await withRequestFixture(worker: true) { r in
+            let page = try await r.post(RequestFixture.newHire(), headers: ["Prefer": "wait=20"])
+            #expect(page.status == 202)
+            let answer = try r.json(page)
+            #expect(answer.state == "sent", "\(answer)")
+            #expect(answer.oneflow_contract_id != nil)
+        }
+    }
 }
