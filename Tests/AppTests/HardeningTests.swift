@@ -94,14 +94,13 @@ struct HardeningTests {
             let browser = r.browser()
             let csrf = try #require(try await browser.get("/admin/login").csrfToken)
             let body = "password=wrong-password-123&csrf_token=\(csrf)"
-            let started = ContinuousClock.now
             let answer = try await RawHTTP(port: r.port).exchange(
                 "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                     + "Cookie: hrbridge_csrf=\(try #require(browser.cookie("hrbridge_csrf")))\r\nContent-Length: \(body.utf8.count)\r\n\r\n",
                 trickle: Array(body.utf8), interval: .milliseconds(100))
-            // Then the server answered 408 well before the body was done
+            // Then the server answered 408 (without the deadline the whole body would have come,
+            // and the route answered it: a 408 is the proof, not a stopwatch)
             #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(40))")
-            #expect(ContinuousClock.now - started < .seconds(5))
         }
         // and the sign-in never ran: its body never arrived whole
         #expect(!logs.all.contains { $0.contains("admin sign-in failed") })

@@ -95,12 +95,12 @@ struct OneflowHTTPClientTests {
 
     @Test("every call has a deadline: a slow Oneflow is a retryable transport error")
     func deadline() async throws {
+        // The stub answers `{}` after 5 s: without the 1 s deadline the call would succeed. The
+        // error is the proof, not a stopwatch (a loaded machine stretches any measured time).
         try await withClient(["GET /v1/ping": .json("{}", delay: .seconds(5))], timeout: 1) { client, _ in
-            let started = ContinuousClock.now
             let error = try await #require(throws: OneflowError.self) { try await client.ping(credentials) }
             #expect(error.kind == .transport)
             #expect(error.isRetryable)
-            #expect(ContinuousClock.now - started < .seconds(4))
         }
     }
 

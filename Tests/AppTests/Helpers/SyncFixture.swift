@@ -71,17 +71,29 @@ struct SyncFixture {
     }
 
     /// Sends and processes every notification the sandbox has for what was done so far.
-    /// The sandbox also sends in the background, so this waits until no new delivery has
-    /// come for a moment.
+    /// The sandbox also sends in the background: this waits until none of its deliveries is
+    /// waiting for a first attempt or in flight, and no new one has come for a moment. (Only a
+    /// quiet moment was not enough on a loaded machine: a notification still on its way looked
+    /// like none at all.)
     func settle() async throws {
         var seen = -1
-        for _ in 0..<20 {
+        for _ in 0..<100 {
             await deliver()
             await drain()
             let count = try await WebhookDelivery.query(on: db).count()
-            if count == seen { return }
+            if count == seen, try await !sandboxSending() { return }
             seen = count
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Whether the sandbox has a delivery not yet tried, or being tried now.
+    func sandboxSending() async throws -> Bool {
+        let page = try await r.browser().get("/sandbox/control/deliveries")
+        let deliveries = try #require(try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [[String: Any]])
+        return deliveries.contains { delivery in
+            delivery["status"] as? String == "pending"
+                && ((delivery["attempts"] as? [Any])?.isEmpty ?? true || delivery["next_attempt_at"] == nil || delivery["next_attempt_at"] is NSNull)
         }
     }
 
