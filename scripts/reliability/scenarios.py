@@ -321,7 +321,8 @@ def kill_before_commit(suite):
         rows = w.db.rows(f"SELECT employee_id, contract_request_id FROM employment_contracts WHERE oneflow_contract_id = {made[0]['id']}")
         if len(made) != 1 or int(row[0]) != made[0]["id"] or made[0]["state"] != "pending":
             raise Failure(f"Oneflow has {len(made)} contracts ({[c['id'] for c in made]}); the request names {row[0]}")
-        if len(rows) != 1 or str(rows[0][0]) != str(row[1]) or str(rows[0][1]) != str(request_id):
+        same = lambda a, b: str(a).lower() == str(b).lower()  # PostgreSQL writes UUIDs in lower case, the API in upper
+        if len(rows) != 1 or not same(rows[0][0], row[1]) or not same(rows[0][1], request_id):
             raise Failure(f"the contract's HR rows {rows} do not name the request's employee {row[1]} and request {request_id}")
         employees = w.db.scalar("SELECT COUNT(*) FROM employees")
         if employees != 1:
