@@ -12,7 +12,7 @@ struct AdminNewContractController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("employees", ":id", "new-contract", use: forEmployee)
         routes.get("contract-requests", "new", use: forNewHire)
-        routes.on(.POST, "contract-requests", "new", body: .collect(maxSize: "64kb"), use: submit)
+        routes.on(.POST, "contract-requests", "new", body: .collect(maxSize: "64kb"), use: submit).bodyLimit("64kb")
     }
 
     func requests(_ req: Request) -> ContractRequests {

@@ -9,10 +9,10 @@ struct AdminSendingController: RouteCollection {
             try await SendingSettingsController(services: services).show(
                 req, try await AdminInstallationsController.find(req), place: .admin, frame: AdminFrame(req, section: "installations"))
         }
-        routes.on(.POST, "installations", ":id", "sending", body: .collect(maxSize: "32kb")) { req in
+        routes.on(.POST, "installations", ":id", "sending", body: .collect(maxSize: "64kb")) { req in
             try await SendingSettingsController(services: services).submit(
                 req, try await AdminInstallationsController.find(req), place: .admin, actor: .admin(req),
                 frame: AdminFrame(req, section: "installations"))
-        }
+        }.bodyLimit("64kb")
     }
 }

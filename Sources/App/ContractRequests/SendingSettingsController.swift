@@ -86,11 +86,11 @@ struct SetupSendingRoutes: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let step = routes.grouped("setup", "complete", ":id", "sending")
         step.get { req in try await SendingSettingsController(services: services).show(req, try await installation(req), place: .setup) }
-        step.on(.POST, body: .collect(maxSize: "32kb")) { req in
+        step.on(.POST, body: .collect(maxSize: "64kb")) { req in
             let installation = try await installation(req)
             return try await SendingSettingsController(services: services).submit(
                 req, installation, place: .setup, actor: .oneflowSetup(accountID: installation.oneflowAccountID))
-        }
+        }.bodyLimit("64kb")
     }
 
     private func installation(_ req: Request) async throws -> Installation {

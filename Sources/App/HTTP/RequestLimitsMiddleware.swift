@@ -26,7 +26,7 @@ struct RequestLimitsMiddleware: Middleware {
     // one through `makeFutureWithTask`), and this one passes nearly every request straight on.
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let isWebhook = request.routedPath.hasPrefix(WebhookURL.pathPrefix)
-        let limit = isWebhook ? WebhookReceiver.maxBody.value : request.application.routes.defaultMaxBodySize.value
+        let limit = isWebhook ? WebhookReceiver.maxBody.value : request.route?.bodyLimit ?? request.application.routes.defaultMaxBodySize.value
         let announced = request.headers.first(name: .contentLength).flatMap(Int.init)
         if let announced, announced > limit {
             let tooLarge = Self.tooLarge(limit)

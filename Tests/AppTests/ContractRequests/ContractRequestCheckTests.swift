@@ -122,4 +122,14 @@ struct ContractRequestCheckTests {
         #expect(OneflowWords.field("template_id") == "the template")
         #expect(OneflowWords.field("something_new") == "something_new")
     }
+
+    @Test("a message of thousands of non-ASCII characters fits (the route takes 64 kB, not the default 16)")
+    func longMessage() async throws {
+        try await withRequestFixture { r in
+            var hire = RequestFixture.newHire()
+            hire["message"] = String(repeating: "é", count: 9_000)
+            let page = try await r.post(hire)
+            #expect(page.status == 202, "\(page.status) \(page.body.prefix(200))")
+        }
+    }
 }
