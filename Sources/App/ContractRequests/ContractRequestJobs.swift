@@ -48,6 +48,9 @@ struct ContractRequestJob {
     struct TryAgain: Error {
         var reason: String
         var notBefore: TimeInterval = 0
+        /// Oneflow answered, and did not do it (a 429, or a refusal we repaired): a create call
+        /// that met this made nothing. Otherwise (no answer, a 5xx) it may have.
+        var definite: Bool = false
     }
 
     /// Oneflow said no, for good: the reason in words.
@@ -118,8 +121,9 @@ struct ContractRequestJob {
             do {
                 contract = try await create(request, plan: plan, typeID: typeID, call)
             } catch let refused as Refused {
+                let reason = refused.reason + Self.mayExist(request)
                 _ = try await worker.writer.transaction(.background) { [request] tx in
-                    try await records.failed(request, reason: refused.reason, on: tx)
+                    try await records.failed(request, reason: reason, on: tx)
                 }
                 return
             }
@@ -147,15 +151,18 @@ struct ContractRequestJob {
     private func create(_ request: ContractRequest, plan: ContractRequestPlan, typeID: Int, _ call: Call) async throws -> Contract {
         let requestID = try request.requireID()
         let earlier = try await claimCreate(request)
-        // An attempt that ends, answered or not, lets the next one in at once; only one that
-        // crashed or hangs holds it off until its call's deadline has passed.
+        // The claim ends with the contract's record (`ContractRequestRecords.created`, in its
+        // transaction), or here when Oneflow answered that it made nothing. After no answer or
+        // a 5xx it stays: Oneflow may still be making the contract, and the next attempt waits
+        // until that call's deadline has passed before it looks for it.
         do {
-            let contract = try await findOrCreate(request, plan: plan, typeID: typeID, lookFirst: earlier > 0, call)
-            try await endCreate(requestID)
-            return contract
-        } catch {
+            return try await findOrCreate(request, plan: plan, typeID: typeID, lookFirst: earlier > 0, call)
+        } catch let refused as Refused {
             try? await endCreate(requestID)
-            throw error
+            throw refused
+        } catch let again as TryAgain where again.definite {
+            try? await endCreate(requestID)
+            throw again
         }
     }
 
@@ -177,7 +184,7 @@ struct ContractRequestJob {
             // A group provisioned before contract requests existed lacks the correlation field:
             // the complete set is PUT again (as setup does), and the next attempt creates.
             guard try await addCorrelationField(typeID: typeID, call) else { throw refused }
-            throw TryAgain(reason: "The template group lacked the field HR Bridge finds its contracts by; it was added.")
+            throw TryAgain(reason: "The template group lacked the field HR Bridge finds its contracts by; it was added.", definite: true)
         }
     }
 
@@ -239,7 +246,7 @@ struct ContractRequestJob {
                 return try await caller.call(installation, credentials) { try await body(oneflow, credentials) }
             } catch let error as OneflowError {
                 if error.isRetryable || error.kind == .decoding {
-                    throw TryAgain(reason: OneflowWords.explain(error), notBefore: error.isRateLimited ? 60 : 0)
+                    throw TryAgain(reason: OneflowWords.explain(error), notBefore: error.isRateLimited ? 60 : 0, definite: !error.outcomeUnknown)
                 }
                 throw Refused(status: error.status, reason: OneflowWords.explain(error), parameters: Array(error.parameterProblems.keys))
             }

@@ -37,6 +37,7 @@ struct ContractRequestRecords {
         }
         fresh.$employee.id = employeeID
         fresh.oneflowContractID = contract.id
+        fresh.createStartedAt = nil
         try await apply(contract, installationID: installationID, outbox: outbox, on: tx)
         try await fresh.move(to: .draft, note: "Created in Oneflow as a draft (contract \(contract.id)).", on: tx)
         try await ContractRequestFollower(outbox: outbox, contractPage: contractPage).announce(fresh, on: tx, now: services.clock.now)

@@ -75,6 +75,8 @@ extension SendingCatalog {
 actor SendingCatalogs {
     private var cached: [UUID: (catalog: SendingCatalog, until: Date)] = [:]
     private var loading: [UUID: Task<SendingCatalog, any Error>] = [:]
+    /// Bumped by `forget`: a load begun before it is not kept.
+    private var generation: [UUID: Int] = [:]
     let lifetime: TimeInterval
 
     init(lifetime: TimeInterval = 60) { self.lifetime = lifetime }
@@ -83,15 +85,20 @@ actor SendingCatalogs {
         if let hit = cached[installationID], hit.until > now { return hit.catalog }
         if let running = loading[installationID] { return try await running.value }
         let task = Task { try await load() }
+        let begun = generation[installationID, default: 0]
         loading[installationID] = task
-        defer { loading[installationID] = nil }
+        defer { if generation[installationID, default: 0] == begun { loading[installationID] = nil } }
         let fresh = try await task.value
-        cached[installationID] = (fresh, now.addingTimeInterval(lifetime))
+        if generation[installationID, default: 0] == begun { cached[installationID] = (fresh, now.addingTimeInterval(lifetime)) }
         return fresh
     }
 
     /// Drops what is kept: the installation's sending settings changed.
-    func forget(_ installationID: UUID) { cached[installationID] = nil }
+    func forget(_ installationID: UUID) {
+        cached[installationID] = nil
+        loading[installationID] = nil
+        generation[installationID, default: 0] += 1
+    }
 }
 
 extension Application {

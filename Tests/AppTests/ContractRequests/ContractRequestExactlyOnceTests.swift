@@ -49,11 +49,17 @@ struct ContractRequestExactlyOnceTests {
             #expect(try await r.f.r.control("/faults", json: fault).status == 201)
             let id = try r.json(try await r.post(RequestFixture.newHire())).id
 
-            // When the job runs, fails, and runs again
+            // When the job runs and meets the 502
             await r.f.drain()
             #expect(try await r.request(id).state == "queued")
             #expect(try await r.sandboxContracts().count == 1)
-            try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).set(\.$runAt, to: Date()).update()
+            // Then its claim stays (Oneflow may still be making the contract): a retry now waits
+            try await due(r)
+            await r.f.drain()
+            #expect(try await r.request(id).state == "queued")
+            // When the create call's deadline has passed, the next attempt looks first
+            try await pastDeadline(r, id)
+            try await due(r)
             await r.f.drain()
 
             // Then the one contract Oneflow made is the request's, sent
@@ -76,7 +82,8 @@ struct ContractRequestExactlyOnceTests {
             let job = try #require(try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).first())
             #expect(job.status == .queued)
             #expect(job.lastError?.contains("503") == true)
-            try await Job.query(on: r.f.db).filter(\.$kind == ContractRequests.jobKind).set(\.$runAt, to: Date()).update()
+            try await pastDeadline(r, retried)
+            try await due(r)
             await r.f.drain()
             #expect(try await r.request(retried).state == "sent")
 
@@ -114,6 +121,11 @@ struct ContractRequestExactlyOnceTests {
             #expect(data["state"] as? String == "signed")
             #expect(data["oneflow_contract_id"] as? Int == contractID)
         }
+    }
+
+    /// Moves the request's last create call back past its deadline (as if the wait were over).
+    func pastDeadline(_ r: RequestFixture, _ id: UUID) async throws {
+        try await ContractRequest.query(on: r.f.db).filter(\.$id == id).set(\.$createStartedAt, to: Date().addingTimeInterval(-3600)).update()
     }
 
     /// Makes the request's job due now (a retry's backoff skipped).
