@@ -46,9 +46,8 @@ struct AdminNewContractController: RouteCollection {
         do {
             switch form.action {
             case "draft", "send":
-                let submitted = try await requests(req).submit(
+                let request = try await requests(req).submit(
                     form.input, installationID: installationID, idempotencyKey: form.idempotency_key?.nonEmpty, createdBy: "admin")
-                let request = submitted.request
                 let verb = form.action == "send" ? "is being created and sent" : "is being created as a draft"
                 return req.redirect(to: "/admin/contract-requests/\(request.id?.uuidString ?? "")", message: "\(request.name) \(verb) in Oneflow.")
             default:

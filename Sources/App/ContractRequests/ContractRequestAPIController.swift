@@ -39,7 +39,7 @@ struct ContractRequestAPIController: RouteCollection {
         let installationID = try installation(named: input.installation_id, req)
         let key = try idempotencyKey(req)
         let createdBy = req.apiScope == .operator ? "operator api key" : "installation api key"
-        var request = try await requests(req).submit(input, installationID: installationID, idempotencyKey: key, createdBy: createdBy).request
+        var request = try await requests(req).submit(input, installationID: installationID, idempotencyKey: key, createdBy: createdBy)
         if let wait = Self.preferredWait(req.headers, max: services.config.sending.maxWaitSeconds) {
             request = try await settled(request, within: wait, on: req.db)
         }

@@ -85,10 +85,7 @@ struct ContractRequestJob {
             }
             guard dead, let request = try await request() else { return }
             let reason = "Gave up after \(job.attempts) attempts: \(again.reason)" + Self.mayExist(request)
-            _ = try await worker.writer.transaction(.background) { tx in
-                request.state == .queued
-                    ? try await records.failed(request, reason: reason, on: tx) : try await records.notSent(request, reason: reason, on: tx)
-            }
+            _ = try await worker.writer.transaction(.background) { tx in try await records.stopped(request, reason: reason, on: tx) }
         } catch {
             worker.logger.error("contract request: a failure could not be recorded", metadata: ["error": "\(ErrorText.log(error))"])
         }
@@ -106,10 +103,7 @@ struct ContractRequestJob {
         let installation = try await Installation.find(request.$installation.id, on: worker.db)
         guard let installation, let (token, typeID) = try? SendingSettingsService.connection(installation, box: services.secretBox) else {
             let reason = ContractRequestError.notConnected.reason + Self.mayExist(request)
-            _ = try await worker.writer.transaction(.background) { [request] tx in
-                request.state == .queued
-                    ? try await records.failed(request, reason: reason, on: tx) : try await records.notSent(request, reason: reason, on: tx)
-            }
+            _ = try await worker.writer.transaction(.background) { [request] tx in try await records.stopped(request, reason: reason, on: tx) }
             return
         }
         let call = Call(

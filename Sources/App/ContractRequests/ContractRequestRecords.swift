@@ -69,6 +69,12 @@ struct ContractRequestRecords {
         return fresh
     }
 
+    /// The job can go no further (gave up, or the installation is gone): a request not yet
+    /// created fails, a draft says why it was not sent.
+    func stopped(_ request: ContractRequest, reason: String, on tx: any Database) async throws -> ContractRequest {
+        request.state == .queued ? try await failed(request, reason: reason, on: tx) : try await notSent(request, reason: reason, on: tx)
+    }
+
     /// The draft was deleted in Oneflow: its contract is marked deleted, and the request follows.
     func deleted(_ request: ContractRequest, on tx: any Database) async throws -> ContractRequest {
         let (fresh, outbox) = try await locked(request, on: tx)

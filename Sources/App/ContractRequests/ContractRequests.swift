@@ -18,17 +18,11 @@ struct ContractRequests {
 
     static let jobKind = "contract-request"
 
-    struct Submitted {
-        var request: ContractRequest
-        /// false: an earlier request with the same `Idempotency-Key` and body.
-        var isNew: Bool
-    }
-
     /// Checks the request against the installation's catalog and its employee, stores it with
     /// its job, and returns it `queued`. The same key with the same body returns the first
     /// request, whoever stored it (two at once: the unique key lets one in); with another
     /// body it is refused.
-    func submit(_ input: ContractRequestInput, installationID: UUID, idempotencyKey: String?, createdBy: String) async throws -> Submitted {
+    func submit(_ input: ContractRequestInput, installationID: UUID, idempotencyKey: String?, createdBy: String) async throws -> ContractRequest {
         let fingerprint = input.fingerprint
         if let key = idempotencyKey, let earlier = try await find(key: key, installationID: installationID) {
             return try Self.repeated(earlier, fingerprint: fingerprint)
@@ -45,8 +39,7 @@ struct ContractRequests {
                 try await request.create(on: tx)
                 try await ContractRequestEvent(requestID: try request.requireID(), state: .queued, note: ContractRequestFollower.note(for: .queued))
                     .create(on: tx)
-                try await JobQueue(db: tx).enqueue(
-                    kind: Self.jobKind, payload: Payload(request_id: try request.requireID()), maxAttempts: maxAttempts, runAt: now, on: tx)
+                try await Self.enqueueJob(for: try request.requireID(), maxAttempts: maxAttempts, now: now, on: tx)
             }
         } catch {
             // The same key, stored meanwhile by another request: answer as it was answered.
@@ -56,10 +49,15 @@ struct ContractRequests {
             throw error
         }
         logger.info("contract request queued", metadata: ["request": "\(request.id?.uuidString ?? "")", "installation": "\(installationID)"])
-        return Submitted(request: request, isNew: true)
+        return request
     }
 
     struct Payload: Codable { var request_id: UUID }
+
+    /// The request's job: create it in Oneflow, or send its draft.
+    private static func enqueueJob(for id: UUID, maxAttempts: Int, now: Date, on tx: any Database) async throws {
+        try await JobQueue(db: tx).enqueue(kind: jobKind, payload: Payload(request_id: id), maxAttempts: maxAttempts, runAt: now, on: tx)
+    }
 
     /// What the request would make (`ContractRequestCheck`), or every problem with it: what
     /// `submit` stores, and what the admin's preview shows.
@@ -71,9 +69,9 @@ struct ContractRequests {
             .plan(input, employee: employee).get()
     }
 
-    private static func repeated(_ earlier: ContractRequest, fingerprint: String) throws -> Submitted {
+    private static func repeated(_ earlier: ContractRequest, fingerprint: String) throws -> ContractRequest {
         guard earlier.requestHash == fingerprint else { throw ContractRequestError.keyReused }
-        return Submitted(request: earlier, isNew: false)
+        return earlier
     }
 
     private func find(key: String, installationID: UUID) async throws -> ContractRequest? {
@@ -123,7 +121,7 @@ struct ContractRequests {
             ).all()
             guard !rows.isEmpty else { return false }
             try await ContractRequestEvent(requestID: id, state: .draft, note: "Asked to send.").create(on: tx)
-            try await JobQueue(db: tx).enqueue(kind: Self.jobKind, payload: Payload(request_id: id), maxAttempts: maxAttempts, runAt: now, on: tx)
+            try await Self.enqueueJob(for: id, maxAttempts: maxAttempts, now: now, on: tx)
             return true
         }
         let fresh = try await ContractRequest.find(id, on: db) ?? request
