@@ -132,6 +132,7 @@ struct ConnectLinkTests {
             #expect(try await askForLink(f.r, reference: "cust-1", key: "wrong").0.status == 401)
             #expect(try await askForLink(f.r, reference: "").0.status == 422)
             #expect(try await askForLink(f.r, reference: String(repeating: "x", count: 201)).0.status == 422)
+            #expect(try await askForLink(f.r, reference: "cust\u{0}").0.status == 422)  // PostgreSQL stores no NUL
             #expect(try await askForLink(f.r, reference: #"{}"#).0.status == 201)  // as given: the HR system's own key
             let noJSON = try await f.r.browser().send(
                 .POST, "/api/v1/connect-links", body: "customer_reference=x", contentType: "application/x-www-form-urlencoded",

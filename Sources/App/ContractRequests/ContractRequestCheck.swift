@@ -31,6 +31,10 @@ struct ContractRequestCheck {
     func plan(_ input: ContractRequestInput, employee: Employee?) -> Result<(ContractRequestPlan, personalNumber: String?), ContractRequestError> {
         var problems: [ContractRequestProblem] = []
         func problem(_ field: String, _ message: String) { problems.append(ContractRequestProblem(field: field, message: message)) }
+        // PostgreSQL stores no NUL in text, and no person types one: refused, not a server error.
+        if input.containsNUL {
+            return .failure(.invalid([ContractRequestProblem(field: "body", message: "Text may not contain the NUL character (U+0000).")]))
+        }
 
         // Who signs.
         let signer: ContractRequestPlan.Signer

@@ -67,6 +67,12 @@ struct ContractRequestInput: Content, Equatable {
         }
     }
 
+    /// Whether any of its text holds U+0000 (JSON writes it `\u0000`).
+    var containsNUL: Bool {
+        guard let data = try? JSONEncoder().encode(self) else { return false }
+        return String(decoding: data, as: UTF8.self).contains("\\u0000")
+    }
+
     /// SHA-256 of the body as read (keys sorted), so an `Idempotency-Key` sent again with the
     /// same request is told apart from one reused for another.
     var fingerprint: String {

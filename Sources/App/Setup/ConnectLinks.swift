@@ -31,6 +31,10 @@ struct ConnectLinks {
         guard (1...Self.referenceLimit).contains(reference.unicodeScalars.count) else {
             throw Refusal(description: "customer_reference must be 1 to \(Self.referenceLimit) characters.")
         }
+        // PostgreSQL stores no NUL in text: refused, not a server error.
+        guard !reference.unicodeScalars.contains("\u{0}") else {
+            throw Refusal(description: "customer_reference may not contain the NUL character (U+0000).")
+        }
         let secret = RandomToken.make(bytes: 24)
         let link = ConnectLink(tokenHash: Self.hash(secret), customerReference: reference, createdBy: creator, at: clock.now, validFor: validFor)
         try await writer.create(link)

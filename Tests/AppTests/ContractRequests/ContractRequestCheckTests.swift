@@ -132,4 +132,15 @@ struct ContractRequestCheckTests {
             #expect(page.status == 202, "\(page.status) \(page.body.prefix(200))")
         }
     }
+
+    @Test("text with a NUL character is refused with the reason (PostgreSQL stores none), not a server error")
+    func nul() async throws {
+        try await withRequestFixture { r in
+            var hire = RequestFixture.newHire()
+            hire["name"] = "Contract\u{0}"
+            let page = try await r.post(hire)
+            #expect(page.status == 422, "\(page.status) \(page.body.prefix(200))")
+            #expect(try r.problems(page)["body"]?.contains("NUL") == true)
+        }
+    }
 }
