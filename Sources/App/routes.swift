@@ -21,9 +21,12 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     let hrAPI = HRAPIController(
         apiKeys: config.apiKeys, secretBox: services.secretBox, dataDirectory: config.dataDirectory, storage: services.storage,
         clock: services.clock)
-    try admin.register(collection: AdminActivityController(clock: services.clock, storage: services.storage, maxAttempts: config.sync.maxAttempts))
-    try admin.register(collection: AdminEmployeesController(api: hrAPI))
+    try admin.register(
+        collection: AdminActivityController(
+            clock: services.clock, storage: services.storage, maxAttempts: config.sync.maxAttempts, retention: config.retention))
+    try admin.register(collection: AdminEmployeesController(api: hrAPI, services: services))
     try admin.register(collection: AdminInstallationsController(services: services))
+    try admin.register(collection: AdminOffboardingController(services: services))
     try admin.register(collection: AdminWhoMayInstallController(services: services))
     try admin.register(collection: AdminNotificationTargetController(services: services))
     try admin.register(collection: AdminNotificationsController(clock: services.clock, storage: services.storage, settings: config.notify))
@@ -37,6 +40,7 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
         collection: WebhookReceiver(
             clock: services.clock, metrics: services.metrics, secretBox: services.secretBox, inbox: inbox, installations: services.webhookKeys))
     try app.register(collection: hrAPI)
+    try app.grouped("api", "v1").grouped(hrAPI.keys).register(collection: PersonalDataAPIController(services: services, records: hrAPI))
     try app.grouped("api", "v1").grouped(hrAPI.keys).register(collection: ConnectLinkAPIController(services: services))
     try app.grouped("api", "v1").grouped(hrAPI.keys).register(
         collection: ContractRequestAPIController(services: services, catalogs: app.sendingCatalogs))

@@ -24,6 +24,8 @@ public final class RawSQLite {
         // As on Fluent's connections: foreign keys on, a bounded wait for another writer.
         do {
             try execute("PRAGMA foreign_keys = ON")
+            // Deleted rows are zeroed, not left in free space (an erasure's, a purge's).
+            try execute("PRAGMA secure_delete = ON")
             try check(sqlite_nio_sqlite3_busy_timeout(handle, Int32(clamping: busyTimeoutMilliseconds)), doing: "set busy_timeout")
         } catch {
             close()

@@ -8,6 +8,8 @@ struct AdminActivityController: RouteCollection {
     let storage: AppStorage
     /// `sync.max_attempts`, for a replayed delivery's job.
     let maxAttempts: Int
+    /// `retention.*`, for the dashboard's "Data kept".
+    let retention: AppConfig.Retention
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get(use: dashboard)
@@ -29,6 +31,7 @@ struct AdminActivityController: RouteCollection {
         var queueDepth: Int
         var installations: Int
         var employees: Int
+        var dataKept: DataKeptPanel
     }
 
     @Sendable func dashboard(req: Request) async throws -> View {
@@ -47,7 +50,8 @@ struct AdminActivityController: RouteCollection {
                 oldestPending: oldest.map { AdminFormat.age(now.timeIntervalSince($0.receivedAt)) },
                 queueDepth: try await JobQueue(db: req.db).depth(now: now).count,
                 installations: try await Installation.query(on: req.db).count(),
-                employees: try await Employee.query(on: req.db).count()))
+                employees: try await Employee.query(on: req.db).count(),
+                dataKept: try await DataKeptPanel.read(on: req.db, settings: retention, now: now)))
     }
 
     struct Row: Encodable {

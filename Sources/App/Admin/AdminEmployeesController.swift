@@ -7,11 +7,14 @@ import Vapor
 struct AdminEmployeesController: RouteCollection {
     /// The HR API's reads, which these pages show (same JSON, same document bytes).
     let api: HRAPIController
+    let services: AppServices
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("employees", use: list)
         routes.get("employees", ":id", use: detail)
         routes.get("employees", ":id", "documents", ":document", use: document)
+        routes.get("employees", ":id", "export", use: export)
+        routes.post("employees", ":id", "erase", use: erase)
     }
 
     struct Row: Encodable {
@@ -96,6 +99,8 @@ struct AdminEmployeesController: RouteCollection {
         var documents: [DocumentView]
         /// Contract requests for this employee, newest first.
         var requests: [AdminContractRequestsController.Row]
+        /// What "Erase" would remove, in words (`Erasure.Summary.words`).
+        var erases: String
     }
 
     @Sendable func detail(req: Request) async throws -> View {
@@ -125,7 +130,37 @@ struct AdminEmployeesController: RouteCollection {
                     .init(id: $0.id.uuidString, filename: $0.filename, size: "\($0.size / 1024 + 1) kB", sha256: $0.sha256)
                 },
                 requests: try await AdminContractRequestsController.rows(
-                    ContractRequest.query(on: req.db).filter(\.$employee.$id == json.id), names: [:])))
+                    ContractRequest.query(on: req.db).filter(\.$employee.$id == json.id), names: [:]),
+                erases: try await erasure(req).preview(try await api.find(req)).words))
+    }
+
+    /// Everything stored about the employee, as the API's export (a JSON download).
+    @Sendable func export(req: Request) async throws -> Response {
+        req.apiScope = .`operator`
+        let employee = try await api.find(req)
+        let response = try await EmployeeExport.of(employee, services: services, on: req.db).encodeResponse(for: req)
+        let id = try employee.requireID()
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"employee-\(id.uuidString.lowercased()).json\"")
+        await services.audit(on: req.db, logger: req.logger).record(
+            .employeeExported, by: .admin(req), installation: employee.$installation.id, subject: id.uuidString)
+        return response
+    }
+
+    /// Erases the employee (the page's confirmation named what goes), then back to the list.
+    @Sendable func erase(req: Request) async throws -> Response {
+        try CSRF.verify(req)
+        req.apiScope = .`operator`
+        let employee = try await api.find(req)
+        do {
+            let summary = try await erasure(req).erase(employee, by: .admin(req))
+            return req.redirect(to: "/admin/employees", message: "Erased: \(summary.words).")
+        } catch let refusal as EmployeeErasure.Refusal {
+            return req.redirect(to: "/admin/employees/\(try employee.requireID())", message: refusal.reason)
+        }
+    }
+
+    private func erasure(_ req: Request) -> EmployeeErasure {
+        EmployeeErasure(services: services, db: req.db, logger: req.logger)
     }
 
     @Sendable func document(req: Request) async throws -> Response {

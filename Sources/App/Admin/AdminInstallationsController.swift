@@ -136,6 +136,7 @@ struct AdminInstallationsController: RouteCollection {
         var newKeyName: String?
         var error: String?
         var notifications: AdminNotificationTargetController.Panel?
+        var offboarding: AdminOffboardingController.Panel?
     }
 
     @Sendable func detail(req: Request) async throws -> View {
@@ -198,7 +199,7 @@ struct AdminInstallationsController: RouteCollection {
             DetailPage(
                 title: installation.accountName, frame: AdminFrame(req, section: "installations"), installation: try await row(installation, req),
                 keys: keys, newKey: newKey?.secret, newKeyName: newKey?.name, error: error,
-                notifications: panel))
+                notifications: panel, offboarding: AdminOffboardingController.panel(installation, settings: services.config.retention)))
     }
 
     static func find(_ req: Request) async throws -> Installation {

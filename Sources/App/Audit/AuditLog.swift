@@ -27,6 +27,10 @@ struct AuditLog {
         case connectLinkCreated = "connect_link.created"
         case connectLinkUsed = "connect_link.used"
         case sendingSettingsSaved = "sending.settings_saved"
+        case employeeErased = "employee.erased"
+        case employeeExported = "employee.exported"
+        case installationDataErased = "installation.data_erased"
+        case installationDataKept = "installation.data_kept"
 
         /// How the admin page says it.
         var label: String {
@@ -47,6 +51,10 @@ struct AuditLog {
             case .connectLinkCreated: "Connection link made"
             case .connectLinkUsed: "Connection link used"
             case .sendingSettingsSaved: "Sending settings saved"
+            case .employeeErased: "Employee erased"
+            case .employeeExported: "Employee's data exported"
+            case .installationDataErased: "Customer's records erased"
+            case .installationDataKept: "Customer's records kept"
             }
         }
     }
@@ -59,6 +67,8 @@ struct AuditLog {
         case apiKey(name: String)
         /// The setup a Oneflow account's admin ran (the Setup URL).
         case oneflowSetup(accountID: Int)
+        /// The worker's retention job (`retention.*`).
+        case retention
 
         var description: String {
             switch self {
@@ -68,6 +78,7 @@ struct AuditLog {
             case .commandLine: return "command line"
             case .apiKey(let name): return "api key \"\(name)\""
             case .oneflowSetup(let accountID): return "setup of Oneflow account \(accountID)"
+            case .retention: return "retention"
             }
         }
     }

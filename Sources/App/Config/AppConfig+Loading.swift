@@ -93,6 +93,7 @@ extension AppConfig {
                 retryBaseSeconds: try r.double("sync.retry_base_seconds", in: 0.001...3600),
                 shutdownGraceSeconds: try r.int("sync.shutdown_grace_seconds", in: 0...3600)
             ),
+            retention: try loadRetention(r),
             sandbox: SandboxSettings(
                 setupURL: try r.optionalString("sandbox.setup_url").map { url throws(ConfigError) in
                     try ConfigValidation.httpURL(url, key: "sandbox.setup_url")
@@ -170,6 +171,19 @@ extension AppConfig {
                 key: key, "'\(text)' is not a format; expected one of \(DataFieldSpec.ValueFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return format
+    }
+
+    private static func loadRetention(_ r: SettingsReader) throws(ConfigError) -> Retention {
+        let days = 0...36_500
+        return Retention(
+            deliveryPayloadDays: try r.int("retention.delivery_payload_days", in: days, what: "a number of days (0: keep)"),
+            deliveryDays: try r.int("retention.delivery_days", in: days, what: "a number of days (0: keep)"),
+            jobDays: try r.int("retention.job_days", in: days, what: "a number of days (0: keep)"),
+            notificationDays: try r.int("retention.notification_days", in: days, what: "a number of days (0: keep)"),
+            setupRequestDays: try r.int("retention.setup_request_days", in: days, what: "a number of days (0: keep)"),
+            disconnectedDays: try r.int("retention.disconnected_days", in: days, what: "a number of days (0: keep)"),
+            intervalSeconds: try r.int("retention.interval_seconds", in: 1...86400, what: "a number of seconds"),
+            batchSize: try r.int("retention.batch_size", in: 1...10_000))
     }
 
     private static func loadSending(_ r: SettingsReader) throws(ConfigError) -> Sending {

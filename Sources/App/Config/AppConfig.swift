@@ -24,6 +24,7 @@ public struct AppConfig: Sendable {
     public var notify: Notify
     public var sending: Sending
     public var sync: Sync
+    public var retention: Retention = Retention()
     public var sandbox: SandboxSettings
     public var logLevel: String
     /// A bearer token `GET /metrics` requires; `nil` leaves it open (the local default).
@@ -183,6 +184,30 @@ public struct AppConfig: Sendable {
         public var retryBaseSeconds: Double
         /// On SIGTERM, how long running jobs may finish before they are handed back to the queue.
         public var shutdownGraceSeconds: Int
+    }
+}
+
+extension AppConfig {
+    /// How long each kind of stored row is kept (`retention.*`), in days; 0 keeps it for ever.
+    /// The worker's retention job purges what is older (`RetentionPurge`).
+    public struct Retention: Sendable, Equatable {
+        /// A processed or ignored delivery's payload (its row stays, with what became of it).
+        public var deliveryPayloadDays = 30
+        /// A processed or ignored delivery's row. Failed and dead ones stay until replayed.
+        public var deliveryDays = 90
+        /// A job that succeeded. Dead jobs stay: they are replayable.
+        public var jobDays = 7
+        /// A notification the HR system took (sent). Failed and dead ones stay.
+        public var notificationDays = 30
+        /// A setup request nobody decided (approval mode) or that was refused: its sealed token with it.
+        public var setupRequestDays = 14
+        /// After a disconnect, the installation's HR records and deliveries are erased
+        /// (unless an admin chose to keep them); reconnecting before then cancels it.
+        public var disconnectedDays = 30
+        /// How often the retention job runs; sooner while a run leaves rows behind.
+        public var intervalSeconds = 300
+        /// Rows per purge transaction: small, so an acknowledgement never waits long for the write lock.
+        public var batchSize = 500
     }
 }
 

@@ -64,19 +64,23 @@ struct HRAPIController: RouteCollection {
     }
 
     @Sendable func employee(req: Request) async throws -> HRRecordsJSON.Employee {
-        let employee = try await find(req)
-        let contracts = try await EmploymentContract.query(on: req.db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
-        let installations = try await InstallationReference.of(Set([employee.$installation.id] + contracts.map(\.$installation.id)), on: req.db)
+        try await Self.record(of: try await find(req), box: secretBox, on: req.db)
+    }
+
+    /// An employee as `GET /api/v1/employees/{id}` answers: with contracts, their history and the documents.
+    static func record(of employee: Employee, box: SecretBox, on db: any Database) async throws -> HRRecordsJSON.Employee {
+        let contracts = try await EmploymentContract.query(on: db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
+        let installations = try await InstallationReference.of(Set([employee.$installation.id] + contracts.map(\.$installation.id)), on: db)
         var contractJSON: [HRRecordsJSON.Contract] = []
         for contract in contracts {
-            let history = try await ContractHistory.query(on: req.db).filter(\.$contract.$id == contract.requireID()).sort(\.$createdAt).all()
+            let history = try await ContractHistory.query(on: db).filter(\.$contract.$id == contract.requireID()).sort(\.$createdAt).all()
             contractJSON.append(
                 try HRRecordsJSON.Contract(
                     contract, installation: installations[contract.$installation.id], history: history.map(HRRecordsJSON.History.init)))
         }
-        let documents = try await Document.query(on: req.db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
+        let documents = try await Document.query(on: db).filter(\.$employee.$id == employee.requireID()).sort(\.$createdAt).all()
         return try HRRecordsJSON.Employee(
-            employee, installation: installations[employee.$installation.id], box: secretBox, contracts: contractJSON,
+            employee, installation: installations[employee.$installation.id], box: box, contracts: contractJSON,
             documents: try documents.map(HRRecordsJSON.Document.init))
     }
 
@@ -109,7 +113,7 @@ struct HRAPIController: RouteCollection {
     static let noContract = Abort(.notFound, reason: "No contract with that Oneflow id.")
 
     /// An employee the key may read: another installation's is 404, as if absent.
-    private func find(_ req: Request) async throws -> Employee {
+    func find(_ req: Request) async throws -> Employee {
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), let employee = try await Employee.find(id, on: req.db),
             req.mayRead(installation: employee.$installation.id)
         else {

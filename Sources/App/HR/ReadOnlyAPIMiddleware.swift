@@ -8,6 +8,7 @@ struct ReadOnlyAPIMiddleware: AsyncMiddleware {
     /// Paths that take other methods than GET, and which (`*`: any one path segment, an id).
     static let writable: [String: [HTTPMethod]] = [
         "/api/v1/connect-links": [.POST],
+        "/api/v1/employees/*": [.GET, .HEAD, .DELETE],
         "/api/v1/contract-requests": [.GET, .HEAD, .POST],
         "/api/v1/contract-requests/*": [.GET, .HEAD, .DELETE],
         "/api/v1/contract-requests/*/send": [.POST],

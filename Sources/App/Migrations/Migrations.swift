@@ -29,6 +29,7 @@ public enum Migrations {
             CreateNotificationTargets(),
             CreateConnectLinks(),
             CreateContractRequests(),
+            AddDataLifecycle(),
         ]
     }
 }

@@ -11,7 +11,7 @@ struct Outbox: Sendable {
         case contractRequest = "contract_request"
     }
     /// What happened; a contract request's reasons are the states it reaches (`sent`, `signed` …).
-    enum Reason: String { case created, updated, deleted, sent, failed, signed, declined, expired }
+    enum Reason: String { case created, updated, deleted, sent, failed, signed, declined, expired, erased }
 
     struct Body<T: Encodable>: Encodable {
         var timestamp: Int

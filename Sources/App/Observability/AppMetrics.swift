@@ -71,6 +71,13 @@ final class AppMetrics: Sendable {
         ).increment()
     }
     func acknowledged(after duration: Duration) { ack.record(duration) }
+    /// Rows the retention job purged (`RetentionPurge.Kind`), and records erased.
+    func purged(_ kind: String, rows: Int) {
+        registry.makeCounter(
+            descriptor: Self.metric("retention", "purged_rows", unit: "total", help: "Rows removed by retention and erasure"),
+            labels: [("kind", kind)]
+        ).increment(by: Int64(rows))
+    }
     /// From `WriteGate`, which only gates SQLite: PostgreSQL has no single write lock to report.
     func sqliteWriteHeld(_ priority: WriteGate.Priority, _ held: Duration) {
         switch priority {

@@ -42,6 +42,10 @@ public final class Installation: Model, @unchecked Sendable {
     @OptionalField(key: "hr_customer_reference") public var hrCustomerReference: String?
     /// Reconciliation re-reads contracts changed since this time.
     @OptionalField(key: "last_reconciled_at") public var lastReconciledAt: Date?
+    /// An admin chose to keep a disconnected customer's records past `retention.disconnected_days`.
+    @Field(key: "keep_data") public var keepData: Bool
+    /// When a disconnected customer's records were erased (`InstallationErasure`).
+    @OptionalField(key: "data_erased_at") public var dataErasedAt: Date?
 
     public init() {}
 
@@ -51,6 +55,7 @@ public final class Installation: Model, @unchecked Sendable {
         self.accountName = accountName
         self.webhookKey = webhookKey
         self.status = status
+        self.keepData = false
     }
 }
 

@@ -104,6 +104,9 @@ struct SetupService {
             installation.setupStep = Provisioner.Step.done.rawValue
             installation.lastError = nil
             installation.disconnectedAt = nil
+            // Back before its records were erased: nothing is scheduled any more (`InstallationErasure`).
+            installation.keepData = false
+            installation.dataErasedAt = nil
             let now = clock.now
             try await writer.transaction(.background) { tx in
                 try await installation.save(on: tx)

@@ -1,5 +1,6 @@
 import FluentKit
 import Logging
+import SQLKit
 import SQLiteStorage
 
 /// What the configured database asks of the writes, decided once at start-up from
@@ -44,5 +45,26 @@ struct AppStorage: Sendable {
     /// has one (`fileConnection`), else Fluent on `db`.
     func writer(on db: any Database, sharing connection: SQLiteFileConnection?) -> any DatabaseWriter {
         connection?.writer ?? writer(on: db)
+    }
+
+    /// After an erasure: on a SQLite file, the write-ahead log is checkpointed and emptied
+    /// (`wal_checkpoint(TRUNCATE)`), so the pages that held the erased rows leave the disk
+    /// rather than wait there until the log wraps; deleted content in the database file itself
+    /// is zeroed as it goes (`secure_delete`, set per connection). A checkpoint that readers
+    /// hold back is logged, and the next one finishes it. PostgreSQL keeps dead rows until
+    /// its autovacuum reclaims them; nothing reads them.
+    func releaseErased(_ db: any Database, logger: Logger) async {
+        guard writeThread != nil else { return }
+        do {
+            // In the write gate's turn: it waits for this process's writers, not on their lock.
+            let busy = try await writer(on: db).write(.background) { db in
+                try await db.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").first()?.decode(column: "busy", as: Int.self)
+            }
+            if busy == 1 {
+                logger.notice("erasure: readers held the write-ahead log; it is emptied at a later checkpoint")
+            }
+        } catch {
+            logger.warning("erasure: could not checkpoint the write-ahead log", metadata: ["error": "\(ErrorText.log(error))"])
+        }
     }
 }

@@ -43,7 +43,11 @@ enum DatabaseSetup {
         for loop in app.eventLoopGroup.makeIterator() {
             guard let db = app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLiteDatabase else { continue }
             try await db.withConnection { connection in
-                connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)").map { _ in }
+                connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)").flatMap { _ in
+                    // Deleted rows are overwritten with zeros, not left in free space: an
+                    // erased person's data does not stay readable in the file.
+                    connection.query("PRAGMA secure_delete = ON").map { _ in }
+                }
             }.get()
         }
     }

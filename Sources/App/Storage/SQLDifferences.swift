@@ -25,6 +25,16 @@ extension SQLDatabase {
     /// (https://www.sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_).
     /// PostgreSQL plans from statistics.
     func notIndexed(_ column: String) -> SQLQueryString { isPostgreSQL ? "\(ident: column)" : "+\(ident: column)" }
+
+    /// The database's size on disk, in bytes: PostgreSQL's for this database; SQLite's pages
+    /// in use and free (not its write-ahead log, which checkpoints fold in).
+    func sizeInBytes() async throws -> Int {
+        let query: SQLQueryString =
+            isPostgreSQL
+            ? "SELECT pg_database_size(current_database()) AS n"
+            : "SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()"
+        return try await raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
 }
 
 enum StorageError: Error, CustomStringConvertible {

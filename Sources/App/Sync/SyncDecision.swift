@@ -48,9 +48,12 @@ enum SyncDecision: Sendable {
         var download: Result<DocumentStore.Download?, any Error>?
         /// The contract as stored here (nil: unknown here).
         var stored: Stored?
+        /// Its employee was erased here: it must not bring them back.
+        var erased = false
     }
 
     static func decide(_ input: Input, mapping: [String: HRField], now: Date) -> SyncDecision {
+        if input.erased { return .ignore(erasedReason) }
         guard let answer = input.answer else { return .ignore("installation is disconnected") }
         let contract: Contract
         switch answer {
@@ -74,6 +77,9 @@ enum SyncDecision: Sendable {
         case .failure(let error): return .apply(mapped, pdf: .failed(SyncFailure(error)))
         }
     }
+
+    /// Why a notification of an erased employee's contract is ignored (the delivery says so).
+    static let erasedReason = "erased: the employee of this contract was erased here"
 
     /// Whether the fetch phase downloads the contract's signed PDF: a signed contract of ours
     /// whose PDF is not stored yet.

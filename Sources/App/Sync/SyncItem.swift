@@ -20,6 +20,8 @@ struct SyncItem: Sendable {
     var others: [UUID] = []
     /// What is stored of the contract (nil: unknown here).
     var stored: SyncDecision.Stored?
+    /// Its employee was erased (`ErasedContract`): not fetched, ignored.
+    var erased = false
 
     // Fetch
     var answer: Result<Contract, any Error>?
@@ -47,7 +49,7 @@ struct SyncItem: Sendable {
     var decisionInput: SyncDecision.Input {
         .init(
             contractID: contractID, ourTemplateType: installation.templateTypeID, answer: answer,
-            download: download, stored: stored)
+            download: download, stored: stored, erased: erased)
     }
 
     /// Whether the write takes its installation's lock: it writes HR records, or may (a

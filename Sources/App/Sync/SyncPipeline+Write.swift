@@ -96,7 +96,15 @@ extension SyncPipeline {
     /// since the load (another worker's write): a contract Oneflow does not have (deleted, or
     /// unknown), and a signed PDF downloaded or not (stored meanwhile?). One query per installation.
     private func decideAgain(_ items: inout [SyncItem], on tx: any Database, now: Date) async throws {
-        let changeable = items.indices.filter { items[$0].isNotFound || items[$0].handlesPDF }
+        // An erasure since the load: its contracts must not bring the person back.
+        let locked = items.indices.filter { items[$0].locksInstallation }
+        var lockedItems = locked.map { items[$0] }
+        try await findErased(&lockedItems, on: tx)
+        for (i, item) in zip(locked, lockedItems) where item.erased {
+            items[i].erased = true
+            items[i].decision = SyncDecision.decide(items[i].decisionInput, mapping: services.config.mapping, now: now)
+        }
+        let changeable = items.indices.filter { !items[$0].erased && (items[$0].isNotFound || items[$0].handlesPDF) }
         guard !changeable.isEmpty else { return }
         var subset = changeable.map { items[$0] }
         try await findStored(&subset, on: tx)

@@ -151,6 +151,27 @@ struct SyncPipeline {
                 items[i].stored = stored[items[i].contractID]
             }
         }
+        try await findErased(&items, on: db)
+    }
+
+    /// Which contracts' employees were erased (`ErasedContract`), one query per installation:
+    /// at load, so they are not fetched; and inside the write, under the installation's lock,
+    /// where an erasure may have happened since.
+    func findErased(_ items: inout [SyncItem], on db: any Database) async throws {
+        let sql = try db.sql()
+        for installationID in Set(items.map(\.installationID)) {
+            let contracts = items.filter { $0.installationID == installationID }.map(\.contractID)
+            let rows = try await sql.raw(
+                """
+                SELECT oneflow_contract_id FROM erased_contracts
+                WHERE installation_id = \(bind: installationID) AND oneflow_contract_id IN (\(binds: contracts))
+                """
+            ).all()
+            let erased = Set(try rows.map { try $0.decode(column: "oneflow_contract_id", as: Int.self) })
+            for i in items.indices where items[i].installationID == installationID {
+                items[i].erased = erased.contains(items[i].contractID)
+            }
+        }
     }
 
     // MARK: Fetch
@@ -164,7 +185,7 @@ struct SyncPipeline {
         let store = DocumentStore(db: db, dataDirectory: services.config.dataDirectory)
         return await withTaskGroup(of: (Int, SyncItem).self) { group in
             for (i, item) in items.enumerated() {
-                guard let credentials = item.credentials else { continue }
+                guard let credentials = item.credentials, !item.erased else { continue }
                 group.addTask {
                     var item = item
                     do {

@@ -10,7 +10,8 @@ extension SyncWorker {
         db: any Database, services: AppServices, logger: Logger, contractsPerTransaction: Int? = nil, writer: (any DatabaseWriter)? = nil
     ) {
         self.init(
-            db: db, services: services, logger: logger, runners: [SyncJobs(services: services), ContractRequestJobs(services: services)],
+            db: db, services: services, logger: logger,
+            runners: [SyncJobs(services: services), ContractRequestJobs(services: services), RetentionJobs(services: services)],
             contractsPerTransaction: contractsPerTransaction,
             writer: writer)
     }

@@ -1,0 +1,76 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// What the admin dashboard says of the data kept: the database's size, and per kind of row
+/// retention purges, how long it is kept and how old its oldest row is (each read through the
+/// index its purge uses, so the dashboard stays fast on a year's tables).
+struct DataKeptPanel: Encodable {
+    struct Kind: Encodable {
+        var name: String
+        var keptFor: String
+        var oldest: String
+        /// Older than its retention: the purge is behind (or the worker is off).
+        var overdue: Bool
+    }
+
+    var databaseSize: String
+    var kinds: [Kind]
+
+    static func read(on db: any Database, settings: AppConfig.Retention, now: Date) async throws -> DataKeptPanel {
+        let sql = try db.sql()
+        var kinds: [Kind] = []
+        for kind in RetentionPurge.Kind.allCases {
+            let oldest = try await oldest(kind, sql)
+            let cutoff = RetentionPurge.cutoff(kind, settings: settings, now: now)
+            kinds.append(
+                Kind(
+                    name: label(kind), keptFor: cutoff.map { AdminFormat.age(now.timeIntervalSince($0)) } ?? "for ever",
+                    oldest: oldest.map { AdminFormat.age(now.timeIntervalSince($0)) + " old" } ?? "none",
+                    overdue: oldest.flatMap { o in cutoff.map { o < $0.addingTimeInterval(-3600) } } ?? false))
+        }
+        return DataKeptPanel(databaseSize: byteCount(try await sql.sizeInBytes()), kinds: kinds)
+    }
+
+    private static func label(_ kind: RetentionPurge.Kind) -> String {
+        switch kind {
+        case .deliveryPayload: "Webhook payloads (processed)"
+        case .delivery: "Webhook deliveries (processed)"
+        case .job: "Finished jobs"
+        case .notification: "Sent notifications"
+        case .setupRequest: "Setup requests"
+        }
+    }
+
+    /// The oldest row that `kind`'s purge would take when its time comes.
+    private static func oldest(_ kind: RetentionPurge.Kind, _ sql: any SQLDatabase) async throws -> Date? {
+        func first(_ query: SQLQueryString) async throws -> Date? {
+            try await sql.raw(query + " LIMIT 1").first()?.decode(column: "at", as: Date.self)
+        }
+        switch kind {
+        case .deliveryPayload, .delivery:
+            var dates: [Date] = []
+            for status in [WebhookDelivery.Status.processed, .ignored] {
+                let kept: SQLQueryString = kind == .deliveryPayload ? "AND payload <> ''" : ""
+                if let date = try await first(
+                    "SELECT received_at AS at FROM webhook_deliveries WHERE status = \(bind: status.rawValue) \(kept) ORDER BY received_at")
+                {
+                    dates.append(date)
+                }
+            }
+            return dates.min()
+        case .job:
+            return try await first("SELECT run_at AS at FROM jobs WHERE status = \(bind: Job.Status.succeeded.rawValue) ORDER BY run_at")
+        case .notification:
+            return try await first(
+                "SELECT next_attempt_at AS at FROM outbound_notifications WHERE status = \(bind: OutboundNotification.Status.sent.rawValue) ORDER BY next_attempt_at"
+            )
+        case .setupRequest:
+            return try await first("SELECT requested_at AS at FROM setup_requests ORDER BY requested_at")
+        }
+    }
+
+    private static func byteCount(_ bytes: Int) -> String {
+        ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file)
+    }
+}

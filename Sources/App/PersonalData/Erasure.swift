@@ -1,0 +1,140 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// What erasing people removes (GDPR art. 17), in the caller's transaction, which holds the
+/// installation's lock (`InstallationLock`) so no sync write or contract request races it:
+///
+/// - the employees, their contracts with their history, their PDFs;
+/// - their contract requests (the HR system's input, in clear) with their history;
+/// - every notification about them, pending or sent (the bodies hold the records);
+/// - the stored webhook payloads of their contracts (the delivery rows stay, without them);
+///
+/// and leaves a tombstone per contract (`ErasedContract`) with only its Oneflow id, so a later
+/// notification of it is ignored ("erased") instead of bringing the person back.
+enum Erasure {
+    /// How much went. Counts only: nothing here names anyone.
+    struct Summary: Codable, Equatable, Sendable {
+        var employees = 0
+        var contracts = 0
+        var documents = 0
+        var contractRequests = 0
+        var notifications = 0
+        var webhookPayloads = 0
+        /// Webhook deliveries deleted (a customer's offboarding; an employee's keep their rows).
+        var deliveries = 0
+
+        enum CodingKeys: String, CodingKey {
+            case employees, contracts, documents, notifications, deliveries
+            case contractRequests = "contract_requests"
+            case webhookPayloads = "webhook_payloads"
+        }
+
+        static func + (a: Summary, b: Summary) -> Summary {
+            Summary(
+                employees: a.employees + b.employees, contracts: a.contracts + b.contracts, documents: a.documents + b.documents,
+                contractRequests: a.contractRequests + b.contractRequests, notifications: a.notifications + b.notifications,
+                webhookPayloads: a.webhookPayloads + b.webhookPayloads, deliveries: a.deliveries + b.deliveries)
+        }
+
+        /// "1 employee, 2 contracts, 1 PDF …" (what there was), for the audit trail and the admin's notice.
+        var words: String {
+            let counts: [(Int, String, String)] = [
+                (employees, "employee", "employees"), (contracts, "contract", "contracts"), (documents, "PDF", "PDFs"),
+                (contractRequests, "contract request", "contract requests"), (notifications, "notification", "notifications"),
+                (webhookPayloads, "webhook payload", "webhook payloads"), (deliveries, "webhook delivery", "webhook deliveries"),
+            ]
+            let parts = counts.filter { $0.0 > 0 }.map { n, one, many in "\(n) \(n == 1 ? one : many)" }
+            return parts.isEmpty ? "nothing" : parts.joined(separator: ", ")
+        }
+    }
+
+    /// The rows erasing some employees touches, found once: the preview counts them, the erasure removes them.
+    struct Targets: Sendable {
+        var installationID: UUID
+        var employees: [UUID]
+        var oneflowContractIDs: [Int]
+        var requests: [UUID]
+        /// Every notification about a person shares their ordering key (`Outbox`): the
+        /// employee's id, or a new hire's request's before the employee existed.
+        var notificationKeys: [String] { (employees + requests).map(\.uuidString) }
+
+        static func find(_ employeeIDs: [UUID], installationID: UUID, on db: any Database) async throws -> Targets {
+            let sql = try db.sql()
+            var targets = Targets(installationID: installationID, employees: employeeIDs, oneflowContractIDs: [], requests: [])
+            guard !employeeIDs.isEmpty else { return targets }
+            targets.oneflowContractIDs = try await sql.raw(
+                "SELECT oneflow_contract_id FROM employment_contracts WHERE employee_id IN (\(binds: employeeIDs))"
+            ).all().map { try $0.decode(column: "oneflow_contract_id", as: Int.self) }
+            var requests: SQLQueryString = "SELECT id FROM contract_requests WHERE employee_id IN (\(binds: employeeIDs))"
+            if !targets.oneflowContractIDs.isEmpty {
+                requests =
+                    requests
+                    + " OR (installation_id = \(bind: installationID) AND oneflow_contract_id IN (\(binds: targets.oneflowContractIDs)))"
+            }
+            targets.requests = try await sql.raw(requests).all().map { try $0.decode(column: "id", as: UUID.self) }
+            return targets
+        }
+
+        /// How much erasing would remove (the admin's confirmation names it).
+        func count(on db: any Database) async throws -> Summary {
+            let sql = try db.sql()
+            func rows(_ query: SQLQueryString) async throws -> Int {
+                try await sql.raw("SELECT COUNT(*) AS n FROM " + query).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            guard !employees.isEmpty else { return Summary() }
+            var summary = Summary()
+            summary.employees = try await rows("employees WHERE id IN (\(binds: employees))")
+            summary.contracts = oneflowContractIDs.count
+            summary.contractRequests = requests.count
+            summary.documents = try await rows("documents WHERE employee_id IN (\(binds: employees))")
+            summary.notifications = try await rows("outbound_notifications WHERE ordering_key IN (\(binds: notificationKeys))")
+            if !oneflowContractIDs.isEmpty {
+                summary.webhookPayloads = try await rows(
+                    """
+                    webhook_deliveries WHERE installation_id = \(bind: installationID)
+                    AND oneflow_contract_id IN (\(binds: oneflowContractIDs)) AND payload <> ''
+                    """)
+            }
+            return summary
+        }
+
+        /// Erases them; see the type's comment. - Parameter tx: holds the installation's lock.
+        func erase(locked tx: any Database, now: Date) async throws -> Summary {
+            guard !employees.isEmpty else { return Summary() }
+            let sql = try tx.sql()
+            var summary = Summary()
+            for oneflowID in Set(oneflowContractIDs) {
+                try await sql.raw(
+                    """
+                    INSERT INTO erased_contracts (id, installation_id, oneflow_contract_id, erased_at)
+                    VALUES (\(bind: UUID.timeOrdered(at: now)), \(bind: installationID), \(bind: oneflowID), \(bind: now))
+                    ON CONFLICT (installation_id, oneflow_contract_id) DO NOTHING
+                    """
+                ).run()
+            }
+            if !oneflowContractIDs.isEmpty {
+                summary.webhookPayloads = try await Erasure.changed(
+                    sql,
+                    """
+                    UPDATE webhook_deliveries SET payload = '' WHERE installation_id = \(bind: installationID)
+                    AND oneflow_contract_id IN (\(binds: oneflowContractIDs)) AND payload <> ''
+                    """)
+            }
+            summary.notifications = try await Erasure.changed(
+                sql, "DELETE FROM outbound_notifications WHERE ordering_key IN (\(binds: notificationKeys))")
+            if !requests.isEmpty {
+                summary.contractRequests = try await Erasure.changed(sql, "DELETE FROM contract_requests WHERE id IN (\(binds: requests))")
+            }
+            summary.documents = try await Erasure.changed(sql, "DELETE FROM documents WHERE employee_id IN (\(binds: employees))")
+            summary.contracts = try await Erasure.changed(sql, "DELETE FROM employment_contracts WHERE employee_id IN (\(binds: employees))")
+            summary.employees = try await Erasure.changed(sql, "DELETE FROM employees WHERE id IN (\(binds: employees))")
+            return summary
+        }
+    }
+
+    /// Rows a statement changed (both databases say with RETURNING).
+    static func changed(_ sql: any SQLDatabase, _ statement: SQLQueryString) async throws -> Int {
+        try await sql.raw(statement + " RETURNING id").all().count
+    }
+}

@@ -1,0 +1,110 @@
+import Fluent
+import Foundation
+import Logging
+import SQLKit
+
+/// Offboarding: a customer disconnected for `retention.disconnected_days` has its people
+/// erased — every employee as `Erasure` erases one, the contracts left without one, its
+/// contract requests, notifications and webhook deliveries, its sending settings (a sender's
+/// email) — unless an admin chose to keep them (`Installation.keepData`). Reconnecting before
+/// then cancels it (`SetupService` clears the dates). The installation row stays, with when
+/// its data was erased, so the admin page can say so and a new setup starts clean.
+struct InstallationErasure {
+    let services: AppServices
+    /// Where it reads, and where it writes.
+    let db: any Database
+    let writer: any DatabaseWriter
+    let logger: Logger
+
+    /// Employees per transaction: one installation's lock is held for a batch, not for the whole erasure.
+    static let batch = 100
+
+    /// When `installation`'s records are erased; nil: they are not (connected, kept, or erased already).
+    static func erasureDate(of installation: Installation, settings: AppConfig.Retention) -> Date? {
+        guard installation.status == .disconnected, !installation.keepData, installation.dataErasedAt == nil,
+            settings.disconnectedDays > 0, let since = installation.disconnectedAt
+        else { return nil }
+        return since.addingTimeInterval(Double(settings.disconnectedDays) * 86400)
+    }
+
+    /// Erases every installation whose date has come. - Returns: how many.
+    func eraseDue(now: Date) async throws -> Int {
+        let candidates = try await Installation.query(on: db).filter(\.$status == .disconnected)
+            .filter(\.$keepData == false).filter(\.$dataErasedAt == nil).all()
+        var erased = 0
+        for installation in candidates {
+            guard let date = Self.erasureDate(of: installation, settings: services.config.retention), date <= now else { continue }
+            _ = try await erase(installation, by: .retention, now: now)
+            erased += 1
+        }
+        return erased
+    }
+
+    /// Erases `installation`'s records now (its date came, or an admin chose "Erase now").
+    func erase(_ installation: Installation, by actor: AuditLog.Actor, now: Date) async throws -> Erasure.Summary {
+        let installationID = try installation.requireID()
+        var summary = Erasure.Summary()
+        while true {
+            let part = try await writer.transaction(.background) { tx in
+                try await InstallationLock.acquire(installationID, on: tx)
+                let employees = try await Employee.query(on: tx).filter(\.$installation.$id == installationID).limit(Self.batch).all()
+                    .map { try $0.requireID() }
+                return try await Erasure.Targets.find(employees, installationID: installationID, on: tx).erase(locked: tx, now: now)
+            }
+            summary = summary + part
+            if part.employees < Self.batch { break }
+        }
+        summary = summary + (try await eraseRest(installationID, now: now))
+        installation.keepData = false
+        installation.dataErasedAt = now
+        installation.userEmail = nil
+        try await writer.save(installation)
+        services.metrics.purged("installation_erased", rows: 1)
+        await services.storage.releaseErased(db, logger: logger)
+        await AuditLog(writer: writer, clock: services.clock, logger: logger).record(
+            .installationDataErased, by: actor, installation: installationID, detail: summary.words)
+        logger.info("erasure: a disconnected customer's records were erased", metadata: ["installation": "\(installationID)"])
+        return summary
+    }
+
+    /// What no employee holds: contracts without one (tombstoned too), requests for new hires
+    /// never made, notifications, deliveries (in batches), the sending settings.
+    private func eraseRest(_ installationID: UUID, now: Date) async throws -> Erasure.Summary {
+        var summary = Erasure.Summary()
+        summary =
+            summary
+            + (try await writer.transaction(.background) { tx in
+                try await InstallationLock.acquire(installationID, on: tx)
+                let sql = try tx.sql()
+                try await sql.raw(
+                    """
+                    INSERT INTO erased_contracts (id, installation_id, oneflow_contract_id, erased_at)
+                    SELECT id, installation_id, oneflow_contract_id, \(bind: now) FROM employment_contracts WHERE installation_id = \(bind: installationID)
+                    ON CONFLICT (installation_id, oneflow_contract_id) DO NOTHING
+                    """
+                ).run()
+                var part = Erasure.Summary()
+                part.contracts = try await Erasure.changed(sql, "DELETE FROM employment_contracts WHERE installation_id = \(bind: installationID)")
+                part.contractRequests = try await Erasure.changed(
+                    sql, "DELETE FROM contract_requests WHERE installation_id = \(bind: installationID)")
+                part.notifications = try await Erasure.changed(
+                    sql, "DELETE FROM outbound_notifications WHERE installation_id = \(bind: installationID)")
+                _ = try await Erasure.changed(sql, "DELETE FROM sending_settings WHERE installation_id = \(bind: installationID)")
+                return part
+            })
+        let batch = services.config.retention.batchSize
+        while true {
+            let deleted = try await writer.write(.background) { db in
+                try await Erasure.changed(
+                    try db.sql(),
+                    """
+                    DELETE FROM webhook_deliveries WHERE id IN (
+                      SELECT id FROM webhook_deliveries WHERE installation_id = \(bind: installationID) LIMIT \(literal: batch))
+                    """)
+            }
+            summary.deliveries += deleted
+            if deleted < batch { break }
+        }
+        return summary
+    }
+}

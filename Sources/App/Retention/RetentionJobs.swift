@@ -1,0 +1,65 @@
+import Fluent
+import Foundation
+
+/// The periodic retention job (`JobRunner`): purges old rows (`RetentionPurge`) and erases the
+/// records of customers disconnected long enough (`InstallationErasure`), then plans the next
+/// run: in `retention.interval_seconds`, or in a second while a run left rows behind. One job
+/// at a time in the queue, so several processes on one PostgreSQL do not purge twice.
+struct RetentionJobs: JobRunner {
+    static let kind = "retention"
+
+    let services: AppServices
+    /// A failed run is tried again with backoff for a long while: the next run is planned only by a success.
+    static let attempts = 1000
+
+    var kinds: Set<String> { [Self.kind] }
+
+    func prepare(on worker: WorkerContext) async throws {
+        let now = services.clock.now
+        try await worker.writer.transaction(.background) { tx in try await Self.scheduleNext(after: 0, on: tx, now: now) }
+    }
+
+    func run(_ jobs: [Job], on worker: WorkerContext) async -> [Job] {
+        for job in jobs { await run(job, on: worker) }
+        return []
+    }
+
+    private func run(_ job: Job, on worker: WorkerContext) async {
+        let settings = services.config.retention
+        do {
+            let report = try await RetentionPurge(writer: worker.writer, settings: settings, metrics: services.metrics).run(now: services.clock.now)
+            let erased = try await InstallationErasure(services: services, db: worker.db, writer: worker.writer, logger: worker.logger).eraseDue(
+                now: services.clock.now)
+            let purged = report.purged.values.reduce(0, +)
+            if purged > 0 || erased > 0 {
+                worker.logger.info(
+                    "retention: purged old rows",
+                    metadata: [
+                        "rows": "\(purged)", "installations_erased": "\(erased)",
+                        "by_kind":
+                            "\(report.purged.filter { $0.value > 0 }.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
+                    ])
+            }
+            let now = services.clock.now
+            try await worker.writer.transaction(.background) { tx in
+                try await Self.scheduleNext(after: report.more ? 1 : settings.intervalSeconds, on: tx, now: now, running: 1)
+                try await JobQueue(db: tx).succeed(job, now: now)
+            }
+        } catch {
+            worker.logger.warning("retention: run failed", metadata: ["error": "\(ErrorText.log(error))"])
+            let now = services.clock.now
+            _ = try? await worker.writer.write(.background) { db in
+                try await JobQueue(db: db, sync: services.config.sync).fail(job, error: ErrorText.log(error), retryable: true, now: now)
+            }
+        }
+    }
+
+    /// Plans a run `seconds` from now unless one is planned. - Parameter running: the job
+    /// that calls, counted among the planned ones.
+    static func scheduleNext(after seconds: Int, on db: any Database, now: Date, running: Int = 0) async throws {
+        let planned = try await Job.query(on: db).filter(\.$kind == kind).filter(\.$status ~~ [.queued, .running]).count()
+        guard planned <= running else { return }
+        try await JobQueue(db: db).enqueue(
+            kind: kind, payload: [String: String](), maxAttempts: Self.attempts, runAt: now.addingTimeInterval(TimeInterval(seconds)))
+    }
+}
