@@ -36,7 +36,8 @@ struct HRAPITests {
     func records() async throws {
         try await withSyncFixture { f in
             let oneflowID = try await signedEmployee(f)
-            let list = try JSONDecoder().decode(HRRecordsJSON.EmployeeList.self, from: Data(try await get(f, "/api/v1/employees").body.utf8))
+            let list = try JSONDecoder().decode(
+                HRRecordsJSON.EmployeeList.self, from: Data(try await get(f, "/api/v1/employees?count=true").body.utf8))
             #expect(list.count == 1)
             let summary = try #require(list.data.first)
             #expect(summary.name == "Jane Doe")
@@ -71,12 +72,16 @@ struct HRAPITests {
             let future = try JSONDecoder().decode(
                 HRRecordsJSON.EmployeeList.self,
                 from: Data(try await get(f, "/api/v1/employees?updated_since=2999-01-01T00:00:00Z").body.utf8))
-            #expect(future.count == 0)
+            #expect(future.data.isEmpty)
+            #expect(future.count == nil)
             let past = try JSONDecoder().decode(
                 HRRecordsJSON.EmployeeList.self,
                 from: Data(try await get(f, "/api/v1/employees?updated_since=2000-01-01T00:00:00Z&limit=1").body.utf8))
-            #expect(past.count == 1)
+            #expect(past.data.count == 1)
+            #expect(past.next_cursor == nil)
             #expect(past.next_offset == nil)
+            #expect(try await get(f, "/api/v1/employees?after=not-a-cursor").status == 400)
+            #expect(try await get(f, "/api/v1/employees?after=\(PageCursor(time: Date(), id: UUID()).text)&offset=1").status == 400)
             #expect(try await get(f, "/api/v1/employees?updated_since=yesterday").status == 400)
             #expect(try await get(f, "/api/v1/employees?limit=0").status == 400)
         }

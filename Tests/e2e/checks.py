@@ -12,7 +12,9 @@ const problems = [];
 const visible = el => {
   const style = getComputedStyle(el);
   const box = el.getBoundingClientRect();
-  return style.visibility !== 'hidden' && style.display !== 'none' && box.width > 0 && box.height > 0;
+  // A closed <details> keeps its content laid out but not shown (Chrome's content-visibility: hidden).
+  const folded = el.closest('details:not([open])') && !el.closest('summary');
+  return !folded && style.visibility !== 'hidden' && style.display !== 'none' && box.width > 0 && box.height > 0;
 };
 const describe = el => el.outerHTML.replace(/\s+/g, ' ').slice(0, 90);
 

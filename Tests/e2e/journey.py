@@ -478,6 +478,27 @@ def journey(b, server):
     expect(b.find_all("td .badge.request-signed"), "the request signed in Contracts sent")
     b.record("admin-contracts-sent")
 
+    # 9. The person's data: the export holds both contracts' PDFs; Erase names what goes, and
+    # the person is gone; the dashboard says what is kept and for how long.
+    b.driver.get(employee_url)
+    export = b.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch(arguments[0] + '/export').then(async r => done({status: r.status, body: await r.json()})).catch(e => done({error: String(e)}));
+    """, employee_url)
+    body = export.get("body") or {}
+    expect(export.get("status") == 200 and body.get("format") == "hrbridge.employee-export.v1" and len(body.get("documents", [])) == 2,
+           f"the export with both PDFs, got {export.get('status')} {len(body.get('documents', []))}")
+    b.driver.find_element(By.XPATH, "//summary[normalize-space()='Erase…']").click()
+    confirm = b.text("details.confirm[open]")
+    expect("2 contracts" in confirm and "2 PDFs" in confirm, f"the confirmation names what goes: {confirm[:200]!r}")
+    b.record("admin-employee-erase")
+    b.submit("form[action$='/erase'] button[type=submit]")
+    listing = b.text("main")
+    expect("Erased: 1 employee, 2 contracts" in listing and EMPLOYEE["employee_name"] not in listing, "the employee erased, and said so")
+    b.open("/admin")
+    expect("Data kept" in b.text("main") and "Webhook payloads" in b.text("main"), "the dashboard's Data kept")
+    b.record("admin-dashboard")
+
 
 class HRReceiver:
     """An HR system's notification endpoint on loopback: answers `status`, keeps the bodies."""

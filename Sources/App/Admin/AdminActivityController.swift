@@ -82,16 +82,18 @@ struct AdminActivityController: RouteCollection {
         var rows: [Row]
         var statuses: [AdminOption]
         var installations: [AdminOption]
+        var pager: AdminPager
     }
 
     @Sendable func list(req: Request) async throws -> View {
         let status = req.query[String.self, at: "status"].flatMap(WebhookDelivery.Status.init(rawValue:))
         let filter = try await InstallationFilter.read(req)
         let installation = filter.selected
-        let query = WebhookDelivery.query(on: req.db).with(\.$installation).sort(\.$receivedAt, .descending).limit(200)
+        let query = WebhookDelivery.query(on: req.db).with(\.$installation)
         if let status { query.filter(\.$status == status) }
         if let installation { query.filter(\.$installation.$id == installation) }
-        let deliveries = try await query.all()
+        query.keyset("received_at", after: AdminPager.cursor(req), descending: true).limit(AdminPager.size + 1)
+        let (deliveries, pager) = try AdminPager.page(req, try await query.all()) { PageCursor(time: $0.receivedAt, id: try $0.requireID()) }
         let conflicts = try await CallbackConflicts(db: req.db).contracts(of: deliveries)
         let rows = deliveries.map { Row($0, conflicts: conflicts) }
         return try await req.view.render(
@@ -99,7 +101,7 @@ struct AdminActivityController: RouteCollection {
             ListPage(
                 frame: AdminFrame(req, section: "activity"), rows: rows,
                 statuses: WebhookDelivery.Status.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
-                installations: filter.options))
+                installations: filter.options, pager: pager))
     }
 
     struct DetailPage: Encodable {

@@ -32,12 +32,13 @@ struct AdminEmployeesController: RouteCollection {
         var query: String
         var rows: [Row]
         var installations: [AdminOption]
+        var pager: AdminPager
     }
 
     @Sendable func list(req: Request) async throws -> View {
         let text = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let filter = try await InstallationFilter.read(req)
-        let query = Employee.query(on: req.db).sort(\.$updatedAt, .descending).limit(200)
+        let query = Employee.query(on: req.db)
         if let installation = filter.selected { query.filter(\.$installation.$id == installation) }
         if !text.isEmpty {
             let pattern = "%\(text.lowercased())%"
@@ -48,8 +49,12 @@ struct AdminEmployeesController: RouteCollection {
                 }
             }
         }
+        query.keyset("updated_at", after: AdminPager.cursor(req), descending: true).limit(AdminPager.size + 1)
+        let (employees, pager) = try AdminPager.page(req, try await query.all()) {
+            PageCursor(time: $0.updatedAt ?? Date(timeIntervalSince1970: 0), id: try $0.requireID())
+        }
         let names = filter.names
-        let rows = try await query.all().map {
+        let rows = employees.map {
             Row(
                 id: $0.id?.uuidString ?? "", name: $0.name ?? "—", email: $0.email ?? "", number: $0.employeeNumber ?? "",
                 account: names[$0.$installation.id] ?? "—", status: $0.employmentStatus ?? "—", updated: AdminFormat.time($0.updatedAt))
@@ -58,7 +63,7 @@ struct AdminEmployeesController: RouteCollection {
             "admin/employees",
             ListPage(
                 frame: AdminFrame(req, section: "employees"), query: text, rows: rows,
-                installations: filter.options))
+                installations: filter.options, pager: pager))
     }
 
     struct DetailPage: Encodable {

@@ -35,14 +35,19 @@ struct AdminNotificationsController: RouteCollection {
         var ownTargets: Int
         var rows: [Row]
         var installations: [AdminOption]
+        var pager: AdminPager
     }
 
     @Sendable func list(req: Request) async throws -> View {
         let filter = try await InstallationFilter.read(req)
-        let query = OutboundNotification.query(on: req.db).sort(\.$createdAt, .descending).limit(200)
+        let query = OutboundNotification.query(on: req.db)
         if let installation = filter.selected { query.filter(\.$installation.$id == installation) }
+        query.keyset("created_at", after: AdminPager.cursor(req), descending: true).limit(AdminPager.size + 1)
         let names = filter.names
-        let rows = try await query.all().map {
+        let (notifications, pager) = try AdminPager.page(req, try await query.all()) {
+            PageCursor(time: $0.createdAt ?? Date(timeIntervalSince1970: 0), id: try $0.requireID())
+        }
+        let rows = notifications.map {
             Row(
                 id: $0.id?.uuidString ?? "", created: AdminFormat.time($0.createdAt), type: $0.type, reason: $0.reason, status: $0.status.rawValue,
                 attempts: $0.attempts, sent: AdminFormat.time($0.sentAt), error: $0.lastError ?? "",
@@ -54,7 +59,7 @@ struct AdminNotificationsController: RouteCollection {
             Page(
                 frame: AdminFrame(req, section: "notifications"),
                 enabled: settings.endpoint != nil, endpoint: endpoint, ownTargets: try await NotificationTarget.query(on: req.db).count(), rows: rows,
-                installations: filter.options))
+                installations: filter.options, pager: pager))
     }
 
     /// Sends it again (the HR system may have lost it, or it went dead).

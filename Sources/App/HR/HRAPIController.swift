@@ -42,11 +42,19 @@ struct HRAPIController: RouteCollection {
         return HRRecordsJSON.InstallationList(data: try await query.all().map(HRRecordsJSON.Installation.init))
     }
 
-    /// `?updated_since=` (ISO 8601), `limit` (1–500, default 100), `offset`; oldest change
-    /// first; `installation_id` (operator keys) for one installation's.
+    /// Oldest change first, a page at a time: `after` (the last page's `next_cursor`) reads
+    /// the next through the index, whatever the page's depth, and sees every row once while
+    /// others are added; `limit` (1–500, default 100); `updated_since` (ISO 8601);
+    /// `installation_id` (operator keys); `count=true` adds the total. `offset` still works,
+    /// scanning the rows before it.
     @Sendable func list(req: Request) async throws -> HRRecordsJSON.EmployeeList {
         let limit = try req.queryNumber("limit", default: 100, 1...500)
-        let offset = try req.queryNumber("offset", default: 0, 0...1_000_000)
+        let offset = try req.query[String.self, at: "offset"].map { _ in try req.queryNumber("offset", default: 0, 0...1_000_000) }
+        let after = try req.query[String.self, at: "after"].map { text in
+            guard let cursor = PageCursor(text: text) else { throw Abort(.badRequest, reason: "after must be a next_cursor this API returned") }
+            return cursor
+        }
+        guard offset == nil || after == nil else { throw Abort(.badRequest, reason: "Use after or offset, not both.") }
         let query = Employee.query(on: req.db)
         if let installationID = try req.installationFilter() { query.filter(\.$installation.$id == installationID) }
         if let since = req.query[String.self, at: "updated_since"] {
@@ -55,12 +63,19 @@ struct HRAPIController: RouteCollection {
             }
             query.filter(\.$updatedAt >= date)
         }
-        let count = try await query.count()
-        let page = try await query.sort(\.$updatedAt).sort(\.$id).range(offset..<(offset + limit)).all()
+        let counting = offset != nil || req.query[String.self, at: "count"] == "true"
+        let count = counting ? try await query.count() : nil
+        query.keyset("updated_at", after: after)
+        if let offset { query.offset(offset) }
+        // One more than the page: whether another follows, without counting.
+        let rows = try await query.limit(limit + 1).all()
+        let page = Array(rows.prefix(limit))
         let installations = try await InstallationReference.of(Set(page.map(\.$installation.id)), on: req.db)
         return HRRecordsJSON.EmployeeList(
             data: try page.map { try HRRecordsJSON.Employee($0, installation: installations[$0.$installation.id]) }, count: count,
-            next_offset: offset + page.count < count ? offset + page.count : nil)
+            next_cursor: rows.count > limit
+                ? try page.last.map { PageCursor(time: $0.updatedAt ?? Date(timeIntervalSince1970: 0), id: try $0.requireID()).text } : nil,
+            next_offset: offset.flatMap { rows.count > limit ? $0 + page.count : nil })
     }
 
     @Sendable func employee(req: Request) async throws -> HRRecordsJSON.Employee {

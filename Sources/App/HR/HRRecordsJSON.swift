@@ -130,7 +130,11 @@ enum HRRecordsJSON {
 
     struct EmployeeList: Content {
         var data: [Employee]
-        var count: Int
+        /// All matching employees: only with `count=true` (or an `offset`), as counting reads every one.
+        var count: Int?
+        /// The next page: `after=<next_cursor>`; nil on the last.
+        var next_cursor: String?
+        /// With `offset` paging only (superseded by the cursor).
         var next_offset: Int?
     }
 }

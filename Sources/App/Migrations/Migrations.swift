@@ -30,6 +30,7 @@ public enum Migrations {
             CreateConnectLinks(),
             CreateContractRequests(),
             AddDataLifecycle(),
+            AddListIndexes(),
         ]
     }
 }

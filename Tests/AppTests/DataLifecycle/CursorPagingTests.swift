@@ -1,0 +1,66 @@
+import Fluent
+import Foundation
+import Testing
+
+@testable import App
+
+/// Lists paged by a cursor (`PageCursor`): every row once, while rows are added between pages.
+@Suite("Cursor paging")
+struct CursorPagingTests {
+    /// Given: `count` employees, several sharing one time (rows of one transaction do).
+    func employees(_ f: SyncFixture, _ count: Int, at start: Date) async throws -> [UUID] {
+        var ids: [UUID] = []
+        for n in 0..<count {
+            let employee = Employee(installationID: try f.installation.requireID())
+            employee.name = "Person \(n)"
+            let time = start.addingTimeInterval(Double(n / 3))  // three at each time
+            try await employee.create(on: f.db)
+            try await Employee.query(on: f.db).filter(\.$id == employee.requireID()).set(\.$updatedAt, to: time).update()
+            ids.append(try employee.requireID())
+        }
+        return ids
+    }
+
+    @Test("the HR API's pages by next_cursor see every employee once while others are added, and count only when asked")
+    func api() async throws {
+        try await withSyncFixture { f in
+            let start = Date().addingTimeInterval(-3600)
+            var expected = try await employees(f, 11, at: start)
+            var seen: [UUID] = []
+            var cursor: String? = nil
+            var pages = 0
+            repeat {
+                let path = "/api/v1/employees?limit=2" + (cursor.map { "&after=\($0)" } ?? "")
+                let page = try JSONDecoder().decode(
+                    HRRecordsJSON.EmployeeList.self, from: Data(try await HRAPITests().get(f, path).body.utf8))
+                #expect(page.count == nil)
+                seen += page.data.map(\.id)
+                cursor = page.next_cursor
+                pages += 1
+                // When: someone is added between pages
+                if pages <= 2 { expected += try await employees(f, 1, at: Date()) }
+            } while cursor != nil && pages < 20
+            #expect(seen == expected, "every employee once, in order of change")
+            let counted = try JSONDecoder().decode(
+                HRRecordsJSON.EmployeeList.self, from: Data(try await HRAPITests().get(f, "/api/v1/employees?count=true&limit=1").body.utf8))
+            #expect(counted.count == expected.count)
+        }
+    }
+
+    @Test("the admin employees list pages by Older and Newest")
+    func admin() async throws {
+        try await withSyncFixture { f in
+            let ids = try await employees(f, AdminPager.size + 5, at: Date().addingTimeInterval(-3600))
+            let browser = try await AdminTests().signIn(f)
+            let first = try await browser.get("/admin/employees")
+            #expect(!first.body.contains("Newest"))
+            let older = try #require(first.body.firstMatch(of: /href="(\/admin\/employees\?before=[^"]+)"/)?.1)
+            let second = try await browser.get(String(older))
+            #expect(second.body.contains("Newest"))
+            #expect(!second.body.contains("Older"))
+            let shown = { (body: String) in ids.filter { body.contains($0.uuidString) } }
+            #expect(Set(shown(first.body)).isDisjoint(with: shown(second.body)))
+            #expect(shown(first.body).count + shown(second.body).count == ids.count)
+        }
+    }
+}
