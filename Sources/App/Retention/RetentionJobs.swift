@@ -14,9 +14,14 @@ struct RetentionJobs: JobRunner {
 
     var kinds: Set<String> { [Self.kind] }
 
+    /// At start-up a run is due at once: `retention.*` may have changed with the restart.
     func prepare(on worker: WorkerContext) async throws {
         let now = services.clock.now
-        try await worker.writer.transaction(.background) { tx in try await Self.scheduleNext(after: 0, on: tx, now: now) }
+        try await worker.writer.transaction(.background) { tx in
+            try await Job.query(on: tx).filter(\.$kind == Self.kind).filter(\.$status == .queued).filter(\.$runAt > now).set(\.$runAt, to: now)
+                .update()
+            try await Self.scheduleNext(after: 0, on: tx, now: now)
+        }
     }
 
     func run(_ jobs: [Job], on worker: WorkerContext) async -> [Job] {

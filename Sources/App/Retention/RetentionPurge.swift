@@ -9,9 +9,10 @@ import SQLKit
 struct RetentionPurge {
     /// The kinds of row retention removes, as `hrbridge_retention_purged_rows_total{kind}` names them.
     enum Kind: String, CaseIterable, Sendable {
+        // Rows first, then payloads: a payload is not emptied in a row about to go.
+        case delivery
         /// A processed or ignored delivery's payload (emptied; the row stays).
         case deliveryPayload = "delivery_payload"
-        case delivery
         case job
         case notification
         case setupRequest = "setup_request"

@@ -109,6 +109,10 @@ struct RetentionTests {
             #expect(planned.count == 1)
             let wait = try #require(planned.first?.runAt.timeIntervalSince(clock.now))
             #expect(abs(wait - Double(f.r.app.services.config.retention.intervalSeconds)) < 2)
+            // A restart (settings may have changed) makes the planned run due at once, without a second one.
+            try await RetentionJobs(services: f.r.app.services).prepare(on: worker.context)
+            let replanned = try await Job.query(on: f.db).filter(\.$kind == RetentionJobs.kind).filter(\.$status == .queued).all()
+            #expect(replanned.count == 1 && replanned.allSatisfy { $0.runAt.timeIntervalSince(clock.now) < 0.001 })
             let metrics = try await f.r.browser().get("/metrics")
             #expect(metrics.body.contains(#"hrbridge_retention_purged_rows_total{kind="delivery"} 1"#))
 
