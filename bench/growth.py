@@ -189,7 +189,7 @@ def build(w, installations, deliveries, employees, loader):
     loader.table("documents", ["id", "employee_id", "contract_id", "oneflow_file_id", "filename", "content_type", "size", "sha256",
                                "storage_path", "created_at"],
                  ((document(n), employee(n), contract(n), n, f"contract-{10_000 + n}.pdf", "application/pdf", len(PDF),
-                   hashlib.sha256(PDF).hexdigest(), "db", changed(n)) for n in range(employees)))
+                   hashlib.sha256(PDF).hexdigest(), "database", changed(n)) for n in range(employees)))
     loader.table("document_contents", ["id", "document_id", "data"],
                  ((uuid.UUID(int=(6 << 64) + n), document(n), PDF) for n in range(employees)))
     sizes["employees"] = loader.size()

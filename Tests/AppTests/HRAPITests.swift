@@ -73,7 +73,7 @@ struct HRAPITests {
                 HRRecordsJSON.EmployeeList.self,
                 from: Data(try await get(f, "/api/v1/employees?updated_since=2999-01-01T00:00:00Z").body.utf8))
             #expect(future.data.isEmpty)
-            #expect(future.count == nil)
+            #expect(future.count == 0)
             let past = try JSONDecoder().decode(
                 HRRecordsJSON.EmployeeList.self,
                 from: Data(try await get(f, "/api/v1/employees?updated_since=2000-01-01T00:00:00Z&limit=1").body.utf8))

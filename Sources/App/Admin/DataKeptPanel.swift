@@ -48,12 +48,19 @@ struct DataKeptPanel: Encodable {
             try await sql.raw(query + " LIMIT 1").first()?.decode(column: "at", as: Date.self)
         }
         switch kind {
-        case .deliveryPayload, .delivery:
+        case .deliveryPayload:
+            // Through the partial index of kept payloads, not (status, received_at), which
+            // would walk every emptied row first.
+            return try await first(
+                """
+                SELECT received_at AS at FROM webhook_deliveries WHERE payload <> ''
+                AND \(sql.notIndexed("status")) IN ('processed', 'ignored') ORDER BY received_at
+                """)
+        case .delivery:
             var dates: [Date] = []
             for status in [WebhookDelivery.Status.processed, .ignored] {
-                let kept: SQLQueryString = kind == .deliveryPayload ? "AND payload <> ''" : ""
                 if let date = try await first(
-                    "SELECT received_at AS at FROM webhook_deliveries WHERE status = \(bind: status.rawValue) \(kept) ORDER BY received_at")
+                    "SELECT received_at AS at FROM webhook_deliveries WHERE status = \(bind: status.rawValue) ORDER BY received_at")
                 {
                     dates.append(date)
                 }

@@ -199,7 +199,8 @@ extension AppConfig {
         public var jobDays = 7
         /// A notification the HR system took (sent). Failed and dead ones stay.
         public var notificationDays = 30
-        /// A setup request nobody decided (approval mode) or that was refused: its sealed token with it.
+        /// A setup request nobody decided (approval mode), refused or superseded: its sealed token with it.
+        /// An approved one stays (its setup may be tried again).
         public var setupRequestDays = 14
         /// After a disconnect, the installation's HR records and deliveries are erased
         /// (unless an admin chose to keep them); reconnecting before then cancels it.

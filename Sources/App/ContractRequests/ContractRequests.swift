@@ -36,6 +36,11 @@ struct ContractRequests {
         let (maxAttempts, now) = (services.config.sync.maxAttempts, services.clock.now)
         do {
             try await writer.transaction(.background) { tx in
+                // An erasure holds the same lock: the employee checked above is still there, or the request is not made.
+                try await InstallationLock.acquire(installationID, on: tx)
+                if let employeeID = plan.employeeID, try await Employee.find(employeeID, on: tx) == nil {
+                    throw Abort(.notFound, reason: "No such employee.")
+                }
                 try await request.create(on: tx)
                 try await ContractRequestEvent(requestID: try request.requireID(), state: .queued, note: ContractRequestFollower.note(for: .queued))
                     .create(on: tx)

@@ -43,18 +43,19 @@ struct HRAPIController: RouteCollection {
     }
 
     /// Oldest change first, a page at a time: `after` (the last page's `next_cursor`) reads
-    /// the next through the index, whatever the page's depth, and sees every row once while
-    /// others are added; `limit` (1–500, default 100); `updated_since` (ISO 8601);
-    /// `installation_id` (operator keys); `count=true` adds the total. `offset` still works,
-    /// scanning the rows before it.
+    /// the next through the index, whatever the page's depth; `limit` (1–500, default 100);
+    /// `updated_since` (ISO 8601); `installation_id` (operator keys). Without `after` it answers
+    /// as before cursors — `count` (unless `count=false`) and `next_offset` (`offset` scans the
+    /// rows before it) — so existing clients go on; with `after`, `count=true` adds the total.
     @Sendable func list(req: Request) async throws -> HRRecordsJSON.EmployeeList {
         let limit = try req.queryNumber("limit", default: 100, 1...500)
-        let offset = try req.query[String.self, at: "offset"].map { _ in try req.queryNumber("offset", default: 0, 0...1_000_000) }
+        let offsetGiven = req.query[String.self, at: "offset"] != nil
         let after = try req.query[String.self, at: "after"].map { text in
             guard let cursor = PageCursor(text: text) else { throw Abort(.badRequest, reason: "after must be a next_cursor this API returned") }
             return cursor
         }
-        guard offset == nil || after == nil else { throw Abort(.badRequest, reason: "Use after or offset, not both.") }
+        guard !offsetGiven || after == nil else { throw Abort(.badRequest, reason: "Use after or offset, not both.") }
+        let offset = after == nil ? try req.queryNumber("offset", default: 0, 0...1_000_000) : nil
         let query = Employee.query(on: req.db)
         if let installationID = try req.installationFilter() { query.filter(\.$installation.$id == installationID) }
         if let since = req.query[String.self, at: "updated_since"] {
@@ -63,7 +64,8 @@ struct HRAPIController: RouteCollection {
             }
             query.filter(\.$updatedAt >= date)
         }
-        let counting = offset != nil || req.query[String.self, at: "count"] == "true"
+        let asked = req.query[String.self, at: "count"]
+        let counting = offset != nil ? asked != "false" : asked == "true"
         let count = counting ? try await query.count() : nil
         query.keyset("updated_at", after: after)
         if let offset { query.offset(offset) }

@@ -130,11 +130,12 @@ enum HRRecordsJSON {
 
     struct EmployeeList: Content {
         var data: [Employee]
-        /// All matching employees: only with `count=true` (or an `offset`), as counting reads every one.
+        /// All matching employees: without `after` unless `count=false`, with it only for
+        /// `count=true` (counting reads every one).
         var count: Int?
         /// The next page: `after=<next_cursor>`; nil on the last.
         var next_cursor: String?
-        /// With `offset` paging only (superseded by the cursor).
+        /// Without `after` (offset paging, superseded by the cursor).
         var next_offset: Int?
     }
 }

@@ -32,14 +32,14 @@ struct EmployeeErasure {
     func erase(_ employee: Employee, by actor: AuditLog.Actor) async throws -> Erasure.Summary {
         let (employeeID, installationID, now) = (try employee.requireID(), employee.$installation.id, services.clock.now)
         let fallback = services.config.notify.endpoint != nil
-        let summary = try await services.storage.writer(on: db).transaction(.background) { tx in
+        let (summary, files) = try await services.storage.writer(on: db).transaction(.background) { tx in
             try await InstallationLock.acquire(installationID, on: tx)
             let inFlight = try await ContractRequest.query(on: tx).filter(\.$employee.$id == employeeID)
                 .filter(\.$state == .queued).count()
             guard inFlight == 0 else { throw Refusal.requestInFlight }
             let targets = try await Erasure.Targets.find([employeeID], installationID: installationID, on: tx)
             let summary = try await targets.erase(locked: tx, now: now)
-            guard summary.employees == 1 else { return summary }
+            guard summary.employees == 1 else { return (summary, [String]()) }
             if let installation = try await Installation.find(installationID, on: tx),
                 let outbox = try await Outbox.announcing([installation], fallback: fallback, on: tx)
             {
@@ -47,9 +47,10 @@ struct EmployeeErasure {
                     .employee, .erased, data: ["id": employeeID.uuidString], subjectID: employeeID, employeeID: employeeID,
                     installationID: installationID, on: tx, now: now)
             }
-            return summary
+            return (summary, targets.legacyFiles)
         }
         guard summary.employees == 1 else { throw Abort(.notFound, reason: "No such employee.") }
+        Erasure.removeLegacyFiles(files, dataDirectory: services.config.dataDirectory, logger: logger)
         services.metrics.purged("employee_erased", rows: 1)
         await services.storage.releaseErased(db, logger: logger)
         await services.audit(on: db, logger: logger).record(

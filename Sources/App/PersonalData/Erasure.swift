@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Logging
 import SQLKit
 
 /// What erasing people removes (GDPR art. 17), in the caller's transaction, which holds the
@@ -55,6 +56,9 @@ enum Erasure {
         var employees: [UUID]
         var oneflowContractIDs: [Int]
         var requests: [UUID]
+        /// PDFs a version before documents moved into the database stored under `data.dir`:
+        /// removed from the disk after the erasure commits (`removeLegacyFiles`).
+        var legacyFiles: [String] = []
         /// Every notification about a person shares their ordering key (`Outbox`): the
         /// employee's id, or a new hire's request's before the employee existed.
         var notificationKeys: [String] { (employees + requests).map(\.uuidString) }
@@ -73,6 +77,12 @@ enum Erasure {
                     + " OR (installation_id = \(bind: installationID) AND oneflow_contract_id IN (\(binds: targets.oneflowContractIDs)))"
             }
             targets.requests = try await sql.raw(requests).all().map { try $0.decode(column: "id", as: UUID.self) }
+            targets.legacyFiles = try await sql.raw(
+                """
+                SELECT storage_path FROM documents WHERE employee_id IN (\(binds: employeeIDs))
+                AND storage_path <> \(bind: Document.inDatabase)
+                """
+            ).all().map { try $0.decode(column: "storage_path", as: String.self) }
             return targets
         }
 
@@ -130,6 +140,20 @@ enum Erasure {
             summary.contracts = try await Erasure.changed(sql, "DELETE FROM employment_contracts WHERE employee_id IN (\(binds: employees))")
             summary.employees = try await Erasure.changed(sql, "DELETE FROM employees WHERE id IN (\(binds: employees))")
             return summary
+        }
+    }
+
+    /// Removes PDFs stored on disk by an earlier version (`Document.storagePath`), after the
+    /// erasure committed: a file that cannot be removed is logged (by its name, no one's).
+    static func removeLegacyFiles(_ paths: [String], dataDirectory: String, logger: Logger) {
+        for path in paths where !path.contains("..") {
+            do {
+                try FileManager.default.removeItem(atPath: dataDirectory + "/" + path)
+            } catch CocoaError.fileNoSuchFile {
+                continue
+            } catch {
+                logger.warning("erasure: a stored PDF could not be removed", metadata: ["file": "\(path)", "error": "\(ErrorText.log(error))"])
+            }
         }
     }
 

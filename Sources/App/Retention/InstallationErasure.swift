@@ -9,6 +9,10 @@ import SQLKit
 /// email) — unless an admin chose to keep them (`Installation.keepData`). Reconnecting before
 /// then cancels it (`SetupService` clears the dates). The installation row stays, with when
 /// its data was erased, so the admin page can say so and a new setup starts clean.
+///
+/// It goes in batches, each a transaction under the installation's lock that first reads the
+/// installation again: a setup (which takes the same lock) or an admin's "Keep" meanwhile
+/// stops it where it is, and nothing of the customer's new data is touched.
 struct InstallationErasure {
     let services: AppServices
     /// Where it reads, and where it writes.
@@ -19,7 +23,11 @@ struct InstallationErasure {
     /// Employees per transaction: one installation's lock is held for a batch, not for the whole erasure.
     static let batch = 100
 
-    /// When `installation`'s records are erased; nil: they are not (connected, kept, or erased already).
+    /// The customer came back, or an admin kept its records, while the erasure ran.
+    struct Stopped: Error {}
+
+    /// When `installation`'s records are erased; nil: they are not (connected, kept, erased
+    /// already, or `retention.disconnected_days` is 0).
     static func erasureDate(of installation: Installation, settings: AppConfig.Retention) -> Date? {
         guard installation.status == .disconnected, !installation.keepData, installation.dataErasedAt == nil,
             settings.disconnectedDays > 0, let since = installation.disconnectedAt
@@ -34,31 +42,36 @@ struct InstallationErasure {
         var erased = 0
         for installation in candidates {
             guard let date = Self.erasureDate(of: installation, settings: services.config.retention), date <= now else { continue }
-            _ = try await erase(installation, by: .retention, now: now)
-            erased += 1
+            do {
+                _ = try await erase(installation, by: .retention, now: now)
+                erased += 1
+            } catch is Stopped {
+                logger.info("erasure: stopped, the customer set up again or its records are kept", metadata: ["installation": "\(installation.id!)"])
+            }
         }
         return erased
     }
 
-    /// Erases `installation`'s records now (its date came, or an admin chose "Erase now").
+    /// Erases `installation`'s records now: its date came (`.retention`), or an admin chose
+    /// "Erase now", which a kept installation also allows. - Throws: `Stopped`.
     func erase(_ installation: Installation, by actor: AuditLog.Actor, now: Date) async throws -> Erasure.Summary {
         let installationID = try installation.requireID()
+        let honoursKeep = if case .retention = actor { true } else { false }
         var summary = Erasure.Summary()
+        var files: [String] = []
         while true {
-            let part = try await writer.transaction(.background) { tx in
-                try await InstallationLock.acquire(installationID, on: tx)
+            let (part, legacy) = try await locked(installationID, honoursKeep: honoursKeep) { tx in
                 let employees = try await Employee.query(on: tx).filter(\.$installation.$id == installationID).limit(Self.batch).all()
                     .map { try $0.requireID() }
-                return try await Erasure.Targets.find(employees, installationID: installationID, on: tx).erase(locked: tx, now: now)
+                let targets = try await Erasure.Targets.find(employees, installationID: installationID, on: tx)
+                return (try await targets.erase(locked: tx, now: now), targets.legacyFiles)
             }
             summary = summary + part
+            files += legacy
             if part.employees < Self.batch { break }
         }
-        summary = summary + (try await eraseRest(installationID, now: now))
-        installation.keepData = false
-        installation.dataErasedAt = now
-        installation.userEmail = nil
-        try await writer.save(installation)
+        summary = summary + (try await eraseRest(installationID, honoursKeep: honoursKeep, now: now))
+        Erasure.removeLegacyFiles(files, dataDirectory: services.config.dataDirectory, logger: logger)
         services.metrics.purged("installation_erased", rows: 1)
         await services.storage.releaseErased(db, logger: logger)
         await AuditLog(writer: writer, clock: services.clock, logger: logger).record(
@@ -67,36 +80,44 @@ struct InstallationErasure {
         return summary
     }
 
+    /// `body` in a transaction holding the installation's lock, if it is still to be erased.
+    private func locked<T: Sendable>(_ installationID: UUID, honoursKeep: Bool, _ body: @escaping @Sendable (any Database) async throws -> T)
+        async throws -> T
+    {
+        try await writer.transaction(.background) { tx in
+            try await InstallationLock.acquire(installationID, on: tx)
+            guard let current = try await Installation.find(installationID, on: tx), current.status == .disconnected,
+                current.dataErasedAt == nil, !(honoursKeep && current.keepData)
+            else { throw Stopped() }
+            return try await body(tx)
+        }
+    }
+
     /// What no employee holds: contracts without one (tombstoned too), requests for new hires
-    /// never made, notifications, deliveries (in batches), the sending settings.
-    private func eraseRest(_ installationID: UUID, now: Date) async throws -> Erasure.Summary {
-        var summary = Erasure.Summary()
-        summary =
-            summary
-            + (try await writer.transaction(.background) { tx in
-                try await InstallationLock.acquire(installationID, on: tx)
-                let sql = try tx.sql()
-                try await sql.raw(
-                    """
-                    INSERT INTO erased_contracts (id, installation_id, oneflow_contract_id, erased_at)
-                    SELECT id, installation_id, oneflow_contract_id, \(bind: now) FROM employment_contracts WHERE installation_id = \(bind: installationID)
-                    ON CONFLICT (installation_id, oneflow_contract_id) DO NOTHING
-                    """
-                ).run()
-                var part = Erasure.Summary()
-                part.contracts = try await Erasure.changed(sql, "DELETE FROM employment_contracts WHERE installation_id = \(bind: installationID)")
-                part.contractRequests = try await Erasure.changed(
-                    sql, "DELETE FROM contract_requests WHERE installation_id = \(bind: installationID)")
-                part.notifications = try await Erasure.changed(
-                    sql, "DELETE FROM outbound_notifications WHERE installation_id = \(bind: installationID)")
-                _ = try await Erasure.changed(sql, "DELETE FROM sending_settings WHERE installation_id = \(bind: installationID)")
-                return part
-            })
+    /// never made, notifications, deliveries (in batches), the sending settings; then the
+    /// installation marked erased, in the last batch's transaction.
+    private func eraseRest(_ installationID: UUID, honoursKeep: Bool, now: Date) async throws -> Erasure.Summary {
+        var summary = try await locked(installationID, honoursKeep: honoursKeep) { tx in
+            let sql = try tx.sql()
+            try await sql.raw(
+                """
+                INSERT INTO erased_contracts (id, installation_id, oneflow_contract_id, erased_at)
+                SELECT id, installation_id, oneflow_contract_id, \(bind: now) FROM employment_contracts WHERE installation_id = \(bind: installationID)
+                ON CONFLICT (installation_id, oneflow_contract_id) DO NOTHING
+                """
+            ).run()
+            var part = Erasure.Summary()
+            part.contracts = try await Erasure.changed(sql, "DELETE FROM employment_contracts WHERE installation_id = \(bind: installationID)")
+            part.contractRequests = try await Erasure.changed(sql, "DELETE FROM contract_requests WHERE installation_id = \(bind: installationID)")
+            part.notifications = try await Erasure.changed(sql, "DELETE FROM outbound_notifications WHERE installation_id = \(bind: installationID)")
+            _ = try await Erasure.changed(sql, "DELETE FROM sending_settings WHERE installation_id = \(bind: installationID)")
+            return part
+        }
         let batch = services.config.retention.batchSize
         while true {
-            let deleted = try await writer.write(.background) { db in
+            let deleted = try await locked(installationID, honoursKeep: honoursKeep) { tx in
                 try await Erasure.changed(
-                    try db.sql(),
+                    try tx.sql(),
                     """
                     DELETE FROM webhook_deliveries WHERE id IN (
                       SELECT id FROM webhook_deliveries WHERE installation_id = \(bind: installationID) LIMIT \(literal: batch))
@@ -104,6 +125,11 @@ struct InstallationErasure {
             }
             summary.deliveries += deleted
             if deleted < batch { break }
+        }
+        try await locked(installationID, honoursKeep: honoursKeep) { tx in
+            // The admin's email it acted as, too.
+            try await Installation.query(on: tx).filter(\.$id == installationID)
+                .set(\.$keepData, to: false).set(\.$dataErasedAt, to: now).set(\.$userEmail, to: nil).update()
         }
         return summary
     }

@@ -47,7 +47,7 @@ struct RetentionJobs: JobRunner {
             }
             let now = services.clock.now
             try await worker.writer.transaction(.background) { tx in
-                try await Self.scheduleNext(after: report.more ? 1 : settings.intervalSeconds, on: tx, now: now, running: 1)
+                try await Self.scheduleNext(after: report.more ? 1 : settings.intervalSeconds, on: tx, now: now)
                 try await JobQueue(db: tx).succeed(job, now: now)
             }
         } catch {
@@ -59,11 +59,12 @@ struct RetentionJobs: JobRunner {
         }
     }
 
-    /// Plans a run `seconds` from now unless one is planned. - Parameter running: the job
-    /// that calls, counted among the planned ones.
-    static func scheduleNext(after seconds: Int, on db: any Database, now: Date, running: Int = 0) async throws {
-        let planned = try await Job.query(on: db).filter(\.$kind == kind).filter(\.$status ~~ [.queued, .running]).count()
-        guard planned <= running else { return }
+    /// Plans a run `seconds` from now unless one is queued. Two processes doing so at once may
+    /// plan two runs; both purge, and the queue keeps planning (a running one is no plan:
+    /// counting it, two runs ending together each left the next to the other).
+    static func scheduleNext(after seconds: Int, on db: any Database, now: Date) async throws {
+        let planned = try await Job.query(on: db).filter(\.$kind == kind).filter(\.$status == .queued).count()
+        guard planned == 0 else { return }
         try await JobQueue(db: db).enqueue(
             kind: kind, payload: [String: String](), maxAttempts: Self.attempts, runAt: now.addingTimeInterval(TimeInterval(seconds)))
     }

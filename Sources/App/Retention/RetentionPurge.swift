@@ -70,7 +70,7 @@ struct RetentionPurge {
                 """
                 UPDATE webhook_deliveries SET payload = '' WHERE id IN (
                   SELECT id FROM webhook_deliveries WHERE payload <> '' AND received_at < \(bind: cutoff)
-                  AND status IN (\(binds: finished)) LIMIT \(literal: n))
+                  AND \(sql.notIndexed("status")) IN (\(binds: finished)) LIMIT \(literal: n))
                 """
             case .delivery:
                 """
@@ -92,7 +92,8 @@ struct RetentionPurge {
             case .setupRequest:
                 """
                 DELETE FROM setup_requests WHERE id IN (
-                  SELECT id FROM setup_requests WHERE requested_at < \(bind: cutoff) LIMIT \(literal: n))
+                  SELECT id FROM setup_requests WHERE requested_at < \(bind: cutoff)
+                  AND status IN ('pending', 'refused', 'superseded') LIMIT \(literal: n))
                 """
             }
         // Both databases say which rows a statement changed with RETURNING.

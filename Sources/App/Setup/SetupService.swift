@@ -109,6 +109,8 @@ struct SetupService {
             installation.dataErasedAt = nil
             let now = clock.now
             try await writer.transaction(.background) { tx in
+                // An offboarding erasure holds it per batch, and stops once it sees the installation back.
+                if let id = installation.id { try await InstallationLock.acquire(id, on: tx) }
                 try await installation.save(on: tx)
                 if let link { try await ConnectLinks.useUp(link, by: installation, on: tx, now: now) }
             }

@@ -1,5 +1,7 @@
 import FluentKit
+import FluentSQL
 import Foundation
+import SQLKit
 
 /// A place in a list ordered by (a time, id): the last row a page showed. Keyset paging — the
 /// next page starts right after that row through the list's index — costs the same on the
@@ -26,9 +28,11 @@ struct PageCursor: Equatable, Sendable {
         self.init(time: Date(timeIntervalSince1970: Double(micros) / 1e6), id: id)
     }
 
+    /// Its time in whole microseconds since 1970, as the databases keep it (PostgreSQL) or read it back (SQLite).
+    var microseconds: Int64 { Int64((time.timeIntervalSince1970 * 1e6).rounded()) }
+
     var text: String {
-        let micros = Int64((time.timeIntervalSince1970 * 1e6).rounded())
-        return Data("\(micros).\(id.uuidString)".utf8).base64EncodedString()
+        Data("\(microseconds).\(id.uuidString)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
@@ -37,23 +41,36 @@ extension QueryBuilder {
     /// Sorts by (`time`, id) — oldest first, or newest with `descending` — and keeps the rows
     /// after `cursor` in that order.
     ///
-    /// Times within a microsecond of the cursor's count as the same time, ordered by id: SQLite
-    /// keeps a time's full double but reads it back rounded to microseconds (sqlite-nio), so
-    /// the cursor's time is not always the stored one. Rows of one transaction share a time
-    /// exactly; two transactions a microsecond apart do not happen.
+    /// PostgreSQL keeps times to the microsecond, as the cursor does: the row value
+    /// `(time, id) > (cursor)` is exact, and its index serves it. SQLite keeps a time's full
+    /// double but sqlite-nio reads it back rounded to the microsecond, so there the cursor's
+    /// time stands for every stored time that rounds to it, [t − 0.5 µs, t + 0.5 µs), ordered
+    /// by id: exact too, unless two transactions' times fall in one microsecond.
     @discardableResult
     func keyset(_ time: FieldKey, after cursor: PageCursor?, descending: Bool = false) -> Self {
         let schema = Model.schemaOrAlias
         let timeField = DatabaseQuery.Field.path([time], schema: schema)
         let idField = DatabaseQuery.Field.path([.id], schema: schema)
         if let cursor {
-            let tie = 0.000_001
-            group(.or) { or in
-                or.filter(timeField, descending ? .lessThan : .greaterThan, .bind(cursor.time.addingTimeInterval(descending ? -tie : tie)))
-                or.group(.and) { same in
-                    same.filter(timeField, .greaterThanOrEqual, .bind(cursor.time.addingTimeInterval(-tie)))
-                    same.filter(timeField, .lessThanOrEqual, .bind(cursor.time.addingTimeInterval(tie)))
-                    same.filter(idField, descending ? .lessThan : .greaterThan, .bind(cursor.id))
+            if (database as? any SQLDatabase)?.dialect.name == "postgresql" {
+                let columns = SQLGroupExpression([SQLColumn(time.description, table: schema), SQLColumn("id", table: schema)])
+                // The cursor's microseconds, exactly: a bound Date can land a microsecond early.
+                let time: SQLQueryString = "(TIMESTAMPTZ 'epoch' + \(bind: cursor.microseconds) * INTERVAL '1 microsecond')"
+                let values = SQLGroupExpression([time, SQLBind(cursor.id)])
+                filter(.sql(SQLBinaryExpression(columns, descending ? .lessThan : .greaterThan, values)))
+            } else {
+                let (low, high) = (cursor.time.addingTimeInterval(-0.000_000_5), cursor.time.addingTimeInterval(0.000_000_5))
+                group(.or) { or in
+                    if descending {
+                        or.filter(timeField, .lessThan, .bind(low))
+                    } else {
+                        or.filter(timeField, .greaterThanOrEqual, .bind(high))
+                    }
+                    or.group(.and) { same in
+                        same.filter(timeField, .greaterThanOrEqual, .bind(low))
+                        same.filter(timeField, .lessThan, .bind(high))
+                        same.filter(idField, descending ? .lessThan : .greaterThan, .bind(cursor.id))
+                    }
                 }
             }
         }

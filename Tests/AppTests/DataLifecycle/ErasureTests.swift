@@ -146,6 +146,23 @@ struct ErasureTests {
         }
     }
 
+    @Test("a PDF an earlier version stored on disk goes with its employee")
+    func legacyFile() async throws {
+        try await withRequestFixture(Self.notifying) { r in
+            let (employeeID, _) = try await Self.signedNewHire(r)
+            let directory = r.f.r.app.services.config.dataDirectory
+            try FileManager.default.createDirectory(atPath: directory + "/documents", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: directory + "/documents/old.pdf", contents: Data("%PDF old".utf8))
+            let document = try #require(try await Document.query(on: r.f.db).filter(\.$employee.$id == employeeID).first())
+            document.storagePath = "documents/old.pdf"
+            try await document.save(on: r.f.db)
+
+            #expect(try await r.send(.DELETE, "/api/v1/employees/\(employeeID)").status == 200)
+
+            #expect(!FileManager.default.fileExists(atPath: directory + "/documents/old.pdf"))
+        }
+    }
+
     @Test("no trace of the person is left in the database: the SQLite file and its log, or a PostgreSQL dump")
     func noTraceOnDisk() async throws {
         let dataDir = NSTemporaryDirectory() + "hrbridge-erasure-" + UUID().uuidString

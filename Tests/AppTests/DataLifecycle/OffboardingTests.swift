@@ -103,4 +103,20 @@ struct OffboardingTests {
             #expect(after.body.contains("Erased"))
         }
     }
+
+    @Test("an erasure whose customer came back (or was kept) meanwhile stops, and touches nothing")
+    func stopsWhenBack() async throws {
+        try await withSyncFixture { f in
+            let stale = try await disconnected(f)
+            // The customer sets up again while the retention job holds the old row.
+            _ = try await SetupService(services: f.r.app.services, db: f.db, logger: f.r.app.logger).connect(token: f.token)
+            let erasure = InstallationErasure(
+                services: f.r.app.services, db: f.db, writer: f.r.app.services.storage.writer(on: f.db), logger: f.r.app.logger)
+
+            await #expect(throws: InstallationErasure.Stopped.self) { _ = try await erasure.erase(stale, by: .retention, now: Date()) }
+
+            #expect(try await f.employees().count == 1)
+            #expect(try await Installation.find(stale.id, on: f.db)?.dataErasedAt == nil)
+        }
+    }
 }
