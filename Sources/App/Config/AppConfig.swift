@@ -207,7 +207,8 @@ extension AppConfig {
         public var disconnectedDays = 30
         /// How often the retention job runs; sooner while a run leaves rows behind.
         public var intervalSeconds = 300
-        /// Rows per purge transaction: small, so an acknowledgement never waits long for the write lock.
+        /// The most rows one purge statement takes; each is sized to hold the write lock about
+        /// `RetentionPurge.budget`, so an acknowledgement never waits long for it.
         public var batchSize = 500
     }
 }
