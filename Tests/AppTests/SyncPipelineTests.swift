@@ -126,8 +126,9 @@ struct SyncPipelineTests {
             try await f.act("publish", id)
             try await f.settle()
             let before = try await f.deliveries().count
-            try await f.act("sign", id)
+            // The fault first: nothing can ask for the files before it is in place.
             _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/\(id)/files", "status": 503, "count": 1])
+            try await f.act("sign", id)
             // The sign notification is in (the sandbox also sends in the background).
             await f.deliver()
             #expect(try await eventually { try await f.deliveries().count > before })
