@@ -126,8 +126,10 @@ struct SyncPipelineTests {
             try await f.act("publish", id)
             try await f.settle()
             let before = try await f.deliveries().count
-            // The fault first: nothing can ask for the files before it is in place.
-            _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/\(id)/files", "status": 503, "count": 1])
+            // The fault first, and for every call until it is cleared: a delivery of the contract
+            // still held (a late retry, under load) is run alone after its lead fails and would
+            // otherwise fetch the PDF in the same runOnce.
+            _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/\(id)/files", "status": 503, "count": 1000])
             try await f.act("sign", id)
             // The sign notification is in (the sandbox also sends in the background).
             await f.deliver()
@@ -143,6 +145,7 @@ struct SyncPipelineTests {
             let retry = try #require(try await Job.query(on: f.db).filter(\.$status == .queued).first())
             #expect(retry.runAt > Date())  // backed off, not repeated at once
 
+            #expect(try await f.r.browser().send(.DELETE, "/sandbox/control/faults").status == 204)
             while await worker.runOnce(now: Date().addingTimeInterval(3600)) {}
             #expect(try await WebhookDelivery.find(sign.id, on: f.db)?.status == .processed)
             #expect(try await Document.query(on: f.db).count() == 1)
