@@ -65,6 +65,7 @@ struct HRAPIController: RouteCollection {
             query.filter(\.$updatedAt >= date)
         }
         let asked = req.query[String.self, at: "count"]
+        guard asked == nil || asked == "true" || asked == "false" else { throw Abort(.badRequest, reason: "count must be true or false") }
         let counting = offset != nil ? asked != "false" : asked == "true"
         let count = counting ? try await query.count() : nil
         query.keyset("updated_at", after: after)
