@@ -44,8 +44,8 @@ extension QueryBuilder {
     /// PostgreSQL keeps times to the microsecond, as the cursor does: the row value
     /// `(time, id) > (cursor)` is exact, and its index serves it. SQLite keeps a time's full
     /// double but sqlite-nio reads it back rounded to the microsecond, so there the cursor's
-    /// time stands for every stored time that rounds to it, [t − 0.5 µs, t + 0.5 µs), ordered
-    /// by id: exact too, unless two transactions' times fall in one microsecond.
+    /// time stands for every stored time that rounds to it, compared on SQLite's own rounding
+    /// and ordered by id: exact too, unless two transactions' times fall in one microsecond.
     @discardableResult
     func keyset(_ time: FieldKey, after cursor: PageCursor?, descending: Bool = false) -> Self {
         let schema = Model.schemaOrAlias
@@ -59,19 +59,18 @@ extension QueryBuilder {
                 let values = SQLGroupExpression([time, SQLBind(cursor.id)])
                 filter(.sql(SQLBinaryExpression(columns, descending ? .lessThan : .greaterThan, values)))
             } else {
-                let (low, high) = (cursor.time.addingTimeInterval(-0.000_000_5), cursor.time.addingTimeInterval(0.000_000_5))
-                group(.or) { or in
-                    if descending {
-                        or.filter(timeField, .lessThan, .bind(low))
-                    } else {
-                        or.filter(timeField, .greaterThanOrEqual, .bind(high))
-                    }
-                    or.group(.and) { same in
-                        same.filter(timeField, .greaterThanOrEqual, .bind(low))
-                        same.filter(timeField, .lessThan, .bind(high))
-                        same.filter(idField, descending ? .lessThan : .greaterThan, .bind(cursor.id))
-                    }
-                }
+                // A bound the index serves, a microsecond wide of the cursor (a bound Date is good
+                // only to ~0.25 µs at today's epoch, so it cannot draw the line itself), then the
+                // exact test on the microsecond SQLite rounds the stored time to.
+                filter(timeField, descending ? .lessThan : .greaterThan, .bind(cursor.time.addingTimeInterval(descending ? 0.000_001 : -0.000_001)))
+                let op = descending ? "<" : ">"
+                filter(
+                    .sql(
+                        embed: """
+                            (CAST(ROUND(\(ident: schema).\(ident: time.description) * 1000000) AS INTEGER) \(unsafeRaw: op) \(bind: cursor.microseconds)
+                            OR (CAST(ROUND(\(ident: schema).\(ident: time.description) * 1000000) AS INTEGER) = \(bind: cursor.microseconds)
+                            AND \(ident: schema).\(ident: "id") \(unsafeRaw: op) \(bind: cursor.id)))
+                            """))
             }
         }
         return sort(timeField, descending ? .descending : .ascending).sort(idField, descending ? .descending : .ascending)
