@@ -110,7 +110,8 @@ struct AdminEmployeesController: RouteCollection {
 
     @Sendable func detail(req: Request) async throws -> View {
         req.apiScope = .`operator`  // the signed-in admin sees every installation
-        let json = try await api.employee(req: req)
+        let employee = try await api.find(req)
+        let json = try await HRAPIController.record(of: employee, box: api.secretBox, on: req.db)
         let pairs = { (d: [String: String]) in d.keys.sorted().map { DetailPage.Pair(key: $0, value: d[$0]!) } }
         let facts: [DetailPage.Pair] = [
             ("Employee number", json.employee_number), ("Email", json.email), ("Phone", json.phone), ("Title", json.title),
@@ -136,19 +137,13 @@ struct AdminEmployeesController: RouteCollection {
                 },
                 requests: try await AdminContractRequestsController.rows(
                     ContractRequest.query(on: req.db).filter(\.$employee.$id == json.id), names: [:]),
-                erases: try await erasure(req).preview(try await api.find(req)).words))
+                erases: try await erasure(req).preview(employee).words))
     }
 
     /// Everything stored about the employee, as the API's export (a JSON download).
     @Sendable func export(req: Request) async throws -> Response {
         req.apiScope = .`operator`
-        let employee = try await api.find(req)
-        let response = try await EmployeeExport.of(employee, services: services, on: req.db).encodeResponse(for: req)
-        let id = try employee.requireID()
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"employee-\(id.uuidString.lowercased()).json\"")
-        await services.audit(on: req.db, logger: req.logger).record(
-            .employeeExported, by: .admin(req), installation: employee.$installation.id, subject: id.uuidString)
-        return response
+        return try await EmployeeExport.download(try await api.find(req), by: .admin(req), services: services, for: req)
     }
 
     /// Erases the employee (the page's confirmation named what goes), then back to the list.

@@ -55,6 +55,16 @@ struct EmployeeExport: Content {
     var notifications: [Notification]
     var webhook_deliveries: [Delivery]
 
+    /// The export as a download (`employee-<id>.json`), recorded in the audit trail as `actor`'s.
+    static func download(_ employee: Employee, by actor: AuditLog.Actor, services: AppServices, for req: Vapor.Request) async throws -> Response {
+        let id = try employee.requireID()
+        let response = try await of(employee, services: services, on: req.db).encodeResponse(for: req)
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"employee-\(id.uuidString.lowercased()).json\"")
+        await services.audit(on: req.db, logger: req.logger).record(
+            .employeeExported, by: actor, installation: employee.$installation.id, subject: id.uuidString)
+        return response
+    }
+
     static func of(_ employee: Employee, services: AppServices, on db: any Database) async throws -> EmployeeExport {
         let record = try await HRAPIController.record(of: employee, box: services.secretBox, on: db)
         let employeeID = try employee.requireID()

@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 
-/// A contract whose employee was erased: only its Oneflow id, so that a later notification of
+/// A contract whose employee was erased (written by `Erasure.tombstone`): only its Oneflow id, so that a later notification of
 /// it is ignored ("erased") instead of bringing the person back (`SyncDecision`). A new contract
 /// for the same person is another id, and makes a new employee.
 final class ErasedContract: Model, @unchecked Sendable {
@@ -13,11 +13,4 @@ final class ErasedContract: Model, @unchecked Sendable {
     @Field(key: "erased_at") var erasedAt: Date
 
     init() {}
-
-    init(installationID: UUID, oneflowContractID: Int, erasedAt: Date) {
-        self.id = .timeOrdered(at: erasedAt)
-        self.$installation.id = installationID
-        self.oneflowContractID = oneflowContractID
-        self.erasedAt = erasedAt
-    }
 }

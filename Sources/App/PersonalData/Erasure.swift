@@ -114,33 +114,30 @@ enum Erasure {
             guard !employees.isEmpty else { return Summary() }
             let sql = try tx.sql()
             var summary = Summary()
-            for oneflowID in Set(oneflowContractIDs) {
-                try await sql.raw(
-                    """
-                    INSERT INTO erased_contracts (id, installation_id, oneflow_contract_id, erased_at)
-                    VALUES (\(bind: UUID.timeOrdered(at: now)), \(bind: installationID), \(bind: oneflowID), \(bind: now))
-                    ON CONFLICT (installation_id, oneflow_contract_id) DO NOTHING
-                    """
-                ).run()
-            }
+            try await Erasure.tombstone(contractsWhere: "employee_id IN (\(binds: employees))", now: now, on: sql)
             if !oneflowContractIDs.isEmpty {
-                summary.webhookPayloads = try await Erasure.changed(
-                    sql,
+                summary.webhookPayloads = try await sql.changedRows(
                     """
                     UPDATE webhook_deliveries SET payload = '' WHERE installation_id = \(bind: installationID)
                     AND oneflow_contract_id IN (\(binds: oneflowContractIDs)) AND payload <> ''
                     """)
             }
-            summary.notifications = try await Erasure.changed(
-                sql, "DELETE FROM outbound_notifications WHERE ordering_key IN (\(binds: notificationKeys))")
+            summary.notifications = try await sql.changedRows("DELETE FROM outbound_notifications WHERE ordering_key IN (\(binds: notificationKeys))")
             if !requests.isEmpty {
-                summary.contractRequests = try await Erasure.changed(sql, "DELETE FROM contract_requests WHERE id IN (\(binds: requests))")
+                summary.contractRequests = try await sql.changedRows("DELETE FROM contract_requests WHERE id IN (\(binds: requests))")
             }
-            summary.documents = try await Erasure.changed(sql, "DELETE FROM documents WHERE employee_id IN (\(binds: employees))")
-            summary.contracts = try await Erasure.changed(sql, "DELETE FROM employment_contracts WHERE employee_id IN (\(binds: employees))")
-            summary.employees = try await Erasure.changed(sql, "DELETE FROM employees WHERE id IN (\(binds: employees))")
+            summary.documents = try await sql.changedRows("DELETE FROM documents WHERE employee_id IN (\(binds: employees))")
+            summary.contracts = try await sql.changedRows("DELETE FROM employment_contracts WHERE employee_id IN (\(binds: employees))")
+            summary.employees = try await sql.changedRows("DELETE FROM employees WHERE id IN (\(binds: employees))")
             return summary
         }
+    }
+
+    /// A tombstone for every contract `contracts` selects from employment_contracts, in one statement.
+    static func tombstone(contractsWhere contracts: SQLQueryString, now: Date, on sql: any SQLDatabase) async throws {
+        let insert: SQLQueryString =
+            "INSERT INTO erased_contracts (id, installation_id, oneflow_contract_id, erased_at) SELECT id, installation_id, oneflow_contract_id, \(bind: now) FROM employment_contracts WHERE "
+        try await sql.raw(insert + contracts + " ON CONFLICT (installation_id, oneflow_contract_id) DO NOTHING").run()
     }
 
     /// Removes PDFs stored on disk by an earlier version (`Document.storagePath`), after the
@@ -155,10 +152,5 @@ enum Erasure {
                 logger.warning("erasure: a stored PDF could not be removed", metadata: ["file": "\(path)", "error": "\(ErrorText.log(error))"])
             }
         }
-    }
-
-    /// Rows a statement changed (both databases say with RETURNING).
-    static func changed(_ sql: any SQLDatabase, _ statement: SQLQueryString) async throws -> Int {
-        try await sql.raw(statement + " RETURNING id").all().count
     }
 }

@@ -28,14 +28,7 @@ struct PersonalDataAPIController: RouteCollection {
     }
 
     @Sendable func export(req: Request) async throws -> Response {
-        let employee = try await records.find(req)
-        let export = try await EmployeeExport.of(employee, services: services, on: req.db)
-        await services.audit(on: req.db, logger: req.logger).record(
-            .employeeExported, by: Self.actor(req), installation: employee.$installation.id, subject: try employee.requireID().uuidString)
-        let response = try await export.encodeResponse(for: req)
-        response.headers.replaceOrAdd(
-            name: .contentDisposition, value: "attachment; filename=\"employee-\(try employee.requireID().uuidString.lowercased()).json\"")
-        return response
+        try await EmployeeExport.download(try await records.find(req), by: Self.actor(req), services: services, for: req)
     }
 
     private static func actor(_ req: Request) -> AuditLog.Actor {

@@ -99,25 +99,18 @@ struct InstallationErasure {
     private func eraseRest(_ installationID: UUID, honoursKeep: Bool, now: Date) async throws -> Erasure.Summary {
         var summary = try await locked(installationID, honoursKeep: honoursKeep) { tx in
             let sql = try tx.sql()
-            try await sql.raw(
-                """
-                INSERT INTO erased_contracts (id, installation_id, oneflow_contract_id, erased_at)
-                SELECT id, installation_id, oneflow_contract_id, \(bind: now) FROM employment_contracts WHERE installation_id = \(bind: installationID)
-                ON CONFLICT (installation_id, oneflow_contract_id) DO NOTHING
-                """
-            ).run()
+            try await Erasure.tombstone(contractsWhere: "installation_id = \(bind: installationID)", now: now, on: sql)
             var part = Erasure.Summary()
-            part.contracts = try await Erasure.changed(sql, "DELETE FROM employment_contracts WHERE installation_id = \(bind: installationID)")
-            part.contractRequests = try await Erasure.changed(sql, "DELETE FROM contract_requests WHERE installation_id = \(bind: installationID)")
-            part.notifications = try await Erasure.changed(sql, "DELETE FROM outbound_notifications WHERE installation_id = \(bind: installationID)")
-            _ = try await Erasure.changed(sql, "DELETE FROM sending_settings WHERE installation_id = \(bind: installationID)")
+            part.contracts = try await sql.changedRows("DELETE FROM employment_contracts WHERE installation_id = \(bind: installationID)")
+            part.contractRequests = try await sql.changedRows("DELETE FROM contract_requests WHERE installation_id = \(bind: installationID)")
+            part.notifications = try await sql.changedRows("DELETE FROM outbound_notifications WHERE installation_id = \(bind: installationID)")
+            _ = try await sql.changedRows("DELETE FROM sending_settings WHERE installation_id = \(bind: installationID)")
             return part
         }
         let batch = services.config.retention.batchSize
         while true {
             let deleted = try await locked(installationID, honoursKeep: honoursKeep) { tx in
-                try await Erasure.changed(
-                    try tx.sql(),
+                try await tx.sql().changedRows(
                     """
                     DELETE FROM webhook_deliveries WHERE id IN (
                       SELECT id FROM webhook_deliveries WHERE installation_id = \(bind: installationID) LIMIT \(literal: batch))

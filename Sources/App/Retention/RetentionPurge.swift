@@ -113,7 +113,6 @@ struct RetentionPurge {
                   AND status IN ('pending', 'refused', 'superseded') LIMIT \(literal: n))
                 """
             }
-        // Both databases say which rows a statement changed with RETURNING.
-        return try await sql.raw(statement + " RETURNING id").all().count
+        return try await sql.changedRows(statement)
     }
 }

@@ -26,6 +26,11 @@ extension SQLDatabase {
     /// PostgreSQL plans from statistics.
     func notIndexed(_ column: String) -> SQLQueryString { isPostgreSQL ? "\(ident: column)" : "+\(ident: column)" }
 
+    /// How many rows an UPDATE or DELETE changed: both databases say with `RETURNING`.
+    func changedRows(_ statement: SQLQueryString) async throws -> Int {
+        try await raw(statement + " RETURNING id").all().count
+    }
+
     /// The database's size on disk, in bytes: PostgreSQL's for this database; SQLite's pages
     /// in use and free (not its write-ahead log, which checkpoints fold in).
     func sizeInBytes() async throws -> Int {
