@@ -38,6 +38,9 @@ struct PageCursor: Equatable, Sendable {
 }
 
 extension QueryBuilder {
+    /// 2001-01-01 in seconds since 1970: Foundation's reference date.
+    fileprivate static var referenceDate: Int { 978_307_200 }
+
     /// Sorts by (`time`, id) — oldest first, or newest with `descending` — and keeps the rows
     /// after `cursor` in that order.
     ///
@@ -63,13 +66,19 @@ extension QueryBuilder {
                 // only to ~0.25 µs at today's epoch, so it cannot draw the line itself), then the
                 // exact test on the microsecond SQLite rounds the stored time to.
                 filter(timeField, descending ? .lessThan : .greaterThan, .bind(cursor.time.addingTimeInterval(descending ? 0.000_001 : -0.000_001)))
+                // sqlite-nio rounds a stored time to the microsecond counted from 2001, not 1970
+                // (`round((t - 978307200) * 1e6)`); the same arithmetic here gives the same
+                // microsecond bit for bit. Rounded from 1970, a time whose fraction lay near half
+                // a microsecond could land on the other one, and a page's last row came again.
                 let op = descending ? "<" : ">"
+                let micros: SQLQueryString =
+                    "CAST(ROUND((\(ident: schema).\(ident: time.description) - \(literal: Self.referenceDate)) * 1000000) AS INTEGER)"
+                let cursorMicros = cursor.microseconds - Int64(Self.referenceDate) * 1_000_000
                 filter(
                     .sql(
                         embed: """
-                            (CAST(ROUND(\(ident: schema).\(ident: time.description) * 1000000) AS INTEGER) \(unsafeRaw: op) \(bind: cursor.microseconds)
-                            OR (CAST(ROUND(\(ident: schema).\(ident: time.description) * 1000000) AS INTEGER) = \(bind: cursor.microseconds)
-                            AND \(ident: schema).\(ident: "id") \(unsafeRaw: op) \(bind: cursor.id)))
+                            (\(micros) \(unsafeRaw: op) \(bind: cursorMicros)
+                            OR (\(micros) = \(bind: cursorMicros) AND \(ident: schema).\(ident: "id") \(unsafeRaw: op) \(bind: cursor.id)))
                             """))
             }
         }

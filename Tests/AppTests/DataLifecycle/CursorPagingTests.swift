@@ -65,4 +65,37 @@ struct CursorPagingTests {
             #expect(shown(first.body).count + shown(second.body).count == ids.count)
         }
     }
+
+    @Test("SQLite: a row whose time lies half a microsecond from two is not shown again on the next page")
+    func halfMicrosecond() async throws {
+        guard !testsRunOnPostgres else { return }  // PostgreSQL keeps whole microseconds
+        // Given: a time that rounds to one microsecond counted from 1970 and to the next counted
+        // from 2001, as sqlite-nio reads it back
+        let reference: Double = 978_307_200
+        func apart(_ t: Double) -> Bool {
+            let from1970: Double = (t * 1e6).rounded()
+            let from2001: Double = ((t - reference) * 1e6).rounded() + reference * 1e6
+            return from1970 != from2001
+        }
+        var found: Double?
+        for step in 0..<100_000 where found == nil {
+            let t: Double = 1_764_936_535 + Double(step) * 0.000_000_113
+            if apart(t) { found = t }
+        }
+        let t = try #require(found)
+        try await withSyncFixture { f in
+            let ids = try await employees(f, 3, at: Date(timeIntervalSince1970: t - 10))
+            try await f.db.sql().raw("UPDATE employees SET updated_at = \(bind: t - 1) WHERE id = \(bind: ids[0])").run()
+            try await f.db.sql().raw("UPDATE employees SET updated_at = \(bind: t) WHERE id = \(bind: ids[1])").run()
+            try await f.db.sql().raw("UPDATE employees SET updated_at = \(bind: t + 1) WHERE id = \(bind: ids[2])").run()
+            // When: the API's pages of two
+            let first = try JSONDecoder().decode(
+                HRRecordsJSON.EmployeeList.self, from: Data(try await HRAPITests().get(f, "/api/v1/employees?limit=2&count=false").body.utf8))
+            let after = try #require(first.next_cursor)
+            let second = try JSONDecoder().decode(
+                HRRecordsJSON.EmployeeList.self, from: Data(try await HRAPITests().get(f, "/api/v1/employees?limit=2&after=\(after)").body.utf8))
+            // Then: each once
+            #expect(first.data.map(\.id) + second.data.map(\.id) == ids)
+        }
+    }
 }
