@@ -31,7 +31,8 @@ struct AdminEmployeesController: RouteCollection {
         var frame: AdminFrame
         var query: String
         var rows: [Row]
-        var installations: [AdminOption]
+        /// The installation filter's `<option>`s, as HTML (`InstallationFilter.options`).
+        var installations: String
         var pager: AdminPager
     }
 
@@ -40,15 +41,7 @@ struct AdminEmployeesController: RouteCollection {
         let filter = try await InstallationFilter.read(req)
         let query = Employee.query(on: req.db)
         if let installation = filter.selected { query.filter(\.$installation.$id == installation) }
-        if !text.isEmpty {
-            let pattern = "%\(text.lowercased())%"
-            // LOWER(…) LIKE works alike on SQLite and PostgreSQL.
-            query.group(.or) { or in
-                for column in ["name", "email", "employee_number"] {
-                    or.filter(.sql(unsafeRaw: "LOWER(\(column))"), .custom("LIKE"), .bind(pattern))
-                }
-            }
-        }
+        try await EmployeeSearch.narrow(query, to: text, on: req.db)
         query.keyset("updated_at", after: AdminPager.cursor(req), descending: true).limit(AdminPager.size + 1)
         let (employees, pager) = try AdminPager.page(req, try await query.all()) {
             PageCursor(time: $0.updatedAt ?? Date(timeIntervalSince1970: 0), id: try $0.requireID())

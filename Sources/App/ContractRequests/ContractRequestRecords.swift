@@ -114,6 +114,7 @@ struct ContractRequestRecords {
         hire.employmentStatus = "CONTRACT_SENT"
         hire.employeeNumber = plan.hrFields[HRField.employeeNumber.rawValue]
         try await hire.create(on: tx)
+        try await EmployeeSearch.index([hire], on: tx)
         return try hire.requireID()
     }
 

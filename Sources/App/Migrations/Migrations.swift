@@ -31,6 +31,8 @@ public enum Migrations {
             CreateContractRequests(),
             AddDataLifecycle(),
             AddListIndexes(),
+            AddEmployeeSearch(),
+            AddCallbackCopyIndex(),
         ]
     }
 }

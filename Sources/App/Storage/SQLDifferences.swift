@@ -26,6 +26,11 @@ extension SQLDatabase {
     /// PostgreSQL plans from statistics.
     func notIndexed(_ column: String) -> SQLQueryString { isPostgreSQL ? "\(ident: column)" : "+\(ident: column)" }
 
+    /// A text column compared byte by byte (so code point by code point, for UTF-8), whose
+    /// index serves a prefix as a range: SQLite's default; PostgreSQL's "C" collation, where
+    /// the database's own (often `en_US`) orders by language rules no range can follow.
+    var binaryText: SQLQueryString { isPostgreSQL ? "TEXT COLLATE \"C\"" : "TEXT" }
+
     /// How many rows an UPDATE or DELETE changed: both databases say with `RETURNING`.
     func changedRows(_ statement: SQLQueryString) async throws -> Int {
         try await raw(statement + " RETURNING id").all().count

@@ -83,11 +83,13 @@ final class HRWriteSet {
     func notify(_ type: Outbox.RecordType, _ reason: Outbox.Reason, _ record: any Model) { notifications.append((type, reason, record)) }
 
     /// Writes everything: new rows with one INSERT per table (`SQLInsertable`), changed ones one UPDATE each,
+    /// the employees' search terms,
     /// then the outbound notifications one by one, in order (`NotificationSender` sends
     /// them in insertion order).
     func flush(on db: any Database, outbox: Outbox?, now: Date) async throws {
         try await newEmployees.insert(on: db, now: now)
         for employee in changedEmployees { try await employee.update(on: db) }
+        try await EmployeeSearch.index(newEmployees + changedEmployees, on: db)
         try await newContracts.insert(on: db, now: now)
         for contract in changedContracts { try await contract.update(on: db) }
         try await history.insert(on: db, now: now)
