@@ -66,9 +66,8 @@ struct AdminActivityController: RouteCollection {
         /// Other contracts this delivery's callback id was stored for (`CallbackConflicts`).
         var conflict: Bool
 
-        /// `d` must have its installation loaded.
-        init(_ d: WebhookDelivery, conflicts: [CallbackConflicts.Key: Set<Int>]) {
-            (id, received, account) = (d.id?.uuidString ?? "", AdminFormat.time(d.receivedAt), d.installation.accountName)
+        init(_ d: WebhookDelivery, account: String, conflicts: [CallbackConflicts.Key: Set<Int>]) {
+            (id, received, self.account) = (d.id?.uuidString ?? "", AdminFormat.time(d.receivedAt), account)
             (contract, events, status) = (d.oneflowContractID, d.eventTypes.replacingOccurrences(of: ",", with: ", "), d.status.rawValue)
             duration = d.processedAt.map { AdminFormat.duration($0.timeIntervalSince(d.receivedAt)) } ?? "—"
             reason = d.outcomeReason ?? ""
@@ -81,7 +80,8 @@ struct AdminActivityController: RouteCollection {
         var frame: AdminFrame
         var rows: [Row]
         var statuses: [AdminOption]
-        var installations: [AdminOption]
+        /// The installation filter's `<option>`s, as HTML (`InstallationFilter.options`).
+        var installations: String
         var pager: AdminPager
     }
 
@@ -89,13 +89,14 @@ struct AdminActivityController: RouteCollection {
         let status = req.query[String.self, at: "status"].flatMap(WebhookDelivery.Status.init(rawValue:))
         let filter = try await InstallationFilter.read(req)
         let installation = filter.selected
-        let query = WebhookDelivery.query(on: req.db).with(\.$installation)
+        let query = WebhookDelivery.query(on: req.db)
         if let status { query.filter(\.$status == status) }
         if let installation { query.filter(\.$installation.$id == installation) }
         query.keyset("received_at", after: AdminPager.cursor(req), descending: true).limit(AdminPager.size + 1)
         let (deliveries, pager) = try AdminPager.page(req, try await query.all()) { PageCursor(time: $0.receivedAt, id: try $0.requireID()) }
         let conflicts = try await CallbackConflicts(db: req.db).contracts(of: deliveries)
-        let rows = deliveries.map { Row($0, conflicts: conflicts) }
+        let names = filter.names
+        let rows = deliveries.map { Row($0, account: names[$0.$installation.id] ?? "—", conflicts: conflicts) }
         return try await req.view.render(
             "admin/activity",
             ListPage(
@@ -136,7 +137,7 @@ struct AdminActivityController: RouteCollection {
             "admin/delivery",
             DetailPage(
                 title: "Delivery for contract \(d.oneflowContractID)", frame: AdminFrame(req, section: "activity"),
-                delivery: Row(d, conflicts: conflicts), callbackID: d.callbackID,
+                delivery: Row(d, account: d.installation.accountName, conflicts: conflicts), callbackID: d.callbackID,
                 conflictingContracts: CallbackConflicts.others(of: d, in: conflicts).map(String.init).joined(separator: ", "), attempts: d.attempts,
                 payload: pretty,
                 jobs: jobs.map {

@@ -21,7 +21,8 @@ struct AdminAuditController: RouteCollection {
         var title = "Audit trail"
         var frame: AdminFrame
         var rows: [Row]
-        var installations: [AdminOption]
+        /// The installation filter's `<option>`s, as HTML (`InstallationFilter.options`).
+        var installations: String
     }
 
     @Sendable func list(req: Request) async throws -> View {

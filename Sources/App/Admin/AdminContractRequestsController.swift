@@ -33,7 +33,8 @@ struct AdminContractRequestsController: RouteCollection {
         var title = "Contracts sent"
         var frame: AdminFrame
         var rows: [Row]
-        var installations: [AdminOption]
+        /// The installation filter's `<option>`s, as HTML (`InstallationFilter.options`).
+        var installations: String
         var states: [AdminOption]
     }
 

@@ -34,7 +34,8 @@ struct AdminNotificationsController: RouteCollection {
         /// Installations with a target of their own.
         var ownTargets: Int
         var rows: [Row]
-        var installations: [AdminOption]
+        /// The installation filter's `<option>`s, as HTML (`InstallationFilter.options`).
+        var installations: String
         var pager: AdminPager
     }
 

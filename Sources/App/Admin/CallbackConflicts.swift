@@ -17,22 +17,42 @@ struct CallbackConflicts {
     }
 
     /// For each (installation, callback id) of `deliveries` stored for more than one contract,
-    /// those contracts: one query for a whole page, by the (installation, callback id, contract) index.
+    /// those contracts. A second contract is always stored as a copy, and copies are rare: the
+    /// page's installations' copies come first, through their own small index
+    /// (`AddCallbackCopyIndex`); only the callback ids among them are then looked up among the
+    /// originals, through theirs. Looking every pair of the page up in one query read every
+    /// delivery of the page's installations (no full index leads with (installation,
+    /// callback id)): 67 ms on a year's database.
     func contracts(of deliveries: [WebhookDelivery]) async throws -> [Key: Set<Int>] {
         guard !deliveries.isEmpty else { return [:] }
         let sql = try db.sql()
-        let rows = try await sql.select().distinct().columns("installation_id", "callback_id", "oneflow_contract_id").from(WebhookDelivery.schema)
-            .where("installation_id", .in, Set(deliveries.map(\.$installation.id)).sorted { $0.uuidString < $1.uuidString })
-            .where("callback_id", .in, Set(deliveries.map(\.callbackID)).sorted())
-            .all()
+        let keys = Set(deliveries.map { Key(installationID: $0.$installation.id, callbackID: $0.callbackID) })
+        let copies = try await rows(
+            sql.select().columns("installation_id", "callback_id", "oneflow_contract_id").from(WebhookDelivery.schema)
+                .where(SQLRaw("callback_copy"))  // the partial index's own condition, as the planners match it
+                .where("installation_id", .in, Set(keys.map(\.installationID)).sorted { $0.uuidString < $1.uuidString })
+        ).filter { keys.contains($0.key) }
+        guard !copies.isEmpty else { return [:] }
+        let originals = try await rows(
+            sql.select().columns("installation_id", "callback_id", "oneflow_contract_id").from(WebhookDelivery.schema)
+                .where(SQLRaw("NOT callback_copy"))  // likewise
+                .where("installation_id", .in, Set(copies.map(\.key.installationID)).sorted { $0.uuidString < $1.uuidString })
+                .where("callback_id", .in, Set(copies.map(\.key.callbackID)).sorted())
+        )
         var contracts: [Key: Set<Int>] = [:]
-        for row in rows {
-            let key = Key(
-                installationID: try row.decode(column: "installation_id", as: UUID.self),
-                callbackID: try row.decode(column: "callback_id", as: String.self))
-            contracts[key, default: []].insert(try row.decode(column: "oneflow_contract_id", as: Int.self))
-        }
+        for row in copies + originals { contracts[row.key, default: []].insert(row.contract) }
         return contracts.filter { $0.value.count > 1 }
+    }
+
+    private func rows(_ select: SQLSelectBuilder) async throws -> [(key: Key, contract: Int)] {
+        try await select.all().map { row in
+            (
+                Key(
+                    installationID: try row.decode(column: "installation_id", as: UUID.self),
+                    callbackID: try row.decode(column: "callback_id", as: String.self)),
+                try row.decode(column: "oneflow_contract_id", as: Int.self)
+            )
+        }
     }
 
     /// The contracts other than `delivery`'s that its callback id was stored for, in order.

@@ -158,11 +158,18 @@ struct JobQueue: Sendable {
         try await job.save(on: db)
     }
 
-    /// Queued or running jobs, and the age of the oldest due one.
+    /// Queued or running jobs, and the age of the oldest due one (for `/metrics` and the
+    /// dashboard). The oldest is asked per status, each the first entry of the (status, run_at)
+    /// index: with `status IN (…) ORDER BY run_at` SQLite sorted the whole table instead, 208 ms
+    /// on a year's million finished jobs, at every scrape.
     func depth(now: Date) async throws -> (count: Int, oldest: TimeInterval?) {
-        let pending = Job.query(on: db).filter(\.$status ~~ [.queued, .running])
-        let count = try await pending.count()
-        let oldest = try await Job.query(on: db).filter(\.$status ~~ [.queued, .running]).sort(\.$runAt).first()
-        return (count, oldest.map { max(0, now.timeIntervalSince($0.runAt)) })
+        let count = try await Job.query(on: db).filter(\.$status ~~ [.queued, .running]).count()
+        var oldest: Date?
+        for status in [Job.Status.queued, .running] {
+            if let first = try await Job.query(on: db).filter(\.$status == status).sort(\.$runAt).first() {
+                oldest = min(oldest ?? first.runAt, first.runAt)
+            }
+        }
+        return (count, oldest.map { max(0, now.timeIntervalSince($0)) })
     }
 }
