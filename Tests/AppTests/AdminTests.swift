@@ -134,10 +134,19 @@ struct AdminTests {
     @Test("installations: listed with status, and disconnect from the page")
     func installations() async throws {
         try await withSyncFixture { f in
+            // Given: a delivery for Acme AB and another installation without any
+            _ = try await f.post(try f.notification(contractID: try await f.signedContract(), events: ["contract:sign"]))
+            _ = try await SyncFixture.connect(f.r, name: "Quiet AB")
             let admin = try await signIn(f)
             let page = try await admin.get("/admin/installations")
             #expect(page.body.contains("Acme AB"))
             #expect(page.body.contains("install-active"))
+            // Then: each row has its own newest delivery (the list reads them for all rows at once)
+            let delivered = try #require(try await f.deliveries().last?.receivedAt)
+            let acme = try #require(page.body.firstRange(of: "Acme AB").map { page.body[$0.lowerBound...] })
+            let quiet = try #require(page.body.firstRange(of: "Quiet AB").map { page.body[$0.lowerBound...] })
+            #expect(acme.prefix(600).contains(AdminFormat.time(delivered)))
+            #expect(quiet.prefix(600).contains("<td>—</td>"))
             let again = try await admin.post(
                 "/admin/installations/\(try f.installation.requireID())/reprovision",
                 form: ["csrf_token": try #require(page.csrfToken)])

@@ -32,6 +32,25 @@ struct JobQueueStorageTests {
         }
     }
 
+    @Test("the depth counts queued and running jobs and ages the oldest of either, not the finished", arguments: MigrationTests.databases)
+    func depth(url: String) async throws {
+        try await withQueue(url) { queue, db in
+            // Given: a finished job from long ago, a running one from 10 minutes ago, a queued one from 5
+            let now = Date()
+            let old = try await queue.enqueue(kind: "test", payload: ["n": 0], maxAttempts: 3, runAt: now.addingTimeInterval(-86400))
+            let running = try await queue.enqueue(kind: "test", payload: ["n": 1], maxAttempts: 3, runAt: now.addingTimeInterval(-600))
+            try await queue.enqueue(kind: "test", payload: ["n": 2], maxAttempts: 3, runAt: now.addingTimeInterval(-300))
+            let first = try #require(try await queue.claim(worker: "w", now: now))
+            #expect(first.id == old.id)
+            try await queue.succeed(first, now: now)
+            #expect(try await queue.claim(worker: "w", now: now)?.id == running.id)
+            // When / then
+            let depth = try await queue.depth(now: now)
+            #expect(depth.count == 2)
+            #expect(abs((depth.oldest ?? 0) - 600) < 1)
+        }
+    }
+
     @Test("a job is read from its row field by field as Fluent's reflection reads it", arguments: MigrationTests.databases)
     func decodedByHand(url: String) async throws {
         let blank = Job()

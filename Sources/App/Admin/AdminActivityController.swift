@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// The dashboard and the webhook activity: every delivery, what became of it, and Replay.
@@ -42,12 +43,20 @@ struct AdminActivityController: RouteCollection {
             let count = try await WebhookDelivery.query(on: req.db).filter(\.$status == status).filter(\.$receivedAt >= since).count()
             counts.append(.init(status: status.rawValue, count: count))
         }
-        let oldest = try await WebhookDelivery.query(on: req.db).filter(\.$status ~~ [.pending, .failed]).sort(\.$receivedAt).first()
+        // The oldest pending or failed delivery, per status from the (status, received_at) index
+        // alone: `status IN (…) ORDER BY received_at` walked the whole list when none was left.
+        var oldest: Date?
+        for status in [WebhookDelivery.Status.pending, .failed] {
+            let first = try await req.db.sql().raw(
+                "SELECT received_at FROM webhook_deliveries WHERE status = \(bind: status.rawValue) ORDER BY received_at LIMIT 1"
+            ).first()
+            if let at = try first?.decode(column: "received_at", as: Date.self) { oldest = min(oldest ?? at, at) }
+        }
         return try await req.view.render(
             "admin/dashboard",
             Dashboard(
                 frame: AdminFrame(req, section: "dashboard"), counts: counts, received: counts.reduce(0) { $0 + $1.count },
-                oldestPending: oldest.map { AdminFormat.age(now.timeIntervalSince($0.receivedAt)) },
+                oldestPending: oldest.map { AdminFormat.age(now.timeIntervalSince($0)) },
                 queueDepth: try await JobQueue(db: req.db).depth(now: now).count,
                 installations: try await Installation.query(on: req.db).count(),
                 employees: try await Employee.query(on: req.db).count(),

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Leaf
+import SQLKit
 import Vapor
 
 /// One choice of an admin page's `<select>`.
@@ -14,28 +15,29 @@ struct AdminOption: Encodable {
 /// the one chosen with `?installation=`, the select's options, each installation's name.
 struct InstallationFilter {
     let selected: UUID?
-    let installations: [Installation]
+    /// Every installation's id and account name, by name.
+    let installations: [(id: UUID, name: String)]
 
+    /// Reads ids and names as plain rows: a Fluent model per installation (each built by
+    /// reflecting on its two dozen properties) made a list of 500 cost ~25 ms of every page
+    /// (bench/RESULTS.md, "a year's volume").
     static func read(_ req: Request) async throws -> InstallationFilter {
-        InstallationFilter(
+        let rows = try await req.db.sql().select().columns("id", "account_name").from(Installation.schema).orderBy("account_name").all()
+        return InstallationFilter(
             selected: req.query[String.self, at: "installation"].flatMap(UUID.init(uuidString:)),
-            // Only what the filter shows: an installation's other columns (its sealed token and
-            // keys, settings) are not decoded for a list of hundreds.
-            installations: try await Installation.query(on: req.db).field(\.$id).field(\.$accountName).sort(\.$accountName).all())
+            installations: try rows.map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "account_name", as: String.self)) })
     }
 
-    /// The select's `<option>`s as HTML, escaped here. A page shows every installation; Leaf's
-    /// loop took ~30 ms over 500 of them, more than the rest of the page (bench/RESULTS.md,
-    /// "a year's volume"), so the template inserts this as it is (`#unsafeHTML`).
+    /// The select's `<option>`s as HTML, escaped here: Leaf's loop over 500 took several
+    /// milliseconds more, so the template inserts this as it is (`#unsafeHTML`).
     var options: String {
         installations.map { i in
-            let id = i.id?.uuidString ?? ""
-            return "<option value=\"\(id)\"\(i.id == selected ? " selected" : "")>\(i.accountName.htmlEscaped())</option>"
+            "<option value=\"\(i.id.uuidString)\"\(i.id == selected ? " selected" : "")>\(i.name.htmlEscaped())</option>"
         }.joined()
     }
 
     /// Installation id → the account's name.
     var names: [UUID: String] {
-        Dictionary(installations.compactMap { i in i.id.map { ($0, i.accountName) } }, uniquingKeysWith: { first, _ in first })
+        Dictionary(installations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 }
