@@ -278,6 +278,18 @@ def pages(w, employees, installation, samples):
     return figures
 
 
+def lock_holds(before, after):
+    """SQLite: how long the window's writes held the write lock, per writer (webhook: the
+    acknowledgements' group commits; worker: everything else, the purge among it), as counts
+    of at most 2 / 5 / 10 ms and longer."""
+    parts = []
+    for writer in sorted(after):
+        earlier = before.get(writer, {})
+        n = {le: c - earlier.get(le, 0) for le, c in after[writer].items()}
+        parts.append(f"{writer} ≤2/≤5/≤10/>10 ms {n[0.002]}/{n[0.005] - n[0.002]}/{n[0.01] - n[0.005]}/{n[float('inf')] - n[0.01]}")
+    return "  (" + "; ".join(parts) + ")"
+
+
 def purge_under_load(w, deliveries, rate, window, limit_s):
     """Acks at `rate`/s, `window` seconds at a time, while the retention job purges; until no
     delivery older than 90 days is left (or `limit_s`)."""
@@ -289,13 +301,15 @@ def purge_under_load(w, deliveries, rate, window, limit_s):
     before = remaining()
     while time.monotonic() - started < limit_s:
         bodies = common.bodies_file(w, os.path.join(w.dir, f"bodies-purge-{len(runs)}.txt"), int(rate * window * 1.2), f"purge{len(runs)}")
+        held = common.sqlite_writes(w.port) if w.db.kind == "sqlite" else None
         r = common.wrk(w.port, window, max(1, rate // 20), 2,
                        {"MODE": "webhook", "BODIES": bodies, "WEBHOOK_PATH": w.webhook_path, "RATE_PER_CONNECTION": "20"})
         left = remaining()
+        locks = lock_holds(held, common.sqlite_writes(w.port)) if held is not None else ""
         runs.append({"achieved": r["rate"], "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"], "p999_ms": r["p999_ms"], "s5xx": r["s5xx"],
                      "old_deliveries_left": left, "elapsed_s": time.monotonic() - started})
         print(f"    {time.monotonic() - started:6.0f} s  {r['rate']:6.0f} acks/s  p50 {r['p50_ms']:5.2f}  p99 {r['p99_ms']:6.2f}  "
-              f"p99.9 {r['p999_ms']:6.2f} ms  5xx {r['s5xx']}  old deliveries left {left:,}")
+              f"p99.9 {r['p999_ms']:6.2f} ms  5xx {r['s5xx']}  old deliveries left {left:,}{locks}")
         if left == 0:
             break
     elapsed = time.monotonic() - started

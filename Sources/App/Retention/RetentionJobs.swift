@@ -32,7 +32,9 @@ struct RetentionJobs: JobRunner {
     private func run(_ job: Job, on worker: WorkerContext) async {
         let settings = services.config.retention
         do {
-            let report = try await RetentionPurge(writer: worker.writer, settings: settings, metrics: services.metrics).run(now: services.clock.now)
+            var purge = RetentionPurge(writer: worker.writer, db: worker.db, settings: settings, metrics: services.metrics)
+            purge.longestRun = .seconds(max(1, services.config.sync.leaseSeconds / 2))
+            let report = try await purge.run(now: services.clock.now)
             let erased = try await InstallationErasure(services: services, db: worker.db, writer: worker.writer, logger: worker.logger).eraseDue(
                 now: services.clock.now)
             let purged = report.purged.values.reduce(0, +)

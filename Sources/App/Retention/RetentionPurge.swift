@@ -25,8 +25,12 @@ struct RetentionPurge {
     }
 
     let writer: any DatabaseWriter
+    /// For reads (is a webhook arriving?), outside the write lock.
+    let db: any Database
     let settings: AppConfig.Retention
     var metrics: AppMetrics? = nil
+    /// While webhooks arrive, at most one statement per this long (`rest`).
+    var busyPace: Duration = .seconds(1)
 
     /// How long one purge statement may hold the write lock: an acknowledgement that comes
     /// meanwhile waits for it. Each batch is sized from the last one's time per row, up to
@@ -35,26 +39,62 @@ struct RetentionPurge {
     /// (bench/RESULTS.md, "a year's volume").
     static let budget: Duration = .milliseconds(4)
     /// Rest after each full batch, per unit of its time: a backlog is purged in at most a
-    /// quarter of the wall time (with no rest, at 1,000 acks/s their p99 was 22–27 ms).
+    /// quarter of the wall time when nothing else writes.
     static let restPerWork = 3
+    /// How long a run may purge: it ends inside the job's lease, so no other worker claims the
+    /// job meanwhile (`RetentionJobs` gives half of `sync.lease_seconds`). Each kind gets an
+    /// equal share, checked before every statement and rest, then leaves what is left to the
+    /// next run (due a second later): no kind waits for another's backlog.
+    var longestRun: Duration = .seconds(30)
+    /// Webhooks arriving: a delivery received less than this long before the run began, or
+    /// during it.
+    static let busyWindow: TimeInterval = 10
+
+    /// The rest after a full batch that took `took`. While webhooks arrive, at least
+    /// `busyPace` from one statement's start to the next: each purge statement's commit
+    /// writes some hundred pages to the log (a delivery's row sits in eight indexes, three in
+    /// random places), and the acknowledgements committing meanwhile wait on the same disk.
+    /// At 1,000 acks/s the ack p99 rose from 8–10 ms to 15–20 ms whether the purge rested three
+    /// or ten times its work (1,265 or 458 deliveries/s); what it needs is few statements, not
+    /// short ones (bench/RESULTS.md). A statement a second is still some 60 rows a second on a
+    /// year's database (more on a smaller one), far more than a year of 1,000,000 deliveries
+    /// (with their jobs) adds; with no webhook arriving a backlog goes at the full rate.
+    func rest(after took: Duration, busy: Bool) -> Duration {
+        busy ? max(took * Self.restPerWork, busyPace - took) : took * Self.restPerWork
+    }
+
+    /// Whether a webhook arrived since `busyWindow` before `now`: the newest delivery's time,
+    /// the first entry of the (received_at, id) index.
+    func busy(now: Date) async throws -> Bool {
+        let newest = try await db.sql().raw("SELECT received_at FROM webhook_deliveries ORDER BY received_at DESC LIMIT 1").first()
+        guard let at = try newest?.decode(column: "received_at", as: Date.self) else { return false }
+        return at > now.addingTimeInterval(-Self.busyWindow)
+    }
 
     /// Purges every kind, at most `maxBatches` batches each.
     func run(now: Date, maxBatches: Int = 200) async throws -> Report {
         var report = Report()
+        let share = longestRun / Kind.allCases.count
         for kind in Kind.allCases {
             guard let cutoff = Self.cutoff(kind, settings: settings, now: now) else { continue }
             var (total, size) = (0, min(settings.batchSize, 20))
+            // A payload is not emptied in a row old enough to be deleted (the delivery kind's,
+            // which a run may not have finished): that would write its pages twice.
+            let since = kind == .deliveryPayload ? Self.cutoff(.delivery, settings: settings, now: now) : nil
+            let kindStarted = ContinuousClock.now
             for batch in 0..<maxBatches {
                 let (purged, took) = try await writer.write(.background) { db in
                     let started = ContinuousClock.now
-                    let purged = try await purge(kind, before: cutoff, limit: size, on: db)
+                    let purged = try await purge(kind, before: cutoff, since: since, limit: size, on: db)
                     return (purged, ContinuousClock.now - started)
                 }
                 total += purged
                 if purged < size { break }
-                // A quarter of the time at most: the acknowledgements' commits share the disk.
-                try await Task.sleep(for: took * Self.restPerWork)
-                if batch == maxBatches - 1 { report.more = true }
+                if batch == maxBatches - 1 || ContinuousClock.now - kindStarted >= share {
+                    report.more = true
+                    break
+                }
+                try await Task.sleep(for: rest(after: took, busy: try await busy(now: now)))
                 let perRow = took / purged
                 size = perRow > .zero ? max(1, min(settings.batchSize, Int(Self.budget / perRow))) : settings.batchSize
             }
@@ -78,7 +118,7 @@ struct RetentionPurge {
     }
 
     /// One batch: at most `n` rows, in one statement. - Returns: rows purged.
-    private func purge(_ kind: Kind, before cutoff: Date, limit n: Int, on db: any Database) async throws -> Int {
+    private func purge(_ kind: Kind, before cutoff: Date, since: Date?, limit n: Int, on db: any Database) async throws -> Int {
         let sql = try db.sql()
         let finished = [WebhookDelivery.Status.processed, .ignored].map(\.rawValue)
         let statement: SQLQueryString =
@@ -87,6 +127,7 @@ struct RetentionPurge {
                 """
                 UPDATE webhook_deliveries SET payload = '' WHERE id IN (
                   SELECT id FROM webhook_deliveries WHERE payload <> '' AND received_at < \(bind: cutoff)
+                  AND received_at >= \(bind: since ?? Date(timeIntervalSince1970: 0))
                   AND \(sql.notIndexed("status")) IN (\(binds: finished)) LIMIT \(literal: n))
                 """
             case .delivery:

@@ -10,8 +10,10 @@ struct RetentionTests {
     static let day: TimeInterval = 86400
 
     func purge(_ f: SyncFixture, _ settings: AppConfig.Retention? = nil, maxBatches: Int = 20) async throws -> RetentionPurge.Report {
-        try await RetentionPurge(writer: f.r.app.services.storage.writer(on: f.db), settings: settings ?? f.r.app.services.config.retention)
-            .run(now: f.r.app.services.clock.now, maxBatches: maxBatches)
+        try await RetentionPurge(
+            writer: f.r.app.services.storage.writer(on: f.db), db: f.db, settings: settings ?? f.r.app.services.config.retention
+        )
+        .run(now: f.r.app.services.clock.now, maxBatches: maxBatches)
     }
 
     @Test("payloads at 30 days, deliveries at 90, finished jobs at 7, sent notifications at 30, setup requests at 14; dead and pending rows stay")
@@ -121,6 +123,59 @@ struct RetentionTests {
             #expect(dashboard.body.contains("Data kept"))
             #expect(dashboard.body.contains("Webhook deliveries (processed)"))
             #expect(dashboard.body.contains("90.0 days"))
+        }
+    }
+
+    @Test("while webhooks arrive the purge takes one statement a second at most; with none, it rests three times its work")
+    func pace() async throws {
+        let clock = ManualClock()
+        try await withSyncFixture(clock: clock) { f in
+            let purge = RetentionPurge(writer: f.r.app.services.storage.writer(on: f.db), db: f.db, settings: f.r.app.services.config.retention)
+            // Given: no delivery yet — not busy
+            #expect(try await purge.busy(now: clock.now) == false)
+            // When: a webhook arrives now
+            _ = try await f.post(try f.notification(contractID: try await f.signedContract(), events: ["contract:sign"]))
+            // Then: busy now and for `busyWindow`, not after
+            #expect(try await purge.busy(now: clock.now))
+            #expect(try await purge.busy(now: clock.now.addingTimeInterval(RetentionPurge.busyWindow - 1)))
+            #expect(try await purge.busy(now: clock.now.addingTimeInterval(RetentionPurge.busyWindow + 1)) == false)
+            // And the rest: busy, the rest of a second (or three times a long statement); idle, three times the statement
+            #expect(purge.rest(after: .milliseconds(4), busy: true) == .milliseconds(996))
+            #expect(purge.rest(after: .milliseconds(400), busy: true) == .milliseconds(1_200))
+            #expect(purge.rest(after: .milliseconds(4), busy: false) == .milliseconds(12))
+        }
+    }
+
+    @Test(
+        "a run gives each kind its share of the lease and leaves the rest to the next; a payload in a row old enough to go waits for the row's purge")
+    func share() async throws {
+        let clock = ManualClock()
+        try await withSyncFixture(clock: clock) { f in
+            // Given: 25 processed deliveries and the contract's own, 100 days old (past both the
+            // payloads' 30 days and the rows' 90)
+            let signed = try await f.signedContract()
+            for n in 0..<25 { _ = try await f.post(try f.notification(contractID: signed, events: ["contract:sign"], callbackID: "share-\(n)")) }
+            try await f.settle()
+            #expect(try await eventually { try await f.deliveries().allSatisfy { $0.status == .processed } })
+            let total = try await f.deliveries().count
+            #expect(total > 25)
+            clock.advance(by: 100 * Self.day)
+            // When: a run with no time to spare
+            var purge = RetentionPurge(writer: f.r.app.services.storage.writer(on: f.db), db: f.db, settings: f.r.app.services.config.retention)
+            purge.longestRun = .zero
+            let first = try await purge.run(now: clock.now)
+            // Then: one statement of the deliveries (its first size, 20), more to come; the
+            // payloads of those left are not emptied, as their rows go next
+            #expect(first.purged[.delivery] == 20)
+            #expect(first.more)
+            #expect(first.purged[.deliveryPayload] == 0)
+            #expect(try await f.deliveries().filter { !$0.payload.isEmpty }.count == total - 20)
+            // When: the next run, with its time
+            purge.longestRun = .seconds(30)
+            let next = try await purge.run(now: clock.now)
+            #expect(next.purged[.delivery] == total - 20)
+            #expect(!next.more)
+            #expect(try await f.deliveries().isEmpty)
         }
     }
 }
