@@ -161,4 +161,20 @@ struct AdminTests {
             #expect(try await admin.follow(done).body.contains("is disconnected"))
         }
     }
+
+    @Test("the installation filter's options escape the account's name, and mark the chosen one")
+    func filterOptions() async throws {
+        try await withSyncFixture { f in
+            // Given: an account whose name is markup (a customer chooses it in Oneflow)
+            let odd = try await SyncFixture.connect(f.r, name: "Odd <b>\"AB\"</b> & Co")
+            let admin = try await signIn(f)
+            for list in ["activity", "employees", "notifications", "audit", "contract-requests"] {
+                let page = try await admin.get("/admin/\(list)?installation=\(try odd.installation.requireID())")
+                #expect(page.status == 200)
+                #expect(page.body.contains(">Odd &lt;b&gt;&quot;AB&quot;&lt;/b&gt; &amp; Co</option>"), "\(list)")
+                #expect(!page.body.contains("<b>\"AB\"</b>"), "\(list)")
+                #expect(page.body.contains("value=\"\(try odd.installation.requireID())\" selected>"), "\(list)")
+            }
+        }
+    }
 }

@@ -6,8 +6,8 @@ import SQLKit
 /// employee's name, email or employee number ("ann sv" finds Anna Svensson, "anna.sv" her
 /// email `anna.svensson@…`), case aside. Those words are kept in `employee_search_terms`,
 /// whose index answers a word in a few lookups; `LOWER(name) LIKE '%…%'` read every employee
-/// of every installation for each search: 97 ms at 100,000 employees on SQLite, 113 ms on
-/// PostgreSQL (bench/RESULTS.md, "a year's volume").
+/// of every installation for each search: a p95 of 97–124 ms at 100,000 employees on SQLite,
+/// 113 ms on PostgreSQL (bench/RESULTS.md, "a year's volume").
 ///
 /// Whoever writes an employee's name, email or number writes its terms in the same
 /// transaction (`index`); deleting an employee deletes them (a foreign key with cascade).
@@ -18,10 +18,12 @@ enum EmployeeSearch {
     /// A query's words beyond these are not looked up.
     static let mostWords = 8
 
-    /// The lower-cased runs of letters and digits in `text`, each once, in order.
+    /// The lower-cased runs of letters and digits in `text`, each once, in order; composed
+    /// (NFC), as the databases compare bytes: "é" typed as e + accent finds a stored "é".
     static func words(_ text: String) -> [String] {
         var seen = Set<String>()
-        return text.lowercased().split { !$0.isLetter && !$0.isNumber }.map { String($0.prefix(longestWord)) }.filter { seen.insert($0).inserted }
+        return text.precomposedStringWithCanonicalMapping.lowercased().split { !$0.isLetter && !$0.isNumber }.map { String($0.prefix(longestWord)) }
+            .filter { seen.insert($0).inserted }
     }
 
     /// The words an employee is found by.
@@ -45,15 +47,19 @@ enum EmployeeSearch {
         }
     }
 
-    /// How many terms a word may match and still drive the search: below it the few employees
-    /// it finds are read and sorted; above it the list is read in its order (its index) and
-    /// each employee tested, which stops early because matches are frequent.
+    /// Below this many terms one word alone drives the search: its few employees are read and
+    /// sorted. Above it, unless other words narrow it, the list is read in its order (its index)
+    /// and each employee tested, which stops early because matches are frequent.
     static let selective = 1_000
+    /// Words are counted up to this many terms; those below it are intersected to drive the
+    /// search ("anna svensson": ~1,400 and ~1,000 among 100,000 Swedes, a few dozen both), so
+    /// two common words do not make the list be read to its end.
+    static let countedUpTo = 20_000
 
-    /// Narrows `query` to the employees every word of `text` finds. (`selective`: for tests,
-    /// which make both plans find the same employees.)
+    /// Narrows `query` to the employees every word of `text` finds. (`selective`, `countedUpTo`:
+    /// for tests, which make every plan find the same employees.)
     static func narrow(
-        _ query: QueryBuilder<Employee>, to text: String, on db: any Database, selective: Int = EmployeeSearch.selective
+        _ query: QueryBuilder<Employee>, to text: String, on db: any Database, selective: Int = selective, countedUpTo: Int = countedUpTo
     ) async throws {
         let words = Array(words(text).prefix(mostWords))
         guard !words.isEmpty else { return }
@@ -65,7 +71,7 @@ enum EmployeeSearch {
                 try await sql.raw(
                     """
                     SELECT COUNT(*) AS n FROM (SELECT 1 FROM \(ident: table) \
-                    WHERE term >= \(bind: range.lower) AND term < \(bind: range.upper) LIMIT \(literal: selective)) AS t
+                    WHERE term >= \(bind: range.lower) AND term < \(bind: range.upper) LIMIT \(literal: countedUpTo)) AS t
                     """
                 ).first()?.decode(column: "n", as: Int.self) ?? 0
             guard count > 0 else {
@@ -74,25 +80,24 @@ enum EmployeeSearch {
             }
             counts.append((word, count))
         }
-        let rarest = counts.min { $0.terms < $1.terms }!
+        let counted = counts.filter { $0.terms < countedUpTo }
+        let drivers = counted.count >= 2 ? counted : counted.filter { $0.terms < selective }
         let employees = SQLQualifiedTable(Employee.schema)
-        for (word, terms) in counts {
-            let range = prefixRange(word)
-            if word == rarest.word, terms < selective {
-                query.filter(
-                    .sql(
-                        embed: """
-                            \(employees).\(ident: "id") IN (SELECT employee_id FROM \(ident: table) \
-                            WHERE term >= \(bind: range.lower) AND term < \(bind: range.upper))
-                            """))
-            } else {
-                query.filter(
-                    .sql(
-                        embed: """
-                            EXISTS (SELECT 1 FROM \(ident: table) AS s WHERE s.employee_id = \(employees).\(ident: "id") \
-                            AND s.term >= \(bind: range.lower) AND s.term < \(bind: range.upper))
-                            """))
+        if !drivers.isEmpty {
+            let sets = drivers.map { driver -> SQLQueryString in
+                let range = prefixRange(driver.word)
+                return "SELECT employee_id FROM \(ident: table) WHERE term >= \(bind: range.lower) AND term < \(bind: range.upper)"
             }
+            query.filter(.sql(embed: "\(employees).\(ident: "id") IN (\(sets.joined(separator: " INTERSECT ")))"))
+        }
+        for (word, _) in counts where !drivers.contains(where: { $0.word == word }) {
+            let range = prefixRange(word)
+            query.filter(
+                .sql(
+                    embed: """
+                        EXISTS (SELECT 1 FROM \(ident: table) AS s WHERE s.employee_id = \(employees).\(ident: "id") \
+                        AND s.term >= \(bind: range.lower) AND s.term < \(bind: range.upper))
+                        """))
         }
     }
 
@@ -101,7 +106,8 @@ enum EmployeeSearch {
     /// successor.
     static func prefixRange(_ word: String) -> (lower: String, upper: String) {
         var scalars = Array(word.unicodeScalars)
-        guard let last = scalars.popLast(), let next = Unicode.Scalar(last.value + 1) else {
+        // After U+D7FF come the surrogates, which are no characters: the next is U+E000.
+        guard let last = scalars.popLast(), let next = Unicode.Scalar(last.value == 0xD7FF ? 0xE000 : last.value + 1) else {
             return (word, word + "\u{10FFFF}")
         }
         scalars.append(next)

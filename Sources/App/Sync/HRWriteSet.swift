@@ -89,6 +89,8 @@ final class HRWriteSet {
     func flush(on db: any Database, outbox: Outbox?, now: Date) async throws {
         try await newEmployees.insert(on: db, now: now)
         for employee in changedEmployees { try await employee.update(on: db) }
+        // Every changed employee's words, not only a new name's: a few rows in the same
+        // transaction, and they mend an employee an older version wrote without them.
         try await EmployeeSearch.index(newEmployees + changedEmployees, on: db)
         try await newContracts.insert(on: db, now: now)
         for contract in changedContracts { try await contract.update(on: db) }

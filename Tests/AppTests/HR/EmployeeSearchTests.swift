@@ -19,9 +19,11 @@ struct EmployeeSearchTests {
         try await f.settle()
     }
 
-    func found(_ f: SyncFixture, _ text: String, selective: Int = EmployeeSearch.selective) async throws -> Set<String> {
+    func found(
+        _ f: SyncFixture, _ text: String, selective: Int = EmployeeSearch.selective, countedUpTo: Int = EmployeeSearch.countedUpTo
+    ) async throws -> Set<String> {
         let query = Employee.query(on: f.db)
-        try await EmployeeSearch.narrow(query, to: text, on: f.db, selective: selective)
+        try await EmployeeSearch.narrow(query, to: text, on: f.db, selective: selective, countedUpTo: countedUpTo)
         return Set(try await query.all().compactMap(\.name))
     }
 
@@ -29,17 +31,19 @@ struct EmployeeSearchTests {
     func words() async throws {
         try await withSyncFixture { f in
             try await twoEmployees(f)
-            // When / then: both plans (the rarest word's employees read; the list tested in order) agree.
-            for selective in [EmployeeSearch.selective, 1] {
-                #expect(try await found(f, "JANE", selective: selective) == ["Jane Doe"])
-                #expect(try await found(f, "jan do", selective: selective) == ["Jane Doe"])
-                #expect(try await found(f, "smith@corp", selective: selective) == ["John Smith"])
-                #expect(try await found(f, "1007", selective: selective) == ["John Smith"])
-                #expect(try await found(f, "example", selective: selective) == ["Jane Doe", "John Smith"])
-                #expect(try await found(f, "j", selective: selective) == ["Jane Doe", "John Smith"])
-                #expect(try await found(f, "ane", selective: selective).isEmpty, "not inside a word")
-                #expect(try await found(f, "jane smith", selective: selective).isEmpty, "every word must match")
-                #expect(try await found(f, "nobody", selective: selective).isEmpty)
+            // When / then: every plan agrees — a rare word's employees read; several words' intersected;
+            // the list tested in order.
+            for (selective, counted) in [(EmployeeSearch.selective, EmployeeSearch.countedUpTo), (1, EmployeeSearch.countedUpTo), (1, 1)] {
+                let found = { (text: String) in try await self.found(f, text, selective: selective, countedUpTo: counted) }
+                #expect(try await found("JANE") == ["Jane Doe"])
+                #expect(try await found("jan do") == ["Jane Doe"])
+                #expect(try await found("smith@corp") == ["John Smith"])
+                #expect(try await found("1007") == ["John Smith"])
+                #expect(try await found("example") == ["Jane Doe", "John Smith"])
+                #expect(try await found("j") == ["Jane Doe", "John Smith"])
+                #expect(try await found("ane").isEmpty, "not inside a word")
+                #expect(try await found("jane smith").isEmpty, "every word must match")
+                #expect(try await found("nobody").isEmpty)
             }
             #expect(try await found(f, " ,. ") == ["Jane Doe", "John Smith"], "no words: no narrowing")
         }
@@ -101,5 +105,13 @@ struct EmployeeSearchTests {
             #expect(try await found(f, "smith") == ["John Smith"])
             #expect(try await found(f, "10023") == ["Jane Doe"])
         }
+    }
+
+    @Test("words: letters and digits, lower-cased and composed, each once; a prefix's range skips the surrogates")
+    func tokens() {
+        #expect(EmployeeSearch.words("Åsa-Lena O'Brien, asa@x.se ÅSA") == ["åsa", "lena", "o", "brien", "asa", "x", "se"])
+        #expect(EmployeeSearch.words("Jose\u{301}") == ["josé"])  // e + combining accent: the composed é
+        #expect(EmployeeSearch.prefixRange("ab") == ("ab", "ac"))
+        #expect(EmployeeSearch.prefixRange("a\u{D7FF}").upper == "a\u{E000}")
     }
 }
