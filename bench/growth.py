@@ -326,6 +326,8 @@ def main():
     parser.add_argument("--samples", type=int, default=40, help="requests per page for its p95")
     parser.add_argument("--purge-limit", type=int, default=1800, help="seconds the purge may take under load")
     parser.add_argument("--purge-batch", type=int, help="retention.batch_size for the purge (default: the configured one)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="step 5 with retention off: the same load's ack latency with no purge, to compare")
     parser.add_argument("--only", action="append", choices=["ack", "pages", "worker", "purge"],
                         help="measure only this (again for more); the database is built either way")
     args = parser.parse_args()
@@ -392,7 +394,7 @@ def main():
             return 0
         # 5. The purge of the year, under 1,000 acks/s.
         print("  5. the retention purge of the year's deliveries and jobs, under 1,000 acks/s:")
-        for key in KEEP:  # back to the defaults of config/default.json
+        for key in ([] if args.baseline else KEEP):  # back to the defaults of config/default.json
             w.settings.pop(key, None)
         server = w.serve(worker=True, **({"RETENTION_BATCH_SIZE": str(args.purge_batch)} if args.purge_batch else {}))
         runs, rate = purge_under_load(w, deliveries, 1000, 10, args.purge_limit)
