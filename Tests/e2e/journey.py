@@ -343,6 +343,13 @@ def journey(b, server):
         return SECOND_EMPLOYEE in b.text("main")
     wait_until(second_listed, "the employee of the API-created contract in the admin UI")
     b.record("admin-employees")
+    # The search by words: the start of each word of a name finds that one employee.
+    b.fill("q", "ada LOVE")
+    b.submit("form[role=search] button[type=submit]")
+    found = b.text("main")
+    expect(SECOND_EMPLOYEE in found and EMPLOYEE["employee_name"] not in found, "searching “ada LOVE” finds Ada Lovelace alone")
+    b.record("admin-employee-search")
+    b.open("/admin/employees")
     b.driver.find_element(By.LINK_TEXT, EMPLOYEE["employee_name"]).click()
     employee_url = b.driver.current_url
 
