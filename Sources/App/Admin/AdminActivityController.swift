@@ -43,15 +43,8 @@ struct AdminActivityController: RouteCollection {
             let count = try await WebhookDelivery.query(on: req.db).filter(\.$status == status).filter(\.$receivedAt >= since).count()
             counts.append(.init(status: status.rawValue, count: count))
         }
-        // The oldest pending or failed delivery, per status from the (status, received_at) index
-        // alone: `status IN (…) ORDER BY received_at` walked the whole list when none was left.
-        var oldest: Date?
-        for status in [WebhookDelivery.Status.pending, .failed] {
-            let first = try await req.db.sql().raw(
-                "SELECT received_at FROM webhook_deliveries WHERE status = \(bind: status.rawValue) ORDER BY received_at LIMIT 1"
-            ).first()
-            if let at = try first?.decode(column: "received_at", as: Date.self) { oldest = min(oldest ?? at, at) }
-        }
+        let oldest = try await req.db.sql().earliest(
+            "received_at", in: WebhookDelivery.schema, statuses: [WebhookDelivery.Status.pending, .failed].map(\.rawValue))
         return try await req.view.render(
             "admin/dashboard",
             Dashboard(

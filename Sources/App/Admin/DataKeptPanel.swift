@@ -57,21 +57,12 @@ struct DataKeptPanel: Encodable {
                 AND \(sql.notIndexed("status")) IN ('processed', 'ignored') ORDER BY received_at
                 """)
         case .delivery:
-            var dates: [Date] = []
-            for status in [WebhookDelivery.Status.processed, .ignored] {
-                if let date = try await first(
-                    "SELECT received_at AS at FROM webhook_deliveries WHERE status = \(bind: status.rawValue) ORDER BY received_at")
-                {
-                    dates.append(date)
-                }
-            }
-            return dates.min()
+            return try await sql.earliest(
+                "received_at", in: WebhookDelivery.schema, statuses: [WebhookDelivery.Status.processed, .ignored].map(\.rawValue))
         case .job:
-            return try await first("SELECT run_at AS at FROM jobs WHERE status = \(bind: Job.Status.succeeded.rawValue) ORDER BY run_at")
+            return try await sql.earliest("run_at", in: Job.schema, statuses: [Job.Status.succeeded.rawValue])
         case .notification:
-            return try await first(
-                "SELECT next_attempt_at AS at FROM outbound_notifications WHERE status = \(bind: OutboundNotification.Status.sent.rawValue) ORDER BY next_attempt_at"
-            )
+            return try await sql.earliest("next_attempt_at", in: OutboundNotification.schema, statuses: [OutboundNotification.Status.sent.rawValue])
         case .setupRequest:
             return try await first("SELECT requested_at AS at FROM setup_requests ORDER BY requested_at")
         }
