@@ -36,7 +36,7 @@ def main():
     parser.add_argument("--samples", type=int, default=40, help="single-contract latency samples")
     args = parser.parse_args()
 
-    settings = {"embedded_sandbox": True, "sandbox_persist": "false", "sync_worker_concurrency": args.concurrency, "sync_batch_size": args.batch_size,
+    settings = {"embedded_sandbox": True, "sandbox_persist": "false", "sandbox_rate_limit": 0, "sync_worker_concurrency": args.concurrency, "sync_batch_size": args.batch_size,
                 "sync_lease_seconds": 60, "log_level": "warning"}
     with World(common.suite(args.binary, args.db, args.pg_admin_url), "drain", **settings) as w:
         server = w.serve(worker=False)

@@ -334,7 +334,7 @@ def main():
     deliveries, employees = int(1_000_000 * args.scale), int(100_000 * args.scale)
     installations = max(2, int(500 * args.scale))
     # The sandbox in a process of its own: it keeps its accounts while serve restarts.
-    settings = {"sandbox_persist": "false", "log_level": "warning", "sync_lease_seconds": 60, **KEEP}
+    settings = {"sandbox_persist": "false", "sandbox_rate_limit": 0, "log_level": "warning", "sync_lease_seconds": 60, **KEEP}
     record = {"machine": common.machine(), "db": args.db, "deliveries": deliveries, "employees": employees, "installations": installations}
     print(f"growth on {args.db}: {deliveries:,} deliveries, {employees:,} employees, {installations} installations (release build)")
 

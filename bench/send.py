@@ -37,7 +37,7 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
 
-    settings = {"embedded_sandbox": True, "sandbox_persist": "false", "sync_lease_seconds": 60, "log_level": "warning",
+    settings = {"embedded_sandbox": True, "sandbox_persist": "false", "sandbox_rate_limit": 0, "sync_lease_seconds": 60, "log_level": "warning",
                 "sync_worker_concurrency": 4}
     with World(common.suite(args.binary, args.db, args.pg_admin_url), "send", **settings) as w:
         server = w.serve()

@@ -102,7 +102,8 @@ private func mountSandbox(_ app: Application, _ config: AppConfig, setupURL: Str
         configuration: .init(
             dataFile: config.database == .sqliteInMemory || !config.sandbox.persist ? nil : config.dataDirectory + "/sandbox.json",
             setupURL: setupURL, tokenParameter: config.setup.tokenParameter,
-            extensionTemplateGroupName: config.extensionSettings.templateGroupName, retryScale: config.sandbox.retryScale
+            extensionTemplateGroupName: config.extensionSettings.templateGroupName, retryScale: config.sandbox.retryScale,
+            rateLimit: SandboxRateLimit(calls: config.sandbox.rateLimit)
         ), logger: Logger(label: "hrbridge.sandbox"))
     try sandbox.register(on: app)
     // Said at every start: an operator must never run it without knowing.

@@ -19,11 +19,14 @@ public final class Sandbox: Sendable {
         public var extensionTemplateGroupName: String
         /// 1.0 = Oneflow's real retry timing; smaller compresses it for tests.
         public var retryScale: Double
+        /// Calls per token per window before a 429 (`SandboxRateLimit.oneflow` by default).
+        public var rateLimit: SandboxRateLimit
 
         public init(
             dataFile: String?, setupURL: String, tokenParameter: String = "token",
-            extensionTemplateGroupName: String = "HR Bridge", retryScale: Double = 1.0
+            extensionTemplateGroupName: String = "HR Bridge", retryScale: Double = 1.0, rateLimit: SandboxRateLimit = .oneflow
         ) {
+            self.rateLimit = rateLimit
             self.dataFile = dataFile
             self.setupURL = setupURL
             self.tokenParameter = tokenParameter
@@ -35,6 +38,7 @@ public final class Sandbox: Sendable {
     public let configuration: Configuration
     let store: SandboxStore
     let faults = FaultInjector()
+    let rateLimiter: SandboxRateLimiter
     let engine: DeliveryEngine
     private let http: HTTPClient
     private let logger: Logger
@@ -42,6 +46,7 @@ public final class Sandbox: Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: "sandbox")) {
         self.configuration = configuration
         self.logger = logger
+        rateLimiter = SandboxRateLimiter(configuration.rateLimit)
         store = SandboxStore(persistPath: configuration.dataFile, extensionTemplateGroupName: configuration.extensionTemplateGroupName)
         var httpConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         httpConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(10))
@@ -53,7 +58,7 @@ public final class Sandbox: Sendable {
     public func register(on routes: any RoutesBuilder) throws {
         let root = routes.grouped("sandbox")
         let oneflow = root.grouped("oneflow").grouped(SandboxErrorMiddleware())
-        let v1 = oneflow.grouped("v1").grouped(SandboxAuthMiddleware(store: store, faults: faults))
+        let v1 = oneflow.grouped("v1").grouped(SandboxAuthMiddleware(store: store, faults: faults, rateLimiter: rateLimiter))
         try v1.register(collection: SandboxAPIController(store: store))
         try v1.register(collection: SandboxWebhooksController(store: store))
         try v1.register(collection: SandboxContractsController(store: store))
@@ -65,7 +70,7 @@ public final class Sandbox: Sendable {
             oneflow.on(method, "**") { _ -> Response in throw SandboxProblem.notFound("The resource") }
         }
         try root.grouped("control").grouped(SandboxErrorMiddleware())
-            .register(collection: SandboxControlController(store: store, faults: faults, engine: engine))
+            .register(collection: SandboxControlController(store: store, faults: faults, rateLimiter: rateLimiter, engine: engine))
         try root.register(collection: SandboxPagesController(store: store, configuration: configuration))
     }
 

@@ -77,7 +77,8 @@ struct JobsAndReconcileTests {
 
     @Test("retries stop after max attempts: dead")
     func maxAttempts() async throws {
-        try await withSyncFixture(["SYNC_MAX_ATTEMPTS": "2"]) { f in
+        let clock = ManualClock()
+        try await withSyncFixture(["SYNC_MAX_ATTEMPTS": "2"], clock: clock) { f in
             _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/5", "status": 500, "count": 10])
             _ = try await f.post(try f.notification(contractID: 5, events: ["contract:sign"]))
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
@@ -125,17 +126,35 @@ struct JobsAndReconcileTests {
 
 @Suite("Rate limits and the periodic reconcile")
 struct RateLimitAndScheduleTests {
-    @Test("Oneflow's 429 backs a job off for at least a minute")
+    @Test("Oneflow's 429 backs a job off for at least a minute, however often, without using up an attempt")
     func rateLimited() async throws {
-        try await withSyncFixture { f in
-            _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/31", "status": 429, "count": 1])
-            _ = try await f.post(try f.notification(contractID: 31, events: ["contract:sign"], callbackID: "limited"))
-            let before = Date()
+        let clock = ManualClock()
+        try await withSyncFixture(["SYNC_MAX_ATTEMPTS": "2"], clock: clock) { f in
+            // Given a contract whose reads meet Oneflow's rate limit more often than the job has attempts
+            let contractID = try await f.signedContract()
+            _ = try await f.r.control("/faults", json: ["method": "GET", "path": "/contracts/\(contractID)", "status": 429, "count": 1000])
+            _ = try await f.post(try f.notification(contractID: contractID, events: ["contract:sign"], callbackID: "limited"))
             let worker = SyncWorker(db: f.db, services: f.r.app.services, logger: f.r.app.logger)
-            while try await f.deliveries().first(where: { $0.callbackID == "limited" })?.status == .pending { _ = await worker.runOnce(now: Date()) }
-            let job = try #require(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).filter(\.$status == .queued).first())
-            #expect(job.runAt >= before.addingTimeInterval(60))
-            #expect(job.lastError?.contains("429") == true)
+            for _ in 0..<4 {
+                // When the worker runs it each time it is due
+                let now = clock.now
+                while await worker.runOnce(now: now) {}
+                // Then it is queued again a minute on, with no attempt used, and the delivery is not dead
+                let limited = try #require(try await f.deliveries().first(where: { $0.callbackID == "limited" })?.id?.uuidString)
+                let jobs = try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).all()
+                let job = try #require(jobs.first { $0.payload.uppercased().contains(limited) })
+                #expect(job.status == .queued)
+                #expect(job.runAt >= now.addingTimeInterval(60))
+                #expect(job.attempts == 0)
+                #expect(job.lastError?.contains("429") == true)
+                #expect(try await f.deliveries().first(where: { $0.callbackID == "limited" })?.status == .failed)
+                clock.advance(by: job.runAt.timeIntervalSince(now) + 1)
+            }
+            // And once Oneflow answers, it completes
+            #expect(try await f.r.browser().send(.DELETE, "/sandbox/control/faults").status == 204)
+            while await worker.runOnce(now: clock.now) {}
+            let delivery = try await f.deliveries().first(where: { $0.callbackID == "limited" })
+            #expect(delivery?.status == .processed, "\(delivery?.outcomeReason ?? "")")
         }
     }
 

@@ -179,4 +179,35 @@ struct SandboxAPITests {
             _ = try await h.client.templateTypes(credentials, offset: 0, limit: 10)
         }
     }
+
+    @Test("the rate limit: a token's calls past it in the window are 429 with Oneflow's body; another token's are not; a new window admits again")
+    func rateLimit() async throws {
+        try await withSandbox { h in
+            // Given two accounts and a limit of 3 calls per token per second
+            let (first, _) = try await h.newAccount()
+            let (second, _) = try await h.newAccount()
+            let limit: [String: Int] = try await h.control(.PUT, "/rate-limit", ["calls": 3, "window_seconds": 1])
+            #expect(limit == ["calls": 3, "window_seconds": 1])
+
+            // When the first token calls four times
+            for _ in 0..<3 { try await h.client.ping(first) }
+            let error = try await #require(throws: OneflowError.self) { try await h.client.ping(first) }
+
+            // Then the fourth is Oneflow's 429, the other token still gets through, and a new window admits the first again
+            #expect(error.status == 429)
+            #expect(error.errorCode == 4_290_000)
+            #expect(error.isRateLimited)
+            try await h.client.ping(second)
+            try await Task.sleep(for: .milliseconds(1100))
+            try await h.client.ping(first)
+        }
+    }
+
+    @Test("the rate limit is Oneflow's by default: 2,000 calls per token per five minutes")
+    func rateLimitDefault() async throws {
+        try await withSandbox { h in
+            let limit: [String: Int] = try await h.control(.GET, "/rate-limit")
+            #expect(limit == ["calls": 2000, "window_seconds": 300])
+        }
+    }
 }

@@ -99,6 +99,7 @@ extension AppConfig {
                     try ConfigValidation.httpURL(url, key: "sandbox.setup_url")
                 },
                 retryScale: try r.double("sandbox.retry_scale", in: 0.000001...1000),
+                rateLimit: try r.int("sandbox.rate_limit", in: 0...1_000_000_000),
                 persist: try r.bool("sandbox.persist"),
                 enabled: sandboxEnabled
             ),
@@ -191,7 +192,10 @@ extension AppConfig {
         guard !subject.isEmpty, subject.count <= 255 else { throw ConfigError(key: "sending.subject", "must be 1–255 characters") }
         let message = try r.string("sending.message")
         guard !message.isEmpty, message.count <= 10_000 else { throw ConfigError(key: "sending.message", "must be 1–10000 characters") }
-        return Sending(subject: subject, message: message, maxWaitSeconds: try r.int("sending.max_wait_seconds", in: 0...60))
+        return Sending(
+            subject: subject, message: message, maxWaitSeconds: try r.int("sending.max_wait_seconds", in: 0...60),
+            batchRowsPerMinute: try r.int("sending.batch_rows_per_minute", in: 1...60_000),
+            batchInFlight: try r.int("sending.batch_in_flight", in: 1...64), batchMaxRows: try r.int("sending.batch_max_rows", in: 1...10_000))
     }
 
     /// `mapping.<custom_id>` for each configured data field; a field without one is kept as a custom field.

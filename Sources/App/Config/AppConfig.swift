@@ -140,6 +140,14 @@ public struct AppConfig: Sendable {
         public var message: String
         /// How long `Prefer: wait=N` may hold a contract request's answer, at most.
         public var maxWaitSeconds: Int
+        /// A batch's rows started per minute, per installation: each row costs Oneflow two
+        /// calls (create, publish) of the token's 2,000 per five minutes, so 100 leaves half of
+        /// them to the webhooks' reads and single requests (`ContractBatchJobs`).
+        public var batchRowsPerMinute: Int = 100
+        /// A batch's rows being created or sent at once, per installation.
+        public var batchInFlight: Int = 4
+        /// Rows one batch may hold.
+        public var batchMaxRows: Int = 1000
     }
 
     public struct Notify: Sendable {
@@ -160,6 +168,9 @@ public struct AppConfig: Sendable {
         public var setupURL: String?
         /// 1.0 = Oneflow's real webhook retry timing; smaller values compress it (tests, demos).
         public var retryScale: Double
+        /// Calls per Oneflow token per five minutes before the sandbox answers 429, as Oneflow
+        /// does (2,000); 0: no limit (benchmarks).
+        public var rateLimit: Int
         /// Keep the sandbox's accounts and contracts in `{data.dir}/sandbox.json` across restarts.
         /// Off: in memory only (benchmarks with thousands of contracts: the file is rewritten
         /// on every change).

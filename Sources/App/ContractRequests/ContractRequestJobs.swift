@@ -51,6 +51,9 @@ struct ContractRequestJob {
         /// Oneflow answered, and did not do it (a 429, or a refusal we repaired): a create call
         /// that met this made nothing. Otherwise (no answer, a 5xx) it may have.
         var definite: Bool = false
+        /// Oneflow's 429: tried again after `notBefore` without using up an attempt
+        /// (`JobQueue.fail`), so a row of a batch that meets the rate limit never fails for it.
+        var rateLimited = false
     }
 
     /// Oneflow said no, for good: the reason in words.
@@ -81,7 +84,8 @@ struct ContractRequestJob {
         let (job, now, sync, records) = (job, services.clock.now, services.config.sync, records)
         do {
             let dead = try await worker.writer.write(.background) { db in
-                try await JobQueue(db: db, sync: sync).fail(job, error: again.reason, retryable: true, notBefore: again.notBefore, now: now)
+                try await JobQueue(db: db, sync: sync).fail(
+                    job, error: again.reason, retryable: true, notBefore: again.notBefore, countsAttempt: !again.rateLimited, now: now)
             }
             guard dead, let request = try await request() else { return }
             let reason = "Gave up after \(job.attempts) attempts: \(again.reason)" + Self.mayExist(request)
@@ -240,7 +244,9 @@ struct ContractRequestJob {
                 return try await caller.call(installation, credentials) { try await body(oneflow, credentials) }
             } catch let error as OneflowError {
                 if error.isRetryable || error.kind == .decoding {
-                    throw TryAgain(reason: OneflowWords.explain(error), notBefore: error.isRateLimited ? 60 : 0, definite: !error.outcomeUnknown)
+                    throw TryAgain(
+                        reason: OneflowWords.explain(error), notBefore: error.isRateLimited ? 60 : 0, definite: !error.outcomeUnknown,
+                        rateLimited: error.isRateLimited)
                 }
                 throw Refused(status: error.status, reason: OneflowWords.explain(error), parameters: Array(error.parameterProblems.keys))
             }

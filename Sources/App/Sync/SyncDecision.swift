@@ -98,6 +98,8 @@ struct SyncFailure: Error, Sendable, CustomStringConvertible {
     var message: String
     /// The earliest retry (Oneflow's 429: the per-token window is minutes, not seconds).
     var notBefore: TimeInterval = 0
+    /// False for Oneflow's 429: tried again after `notBefore` without using up an attempt.
+    var countsAttempt = true
 
     var description: String { message }
 
@@ -124,5 +126,6 @@ struct SyncFailure: Error, Sendable, CustomStringConvertible {
             consequence = (oneflow?.isRetryable ?? !(error is DecodingError)) ? .retry : .dead
         }
         notBefore = oneflow?.isRateLimited == true ? 60 : 0
+        countsAttempt = oneflow?.isRateLimited != true
     }
 }

@@ -153,7 +153,8 @@ extension SyncPipeline {
         _ job: Job, _ failure: SyncFailure, delivery: WebhookDelivery?, on tx: any Database, now: Date
     ) async throws -> WebhookDelivery.Status? {
         let dead = try await queue(tx).fail(
-            job, error: failure.message, retryable: failure.consequence == .retry, notBefore: failure.notBefore, now: now)
+            job, error: failure.message, retryable: failure.consequence == .retry, notBefore: failure.notBefore,
+            countsAttempt: failure.countsAttempt, now: now)
         guard let delivery else { return nil }
         delivery.status = dead ? .dead : .failed
         delivery.attempts = job.attempts

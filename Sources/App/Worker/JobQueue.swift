@@ -110,13 +110,22 @@ struct JobQueue: Sendable {
     }
 
     /// Schedules another attempt, or marks the job dead when it has had all of them.
-    /// - Parameter notBefore: a minimum wait (Oneflow's 429: the per-token window is 5 minutes).
+    /// - Parameters:
+    ///   - notBefore: a minimum wait (Oneflow's 429: the per-token window is 5 minutes).
+    ///   - countsAttempt: false for Oneflow's 429: the attempt made no progress and was not the
+    ///     job's fault, so it is handed back (as `release` does) and tried after `notBefore`, however
+    ///     often — a batch that meets the rate limit slows down, and no row of it fails for it.
     /// - Returns: whether the job is now dead.
     @discardableResult
-    func fail(_ job: Job, error: String, retryable: Bool, notBefore: TimeInterval = 0, now: Date) async throws -> Bool {
+    func fail(_ job: Job, error: String, retryable: Bool, notBefore: TimeInterval = 0, countsAttempt: Bool = true, now: Date) async throws -> Bool {
         job.lastError = String(error.prefix(2000))
         job.leaseExpiresAt = nil
-        if !retryable || job.attempts >= job.maxAttempts {
+        if retryable, !countsAttempt {
+            job.status = .queued
+            job.attempts = max(0, job.attempts - 1)
+            // Spread: the jobs that met the same window do not all come back in the same instant.
+            job.runAt = now.addingTimeInterval(notBefore * Double.random(in: 1...1.25))
+        } else if !retryable || job.attempts >= job.maxAttempts {
             job.status = .dead
             job.finishedAt = now
         } else {

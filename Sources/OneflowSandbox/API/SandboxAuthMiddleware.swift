@@ -5,9 +5,11 @@ import Vapor
 /// must be an active user of that account (else 401).
 /// https://developer.oneflow.com/docs/authentication-and-authorization
 /// Injected faults (see `FaultInjector`) answer before authentication, like an outage would.
+/// A token's calls past Oneflow's rate limit are answered 429 (`SandboxRateLimiter`).
 struct SandboxAuthMiddleware: AsyncMiddleware {
     let store: SandboxStore
     let faults: FaultInjector
+    let rateLimiter: SandboxRateLimiter
 
     struct AccountKey: StorageKey { typealias Value = AccountRecord }
     struct ActingKey: StorageKey { typealias Value = Acting }
@@ -26,7 +28,7 @@ struct SandboxAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let path = String(request.url.path.split(separator: "/v1", maxSplits: 1).last ?? "")
         if let fault = await faults.take(method: request.method.rawValue, path: path) {
-            let detail = fault.status == .tooManyRequests ? "Too many requests: the rate limit of the API token was exceeded." : "Injected fault."
+            let detail = fault.status == .tooManyRequests ? SandboxProblem.tooManyRequests.detail : "Injected fault."
             // A gateway that fails after Oneflow did the work: the caller cannot tell it happened.
             // With a 2xx status the real answer goes out, late (`delay_ms`): a window in which
             // the work is done and the caller does not know yet.
@@ -42,6 +44,7 @@ struct SandboxAuthMiddleware: AsyncMiddleware {
         guard let token = request.headers.first(name: "x-oneflow-api-token"), let account = await store.account(token: token) else {
             throw SandboxProblem.unauthorized
         }
+        guard await rateLimiter.admit(token: token) else { throw SandboxProblem.tooManyRequests }
         switch request.headers.first(name: "x-oneflow-user-email") {
         case nil, "": request.storage[ActingKey.self] = .anonymousAdmin
         case Acting.creatorValue: request.storage[ActingKey.self] = .creator

@@ -20,6 +20,9 @@ struct SandboxProblem: Error, Sendable, Equatable {
         SandboxProblem(status: .badRequest, detail: "The request contains invalid parameters.", parameterProblems: [parameter: message])
     }
 
+    /// Over the token's rate limit (https://developer.oneflow.com/reference/api-rate-limit).
+    static let tooManyRequests = SandboxProblem(status: .tooManyRequests, detail: "Too many requests: the rate limit of the API token was exceeded.")
+
     static let unauthorized = SandboxProblem(status: .unauthorized, detail: "The API token is missing, invalid or revoked.")
 
     struct Body: Content {

@@ -7,6 +7,7 @@ import Vapor
 struct SandboxControlController: RouteCollection {
     let store: SandboxStore
     let faults: FaultInjector
+    let rateLimiter: SandboxRateLimiter
     let engine: DeliveryEngine
 
     struct AccountOut: Content {
@@ -44,6 +45,26 @@ struct SandboxControlController: RouteCollection {
         routes.delete("faults") { _ -> HTTPStatus in
             await faults.clear()
             return .noContent
+        }
+        routes.get("rate-limit") { _ in RateLimitBody(await rateLimiter.limit) }
+        // Sets the calls per token per window (0: off) and starts every window afresh.
+        routes.put("rate-limit") { req -> RateLimitBody in
+            let body = try req.content.decode(RateLimitBody.self)
+            guard body.calls >= 0, (1...86_400).contains(body.window_seconds) else {
+                throw Abort(.badRequest, reason: "calls must be 0 or more, window_seconds 1–86400.")
+            }
+            await rateLimiter.set(SandboxRateLimit(calls: body.calls, window: .seconds(body.window_seconds)))
+            return body
+        }
+    }
+
+    struct RateLimitBody: Content {
+        var calls: Int
+        var window_seconds: Int
+
+        init(_ limit: SandboxRateLimit) {
+            calls = limit.calls
+            window_seconds = Int(limit.window.components.seconds)
         }
     }
 
