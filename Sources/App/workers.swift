@@ -31,7 +31,10 @@ extension SyncWorkerLifecycle {
         let threads = alongsideReceiver ? BackgroundThreads(count: loops.count) : nil
         // A SQLite file: the writes on the process's write thread, with the inbox's (`SQLiteFileWriter`).
         let writeConnection = services.storage.fileConnection(configuration: app.db.context.configuration, logger: logger)
-        let runners: [any JobRunner] = [SyncJobs(services: services), ContractRequestJobs(services: services), RetentionJobs(services: services)]
+        let runners: [any JobRunner] = [
+            SyncJobs(services: services), ContractRequestJobs(services: services),
+            ContractBatchJobs(services: services, catalogs: app.sendingCatalogs), RetentionJobs(services: services),
+        ]
         let workers = zip(threads?.loops ?? loops, databases).map { loop, db in
             SyncWorker(
                 db: db, services: services, logger: logger, runners: runners, executor: EventLoopTaskExecutor(loop),

@@ -36,8 +36,8 @@ struct ContractRequestAPIController: RouteCollection {
         } catch {
             throw Abort(.badRequest, reason: "The body is not a contract request: \(Self.decodingProblem(error))")
         }
-        let installationID = try installation(named: input.installation_id, req)
-        let key = try idempotencyKey(req)
+        let installationID = try Self.installation(named: input.installation_id, req)
+        let key = try Self.idempotencyKey(req)
         let createdBy = req.apiScope == .operator ? "operator api key" : "installation api key"
         var request = try await requests(req).submit(input, installationID: installationID, idempotencyKey: key, createdBy: createdBy)
         if let wait = Self.preferredWait(req.headers, max: services.config.sending.maxWaitSeconds) {
@@ -93,7 +93,7 @@ struct ContractRequestAPIController: RouteCollection {
 
     /// `GET /api/v1/templates`: what a contract request may choose, for one installation.
     @Sendable func templates(req: Request) async throws -> SendingCatalogJSON {
-        let installationID = try installation(named: try req.query.get(UUID?.self, at: "installation_id"), req)
+        let installationID = try Self.installation(named: try req.query.get(UUID?.self, at: "installation_id"), req)
         guard let installation = try await Installation.find(installationID, on: req.db) else { throw ContractRequestError.noInstallation }
         let catalog = try await requests(req).catalog(for: installation)
         return SendingCatalogJSON(catalog, config: services.config)
@@ -114,7 +114,7 @@ struct ContractRequestAPIController: RouteCollection {
 
     /// The installation a call acts for: a scoped key's own (naming another is 404), or the one
     /// an operator key names.
-    private func installation(named: UUID?, _ req: Request) throws -> UUID {
+    static func installation(named: UUID?, _ req: Request) throws -> UUID {
         switch req.apiScope {
         case .installation(let own):
             if let named, named != own { throw Abort(.notFound, reason: "No such installation.") }
@@ -130,7 +130,7 @@ struct ContractRequestAPIController: RouteCollection {
         }
     }
 
-    private func idempotencyKey(_ req: Request) throws -> String? {
+    static func idempotencyKey(_ req: Request) throws -> String? {
         guard let key = req.headers.first(name: "Idempotency-Key") else { return nil }
         guard (1...200).contains(key.count) else { throw Abort(.badRequest, reason: "Idempotency-Key must be 1–200 characters.") }
         return key

@@ -28,11 +28,9 @@ struct ContractRequests {
             return try Self.repeated(earlier, fingerprint: fingerprint)
         }
         let (plan, personalNumber) = try await check(input, installationID: installationID)
-        let request = ContractRequest(
-            installationID: installationID, employeeID: plan.employeeID, idempotencyKey: idempotencyKey, requestHash: fingerprint,
-            input: String(decoding: try JSONEncoder.sorted.encode(plan), as: UTF8.self),
-            personalNumberSealed: try personalNumber.map(services.secretBox.seal), name: plan.name, send: plan.send,
-            workspaceID: plan.workspaceID, templateID: plan.templateID, senderEmail: plan.senderEmail, createdBy: createdBy)
+        let request = try record(
+            plan, personalNumber: personalNumber, installationID: installationID, idempotencyKey: idempotencyKey, requestHash: fingerprint,
+            createdBy: createdBy)
         let (maxAttempts, now) = (services.config.sync.maxAttempts, services.clock.now)
         do {
             try await writer.transaction(.background) { tx in
@@ -57,21 +55,35 @@ struct ContractRequests {
         return request
     }
 
+    /// A checked request as stored, `queued`: the plan as JSON, the personal number sealed.
+    func record(
+        _ plan: ContractRequestPlan, personalNumber: String?, installationID: UUID, idempotencyKey: String?, requestHash: String, createdBy: String
+    ) throws -> ContractRequest {
+        ContractRequest(
+            installationID: installationID, employeeID: plan.employeeID, idempotencyKey: idempotencyKey, requestHash: requestHash,
+            input: String(decoding: try JSONEncoder.sorted.encode(plan), as: UTF8.self),
+            personalNumberSealed: try personalNumber.map(services.secretBox.seal), name: plan.name, send: plan.send,
+            workspaceID: plan.workspaceID, templateID: plan.templateID, senderEmail: plan.senderEmail, createdBy: createdBy)
+    }
+
     struct Payload: Codable { var request_id: UUID }
 
     /// The request's job: create it in Oneflow, or send its draft.
-    private static func enqueueJob(for id: UUID, maxAttempts: Int, now: Date, on tx: any Database) async throws {
+    static func enqueueJob(for id: UUID, maxAttempts: Int, now: Date, on tx: any Database) async throws {
         try await JobQueue(db: tx).enqueue(kind: jobKind, payload: Payload(request_id: id), maxAttempts: maxAttempts, runAt: now, on: tx)
     }
 
     /// What the request would make (`ContractRequestCheck`), or every problem with it: what
     /// `submit` stores, and what the admin's preview shows.
     func check(_ input: ContractRequestInput, installationID: UUID) async throws -> (ContractRequestPlan, personalNumber: String?) {
-        guard let installation = try await Installation.find(installationID, on: db) else { throw ContractRequestError.noInstallation }
-        let catalog = try await catalog(for: installation)
         let employee = try await employee(input.employee_id, installationID: installationID)
-        return try ContractRequestCheck(config: services.config, catalog: catalog, company: installation.accountName)
-            .plan(input, employee: employee).get()
+        return try await checker(installationID: installationID).plan(input, employee: employee).get()
+    }
+
+    /// The check against the installation's catalog, for one request or every row of a batch.
+    func checker(installationID: UUID) async throws -> ContractRequestCheck {
+        guard let installation = try await Installation.find(installationID, on: db) else { throw ContractRequestError.noInstallation }
+        return ContractRequestCheck(config: services.config, catalog: try await catalog(for: installation), company: installation.accountName)
     }
 
     private static func repeated(_ earlier: ContractRequest, fingerprint: String) throws -> ContractRequest {
@@ -91,7 +103,22 @@ struct ContractRequests {
 
     /// The employee a request names, within the installation; nil when there is none.
     func employee(_ id: UUID?, installationID: UUID) async throws -> ContractRequestCheck.Employee? {
-        guard let id, let e = try await Employee.find(id, on: db), e.$installation.id == installationID else { return nil }
+        guard let id else { return nil }
+        return try await employees([id], installationID: installationID)[id]
+    }
+
+    /// The employees `ids` names within the installation, in one query (a batch's rows).
+    func employees(_ ids: Set<UUID>, installationID: UUID) async throws -> [UUID: ContractRequestCheck.Employee] {
+        guard !ids.isEmpty else { return [:] }
+        var found: [UUID: ContractRequestCheck.Employee] = [:]
+        for e in try await Employee.query(on: db).filter(\.$id ~~ Array(ids)).filter(\.$installation.$id == installationID).all() {
+            found[try e.requireID()] = try checked(e)
+        }
+        return found
+    }
+
+    private func checked(_ e: Employee) throws -> ContractRequestCheck.Employee {
+        let id = try e.requireID()
         let fields = (try? JSONDecoder().decode([String: String].self, from: Data(e.fields.utf8))) ?? [:]
         var merged = fields
         if let number = e.employeeNumber { merged[HRField.employeeNumber.rawValue] = merged[HRField.employeeNumber.rawValue] ?? number }

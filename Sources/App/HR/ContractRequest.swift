@@ -21,6 +21,8 @@ public final class ContractRequest: Model, @unchecked Sendable {
         case expired
         /// The draft was deleted, here or in Oneflow.
         case deleted
+        /// A row of a batch cancelled before it started: nothing was made in Oneflow.
+        case cancelled
 
         /// The request's state for a state of its contract (`EmploymentContract.status`).
         static func following(contractStatus status: String) -> State? {
@@ -68,6 +70,11 @@ public final class ContractRequest: Model, @unchecked Sendable {
     @OptionalField(key: "failure") public var failure: String?
     /// `operator api key`, `installation api key` or `admin`.
     @Field(key: "created_by") public var createdBy: String
+    /// The batch it is a row of (`ContractBatch`), and its index there; nil for a single request.
+    @OptionalField(key: "batch_id") public var batchID: UUID?
+    @OptionalField(key: "batch_index") public var batchIndex: Int?
+    /// When its batch let it start (its job was queued then); nil while it waits its turn.
+    @OptionalField(key: "batch_released_at") public var batchReleasedAt: Date?
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
 

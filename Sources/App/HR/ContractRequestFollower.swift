@@ -29,7 +29,7 @@ struct ContractRequestFollower {
     /// (its contract, if any, is not ours to follow).
     static func mayMove(from current: ContractRequest.State, to next: ContractRequest.State) -> Bool {
         switch (current, next) {
-        case (.failed, _), (.deleted, _): false
+        case (.failed, _), (.deleted, _), (.cancelled, _): false
         case (_, .draft): current == .queued
         default: true
         }
@@ -45,6 +45,7 @@ struct ContractRequestFollower {
         case .expired: "The signing period ended before everyone signed."
         case .deleted: "The contract was deleted."
         case .failed: "Failed."
+        case .cancelled: "Cancelled with its batch before it started."
         }
     }
 
@@ -55,7 +56,8 @@ struct ContractRequestFollower {
         let reason: Outbox.Reason
         switch request.state {
         case _ where failed: reason = .failed
-        case .queued: return
+        // Nothing was made in Oneflow for either, and the HR system that asked knows it.
+        case .queued, .cancelled: return
         case .draft: reason = .created
         case .sent: reason = .sent
         case .failed: reason = .failed

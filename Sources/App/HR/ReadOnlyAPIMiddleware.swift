@@ -12,6 +12,10 @@ struct ReadOnlyAPIMiddleware: AsyncMiddleware {
         "/api/v1/contract-requests": [.GET, .HEAD, .POST],
         "/api/v1/contract-requests/*": [.GET, .HEAD, .DELETE],
         "/api/v1/contract-requests/*/send": [.POST],
+        "/api/v1/contract-batches": [.GET, .HEAD, .POST],
+        "/api/v1/contract-batches/*/pause": [.POST],
+        "/api/v1/contract-batches/*/resume": [.POST],
+        "/api/v1/contract-batches/*/cancel": [.POST],
     ]
 
     /// The methods `path` takes.

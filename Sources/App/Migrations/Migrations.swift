@@ -33,6 +33,7 @@ public enum Migrations {
             AddListIndexes(),
             AddEmployeeSearch(),
             AddCallbackCopyIndex(),
+            CreateContractBatches(),
         ]
     }
 }

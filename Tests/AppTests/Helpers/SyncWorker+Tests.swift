@@ -11,7 +11,10 @@ extension SyncWorker {
     ) {
         self.init(
             db: db, services: services, logger: logger,
-            runners: [SyncJobs(services: services), ContractRequestJobs(services: services), RetentionJobs(services: services)],
+            runners: [
+                SyncJobs(services: services), ContractRequestJobs(services: services),
+                ContractBatchJobs(services: services, catalogs: SendingCatalogs()), RetentionJobs(services: services),
+            ],
             contractsPerTransaction: contractsPerTransaction,
             writer: writer)
     }
