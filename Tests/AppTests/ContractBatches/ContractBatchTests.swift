@@ -119,30 +119,62 @@ struct ContractBatchTests {
         let clock = ManualClock()
         try await withSyncFixture(["SENDING_BATCH_ROWS_PER_MINUTE": "600", "SENDING_BATCH_IN_FLIGHT": "4"], clock: clock) { f in
             let r = RequestFixture(f: f)
-            // Given a batch of 8 rows and a token that may make 5 calls a second
+            // Given a batch of 6 rows and a token that may make 4 calls in two seconds
             let batch = try r.batchJSON(
-                try await r.postBatch((0..<8).map(Self.hire), defaults: ["fields": ["start_date": "2027-09-01"], "send": true]))
-            try await r.rateLimit(5, windowSeconds: 1)
+                try await r.postBatch((0..<6).map(Self.hire), defaults: ["fields": ["start_date": "2027-09-01"], "send": true]))
+            try await r.rateLimit(4, windowSeconds: 2)
 
-            // When the worker runs, a minute of our clock and a little over a window of Oneflow's between rounds
+            // When the worker runs, a minute of our clock and a window of Oneflow's between rounds
             clock.advance(by: 1)
             await f.drain()
-            // (its first rows' calls came in one second: some met the limit and wait, using no attempt)
+            // (its first four rows' eight calls came at once: some met the limit and wait, using no attempt)
             let waiting = try await Job.query(on: f.db).filter(\.$kind == ContractRequests.jobKind).filter(\.$status == .queued).all()
             #expect(waiting.contains { $0.lastError?.contains("429") == true && $0.attempts == 0 })
             var done = try await r.batch(batch.id)
             for _ in 0..<40 where done.state != "done" {
                 clock.advance(by: 61)
                 await f.drain()
-                try await Task.sleep(for: .milliseconds(1100))
+                try await Task.sleep(for: .milliseconds(2100))
                 done = try await r.batch(batch.id)
             }
 
             // Then every row is sent, none failed, and some met the limit on the way
             #expect(done.state == "done", "\(done.counts)")
-            #expect(done.counts["sent"] == 8)
+            #expect(done.counts["sent"] == 6)
             #expect(done.counts["failed"] == 0)
-            #expect(try await r.everySandboxContract().count == 8)
+            try await r.rateLimit(0)
+            #expect(try await r.everySandboxContract().count == 6)
+        }
+    }
+
+    @Test("a worker that dies holding the batch's jobs: after their lease another finishes it, each row made once")
+    func workerDies() async throws {
+        let clock = ManualClock()
+        try await withSyncFixture(
+            ["SENDING_BATCH_ROWS_PER_MINUTE": "6000", "SENDING_BATCH_IN_FLIGHT": "3", "SYNC_LEASE_SECONDS": "30"], clock: clock
+        ) { f in
+            let r = RequestFixture(f: f)
+            // Given a batch of 9 rows, partly under way
+            let batch = try r.batchJSON(
+                try await r.postBatch((0..<9).map(Self.hire), defaults: ["fields": ["start_date": "2027-09-01"], "send": true]))
+            await f.drain()
+            clock.advance(by: 1)
+            // and Oneflow makes the next contract but its answer is lost
+            _ = try await f.r.control("/faults", json: ["method": "POST", "path": "/contracts/create", "status": 502, "count": 1, "after": true])
+
+            // When a worker claims every due job, the driver's among them, and dies without a word
+            let claimed = try await JobQueue(db: f.db).claim(worker: "killed", limit: 50, now: clock.now)
+            #expect(claimed.contains { $0.kind == ContractBatchJobs.kind })
+            // and another runs once their lease is over
+            clock.advance(by: 31)
+            let done = try await r.runBatch(batch.id, clock: clock, step: 31)
+
+            // Then the batch is done: nine contracts in Oneflow, one per row
+            #expect(done.state == "done", "\(done.counts)")
+            #expect(done.counts["sent"] == 9)
+            let contracts = try await r.everySandboxContract()
+            #expect(contracts.count == 9)
+            #expect(Set(try #require(done.requests).compactMap(\.oneflow_contract_id)) == Set(contracts.map(\.id)))
         }
     }
 }
