@@ -31,7 +31,7 @@ start_postgres() {
   mkdir -p "$dir"
   if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; as_pg="runuser -u postgres --"; fi
   $as_pg "$bin/initdb" -D "$dir" -A trust -U postgres >/dev/null
-  PG_START="$as_pg $bin/pg_ctl -D $dir -l $dir/server.log -w -o '-p $PGPORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300' start"
+  PG_START="$as_pg $bin/pg_ctl -D $dir -l $dir/server.log -w -o '-p $PGPORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=600' start"
   PG_STOP="$as_pg $bin/pg_ctl -D $dir -m fast -w stop"
   log "Starting PostgreSQL ($("$bin/postgres" --version)) on 127.0.0.1:$PGPORT"
   sh -c "$PG_START" >/dev/null
