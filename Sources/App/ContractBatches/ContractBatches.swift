@@ -108,6 +108,10 @@ struct ContractBatches {
             problems.append(.init(field: "defaults.installation_id", message: "Name the installation at the top of the batch."))
         }
         if let label = input.label, label.count > 200 { problems.append(.init(field: "label", message: "At most 200 characters.")) }
+        // PostgreSQL stores no NUL in text (the rows' own text is checked by `ContractRequestCheck`).
+        if let label = input.label, label.contains("\u{0}") {
+            problems.append(.init(field: "label", message: "Text may not contain the NUL character (U+0000)."))
+        }
         guard problems.isEmpty else { throw ContractRequestError.invalid(problems) }
         return rows
     }
