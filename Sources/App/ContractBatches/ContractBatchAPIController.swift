@@ -26,17 +26,11 @@ struct ContractBatchAPIController: RouteCollection {
     /// `POST /api/v1/contract-batches`: 202 with the batch, its refused rows and where to
     /// follow it. `Idempotency-Key`: the same key and body answer the first batch again.
     @Sendable func create(req: Request) async throws -> Response {
-        guard req.headers.contentType == .json else { throw Abort(.unsupportedMediaType, reason: "Send JSON (Content-Type: application/json).") }
-        let input: ContractBatchInput
-        do {
-            input = try req.content.decode(ContractBatchInput.self)
-        } catch {
-            throw Abort(.badRequest, reason: "The body is not a contract batch: \(ContractRequestAPIController.decodingProblem(error))")
-        }
+        let input = try ContractRequestAPIController.body(ContractBatchInput.self, of: req, being: "a contract batch")
         let installationID = try ContractRequestAPIController.installation(named: input.installation_id, req)
-        let createdBy = req.apiScope == .operator ? "operator api key" : "installation api key"
         let batch = try await batches(req).submit(
-            input, installationID: installationID, idempotencyKey: try ContractRequestAPIController.idempotencyKey(req), createdBy: createdBy)
+            input, installationID: installationID, idempotencyKey: try ContractRequestAPIController.idempotencyKey(req),
+            createdBy: ContractRequestAPIController.creator(req))
         let json = try await self.json(batch, req, rows: false)
         let response = try await json.encodeResponse(status: .accepted, for: req)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/contract-batches/\(json.id)")
@@ -54,8 +48,9 @@ struct ContractBatchAPIController: RouteCollection {
         let query = ContractBatch.query(on: req.db)
         if let id = try req.installationFilter() { query.filter(\.$installation.$id == id) }
         let found = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).range(offset..<(offset + limit + 1)).all()
+        let references = try await InstallationReference.of(Set(found.prefix(limit).map(\.$installation.id)), on: req.db)
         var page: [ContractBatchJSON] = []
-        for batch in found.prefix(limit) { page.append(try await json(batch, req, rows: false)) }
+        for batch in found.prefix(limit) { page.append(try await json(batch, req, rows: false, references: references)) }
         return ContractBatchListJSON(data: page, next_offset: found.count > limit ? offset + limit : nil)
     }
 
@@ -77,11 +72,15 @@ struct ContractBatchAPIController: RouteCollection {
         try await batches(req).batch(req.parameters.get("id").flatMap(UUID.init(uuidString:))) { req.mayRead(installation: $0) }
     }
 
-    private func json(_ batch: ContractBatch, _ req: Request, rows: Bool) async throws -> ContractBatchJSON {
-        let references = try await InstallationReference.of([batch.$installation.id], on: req.db)
+    /// - Parameter references: the page's installations, read once for a list; else read here.
+    private func json(_ batch: ContractBatch, _ req: Request, rows: Bool, references: [UUID: InstallationReference]? = nil) async throws
+        -> ContractBatchJSON
+    {
+        var references = references
+        if references == nil { references = try await InstallationReference.of([batch.$installation.id], on: req.db) }
         let (counts, sending) = try await BatchRows(sql: try req.db.sql()).counts(batch: try batch.requireID())
         return try ContractBatchJSON(
-            batch, installation: references[batch.$installation.id], counts: counts, inFlight: sending,
+            batch, installation: references?[batch.$installation.id], counts: counts, inFlight: sending,
             rows: rows ? try await batches(req).rows(of: batch) : nil)
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Vapor
 
@@ -13,12 +12,8 @@ struct ContractBatchInput: Content, Equatable {
     var defaults: ContractRequestInput?
     var requests: [ContractRequestInput]?
 
-    /// SHA-256 of the body as read (keys sorted): an `Idempotency-Key` sent again with the same
-    /// batch is told apart from one reused for another.
-    var fingerprint: String {
-        let data = (try? JSONEncoder.sorted.encode(self)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    }
+    /// The body as read (`JSONEncoder.fingerprint`).
+    var fingerprint: String { JSONEncoder.fingerprint(of: self) }
 }
 
 extension ContractRequestInput {

@@ -107,10 +107,10 @@ struct ContractBatches {
         if input.defaults?.installation_id != nil {
             problems.append(.init(field: "defaults.installation_id", message: "Name the installation at the top of the batch."))
         }
-        if let label = input.label, label.count > 200 { problems.append(.init(field: "label", message: "At most 200 characters.")) }
-        // PostgreSQL stores no NUL in text (the rows' own text is checked by `ContractRequestCheck`).
-        if let label = input.label, label.contains("\u{0}") {
-            problems.append(.init(field: "label", message: "Text may not contain the NUL character (U+0000)."))
+        if let label = input.label {
+            if label.count > 200 { problems.append(.init(field: "label", message: "At most 200 characters.")) }
+            // PostgreSQL stores no NUL in text (the rows' own text is checked by `ContractRequestCheck`).
+            if label.contains("\u{0}") { problems.append(.init(field: "label", message: "Text may not contain the NUL character (U+0000).")) }
         }
         guard problems.isEmpty else { throw ContractRequestError.invalid(problems) }
         return rows

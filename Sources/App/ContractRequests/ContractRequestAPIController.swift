@@ -29,17 +29,10 @@ struct ContractRequestAPIController: RouteCollection {
     /// `Prefer: wait=N`, up to `sending.max_wait_seconds`). `Idempotency-Key`: the same key and
     /// body answer the first request again; another body under it is 409.
     @Sendable func create(req: Request) async throws -> Response {
-        guard req.headers.contentType == .json else { throw Abort(.unsupportedMediaType, reason: "Send JSON (Content-Type: application/json).") }
-        let input: ContractRequestInput
-        do {
-            input = try req.content.decode(ContractRequestInput.self)
-        } catch {
-            throw Abort(.badRequest, reason: "The body is not a contract request: \(Self.decodingProblem(error))")
-        }
+        let input = try Self.body(ContractRequestInput.self, of: req, being: "a contract request")
         let installationID = try Self.installation(named: input.installation_id, req)
         let key = try Self.idempotencyKey(req)
-        let createdBy = req.apiScope == .operator ? "operator api key" : "installation api key"
-        var request = try await requests(req).submit(input, installationID: installationID, idempotencyKey: key, createdBy: createdBy)
+        var request = try await requests(req).submit(input, installationID: installationID, idempotencyKey: key, createdBy: Self.creator(req))
         if let wait = Self.preferredWait(req.headers, max: services.config.sending.maxWaitSeconds) {
             request = try await settled(request, within: wait, on: req.db)
         }
@@ -128,6 +121,21 @@ struct ContractRequestAPIController: RouteCollection {
             return named
         case nil: throw APIKeyMiddleware.unauthorized
         }
+    }
+
+    /// The JSON body, or 415 (not JSON) / 400 naming what is wrong with it.
+    static func body<T: Decodable>(_ type: T.Type, of req: Request, being what: String) throws -> T {
+        guard req.headers.contentType == .json else { throw Abort(.unsupportedMediaType, reason: "Send JSON (Content-Type: application/json).") }
+        do {
+            return try req.content.decode(T.self)
+        } catch {
+            throw Abort(.badRequest, reason: "The body is not \(what): \(decodingProblem(error))")
+        }
+    }
+
+    /// Who made a request or batch through the API, as its `created_by` says.
+    static func creator(_ req: Request) -> String {
+        req.apiScope == .operator ? "operator api key" : "installation api key"
     }
 
     static func idempotencyKey(_ req: Request) throws -> String? {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OneflowAPI
 import Vapor
 
 /// The body of `POST /api/v1/contract-requests` (and of the admin's "New contract" form), as
@@ -73,10 +74,15 @@ struct ContractRequestInput: Content, Equatable {
         return String(decoding: data, as: UTF8.self).contains("\\u0000")
     }
 
-    /// SHA-256 of the body as read (keys sorted), so an `Idempotency-Key` sent again with the
-    /// same request is told apart from one reused for another.
-    var fingerprint: String {
-        let data = (try? JSONEncoder.sorted.encode(self)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    /// The body as read (`JSONEncoder.fingerprint`).
+    var fingerprint: String { JSONEncoder.fingerprint(of: self) }
+}
+
+extension JSONEncoder {
+    /// SHA-256 of `value` as `sorted` writes it (keys sorted), in lowercase hex: a body's
+    /// fingerprint, so an `Idempotency-Key` sent again with the same body (a contract request,
+    /// a batch) is told apart from one reused for another.
+    static func fingerprint(of value: some Encodable) -> String {
+        SHA256.hash(data: (try? sorted.encode(value)) ?? Data()).lowercaseHex
     }
 }

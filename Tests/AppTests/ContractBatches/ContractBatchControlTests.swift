@@ -83,10 +83,7 @@ struct ContractBatchControlTests {
     func customersApart() async throws {
         try await withRequestFixture { r in
             // Given two installations, each with a key, and a batch of each
-            let account = try await r.f.r.newAccount("Beta Oy")
-            let beta = try await SetupService(services: r.f.r.app.services, db: r.f.db, logger: r.f.r.app.logger).connect(token: account.token)
-            let keyA = try await ScopedAPIKeyTests().key(r.f, for: r.f.installation)
-            let keyB = try await ScopedAPIKeyTests().key(r.f, for: beta)
+            let (beta, keyA, keyB) = try await r.secondInstallationWithKeys()
             let a = try await r.postBatch([ContractBatchTests.hire(1)], defaults: Self.defaults, key: keyA)
             #expect(a.status == 202, "\(a.body)")
             let batchA = try r.batchJSON(a)

@@ -28,6 +28,13 @@ struct RequestFixture {
         try await f.r.browser().send(method, path, headers: ["authorization": "Bearer \(key ?? self.key)"])
     }
 
+    /// A second installation ("Beta Oy"), and a scoped key for each: this fixture's, then Beta's.
+    func secondInstallationWithKeys() async throws -> (beta: Installation, keyA: String, keyB: String) {
+        let account = try await f.r.newAccount("Beta Oy")
+        let beta = try await SetupService(services: f.r.app.services, db: f.db, logger: f.r.app.logger).connect(token: account.token)
+        return (beta, try await ScopedAPIKeyTests().key(f, for: f.installation), try await ScopedAPIKeyTests().key(f, for: beta))
+    }
+
     /// A new hire's request, with the start date our template requires.
     static func newHire(_ name: String = "Grace Hopper", email: String = "grace@example.com", send: Bool = true) -> [String: Any] {
         [
