@@ -205,7 +205,16 @@ enum ContractBatchError: AbortError, Equatable {
     var reason: String {
         switch self {
         case .notFound: "No such contract batch."
-        case .cannot(let to, let from): "A \(from.rawValue) batch cannot be \(to == .running ? "resumed" : to.rawValue)."
+        case .cannot(let to, let from): "A \(from.rawValue) batch cannot be \(Self.verb(to))."
+        }
+    }
+
+    /// What moving a batch to `state` is called.
+    private static func verb(_ state: ContractBatch.State) -> String {
+        switch state {
+        case .running: "resumed"
+        case .paused: "paused"
+        case .cancelling, .cancelled: "cancelled"
         }
     }
 }

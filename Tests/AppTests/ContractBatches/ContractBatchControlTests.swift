@@ -30,7 +30,9 @@ struct ContractBatchControlTests {
                 await f.drain()
             }
             #expect(try await r.batch(batch.id).counts["draft"] == 2)
-            #expect(try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/pause").status == 409)
+            let again = try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/pause")
+            #expect(again.status == 409)
+            #expect(again.body.contains("A paused batch cannot be paused."))
 
             // When it is resumed, it goes on
             #expect(try r.batchJSON(try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/resume")).state == "running")
@@ -47,6 +49,7 @@ struct ContractBatchControlTests {
             // When it is cancelled
             let cancelled = try r.batchJSON(try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/cancel"))
             #expect(cancelled.state == "cancelling")
+            #expect(try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/cancel").body.contains("A cancelling batch cannot be cancelled."))
             let done = try await r.runBatch(batch.id, clock: clock)
 
             // Then the rows that had not started are cancelled, its drafts are deleted in Oneflow, and the sent one stays
@@ -58,7 +61,9 @@ struct ContractBatchControlTests {
             #expect(done.counts["queued"] == 0)
             let left = try await r.everySandboxContract()
             #expect(left.map(\.id) == [try #require(done.requests?.first { $0.state == "sent" }?.oneflow_contract_id)])
-            #expect(try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/resume").status == 409)
+            let resumed = try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/resume")
+            #expect(resumed.status == 409)
+            #expect(resumed.body.contains("A cancelled batch cannot be resumed."))
         }
     }
 
