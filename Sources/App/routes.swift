@@ -32,6 +32,8 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     try admin.register(collection: AdminNotificationsController(clock: services.clock, storage: services.storage, settings: config.notify))
     try admin.register(collection: AdminAuditController())
     try admin.register(collection: AdminContractRequestsController(services: services))
+    try admin.register(collection: AdminBatchUploadController(services: services))
+    try admin.register(collection: AdminContractBatchesController(services: services))
     try admin.register(collection: AdminNewContractController(services: services))
     try admin.register(collection: AdminSendingController(services: services))
 

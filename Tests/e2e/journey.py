@@ -485,6 +485,29 @@ def journey(b, server):
     expect(b.find_all("td .badge.request-signed"), "the request signed in Contracts sent")
     b.record("admin-contracts-sent")
 
+    # 8b. A whole intake at once: a CSV uploaded, its columns matched by their names, every
+    # row checked (the bad one marked), two sent; the batch's page fills its progress bar by
+    # itself (its script) until both are sent.
+    intake = os.path.join(tempfile.mkdtemp(), "autumn-intake.csv")
+    with open(intake, "w", encoding="utf-8") as f:
+        f.write("Name;E-mail;Start date;Salary\r\nIda Intake;ida@example.com;2027-09-01;41000\r\n"
+                "No Mail;not-an-email;2027-09-01;1\r\nOlle Intake;olle@example.com;2027-09-01;42000\r\n")
+    b.find("a[href='/admin/contract-batches/new']").click()
+    Select(b.find("#installation_id")).select_by_visible_text("Acme AB")
+    b.find("#file").send_keys(intake)
+    b.submit("form[enctype] button[type=submit]")
+    expect(Select(b.find("#map-1")).first_selected_option.get_attribute("value") == "person.email", "the E-mail column matched to the email")
+    b.record("admin-batch-columns")
+    b.submit("button[value=preview]")
+    checked = b.text("main")
+    expect("2 ready" in checked and "1 with problems" in checked and "No Mail" in checked, f"every row checked, got {checked[:300]!r}")
+    b.record("admin-batch-preview")
+    b.submit("button[value=send]")
+    expect("/admin/contract-batches/" in b.driver.current_url and "on their way to Oneflow" in b.text("[role=status]"), "the batch's page after Send")
+    wait_until(lambda: b.find("[data-batch-state]").text == "done" and b.find("[data-batch-bar]").get_attribute("value") == "2",
+               "the progress bar filled by the page's script, without a reload")
+    b.record("admin-batch")
+
     # 9. The person's data: the export holds both contracts' PDFs; Erase names what goes, and
     # the person is gone; the dashboard says what is kept and for how long.
     b.driver.get(employee_url)

@@ -78,9 +78,6 @@ struct ContractBatchAPIController: RouteCollection {
     {
         var references = references
         if references == nil { references = try await InstallationReference.of([batch.$installation.id], on: req.db) }
-        let (counts, sending) = try await BatchRows(sql: try req.db.sql()).counts(batch: try batch.requireID())
-        return try ContractBatchJSON(
-            batch, installation: references?[batch.$installation.id], counts: counts, inFlight: sending,
-            rows: rows ? try await batches(req).rows(of: batch) : nil)
+        return try await batches(req).json(batch, installation: references?[batch.$installation.id], withRows: rows)
     }
 }

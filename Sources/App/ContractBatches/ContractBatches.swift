@@ -26,35 +26,22 @@ struct ContractBatches {
         if let key = idempotencyKey, let earlier = try await find(key: key, installationID: installationID) {
             return try Self.repeated(earlier, fingerprint: fingerprint)
         }
-        let rows = try Self.rows(of: input, max: services.config.sending.batchMaxRows)
-        let checker = try await requests.checker(installationID: installationID)
-        let employees = try await requests.employees(Set(rows.compactMap(\.employee_id)), installationID: installationID)
-        var accepted: [ContractRequest] = []
-        var refused: [ContractBatch.Refusal] = []
-        for (index, row) in rows.enumerated() {
-            if let named = row.installation_id, named != installationID {
-                refused.append(.init(index: index, problems: [.init(field: "installation_id", message: "Not the batch's installation.")]))
-                continue
-            }
-            var merged = row.over(input.defaults)
-            merged.installation_id = nil
-            switch checker.plan(merged, employee: merged.employee_id.flatMap { employees[$0] }) {
-            case .success(let (plan, personalNumber)):
-                let request = try requests.record(
-                    plan, personalNumber: personalNumber, installationID: installationID, idempotencyKey: nil, requestHash: merged.fingerprint,
-                    createdBy: createdBy)
-                request.batchIndex = index
-                accepted.append(request)
-            case .failure(let error):
-                refused.append(.init(index: index, problems: error.problems))
-            }
+        let checked = try await check(input, installationID: installationID)
+        let refused = checked.refused
+        let accepted = try checked.accepted.map { row in
+            let request = try requests.record(
+                row.plan, personalNumber: row.personalNumber, installationID: installationID, idempotencyKey: nil, requestHash: row.fingerprint,
+                createdBy: createdBy)
+            request.batchIndex = row.index
+            return request
         }
         guard !accepted.isEmpty else {
             throw ContractRequestError.invalid(
                 refused.flatMap { r in r.problems.map { .init(field: "requests[\(r.index)].\($0.field)", message: $0.message) } })
         }
         let batch = try ContractBatch(
-            installationID: installationID, idempotencyKey: idempotencyKey, requestHash: fingerprint, label: input.label, rowCount: rows.count,
+            installationID: installationID, idempotencyKey: idempotencyKey, requestHash: fingerprint, label: input.label,
+            rowCount: input.requests?.count ?? 0,
             refused: refused, createdBy: createdBy)
         let batchID = try batch.requireID()
         for request in accepted { request.batchID = batchID }
@@ -91,6 +78,42 @@ struct ContractBatches {
             "contract batch queued",
             metadata: ["batch": "\(batchID)", "installation": "\(installationID)", "rows": "\(accepted.count)", "refused": "\(refused.count)"])
         return batch
+    }
+
+    /// A row that passed its check: what its request will hold.
+    struct AcceptedRow {
+        var index: Int
+        var plan: ContractRequestPlan
+        var personalNumber: String?
+        /// The row as checked (defaults under it), for its request's `request_hash`.
+        var fingerprint: String
+    }
+
+    /// Every row checked on its own, as a single request is, against the installation's catalog
+    /// (read once) and the employees the rows name (one query); nothing is stored. What
+    /// `submit` stores, and what the admin's preview shows. A batch that is wrong as a whole
+    /// (no rows, too many, defaults naming a signer) throws.
+    func check(_ input: ContractBatchInput, installationID: UUID) async throws -> (accepted: [AcceptedRow], refused: [ContractBatch.Refusal]) {
+        let rows = try Self.rows(of: input, max: services.config.sending.batchMaxRows)
+        let checker = try await requests.checker(installationID: installationID)
+        let employees = try await requests.employees(Set(rows.compactMap(\.employee_id)), installationID: installationID)
+        var accepted: [AcceptedRow] = []
+        var refused: [ContractBatch.Refusal] = []
+        for (index, row) in rows.enumerated() {
+            if let named = row.installation_id, named != installationID {
+                refused.append(.init(index: index, problems: [.init(field: "installation_id", message: "Not the batch's installation.")]))
+                continue
+            }
+            var merged = row.over(input.defaults)
+            merged.installation_id = nil
+            switch checker.plan(merged, employee: merged.employee_id.flatMap { employees[$0] }) {
+            case .success(let (plan, personalNumber)):
+                accepted.append(AcceptedRow(index: index, plan: plan, personalNumber: personalNumber, fingerprint: merged.fingerprint))
+            case .failure(let error):
+                refused.append(.init(index: index, problems: error.problems))
+            }
+        }
+        return (accepted, refused)
     }
 
     /// The rows asked for: 1 to `max`, and defaults that do not name who signs.
@@ -131,6 +154,14 @@ struct ContractBatches {
             throw ContractBatchError.notFound
         }
         return batch
+    }
+
+    /// The batch as the JSON API shows it (and the admin page's script reads it): its counts
+    /// by state, and each row's request when `withRows`.
+    func json(_ batch: ContractBatch, installation: InstallationReference?, withRows: Bool) async throws -> ContractBatchJSON {
+        let (counts, sending) = try await BatchRows(sql: try db.sql()).counts(batch: try batch.requireID())
+        return try ContractBatchJSON(
+            batch, installation: installation, counts: counts, inFlight: sending, rows: withRows ? try await rows(of: batch) : nil)
     }
 
     /// Its rows' requests, by index.

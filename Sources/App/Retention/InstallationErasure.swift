@@ -105,6 +105,7 @@ struct InstallationErasure {
             part.contractRequests = try await sql.changedRows("DELETE FROM contract_requests WHERE installation_id = \(bind: installationID)")
             // Its batches' refused rows hold no personal data, but the batches are the customer's.
             _ = try await sql.changedRows("DELETE FROM contract_batches WHERE installation_id = \(bind: installationID)")
+            try await sql.raw("DELETE FROM settings WHERE name = \(bind: UploadMappings.name(installationID))").run()
             part.notifications = try await sql.changedRows("DELETE FROM outbound_notifications WHERE installation_id = \(bind: installationID)")
             _ = try await sql.changedRows("DELETE FROM sending_settings WHERE installation_id = \(bind: installationID)")
             return part
