@@ -331,4 +331,46 @@ def kill_before_commit(suite):
                 f"contract by its correlation field: 1 contract in Oneflow, linked, sent"), w.check_ledger()
 
 
-ALL = [kill_after_ack, kill_mid_job, storage_unavailable, duplicates, out_of_order, poison, graceful_shutdown, kill_before_commit]
+
+def kill_mid_batch(suite):
+    """A 40-row contract batch whose worker process is killed part-way, one create's answer
+    held back by Oneflow (the sandbox) as it dies: a new worker picks the batch up once the
+    leases end, and every row is made and sent once — 40 contracts in Oneflow, one per row."""
+    rows = 40
+    with World(suite, "kill-mid-batch", oneflow_timeout_seconds=5, sending_batch_rows_per_minute=600, sending_batch_in_flight=3) as w:
+        w.serve(worker=False)
+        customer = w.provision("Acme AB")
+        worker = w.worker(label="worker-1")
+        status, body, _ = request(w.port, "POST", "/api/v1/contract-batches", body=json.dumps({
+            "installation_id": w.db.rows("SELECT id FROM installations")[0][0],
+            "defaults": {"send": True, "fields": {"start_date": "2027-09-01"}},
+            "requests": [{"person": {"name": f"Intake {n}", "email": f"intake{n}@example.com"}} for n in range(rows)],
+        }).encode(), headers={"authorization": f"Bearer {API_KEY}", "content-type": "application/json", "idempotency-key": "intake-1"})
+        if status != 202:
+            raise Failure(f"the batch was answered {status}: {body[:300]!r}")
+        batch = json.loads(body)["id"]
+        sent = lambda: w.db.scalar("SELECT COUNT(*) FROM contract_requests WHERE state = 'sent'")
+        wait_for(lambda: sent() >= 10, 60, "the batch to be under way")
+        # The next create is made in Oneflow and its answer held back while the worker dies.
+        post_json(w.sandbox_port, "/sandbox/control/faults",
+                  {"method": "POST", "path": "/contracts/create", "status": 200, "count": 1, "after": True, "delay_ms": 20000})
+        time.sleep(0.5)
+        worker.kill()
+        at_kill = sent()
+        if at_kill >= rows:
+            raise Failure("the batch was done before the kill: nothing was left to resume")
+        started = time.monotonic()
+        w.worker(label="worker-2")
+        auth = {"authorization": f"Bearer {API_KEY}"}
+        wait_for(lambda: get_json(w.port, f"/api/v1/contract-batches/{batch}", auth)["state"] == "done", 180, "the batch to be done after the restart")
+        elapsed = time.monotonic() - started
+        states = dict(w.db.rows("SELECT state, COUNT(*) FROM contract_requests GROUP BY state"))
+        made = get_json(w.sandbox_port, "/sandbox/oneflow/v1/contracts?limit=100", {"x-oneflow-api-token": customer.token})["data"]
+        linked = {int(r[0]) for r in w.db.rows("SELECT oneflow_contract_id FROM contract_requests WHERE oneflow_contract_id IS NOT NULL")}
+        if int(states.get("sent", 0)) != rows or len(made) != rows or linked != {c["id"] for c in made}:
+            raise Failure(f"rows by state {states}; Oneflow has {len(made)} contracts, the requests name {len(linked)}")
+        return (f"worker killed with {at_kill} of {rows} rows sent and a create's answer held back; a new worker finished the "
+                f"batch in {elapsed:.1f} s: {rows} contracts in Oneflow, one per row, all sent"), w.check_ledger()
+
+
+ALL = [kill_after_ack, kill_mid_job, storage_unavailable, duplicates, out_of_order, poison, graceful_shutdown, kill_before_commit, kill_mid_batch]
