@@ -39,6 +39,13 @@ def peak_rss_mib(process):
         return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) / 1024
 
 
+def cpu_seconds(process):
+    """CPU time the process has used so far (user + system), in seconds."""
+    with open(f"/proc/{process.popen.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(port, seconds, connections, threads, env, timeout_s=10):
     """Runs wrk with bench/wrk/webhook.lua; returns its RESULT as a dict (latencies in ms)."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s", "-s", LUA,

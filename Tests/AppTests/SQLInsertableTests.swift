@@ -19,6 +19,8 @@ struct SQLInsertableTests {
         check(ContractHistory.self)
         check(Document.self)
         check(DocumentContent.self)
+        check(ContractRequest.self)
+        check(ContractRequestEvent.self)
     }
 
     @Test("a row inserted with SQL reads back through Fluent like one Fluent created, column by column", arguments: MigrationTests.databases)
@@ -74,6 +76,21 @@ struct SQLInsertableTests {
             _ = try await pair(on: db, differing: ["document"]) { n in
                 DocumentContent(documentID: (n == 0 ? documents.inserted : documents.created).id!, data: Data([0x25, 0x00, 0xFF]))
             }
+            let batchID = UUID()
+            let requests = try await pair(on: db, differing: ["batchIndex"]) { n in
+                let r = ContractRequest(
+                    installationID: installationID, employeeID: employee.id, idempotencyKey: nil, requestHash: "h", input: #"{"name":"x"}"#,
+                    personalNumberSealed: "sealed", name: "Employment contract", send: true, workspaceID: 3, templateID: 4,
+                    senderEmail: "admin@example.com", createdBy: "admin")
+                r.batchID = batchID
+                r.batchIndex = n
+                r.batchReleasedAt = Date(timeIntervalSince1970: 1_790_000_002.5)
+                r.createStartedAt = Date(timeIntervalSince1970: 1_790_000_003)
+                r.oneflowContractID = 55
+                r.failure = "why"
+                return r
+            }
+            _ = try await pair(on: db) { _ in ContractRequestEvent(requestID: requests.inserted.id!, state: .queued, note: "Row 1") }
             #expect(employee.$id.exists && employeeByFluent.$id.exists)
         }
     }
