@@ -11,7 +11,7 @@ struct AdminBatchUploadController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("contract-batches", "new", use: start)
-        // A file of 1,000 rows, carried through the steps (percent-encoded in the later ones).
+        // A file of up to 1 MB (`maxFileBytes`), carried through the steps percent-encoded.
         routes.on(.POST, "contract-batches", "new", body: .collect(maxSize: "4mb"), use: step).bodyLimit("4mb")
     }
 
@@ -117,9 +117,16 @@ struct AdminBatchUploadController: RouteCollection {
         var reason: String
     }
 
+    /// The largest file taken: its text travels percent-encoded (up to three times as long) in
+    /// the later steps' forms, which the route takes up to 4 MB of.
+    static let maxFileBytes = 1_000_000
+
     /// The file's text (a new upload) or the text carried from the last step.
     static func text(of form: Form) throws -> String {
         if let file = form.file, file.data.readableBytes > 0 {
+            guard file.data.readableBytes <= maxFileBytes else {
+                throw UploadProblem(reason: "The file is larger than 1 MB: split it into smaller files (1,000 rows are usually under 200 kB).")
+            }
             guard let text = String(validating: file.data.readableBytesView, as: UTF8.self) else {
                 throw UploadProblem(reason: "The file is not UTF-8 text: save it as “CSV UTF-8” and upload it again.")
             }
@@ -130,12 +137,19 @@ struct AdminBatchUploadController: RouteCollection {
     }
 
     /// The rows with problems as they were in the file, with a last column saying what is wrong.
+    /// A file downloaded so, fixed and uploaded again, has its old *Problems* column replaced.
     static func problemRows(_ table: CSVTable, refused: [ContractBatch.Refusal], targets: [BatchUpload.Target]) -> Response {
+        let old = table.header.firstIndex { $0.caseInsensitiveCompare(problemsColumn) == .orderedSame }
+        let keep = table.header.indices.filter { $0 != old }
         let rows = refused.map { r in
-            table.rows[r.index] + [r.problems.map { "\(BatchUploadPage.field($0.field, targets: targets)): \($0.message)" }.joined(separator: "; ")]
+            keep.map { table.rows[r.index][$0] }
+                + [r.problems.map { "\(BatchUploadPage.field($0.field, targets: targets)): \($0.message)" }.joined(separator: "; ")]
         }
-        return CSVDownload.response(CSVTable(header: table.header + ["Problems"], rows: rows), filename: "rows-with-problems.csv")
+        return CSVDownload.response(
+            CSVTable(header: keep.map { table.header[$0] } + [problemsColumn], rows: rows), filename: "rows-with-problems.csv")
     }
+
+    static let problemsColumn = "Problems"
 
     private func refuse(_ req: Request, _ page: BatchUploadPage, _ error: String) async throws -> Response {
         var page = page

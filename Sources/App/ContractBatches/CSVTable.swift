@@ -53,8 +53,9 @@ struct CSVTable: Equatable, Sendable {
                     if c == "\n" || c == "\r\n" { line += 1 }
                     cell.append(c)
                 }
-            } else if c == "\"" && cell.isEmpty {
-                (quoted, quoteLine) = (true, line)
+            } else if c == "\"" && cell.allSatisfy({ $0 == " " }) {
+                // `a, "b, c"`: a quoted cell after the space a person typed.
+                (quoted, quoteLine, cell) = (true, line, "")
             } else if c == separator {
                 record.append(cell)
                 cell = ""
@@ -74,7 +75,9 @@ struct CSVTable: Equatable, Sendable {
         }
         records.removeAll { $0.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
         guard let first = records.first, records.count > 1 else { throw .empty }
-        let header = first.map { $0.trimmingCharacters(in: .whitespaces) }
+        var header = first.map { $0.trimmingCharacters(in: .whitespaces) }
+        // Spreadsheets write empty cells to the right of the header when a row goes further.
+        while header.last == "" { header.removeLast() }
         if let blank = header.firstIndex(of: "") { throw .blankHeader(column: blank + 1) }
         var seen = Set<String>()
         for name in header where !seen.insert(name.lowercased()).inserted { throw .repeatedHeader(name) }

@@ -8,15 +8,17 @@ import Foundation
 final class ContractBatch: Model, @unchecked Sendable {
     static let schema = "contract_batches"
 
-    enum State: String, Codable, Sendable, CaseIterable {
+    enum State: String, Codable, Sendable {
         /// Its rows are started as the pace allows.
         case running
         /// No more rows start until it is resumed; rows already started go on.
         case paused
         /// No more rows start; its drafts are being deleted in Oneflow; sent contracts are left.
         case cancelling
-        /// Cancelled, and none of its drafts is left.
+        /// Cancelled, and none of its drafts is left (or they cannot be deleted: disconnected).
         case cancelled
+        /// Every row started and settled (made, sent or failed); signing goes on.
+        case done
     }
 
     /// A row refused when the batch was asked for: its index in `requests` and every problem.

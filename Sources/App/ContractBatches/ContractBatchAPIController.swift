@@ -26,7 +26,10 @@ struct ContractBatchAPIController: RouteCollection {
     /// `POST /api/v1/contract-batches`: 202 with the batch, its refused rows and where to
     /// follow it. `Idempotency-Key`: the same key and body answer the first batch again.
     @Sendable func create(req: Request) async throws -> Response {
-        let input = try ContractRequestAPIController.body(ContractBatchInput.self, of: req, being: "a contract batch")
+        // Up to 8 MB of JSON: decoded on the thread pool, not on the HTTP event loop.
+        let input = try await ContractBatches.offTheEventLoops {
+            try ContractRequestAPIController.body(ContractBatchInput.self, of: req, being: "a contract batch")
+        }
         let installationID = try ContractRequestAPIController.installation(named: input.installation_id, req)
         let batch = try await batches(req).submit(
             input, installationID: installationID, idempotencyKey: try ContractRequestAPIController.idempotencyKey(req),

@@ -48,8 +48,19 @@ struct ContractBatchJobs: JobRunner {
     private func run(_ job: Job, on worker: WorkerContext) async {
         do {
             let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
-            let drafts = try await step(job, installationID: payload.installation_id, on: worker)
-            await delete(drafts, on: worker)
+            let plan = try await step(job, installationID: payload.installation_id, on: worker)
+            guard !plan.drafts.isEmpty else { return }
+            let failed = await delete(plan.drafts, on: worker)
+            // The next run was planned after the deletes' longest time (a crash meanwhile loses no
+            // run); they are done: at the pace, or in a minute when Oneflow did not take one (an
+            // outage, a 429).
+            if let next = plan.next {
+                let pace = 60 / Double(services.config.sending.batchRowsPerMinute) * Double(plan.drafts.count)
+                let at = services.clock.now.addingTimeInterval(failed ? Self.retryDeletesAfter : pace)
+                try await worker.writer.write(.background) { db in
+                    try await Job.query(on: db).filter(\.$id == next).filter(\.$status == .queued).set(\.$runAt, to: at).update()
+                }
+            }
         } catch {
             worker.logger.warning("contract batches: run failed", metadata: ["error": "\(ErrorText.log(error))"])
             let (now, sync) = (services.clock.now, services.config.sync)
@@ -59,12 +70,25 @@ struct ContractBatchJobs: JobRunner {
         }
     }
 
-    /// One run's decision, in one transaction under the installation's lock: rows started,
-    /// cancelled batches with nothing left marked so, the next run planned (or none, when no
-    /// batch of the installation has work left) and this one done. - Returns: drafts of
-    /// cancelled batches to delete in Oneflow.
-    private func step(_ job: Job, installationID: UUID, on worker: WorkerContext) async throws -> [ContractRequest] {
+    /// How long a run waits after a cancelled batch's draft could not be deleted.
+    static let retryDeletesAfter: TimeInterval = 60
+
+    /// What a run decided: drafts of cancelled batches to delete in Oneflow, and the next run
+    /// it planned (nil: none).
+    struct Plan {
+        var drafts: [ContractRequest] = []
+        var next: UUID?
+    }
+
+    /// One run's decision, in one transaction under the installation's lock: rows started;
+    /// batches with nothing left marked `done` or `cancelled`; the next run planned (none when
+    /// no batch of the installation has work left) and this one done. The next run comes after
+    /// this one's Oneflow calls at the pace (each started row and each draft to delete is one
+    /// of `sending.batch_rows_per_minute`); with drafts to delete, no sooner than the deletes
+    /// can take (`run` moves it up once they are done), so two runs never delete the same drafts.
+    private func step(_ job: Job, installationID: UUID, on worker: WorkerContext) async throws -> Plan {
         let (settings, maxAttempts, now) = (services.config.sending, services.config.sync.maxAttempts, services.clock.now)
+        let callDeadline = TimeInterval(services.config.oneflow.timeoutSeconds + 1)
         return try await worker.writer.transaction(.background) { tx in
             try await InstallationLock.acquire(installationID, on: tx)
             let batches = try await ContractBatch.query(on: tx).filter(\.$installation.$id == installationID)
@@ -81,49 +105,86 @@ struct ContractBatchJobs: JobRunner {
             for id in started {
                 try await ContractRequests.enqueueJob(for: id, maxAttempts: maxAttempts, now: now, on: tx)
             }
-            var drafts: [ContractRequest] = []
+            var plan = Plan()
             var moreToDo = false
-            for batch in batches where batch.state == .cancelling {
+            for batch in batches where batch.state != .paused {
                 let id = try batch.requireID()
-                let left = try await ContractRequest.query(on: tx).filter(\.$batchID == id).filter(\.$state ~~ [.queued, .draft])
-                    .sort(\.$batchIndex).limit(settings.batchInFlight + 1).all()
-                if left.isEmpty {
-                    batch.state = .cancelled
+                let (waiting, inFlight) = (try await rows.anyWaiting(batch: id), try await rows.inFlight(batches: [id]))
+                switch batch.state {
+                case .running where !waiting && inFlight == 0:
+                    batch.state = .done
                     try await batch.save(on: tx)
-                } else {
+                case .cancelling:
+                    // Drafts being sent are left to their job: once it ends they are sent (and stay) or drafts again.
+                    let drafts = try await ContractRequest.query(on: tx).filter(\.$batchID == id).filter(\.$state == .draft)
+                        .group(.or) { $0.filter(\.$send == false).filter(\.$failure != nil) }
+                        .sort(\.$batchIndex).limit(max(0, settings.batchInFlight - plan.drafts.count)).all()
+                    plan.drafts += drafts
+                    if drafts.isEmpty, inFlight == 0, try await !rows.anyUnsettled(batch: id) {
+                        batch.state = .cancelled
+                        try await batch.save(on: tx)
+                    } else {
+                        moreToDo = true
+                    }
+                default:
                     moreToDo = true
-                    drafts += left.filter { $0.state == .draft }.prefix(settings.batchInFlight)
                 }
             }
-            for batch in batches where batch.state == .running {
-                if try await rows.anyWaiting(batch: try batch.requireID()) { moreToDo = true }
-            }
             if moreToDo {
-                // Each row started costs its share of the minute; a full window looks again soon.
                 let spacing = 60 / Double(settings.batchRowsPerMinute)
-                let wait = max(spacing * Double(max(started.count, 1)), 0.05)
-                try await JobQueue(db: tx).enqueue(
+                let calls = started.count + plan.drafts.count
+                // Nothing started (a full window, rows still in flight): look again in a few seconds.
+                let wait = calls > 0 ? max(spacing * Double(calls), callDeadline * Double(plan.drafts.count)) : max(spacing, 5)
+                plan.next = try await JobQueue(db: tx).enqueue(
                     kind: Self.kind, payload: Payload(installation_id: installationID), maxAttempts: Self.attempts,
-                    runAt: now.addingTimeInterval(wait), on: tx)
+                    runAt: now.addingTimeInterval(wait), on: tx
+                ).id
             }
             try await JobQueue(db: tx).succeed(job, now: now)
-            return drafts
+            return plan
         }
     }
 
-    /// Deletes cancelled batches' drafts in Oneflow, then here; one that fails (a 429, an
-    /// outage) is left for the next run.
-    private func delete(_ drafts: [ContractRequest], on worker: WorkerContext) async {
+    /// Deletes cancelled batches' drafts in Oneflow, then here, each read again first (its
+    /// publish may have ended meanwhile). - Returns: whether one could not be deleted (an
+    /// outage, a 429), to be tried again later.
+    private func delete(_ drafts: [ContractRequest], on worker: WorkerContext) async -> Bool {
         let requests = ContractRequests(services: services, db: worker.db, catalogs: catalogs, logger: worker.logger)
+        var failed = false
         for draft in drafts {
             do {
-                _ = try await requests.delete(draft)
+                guard let fresh = try await ContractRequest.find(draft.id, on: worker.db), fresh.state == .draft,
+                    !(fresh.send && fresh.failure == nil)
+                else { continue }
+                _ = try await requests.delete(fresh)
+            } catch ContractRequestError.notConnected {
+                // Disconnected: no draft of it can be deleted from here (`abandon`).
+                try? await abandon(draft, on: worker)
             } catch {
+                failed = true
                 worker.logger.warning(
                     "contract batches: a cancelled batch's draft was not deleted yet",
                     metadata: ["request": "\(draft.id?.uuidString ?? "")", "error": "\(ErrorText.log(error))"])
             }
         }
+        return failed
+    }
+
+    /// A cancelling batch of a disconnected installation: its drafts cannot be deleted from
+    /// here, so it is `cancelled` with them left as drafts (listed on its page), not retried
+    /// until the installation's data is erased.
+    private func abandon(_ draft: ContractRequest, on worker: WorkerContext) async throws {
+        guard let batchID = draft.batchID else { return }
+        let now = services.clock.now
+        try await worker.writer.write(.background) { db in
+            try await db.sql().raw(
+                """
+                UPDATE contract_batches SET state = \(bind: ContractBatch.State.cancelled.rawValue), updated_at = \(bind: now)
+                WHERE id = \(bind: batchID) AND state = \(bind: ContractBatch.State.cancelling.rawValue)
+                """
+            ).run()
+        }
+        worker.logger.warning("contract batches: cancelled with drafts left in Oneflow (disconnected)", metadata: ["batch": "\(batchID)"])
     }
 }
 
@@ -171,6 +232,16 @@ struct BatchRows {
             if state == .draft, try row.decode(column: "send", as: Bool.self), try row.decode(column: "clean", as: Bool.self) { sending += n }
         }
         return (byState, sending)
+    }
+
+    /// Whether any row of the batch is still queued or a draft.
+    func anyUnsettled(batch: UUID) async throws -> Bool {
+        try await sql.raw(
+            """
+            SELECT id FROM contract_requests WHERE batch_id = \(bind: batch)
+            AND state IN (\(bind: ContractRequest.State.queued.rawValue), \(bind: ContractRequest.State.draft.rawValue)) LIMIT 1
+            """
+        ).first() != nil
     }
 
     func anyWaiting(batch: UUID) async throws -> Bool {

@@ -23,6 +23,8 @@ struct ContractBatches {
     /// return the first batch; another body under it is refused. A batch with no row
     /// acceptable is not made: 422 with each row's problems.
     func submit(_ input: ContractBatchInput, installationID: UUID, idempotencyKey: String?, createdBy: String) async throws -> ContractBatch {
+        // A body of millions of empty rows is refused before it is encoded again for its fingerprint.
+        _ = try Self.rows(of: input, max: services.config.sending.batchMaxRows)
         let fingerprint = try await Self.offTheEventLoops { input.fingerprint }
         if let key = idempotencyKey, let earlier = try await find(key: key, installationID: installationID) {
             return try Self.repeated(earlier, fingerprint: fingerprint)
@@ -122,7 +124,7 @@ struct ContractBatches {
     /// NIO's shared thread pool. Async code here runs on the HTTP event loops
     /// (`Entry`), and while one loop checked a batch every acknowledgement on it waited: the
     /// unrelated webhooks' p99.9 was 300 ms while a batch was posted (bench/RESULTS.md).
-    private static func offTheEventLoops<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    static func offTheEventLoops<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(work)
     }
 
@@ -201,7 +203,7 @@ struct ContractBatches {
                 """
             ).all().map { try $0.decode(column: "id", as: UUID.self) }
             try await waiting.map { ContractRequestEvent(requestID: $0, state: .cancelled, note: ContractRequestFollower.note(for: .cancelled)) }
-                .create(on: tx)
+                .insert(on: tx, now: now)
             try await sql.raw(
                 """
                 UPDATE contract_requests SET send = \(bind: false), updated_at = \(bind: now)
@@ -256,6 +258,7 @@ enum ContractBatchError: AbortError, Equatable {
         case .running: "resumed"
         case .paused: "paused"
         case .cancelling, .cancelled: "cancelled"
+        case .done: "finished"
         }
     }
 }

@@ -12,7 +12,8 @@ import SQLKit
 ///   error). Each call is counted on the request and committed before it is made, by one
 ///   attempt at a time (`claimCreate`); an attempt that finds an earlier one looks for the
 ///   request's correlation data field (`RequestCorrelation`) before creating.
-/// - Oneflow's 5xx, 429 and lost answers are retried with backoff; its 4xx are the request's
+/// - Oneflow's 5xx and lost answers are retried with backoff, its 429 after a minute without
+///   using up an attempt (`JobQueue.fail`); its other 4xx are the request's
 ///   failure, in words. A refused publish (402 on a plan without publishing, …) leaves a draft
 ///   with the reason, to be sent later.
 struct ContractRequestJobs: JobRunner {

@@ -56,7 +56,8 @@ struct ContractRequestFollower {
         let reason: Outbox.Reason
         switch request.state {
         case _ where failed: reason = .failed
-        // Nothing was made in Oneflow for either, and the HR system that asked knows it.
+        // Nothing was made in Oneflow for either: a queued request is answered to whoever asked,
+        // and a batch's cancelled rows are in the batch (`GET /api/v1/contract-batches/{id}`).
         case .queued, .cancelled: return
         case .draft: reason = .created
         case .sent: reason = .sent

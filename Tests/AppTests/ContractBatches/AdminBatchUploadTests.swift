@@ -74,6 +74,12 @@ struct AdminBatchUploadTests {
             let problems = try await admin.post("/admin/contract-batches/new", form: form)
             #expect(problems.headers.first(name: .contentType)?.hasPrefix("text/csv") == true)
             #expect(problems.body.hasPrefix("\"Name\",\"E-mail\",\"Start date\",\"Salary\",\"Notes\",\"Problems\"\r\n\"Bad Row\",\"not-an-email\""))
+            // (and that file, uploaded again still wrong, has its Problems column replaced, not repeated)
+            var fixed = form
+            fixed["csv"] = problems.body
+            fixed["map[5]"] = ""
+            let twice = try await admin.post("/admin/contract-batches/new", form: fixed)
+            #expect(twice.body.hasPrefix("\"Name\",\"E-mail\",\"Start date\",\"Salary\",\"Notes\",\"Problems\"\r\n"), "\(twice.body)")
 
             // When Send is pressed twice (a double click)
             form["step"] = "send"
@@ -140,6 +146,11 @@ struct AdminBatchUploadTests {
                 ])
             #expect(twice.status == 422)
             #expect(twice.body.contains("Each field can come from one column only: Name"))
+            // A file over 1 MB
+            let big = try await upload(
+                admin, csrf: csrf, installation: r.installationID, file: "name\r\n" + String(repeating: "A Person\r\n", count: 120_000))
+            #expect(big.status == 422)
+            #expect(big.body.contains("larger than 1 MB"))
             // Without a token, nothing
             #expect(try await admin.post("/admin/contract-batches/new", form: ["step": "map"]).status == 403)
 

@@ -18,6 +18,10 @@ struct CSVTableTests {
         #expect(table.rows == [["Lovelace; Ada", "ada@example.com", "She said \"hi\"\r\nand left"], ["Grace", "grace@example.com", ""]])
         // and commas are the separator when the header has more of them
         #expect(try CSVTable.parse("a,b\n1,\"2,5\"").rows == [["1", "2,5"]])
+        // and a quoted cell may follow a space; empty header cells at the end are no columns
+        let typed = try CSVTable.parse("name, note,,\nAda, \"Doe, J\",,\n")
+        #expect(typed.header == ["name", "note"])
+        #expect(typed.rows == [["Ada", "Doe, J"]])
     }
 
     @Test("a file that is not a table says why")

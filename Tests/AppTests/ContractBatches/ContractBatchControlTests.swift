@@ -112,4 +112,55 @@ struct ContractBatchControlTests {
             #expect(Set(all.data.map(\.id)).isSuperset(of: [batchA.id, batchB.id]))
         }
     }
+
+    @Test("a finished batch is stored done: the driver stops, and it can no longer be paused or cancelled")
+    func finishedIsDone() async throws {
+        try await withRequestFixture(["SENDING_BATCH_ROWS_PER_MINUTE": "60000"]) { r in
+            // Given a batch of drafts, made
+            let batch = try r.batchJSON(
+                try await r.postBatch((0..<3).map(ContractBatchTests.hire), defaults: ["fields": ["start_date": "2027-09-01"]]))
+            #expect(try await r.runBatch(batch.id).state == "done")
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(100))
+                await r.f.drain()
+            }
+
+            // Then it is done in the database, no driver is left queued, and pause or cancel is refused
+            #expect(try await ContractBatch.find(batch.id, on: r.f.db)?.state == .done)
+            let queued = try await Job.query(on: r.f.db).filter(\.$kind == ContractBatchJobs.kind).filter(\.$status == .queued).count()
+            #expect(queued == 0)
+            let cancel = try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/cancel")
+            #expect(cancel.status == 409)
+            #expect(cancel.body.contains("A done batch cannot be cancelled."))
+            #expect(try await r.everySandboxContract().count == 3)
+        }
+    }
+
+    @Test("cancelled while its installation is disconnected: its drafts cannot be deleted, so it ends cancelled with them, not retried for ever")
+    func cancelDisconnected() async throws {
+        let clock = ManualClock()
+        try await withSyncFixture(["SENDING_BATCH_ROWS_PER_MINUTE": "60", "SENDING_BATCH_IN_FLIGHT": "2"], clock: clock) { f in
+            let r = RequestFixture(f: f)
+            // Given a batch with two drafts made
+            let batch = try r.batchJSON(
+                try await r.postBatch((0..<6).map(ContractBatchTests.hire), defaults: ["fields": ["start_date": "2027-09-01"]]))
+            await f.drain()
+            #expect(try await r.batch(batch.id).counts["draft"] == 2)
+
+            // When the installation is disconnected and the batch cancelled
+            let installation = try #require(try await Installation.find(r.installationID, on: f.db))
+            try await InstallationCaller.disconnect(installation, at: clock.now, on: f.db)
+            #expect(try r.batchJSON(try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/cancel")).state == "cancelling")
+            let done = try await r.runBatch(batch.id, clock: clock, step: 61, rounds: 10)
+
+            // Then it is cancelled, the drafts stay drafts, the rest never started
+            #expect(done.state == "cancelled", "\(done.counts)")
+            #expect(done.counts["draft"] == 2)
+            #expect(done.counts["cancelled"] == 4)
+            // and the run planned before it ended (after the deletes' deadline) is the last
+            clock.advance(by: 120)
+            await f.drain()
+            #expect(try await Job.query(on: f.db).filter(\.$kind == ContractBatchJobs.kind).filter(\.$status == .queued).count() == 0)
+        }
+    }
 }
