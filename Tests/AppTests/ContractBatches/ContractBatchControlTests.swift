@@ -69,7 +69,10 @@ struct ContractBatchControlTests {
 
     @Test("a single request made while a batch is under way is sent long before the batch is done")
     func singleRequestsGoFirst() async throws {
-        try await withRequestFixture(["SENDING_BATCH_ROWS_PER_MINUTE": "120", "SENDING_BATCH_IN_FLIGHT": "2"]) { r in
+        // Our clock stands still: the batch's next rows are not due until it moves.
+        let clock = ManualClock()
+        try await withSyncFixture(["SENDING_BATCH_ROWS_PER_MINUTE": "120", "SENDING_BATCH_IN_FLIGHT": "2"], clock: clock) { f in
+            let r = RequestFixture(f: f)
             // Given a batch of 50 rows under way
             let batch = try r.batchJSON(try await r.postBatch((0..<50).map(ContractBatchTests.hire), defaults: Self.defaults))
             await r.f.drain()
