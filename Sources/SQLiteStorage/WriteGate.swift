@@ -13,6 +13,15 @@ import Synchronization
 /// Acknowledgements go first (`.ack`): a webhook waits for the write in progress, never
 /// behind a queue of worker batches, because Oneflow counts its time.
 ///
+/// Where the writes run on a thread of their own (`SQLiteWriteThread`, `on executor`), the
+/// thread's task queue is a line of its own, in arrival order: a writer that gets there
+/// while the gate is free takes it, whatever waits behind it in that queue. An
+/// acknowledgement therefore takes its turn at the gate *before* it moves to the thread, so
+/// a worker write that arrives there after it cannot go first; background writes take
+/// theirs on the thread, so one hands the gate to the next with no hop in between. (With
+/// both on the thread, a batch's four rows writing back to back kept an acknowledgement
+/// waiting 10–24 ms behind three or four of them: bench/RESULTS.md, 2026-12-05 (evening).)
+///
 /// How long each write held the gate goes to `observe` (the App records it as a metric): an
 /// acknowledgement's time is mostly its commit and the write it waited for, so a slow disk
 /// or a long worker write shows there first (bench/RESULTS.md).
@@ -34,9 +43,24 @@ public final class WriteGate: Sendable {
 
     private let state = Mutex(State())
 
-    /// Runs `body` as the only gated writer of the process.
-    public func serialize<T: Sendable>(priority: Priority, _ body: () async throws -> T) async throws -> T {
-        await acquire(priority)
+    /// Runs `body` as the only gated writer of the process, on `executor` when given.
+    public func serialize<T: Sendable>(
+        priority: Priority, on executor: (any TaskExecutor)? = nil, _ body: () async throws -> T
+    ) async throws -> T {
+        switch priority {
+        case .ack:
+            await acquire(priority)
+            return try await withTaskExecutorPreference(executor) { try await holding(priority, body) }
+        case .background:
+            return try await withTaskExecutorPreference(executor) {
+                await acquire(priority)
+                return try await holding(priority, body)
+            }
+        }
+    }
+
+    /// Runs `body` with the gate taken, and lets go of it when done, on the writer's executor.
+    private func holding<T: Sendable>(_ priority: Priority, _ body: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now
         defer {
             release()

@@ -26,7 +26,7 @@ struct SQLiteWriteThreadTests {
             let inbox = InboxWriter(connection: file) { file.writer }
             let worker = SQLiteFileConnection(
                 thread: writer, gate: app.services.storage.gate, configuration: app.db.context.configuration, logger: app.logger)
-            #expect((inbox.executor as? EventLoopTaskExecutor)?.loop === writer.loop)
+            #expect(file.writer.executor.loop === writer.loop)
             #expect(worker.writer.executor.loop === writer.loop)
 
             let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
@@ -41,7 +41,6 @@ struct SQLiteWriteThreadTests {
 
             if inboxFirst {
                 await inbox.close()
-                #expect(inbox.executor == nil)
                 await #expect(throws: InboxDatabaseError.self) {
                     _ = try await inbox.store(
                         [.init(notification: try notification("late"), installationID: installationID, receivedAt: Date())], maxAttempts: 5)

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -96,5 +97,41 @@ struct WriteGateTests {
             try await holder.value
             #expect(order.entries.withLock { $0 } == ["ack", "worker 0", "worker 1", "worker 2"])
         }
+    }
+
+    @Test(
+        "on a write thread, an acknowledgement goes before a worker write that reached the thread first",
+        .enabled(if: !testsRunOnPostgres))
+    func acksFirstOnTheWriteThread() async throws {
+        // The process's write thread (`SQLiteWriteThread`): one loop, whose queue runs in
+        // arrival order, and a holder that keeps it busy without a suspension (as a write
+        // transaction runs there, statement after statement).
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let thread = EventLoopTaskExecutor(group.next())
+        let gate = WriteGate()
+        let order = Log()
+        let letGo = Atomic(false)
+        let holder = Task {
+            try await gate.serialize(priority: .background, on: thread) {
+                while !letGo.load(ordering: .acquiring) { usleep(1_000) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+
+        // Given a worker write queued on the busy thread, then an acknowledgement.
+        let worker = Task { try await gate.serialize(priority: .background, on: thread) { order.append("worker") } }
+        try await Task.sleep(for: .milliseconds(50))
+        let ack = Task { try await gate.serialize(priority: .ack, on: thread) { order.append("ack") } }
+        try await Task.sleep(for: .milliseconds(50))
+
+        // When the holder commits,
+        letGo.store(true, ordering: .releasing)
+        try await holder.value
+        try await worker.value
+        try await ack.value
+
+        // then the acknowledgement has written first.
+        #expect(order.entries.withLock { $0 } == ["ack", "worker"])
+        try await group.shutdownGracefully()
     }
 }

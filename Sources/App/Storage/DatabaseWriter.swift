@@ -61,9 +61,7 @@ struct SQLiteFileWriter: DatabaseWriter {
     let gate: WriteGate
 
     func write<T: Sendable>(_ priority: WriteGate.Priority, _ body: (any Database) async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(executor) {
-            try await gate.serialize(priority: priority) { try await body(db) }
-        }
+        try await gate.serialize(priority: priority, on: executor) { try await body(db) }
     }
 
     /// The body runs in place: Fluent's `transaction` would start it as a task of its own.

@@ -33,7 +33,8 @@ final class GroupCommitInbox: Sendable {
                 defer { state.writing = true }
                 return !state.writing
             }
-            if startWriter { Task(executorPreference: database.executor) { await self.write() } }
+            // Not on the write thread: its turn at the write gate is taken first (`WriteGate`).
+            if startWriter { Task { await self.write() } }
         }
     }
 

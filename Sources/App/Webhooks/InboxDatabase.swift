@@ -5,9 +5,6 @@ import Synchronization
 
 /// Where the group-commit inbox stores a batch: all of it in one transaction, or none.
 protocol InboxDatabase: Sendable {
-    /// The executor the inbox's writer runs on, when the database has one of its own.
-    var executor: (any TaskExecutor)? { get }
-
     /// Stores the batch (`DeliveryInbox`'s rows) and commits; for each entry, what became of it.
     func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored]
 
@@ -16,8 +13,8 @@ protocol InboxDatabase: Sendable {
 }
 
 /// The inbox's writes, through the application's writer: on a SQLite file its share of the
-/// write thread (`SQLiteFileConnection`), whose loop the inbox's writer task runs on; elsewhere
-/// Fluent, on whichever event loop the request is.
+/// write thread (`SQLiteFileConnection`), where each batch runs once it has its turn at the
+/// write gate; elsewhere Fluent, on whichever event loop the request is.
 ///
 /// Through Fluent on a SQLite file, each statement of a batch (BEGIN, two INSERTs, COMMIT)
 /// went to SQLite's thread pool and back to an HTTP event loop, and waited there behind the
@@ -39,11 +36,9 @@ final class InboxWriter: InboxDatabase {
         self.writer = writer
     }
 
-    /// The write thread's loop while open. After `close()` nil: the thread may be stopped, and
-    /// a task sent there would never run and its request never be answered. (`close()` runs
-    /// after the server has stopped taking requests, so no writer is started in between.)
-    var executor: (any TaskExecutor)? { closed.load(ordering: .acquiring) ? nil : connection?.writer.executor }
-
+    /// After `close()` this throws: the write thread may be stopped, and a task sent there would
+    /// never run and its request never be answered. (`close()` runs after the server has stopped
+    /// taking requests, so no batch is started in between.)
     func store(_ entries: [DeliveryInbox.Entry], maxAttempts: Int) async throws -> [DeliveryInbox.Stored] {
         guard !closed.load(ordering: .acquiring) else { throw InboxDatabaseError.closed }
         return try await writer().transaction(.ack) { db in
