@@ -39,9 +39,12 @@ struct ContractBatchJobs: JobRunner {
     /// transaction, under the installation's lock, as the driver's own decision is: one that
     /// is ending either sees the caller's rows or has already ended when this looks.
     static func ensureRunning(_ installationID: UUID, now: Date, on tx: any Database) async throws {
-        let active = try await Job.query(on: tx).filter(\.$kind == kind).filter(\.$status ~~ [.queued, .running]).all()
         let payload = Payload(installation_id: installationID)
-        guard !active.contains(where: { (try? JSONDecoder().decode(Payload.self, from: Data($0.payload.utf8))) == payload }) else { return }
+        // The payload as `JobQueue.enqueue` writes it (one key: always the same text), so the
+        // look is one indexed count, not every installation's driver decoded.
+        let text = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+        let active = try await Job.query(on: tx).filter(\.$kind == kind).filter(\.$status ~~ [.queued, .running]).filter(\.$payload == text).count()
+        guard active == 0 else { return }
         try await JobQueue(db: tx).enqueue(kind: kind, payload: payload, maxAttempts: attempts, runAt: now, on: tx)
     }
 

@@ -20,6 +20,8 @@ enum ContractRequestError: ExplainedError, Equatable {
     case keyReused
     /// The action needs a draft.
     case notDraft(ContractRequest.State)
+    /// A draft of a batch being cancelled is deleted, not sent (`ContractBatchJobs`).
+    case batchCancelled
 
     var status: HTTPResponseStatus {
         switch self {
@@ -28,7 +30,7 @@ enum ContractRequestError: ExplainedError, Equatable {
         case .oneflowUnavailable: .badGateway
         case .notFound, .noInstallation: .notFound
         case .alreadySending: .conflict
-        case .keyReused, .notDraft: .conflict
+        case .keyReused, .notDraft, .batchCancelled: .conflict
         }
     }
 
@@ -45,6 +47,7 @@ enum ContractRequestError: ExplainedError, Equatable {
         case .alreadySending: "This draft is being sent already."
         case .keyReused: "This Idempotency-Key was already used with a different request body."
         case .notDraft(let state): "Only a draft can be sent or deleted; this request is \(state.rawValue)."
+        case .batchCancelled: "This draft's batch was cancelled: the draft is deleted in Oneflow, not sent."
         }
     }
 

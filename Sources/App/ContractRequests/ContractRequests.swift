@@ -148,6 +148,9 @@ struct ContractRequests {
                 """
                 UPDATE contract_requests SET send = \(bind: true), failure = NULL, updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND state = \(bind: ContractRequest.State.draft.rawValue) AND (send = \(bind: false) OR failure IS NOT NULL)
+                  AND NOT EXISTS (
+                    SELECT 1 FROM contract_batches WHERE contract_batches.id = contract_requests.batch_id
+                      AND contract_batches.state IN (\(bind: ContractBatch.State.cancelling.rawValue), \(bind: ContractBatch.State.cancelled.rawValue)))
                 RETURNING id
                 """
             ).all()
@@ -157,7 +160,16 @@ struct ContractRequests {
             return true
         }
         let fresh = try await ContractRequest.find(id, on: db) ?? request
-        guard asked else { throw fresh.state == .draft ? ContractRequestError.alreadySending : ContractRequestError.notDraft(fresh.state) }
+        guard asked else {
+            guard fresh.state == .draft else { throw ContractRequestError.notDraft(fresh.state) }
+            // Cancelling a batch deletes its drafts: one sent meanwhile would stay in Oneflow.
+            if let batchID = fresh.batchID, let batch = try await ContractBatch.find(batchID, on: db),
+                [.cancelling, .cancelled].contains(batch.state)
+            {
+                throw ContractRequestError.batchCancelled
+            }
+            throw ContractRequestError.alreadySending
+        }
         return fresh
     }
 

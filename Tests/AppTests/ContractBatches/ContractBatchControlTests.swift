@@ -50,6 +50,11 @@ struct ContractBatchControlTests {
             let cancelled = try r.batchJSON(try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/cancel"))
             #expect(cancelled.state == "cancelling")
             #expect(try await r.send(.POST, "/api/v1/contract-batches/\(batch.id)/cancel").body.contains("A cancelling batch cannot be cancelled."))
+            // and none of its drafts can be sent any more: they are to be deleted
+            let draft = try #require(going.requests?.first { $0.state == "draft" && $0.request_id != sentRow.request_id })
+            let refused = try await r.send(.POST, "/api/v1/contract-requests/\(draft.request_id)/send")
+            #expect(refused.status == 409)
+            #expect(refused.body.contains("batch was cancelled"))
             let done = try await r.runBatch(batch.id, clock: clock)
 
             // Then the rows that had not started are cancelled, its drafts are deleted in Oneflow, and the sent one stays
