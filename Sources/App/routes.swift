@@ -48,6 +48,8 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
         collection: ContractRequestAPIController(services: services, catalogs: app.sendingCatalogs))
     try app.grouped("api", "v1").grouped(hrAPI.keys).register(
         collection: ContractBatchAPIController(services: services, catalogs: app.sendingCatalogs))
+    try app.grouped("api", "v1").grouped(hrAPI.keys).register(
+        collection: FieldSetAPIController(services: services) { [catalogs = app.sendingCatalogs] in await catalogs.forget($0) })
     try app.register(
         collection: MetricsController(metrics: services.metrics, clock: services.clock, token: config.metricsToken) { db, now in
             try await JobQueue(db: db).depth(now: now)

@@ -105,7 +105,7 @@ struct ContractToHRRecordTests {
             // A fetch that raced and came back older than what is stored is not applied.
             let stored = try #require(try await f.contractRow(id))
             var older = ContractMapper.map(
-                try await f.r.oneflow.contract(f.credentials, id: id), mapping: f.r.app.services.config.mapping, now: Date())
+                try await f.r.oneflow.contract(f.credentials, id: id), mapping: FieldSet.configured(f.r.app.services.config).mapping, now: Date())
             older.status = "pending"
             older.stateUpdatedAt = stored.stateUpdatedAt?.addingTimeInterval(-60)
             let installationID = try f.installation.requireID()

@@ -24,7 +24,8 @@ struct SyncDecisionTests {
         download: Result<DocumentStore.Download?, any Error>? = nil
     ) -> SyncDecision {
         SyncDecision.decide(
-            .init(contractID: 77, ourTemplateType: ours, answer: answer, download: download, stored: stored), mapping: [:], now: now)
+            .init(contractID: 77, ourTemplateType: ours, answer: answer, download: download, stored: stored), mapping: FieldMapping(targets: [:]),
+            now: now)
     }
 
     static let pdf = DocumentStore.Download(fileID: 9, contentType: "application/pdf", bytes: Data("%PDF-1.7".utf8))
@@ -144,7 +145,7 @@ struct SyncItemOutcomeTests {
         var item = SyncItem(
             installation: Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k"), installationID: UUID(), contractID: 77,
             source: .init(name: "webhook", deliveryID: nil, eventTypes: ["contract:sign", "contract:new_kind"]))
-        let mapped = ContractMapper.map(SyncDecisionTests.contract(.signed), mapping: [:], now: SyncDecisionTests.now)
+        let mapped = ContractMapper.map(SyncDecisionTests.contract(.signed), mapping: FieldMapping(targets: [:]), now: SyncDecisionTests.now)
         item.decision = .apply(mapped, pdf: pdf)
         item.answer = .success(SyncDecisionTests.contract(.signed))
         return item

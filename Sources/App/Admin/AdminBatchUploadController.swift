@@ -65,7 +65,7 @@ struct AdminBatchUploadController: RouteCollection {
         } catch let error as ContractRequestError {
             return try await refuse(req, page, error.reason)
         }
-        let targets = BatchUpload.targets(config: services.config, hasField: catalog.hasField)
+        let targets = BatchUpload.targets(catalog)
         page.send = form.step == "map" || form.send == "1"
         let templateID = form.template_id.flatMap(Int.init)
         page.templates = FormChoice.templates(catalog.offers, chosen: templateID ?? catalog.defaultOffer?.template.id)

@@ -102,6 +102,7 @@ struct AdminContractBatchesController: RouteCollection {
         let requests = try await batches(req).rows(of: batch)
         let installation = try await Installation.find(batch.$installation.id, on: req.db)
         let failed = (json.counts["failed"] ?? 0) + json.refused.count
+        let words = try await words(for: batch, on: req.db)
         let page = DetailPage(
             title: batch.label ?? "Batch of \(batch.rowCount)", frame: AdminFrame(req, section: "contract-requests"), id: json.id.uuidString,
             account: installation?.accountName ?? "—", created: AdminFormat.time(batch.createdAt), createdBy: batch.createdBy, state: json.state,
@@ -132,6 +133,7 @@ struct AdminContractBatchesController: RouteCollection {
         let requests = try await batches(req).rows(of: batch).filter { $0.state == .failed }
         let plans = requests.map { try? JSONDecoder().decode(ContractRequestPlan.self, from: Data($0.input.utf8)) }
         let fields = Set(plans.flatMap { $0?.hrFields.keys.map { $0 } ?? [] }).sorted()
+        let words = try await words(for: batch, on: req.db)
         var rows: [[String]] = zip(requests, plans).map { request, plan in
             let signer = plan?.signer
             // An employee's row names the employee only: their own details come from the record.
@@ -169,9 +171,11 @@ struct AdminContractBatchesController: RouteCollection {
         }
     }
 
-    /// A problem as the upload's preview words it: the field by its label ("Email: …").
-    private func words(_ problem: FieldProblem) -> String {
-        "\(BatchUploadPage.field(problem.field, targets: BatchUpload.targets(config: services.config) { _ in true })): \(problem.message)"
+    /// A problem as the upload's preview words it: the field by its label ("Email: …"), as the
+    /// batch's installation names its fields.
+    private func words(for batch: ContractBatch, on db: any Database) async throws -> (FieldProblem) -> String {
+        let targets = BatchUpload.targets(try await FieldSets.one(batch.$installation.id, config: services.config, on: db).active)
+        return { problem in "\(BatchUploadPage.field(problem.field, targets: targets)): \(problem.message)" }
     }
 
     private func found(_ req: Request) async throws -> ContractBatch {

@@ -52,7 +52,8 @@ struct AdminNewContractController: RouteCollection {
                 return req.redirect(to: "/admin/contract-requests/\(request.id?.uuidString ?? "")", message: "\(request.name) \(verb) in Oneflow.")
             default:
                 let (plan, personalNumber) = try await requests(req).check(form.input, installationID: installationID)
-                return try await render(req, form: form, prefill: false, preview: Preview(plan, personalNumber: personalNumber, services: services))
+                let fields = try await FieldSets.one(installationID, config: services.config, on: req.db)
+                return try await render(req, form: form, prefill: false, preview: Preview(plan, personalNumber: personalNumber, fields: fields))
                     .encodeResponse(for: req)
             }
         } catch let error as ContractRequestError {

@@ -105,13 +105,13 @@ struct NewContractPage: Encodable {
             guard let index = remaining.firstIndex(where: { $0.field == field }) else { return nil }
             return remaining.remove(at: index).message
         }
-        fields = config.extensionSettings.dataFields.compactMap { spec in
-            guard let hr = config.mapping[spec.customID], catalog.hasField(spec.customID) else { return nil }
+        fields = catalog.fillable.map { field, hr in
+            let spec = field.spec
             let hint = [spec.format == .number ? "A number" : "", spec.description]
                 .filter { !$0.isEmpty }.joined(separator: " · ")
             return Input(
-                name: "fields[\(hr.rawValue)]", id: "field-\(hr.rawValue)", label: spec.name, value: values[hr.rawValue] ?? "",
-                type: spec.format == .date ? "date" : "text", required: spec.required, hint: hint, problem: take("fields.\(hr.rawValue)"))
+                name: "fields[\(hr)]", id: "field-\(hr)", label: spec.name, value: values[hr] ?? "",
+                type: spec.format == .date ? "date" : "text", required: spec.required, hint: hint, problem: take("fields.\(hr)"))
         }
         let options = chosen?.options ?? AvailableOptions()
         deliveryChannels = FormChoice.options(options.deliveryChannels, picked: form.delivery_channel, needs: true)
@@ -142,7 +142,8 @@ struct Preview: Encodable {
     var subject: String
     var message: String
 
-    init(_ plan: ContractRequestPlan, personalNumber: String?, services: AppServices) {
+    /// - Parameter fields: the installation's (`FieldSet`), for the data fields' names.
+    init(_ plan: ContractRequestPlan, personalNumber: String?, fields: FieldSet) {
         let s = plan.signer
         facts = [
             ("Created as", plan.senderEmail),
@@ -156,7 +157,7 @@ struct Preview: Encodable {
                 [plan.deliveryChannel, plan.signMethod, plan.twoStepAuthenticationMethod].map { $0 ?? "—" }.joined(separator: " · ")
             ),
         ].map { Row(key: $0.0, value: $0.1) }
-        let names = Dictionary(services.config.extensionSettings.dataFields.map { ($0.customID, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(fields.fields.map { ($0.customID, $0.name) }, uniquingKeysWith: { a, _ in a })
         dataFields = plan.dataFields.keys.sorted().map { Row(key: "\(names[$0] ?? $0) (\($0))", value: plan.dataFields[$0]!) }
         subject = plan.subject
         message = plan.message

@@ -31,6 +31,7 @@ struct AuditLog {
         case employeeExported = "employee.exported"
         case installationDataErased = "installation.data_erased"
         case installationDataKept = "installation.data_kept"
+        case dataFieldsSaved = "installation.data_fields_saved"
 
         /// How the admin page says it.
         var label: String {
@@ -55,6 +56,7 @@ struct AuditLog {
             case .employeeExported: "Employee's data exported"
             case .installationDataErased: "Customer's records erased"
             case .installationDataKept: "Customer's records kept"
+            case .dataFieldsSaved: "Data fields saved"
             }
         }
     }

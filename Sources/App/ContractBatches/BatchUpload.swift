@@ -23,14 +23,15 @@ struct BatchUpload {
         .init(value: "person.title", label: "Title"), .init(value: "employee_id", label: "Employee id (an existing employee)"),
     ]
 
-    /// Where columns can go for this configuration: the person's fields, then each HR field a
-    /// data field of our group fills (`mapping`) and the installation's group has.
-    static func targets(config: AppConfig, hasField: (String) -> Bool) -> [Target] {
-        person
-            + config.extensionSettings.dataFields.compactMap { spec in
-                guard let hr = config.mapping[spec.customID], hasField(spec.customID) else { return nil }
-                return Target(value: "fields.\(hr.rawValue)", label: spec.name)
-            }
+    /// Where columns can go for this installation: the person's fields, then each HR field a
+    /// data field of its group fills (`SendingCatalog.fillable`).
+    static func targets(_ catalog: SendingCatalog) -> [Target] {
+        targets(catalog.fillable.map(\.field))
+    }
+
+    /// The person's fields, then each mapped field of `fields`.
+    static func targets(_ fields: [FieldSet.Field]) -> [Target] {
+        person + fields.compactMap { field in field.mapsTo.map { Target(value: "fields.\($0)", label: field.name) } }
     }
 
     /// A column's header as compared with known names and the remembered mapping: lower case,

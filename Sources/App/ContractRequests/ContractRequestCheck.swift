@@ -92,7 +92,7 @@ struct ContractRequestCheck {
         // The HR fields, and the data fields they fill.
         let hrFields = mergedFields(employee: employee, input: input, problem)
         let dataFields = self.dataFields(hrFields)
-        for spec in config.extensionSettings.dataFields where spec.required && catalog.hasField(spec.customID) {
+        for spec in catalog.fieldSet.specs where spec.required && catalog.hasField(spec.customID) {
             guard (dataFields[spec.customID] ?? "").isEmpty else { continue }
             problem("fields.\(hrName(of: spec.customID))", "\(spec.name) is required.")
         }
@@ -163,7 +163,7 @@ struct ContractRequestCheck {
 
     /// The employee's HR fields, then the request's: each a field some data field maps to, in its format.
     private func mergedFields(employee: Employee?, input: ContractRequestInput, _ problem: (String, String) -> Void) -> [String: String] {
-        let mapped = Set(config.mapping.values.map(\.rawValue))
+        let mapped = catalog.fieldSet.mapping.hrKeys
         var fields = (employee?.fields ?? [:]).filter { mapped.contains($0.key) }
         for key in (input.fields ?? [:]).keys.sorted() {
             let value = input.fields![key]!.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -180,20 +180,18 @@ struct ContractRequestCheck {
         return fields
     }
 
-    /// The reverse of `mapping`, for the data fields our group has.
+    /// The reverse of the installation's mapping, for the data fields our group has.
     private func dataFields(_ hrFields: [String: String]) -> [String: String] {
         var values: [String: String] = [:]
-        for (customID, field) in config.mapping where catalog.hasField(customID) {
-            if let value = hrFields[field.rawValue] { values[customID] = value }
+        for (field, key) in catalog.fillable {
+            if let value = hrFields[key] { values[field.customID] = value }
         }
         return values
     }
 
-    private func spec(forHRField key: String) -> AppConfig.DataFieldSpec? {
-        config.mapping.first { $0.value.rawValue == key }.flatMap { pair in config.extensionSettings.dataFields.first { $0.customID == pair.key } }
-    }
+    private func spec(forHRField key: String) -> AppConfig.DataFieldSpec? { catalog.fieldSet.field(mappedTo: key)?.spec }
 
-    private func hrName(of customID: String) -> String { config.mapping[customID]?.rawValue ?? customID }
+    private func hrName(of customID: String) -> String { catalog.fieldSet.field(customID)?.mapsTo ?? customID }
 
     /// The saved default while the template offers it, else the template's preferred option.
     private func fallback(_ saved: String?, _ options: [AvailableOptions.Option]) -> String? {

@@ -182,7 +182,7 @@ struct ContractRequestJob {
         } catch let refused as Refused where refused.status == 400 && refused.parameters.contains(where: { $0.contains("custom_id") }) {
             // A group provisioned before contract requests existed lacks the correlation field:
             // the complete set is PUT again (as setup does), and the next attempt creates.
-            guard try await addCorrelationField(typeID: typeID, call) else { throw refused }
+            guard try await addCorrelationField(typeID: typeID, installationID: request.$installation.id, call) else { throw refused }
             throw TryAgain(reason: "The template group lacked the field HR Bridge finds its contracts by; it was added.", definite: true)
         }
     }
@@ -216,11 +216,11 @@ struct ContractRequestJob {
     }
 
     /// PUTs our complete data-field set when the group lacks the correlation field. - Returns: whether it did.
-    private func addCorrelationField(typeID: Int, _ call: Call) async throws -> Bool {
+    private func addCorrelationField(typeID: Int, installationID: UUID, _ call: Call) async throws -> Bool {
         let fields = try await call.run { try await $0.templateType($1, id: typeID) }.dataFields ?? []
         guard !fields.contains(where: { $0.customID == RequestCorrelation.customID }) else { return false }
-        let planned = DataFieldPlan.complete(
-            configured: RequestCorrelation.provisioned(services.config.extensionSettings.dataFields), existing: fields)
+        let ours = try await FieldSets.one(installationID, config: services.config, on: worker.db)
+        let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(ours.specs), existing: fields)
         _ = try await call.run { try await $0.replaceDataFields($1, templateTypeID: typeID, planned) }
         worker.logger.info("contract requests: correlation data field added", metadata: ["template_type_id": "\(typeID)"])
         return true

@@ -123,7 +123,8 @@ struct ContractRequestRecords {
     }
 
     private func apply(_ contract: Contract, installationID: UUID, outbox: Outbox?, on tx: any Database) async throws {
-        let mapped = ContractMapper.map(contract, mapping: services.config.mapping, now: services.clock.now)
+        let set = try await FieldSets.one(installationID, config: services.config, on: tx)
+        let mapped = ContractMapper.map(contract, mapping: set.mapping, now: services.clock.now)
         _ = try await writer(outbox).apply(
             [(mapped, .init(name: "request", deliveryID: nil, eventTypes: []))], installationID: installationID, locked: tx)
     }

@@ -120,7 +120,9 @@ struct ContractRequests {
     private func checked(_ e: Employee) throws -> ContractRequestCheck.Employee {
         let id = try e.requireID()
         let fields = (try? JSONDecoder().decode([String: String].self, from: Data(e.fields.utf8))) ?? [:]
-        var merged = fields
+        // Custom HR fields a data field maps to are kept with the custom fields (`ContractMapper`).
+        let custom = (try? JSONDecoder().decode([String: String].self, from: Data(e.customFields.utf8))) ?? [:]
+        var merged = custom.merging(fields) { _, standard in standard }
         if let number = e.employeeNumber { merged[HRField.employeeNumber.rawValue] = merged[HRField.employeeNumber.rawValue] ?? number }
         return ContractRequestCheck.Employee(
             id: id, name: e.name, email: e.email, phone: e.phone, title: e.title,

@@ -24,6 +24,8 @@ struct SendingCatalog: Sendable {
     var offers: [Offer]
     /// Our template group's data fields, by custom id (the correlation field among them).
     var dataFields: [DataField]
+    /// The installation's own fields and where each maps (`FieldSet`): what a request fills.
+    var fieldSet: FieldSet
     /// The installation's saved defaults (`SendingSettings`), if any.
     var settings: SendingSettings.Values? = nil
     /// The account's active users (email → name): who may be on our side of a contract.
@@ -42,6 +44,11 @@ struct SendingCatalog: Sendable {
     var defaultOffer: Offer? { settings?.templateID.flatMap(offer(templateID:)) ?? offers.first }
 
     func hasField(_ customID: String) -> Bool { dataFields.contains { $0.customID == customID } }
+
+    /// The installation's active fields a request can fill: mapped to an HR field, and on the group.
+    var fillable: [(field: FieldSet.Field, hrKey: String)] {
+        fieldSet.active.compactMap { field in field.mapsTo.flatMap { hasField(field.customID) ? (field, $0) : nil } }
+    }
 }
 
 extension SendingCatalog {

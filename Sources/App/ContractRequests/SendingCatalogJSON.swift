@@ -49,9 +49,8 @@ struct SendingCatalogJSON: Content {
 
     init(_ catalog: SendingCatalog, config: AppConfig) {
         sender = Sender(email: catalog.sender.email, name: catalog.sender.name)
-        let fields = config.extensionSettings.dataFields.compactMap { spec -> Field? in
-            guard let hr = config.mapping[spec.customID], catalog.hasField(spec.customID) else { return nil }
-            return Field(hr_field: hr.rawValue, custom_id: spec.customID, name: spec.name, required: spec.required, format: spec.format.rawValue)
+        let fields = catalog.fillable.map { field, hrKey in
+            Field(hr_field: hrKey, custom_id: field.customID, name: field.name, required: field.spec.required, format: field.format.rawValue)
         }
         data = catalog.offers.enumerated().map { index, offer in
             TemplateJSON(

@@ -21,7 +21,9 @@ struct SendingCatalogLoader {
         let oneflow = services.oneflow
         let configured = OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail)
         let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock, oneflow: oneflow)
-        let settings = try await SendingSettings.of(try installation.requireID(), on: db)?.values
+        let installationID = try installation.requireID()
+        let settings = try await SendingSettings.of(installationID, on: db)?.values
+        let fieldSet = try await FieldSets.one(installationID, config: services.config, on: db)
         return try await ContractRequestError.explaining {
             let users = try await caller.call(installation, configured) { try await oneflow.allUsers(configured) }
             let sender = try SendingCatalog.sender(among: users, saved: settings?.senderEmail, configured: services.config.oneflow.userEmail)
@@ -32,7 +34,8 @@ struct SendingCatalogLoader {
             let fields = try await caller.call(installation, configured) { try await oneflow.templateType(configured, id: typeID) }.dataFields ?? []
             let active = users.filter { $0.active != false }.compactMap { user in user.email.map { ($0, user.name ?? $0) } }
             return SendingCatalog(
-                sender: sender, offers: SendingCatalog.offers(in: offered, typeID: typeID), dataFields: fields, settings: settings,
+                sender: sender, offers: SendingCatalog.offers(in: offered, typeID: typeID), dataFields: fields, fieldSet: fieldSet,
+                settings: settings,
                 users: Dictionary(active, uniquingKeysWith: { first, _ in first }))
         }
     }

@@ -16,6 +16,7 @@ struct ReadOnlyAPIMiddleware: AsyncMiddleware {
         "/api/v1/contract-batches/*/pause": [.POST],
         "/api/v1/contract-batches/*/resume": [.POST],
         "/api/v1/contract-batches/*/cancel": [.POST],
+        "/api/v1/installations/*/data-fields": [.GET, .HEAD, .PUT],
     ]
 
     /// The methods `path` takes.

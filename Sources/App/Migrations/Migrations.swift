@@ -34,6 +34,7 @@ public enum Migrations {
             AddEmployeeSearch(),
             AddCallbackCopyIndex(),
             CreateContractBatches(),
+            CreateInstallationDataFields(),
         ]
     }
 }

@@ -106,6 +106,7 @@ struct InstallationErasure {
             // Its batches' refused rows hold no personal data, but the batches are the customer's.
             _ = try await sql.changedRows("DELETE FROM contract_batches WHERE installation_id = \(bind: installationID)")
             try await sql.raw("DELETE FROM settings WHERE name = \(bind: UploadMappings.name(installationID))").run()
+            try await sql.raw("DELETE FROM installation_data_fields WHERE installation_id = \(bind: installationID)").run()
             part.notifications = try await sql.changedRows("DELETE FROM outbound_notifications WHERE installation_id = \(bind: installationID)")
             _ = try await sql.changedRows("DELETE FROM sending_settings WHERE installation_id = \(bind: installationID)")
             return part

@@ -32,11 +32,14 @@ struct Provisioner {
     let keyCache: WebhookKeyCache
     let logger: Logger
 
-    func provision(_ installation: Installation, _ credentials: OneflowCredentials, rotateSignKey: Bool, now: Date) async throws -> Result {
+    /// - Parameter fields: the installation's active data fields (`FieldSet.specs`).
+    func provision(
+        _ installation: Installation, _ credentials: OneflowCredentials, fields wanted: [AppConfig.DataFieldSpec], rotateSignKey: Bool, now: Date
+    ) async throws -> Result {
         let type = try await ensureTemplateType(installation, credentials)
         try await record(.templateType, on: installation) { $0.templateTypeID = type.id }
 
-        let fields = try await ensureDataFields(of: type, credentials)
+        let fields = try await ensureDataFields(wanted, of: type, credentials)
         try await record(.dataFields, on: installation)
 
         // The key is stored before the webhook uses it: a notification can never carry a
@@ -90,9 +93,9 @@ struct Provisioner {
     }
 
     /// PUTs the complete set (see `DataFieldPlan`) unless the group already has it.
-    func ensureDataFields(of type: TemplateType, _ credentials: OneflowCredentials) async throws -> [DataField] {
+    func ensureDataFields(_ wanted: [AppConfig.DataFieldSpec], of type: TemplateType, _ credentials: OneflowCredentials) async throws -> [DataField] {
         let existing = type.dataFields ?? []
-        let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(config.extensionSettings.dataFields), existing: existing)
+        let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(wanted), existing: existing)
         if DataFieldPlan.isSatisfied(planned, by: existing) { return existing }
         let fields = try await oneflow.replaceDataFields(credentials, templateTypeID: type.id, planned)
         logger.info("setup: data fields set", metadata: ["template_type_id": "\(type.id)", "count": "\(fields.count)"])

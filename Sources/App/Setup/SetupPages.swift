@@ -79,13 +79,15 @@ enum SetupPages {
     }
 
     static func success(_ req: Request, _ installation: Installation, config: AppConfig) async throws -> View {
-        try await req.view.render(
+        // The customer's own fields when it has saved some (`FieldSets`).
+        let fields = try await FieldSets.one(try installation.requireID(), config: config, on: req.db).specs
+        return try await req.view.render(
             "setup/complete",
             SuccessPage(
                 accountName: installation.accountName,
                 templateGroupName: config.extensionSettings.templateGroupName,
                 templateGroupID: installation.templateTypeID,
-                fields: config.extensionSettings.dataFields.map { .init(name: $0.name, customID: $0.customID, description: $0.description) },
+                fields: fields.map { .init(name: $0.name, customID: $0.customID, description: $0.description) },
                 webhookURL: WebhookURL.callback(base: config.publicBaseURL, key: installation.webhookKey),
                 events: config.extensionSettings.eventTypes,
                 returnURL: config.extensionSettings.returnURL, customerReference: installation.hrCustomerReference,

@@ -99,7 +99,9 @@ struct SetupService {
 
         let provisioner = Provisioner(writer: writer, oneflow: oneflow, config: config, secrets: secrets, keyCache: keyCache, logger: logger)
         do {
-            _ = try await provisioner.provision(installation, credentials, rotateSignKey: rotateSignKey, now: clock.now)
+            // The customer's own fields when it has saved some (`FieldSets`), else the configured ones.
+            let fields = try await FieldSets.one(try installation.requireID(), config: config, on: db)
+            _ = try await provisioner.provision(installation, credentials, fields: fields.specs, rotateSignKey: rotateSignKey, now: clock.now)
             installation.status = .active
             installation.setupStep = Provisioner.Step.done.rawValue
             installation.lastError = nil

@@ -17,7 +17,8 @@ struct MappedContract: Equatable, Sendable {
         var title: String?
         /// `HRField` raw value → value, for mapped data fields.
         var fields: [String: String]
-        /// `custom_id` → value, for data fields without a mapping.
+        /// Custom HR field → value, for data fields mapped to one; `custom_id` → value, for
+        /// data fields without a mapping.
         var customFields: [String: String]
     }
 
@@ -37,14 +38,19 @@ struct MappedContract: Equatable, Sendable {
 }
 
 enum ContractMapper {
-    static func map(_ contract: Contract, mapping: [String: HRField], now: Date) -> MappedContract {
+    /// - Parameter mapping: the installation's (`FieldSet.mapping`): a retired field is not read.
+    static func map(_ contract: Contract, mapping: FieldMapping, now: Date) -> MappedContract {
         let person = employeeParticipant(of: contract)
         var fields: [String: String] = [:]
         var custom: [String: String] = [:]
         for field in contract.dataFields {
             guard let id = field.customID, let value = field.value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { continue }
-            if id == RequestCorrelation.customID { continue }
-            if let hr = mapping[id] { fields[hr.rawValue] = value } else { custom[id] = value }
+            if id == RequestCorrelation.customID || mapping.retired.contains(id) { continue }
+            switch mapping.targets[id] {
+            case let key? where FieldMapping.isStandard(key): fields[key] = value
+            case let key?: custom[key] = value
+            case nil: custom[id] = value
+            }
         }
         let employee = MappedContract.Employee(
             employeeNumber: fields[HRField.employeeNumber.rawValue], name: person?.name?.nonEmpty, email: person?.email?.lowercased().nonEmpty,

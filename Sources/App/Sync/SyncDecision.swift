@@ -52,7 +52,7 @@ enum SyncDecision: Sendable {
         var erased = false
     }
 
-    static func decide(_ input: Input, mapping: [String: HRField], now: Date) -> SyncDecision {
+    static func decide(_ input: Input, mapping: FieldMapping, now: Date) -> SyncDecision {
         if input.erased { return .ignore(erasedReason) }
         guard let answer = input.answer else { return .ignore("installation is disconnected") }
         let contract: Contract

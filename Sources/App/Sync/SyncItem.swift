@@ -22,6 +22,8 @@ struct SyncItem: Sendable {
     var stored: SyncDecision.Stored?
     /// Its employee was erased (`ErasedContract`): not fetched, ignored.
     var erased = false
+    /// Where its data fields go: the installation's `FieldSet`, as read at the load.
+    var mapping = FieldMapping(targets: [:])
 
     // Fetch
     var answer: Result<Contract, any Error>?

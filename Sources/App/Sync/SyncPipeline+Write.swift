@@ -102,7 +102,7 @@ extension SyncPipeline {
         try await findErased(&lockedItems, on: tx)
         for (i, item) in zip(locked, lockedItems) where item.erased {
             items[i].erased = true
-            items[i].decision = SyncDecision.decide(items[i].decisionInput, mapping: services.config.mapping, now: now)
+            items[i].decision = SyncDecision.decide(items[i].decisionInput, mapping: items[i].mapping, now: now)
         }
         let changeable = items.indices.filter { !items[$0].erased && (items[$0].isNotFound || items[$0].handlesPDF) }
         guard !changeable.isEmpty else { return }
@@ -110,7 +110,7 @@ extension SyncPipeline {
         try await findStored(&subset, on: tx)
         for (i, item) in zip(changeable, subset) {
             items[i].stored = item.stored
-            items[i].decision = SyncDecision.decide(items[i].decisionInput, mapping: services.config.mapping, now: now)
+            items[i].decision = SyncDecision.decide(items[i].decisionInput, mapping: items[i].mapping, now: now)
         }
     }
 

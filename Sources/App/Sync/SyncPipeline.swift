@@ -56,6 +56,7 @@ struct SyncPipeline {
                 source: .init(name: "reconcile", deliveryID: nil, eventTypes: []), credentials: credentials)
         }
         try await findStored(&items, on: db)
+        try await findMappings(&items, on: db)
         let written = await write(decide(await fetch(items)))
         _ = finish(written)
         if let failure = written.compactMap(\.failure).first { throw failure }
@@ -106,6 +107,7 @@ struct SyncPipeline {
         }
         try await findOthers(&items)
         try await findStored(&items, on: db)
+        try await findMappings(&items, on: db)
         if !gone.isEmpty {
             let now = services.clock.now
             _ = try await writer.write(.background) { db in
@@ -133,6 +135,12 @@ struct SyncPipeline {
     /// What is stored of each contract — known here, and its PDF's size — one query per
     /// installation: before the fetch, so that a stored PDF is not downloaded again; and
     /// inside the write, where another worker may have stored one meanwhile.
+    /// Each item's installation's data-field mapping (`FieldSet`), one query for the batch.
+    func findMappings(_ items: inout [SyncItem], on db: any Database) async throws {
+        let sets = try await FieldSets.of(Set(items.map(\.installationID)), config: services.config, on: db)
+        for i in items.indices { items[i].mapping = sets[items[i].installationID]?.mapping ?? FieldSet.configured(services.config).mapping }
+    }
+
     func findStored(_ items: inout [SyncItem], on db: any Database) async throws {
         let sql = try db.sql()
         for installationID in Set(items.map(\.installationID)) {
@@ -228,7 +236,7 @@ struct SyncPipeline {
         let now = services.clock.now
         return items.map { item in
             var item = item
-            item.decision = SyncDecision.decide(item.decisionInput, mapping: services.config.mapping, now: now)
+            item.decision = SyncDecision.decide(item.decisionInput, mapping: item.mapping, now: now)
             return item
         }
     }

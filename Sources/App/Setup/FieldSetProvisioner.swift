@@ -1,0 +1,59 @@
+import Fluent
+import Foundation
+import Logging
+import OneflowAPI
+
+/// Saves an installation's new field set (`FieldSet`): checked against the one it replaces
+/// (`FieldSetCheck`), provisioned on the template group first — the complete set PUT, as
+/// setup does (`DataFieldPlan`) — then stored whole. Nothing is stored when Oneflow refuses.
+struct FieldSetProvisioner {
+    let services: AppServices
+    let db: any Database
+    let writer: any DatabaseWriter
+    let logger: Logger
+
+    /// Checks `input`, provisions it on the installation's template group, stores it.
+    func save(_ input: FieldSetInput, for installation: Installation) async throws -> FieldSet {
+        let installationID = try installation.requireID()
+        let config = services.config
+        let set = try FieldSetCheck.check(input, replacing: try await FieldSets.one(installationID, config: config, on: db)).get()
+        guard installation.status == .active, let typeID = installation.templateTypeID,
+            let token = try InstallationSecrets(box: services.secretBox).token(of: installation)
+        else { throw FieldSetError.notConnected }
+        try await provision(
+            set, installation: installation, credentials: OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail),
+            typeID: typeID)
+        try await writer.transaction(.background) { tx in
+            try await InstallationLock.acquire(installationID, on: tx)
+            // Another save may have come between the check and here: its fields must stay too.
+            let now = try await FieldSets.one(installationID, config: config, on: tx)
+            _ = try FieldSetCheck.check(input, replacing: now).get()
+            try await InstallationDataField.query(on: tx).filter(\.$installationID == installationID).delete()
+            for (position, field) in set.fields.enumerated() {
+                try await InstallationDataField(installationID: installationID, position: position, field: field).create(on: tx)
+            }
+        }
+        return set
+    }
+
+    /// The complete set on the group: our active fields (with the correlation field), and every
+    /// other field already there — retired ones among them — unchanged.
+    /// https://developer.oneflow.com/docs/manage-template-type-data-fields
+    private func provision(_ set: FieldSet, installation: Installation, credentials: OneflowCredentials, typeID: Int) async throws {
+        let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock, oneflow: services.oneflow)
+        let oneflow = services.oneflow
+        do {
+            let existing =
+                try await caller.call(installation, credentials) { try await oneflow.templateType(credentials, id: typeID) }.dataFields ?? []
+            let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(set.specs), existing: existing)
+            guard !DataFieldPlan.isSatisfied(planned, by: existing) else { return }
+            let fields = try await caller.call(installation, credentials) {
+                try await oneflow.replaceDataFields(credentials, templateTypeID: typeID, planned)
+            }
+            logger.info("data fields: set provisioned", metadata: ["template_type_id": "\(typeID)", "count": "\(fields.count)"])
+        } catch let error as OneflowError {
+            if error.isUnauthorized { throw FieldSetError.notConnected }
+            throw FieldSetError.oneflowUnavailable(error.description)
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import Fluent
+import Foundation
+import OneflowAPI
+import Testing
+import Vapor
+
+@testable import App
+
+/// Each customer's own data fields and mapping (`FieldSet`), through the API, on its template
+/// group in Oneflow, and in both directions of the mapping.
+@Suite("Data fields per installation")
+struct FieldSetTests {
+    /// The configured fields as the API lists them, each as a mutable JSON object.
+    static func configured(_ r: RequestFixture, id: UUID) async throws -> [[String: Any]] {
+        let page = try await r.send(.GET, "/api/v1/installations/\(id)/data-fields")
+        #expect(page.status == 200, "\(page.body)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any])
+        return try #require(json["fields"] as? [[String: Any]])
+    }
+
+    static func put(_ r: RequestFixture, id: UUID, _ fields: [[String: Any]], key: String? = nil) async throws -> Browser.Page {
+        try await r.f.r.browser().send(
+            .PUT, "/api/v1/installations/\(id)/data-fields",
+            body: String(decoding: try JSONSerialization.data(withJSONObject: ["fields": fields]), as: UTF8.self),
+            contentType: "application/json", headers: ["authorization": "Bearer \(key ?? r.key)"])
+    }
+
+    /// The configured set with `salary` retired, `department` filling a custom HR field
+    /// `team`, `job_title` renamed, and `probation_months` added (filling custom `probation`).
+    static func changed(_ fields: [[String: Any]]) -> [[String: Any]] {
+        var fields = fields
+        for i in fields.indices {
+            switch fields[i]["custom_id"] as? String {
+            case "salary": fields[i]["retired"] = true
+            case "department": fields[i]["maps_to"] = "team"
+            case "job_title": fields[i]["name"] = "Role"
+            default: break
+            }
+        }
+        return fields + [
+            ["custom_id": "probation_months", "name": "Probation (months)", "maps_to": "probation", "placeholder": "6"],
+            ["custom_id": "union_agreement", "name": "Union agreement"],
+        ]
+    }
+
+    static func groupFields(_ f: SyncFixture) async throws -> [DataField] {
+        try await f.r.app.services.oneflow.templateType(f.credentials, id: f.typeID).dataFields ?? []
+    }
+
+    @Test("a customer's own set: saved with an operator key, provisioned on its group (a retired field stays there), read back; other keys refused")
+    func saved() async throws {
+        try await withSyncFixture { f in
+            let r = RequestFixture(f: f)
+            let id = try f.installation.requireID()
+            // Given the configured set
+            let configured = try await Self.configured(r, id: id)
+            #expect(configured.count == f.r.app.services.config.extensionSettings.dataFields.count)
+
+            // When the operator saves a changed one
+            let page = try await Self.put(r, id: id, Self.changed(configured))
+
+            // Then it is the installation's, in order, and on its template group in Oneflow
+            #expect(page.status == 200, "\(page.body)")
+            let saved = try JSONDecoder().decode(FieldSetJSON.self, from: Data(page.body.utf8))
+            #expect(saved.customized)
+            #expect(saved.fields.map(\.custom_id).suffix(2) == ["probation_months", "union_agreement"])
+            #expect(saved.fields.first { $0.custom_id == "salary" }?.retired == true)
+            let group = try await Self.groupFields(f)
+            let byID = Dictionary(group.compactMap { field in field.customID.map { ($0, field) } }, uniquingKeysWith: { a, _ in a })
+            #expect(byID["probation_months"]?.name == "Probation (months)")
+            #expect(byID["union_agreement"] != nil)
+            #expect(byID["job_title"]?.name == "Role")
+            #expect(byID["salary"] != nil, "a retired field stays on the group")
+            #expect(byID[RequestCorrelation.customID] != nil)
+            let again = try JSONDecoder().decode(
+                FieldSetJSON.self, from: Data(try await r.send(.GET, "/api/v1/installations/\(id)/data-fields").body.utf8))
+            #expect(again.fields.map(\.custom_id) == saved.fields.map(\.custom_id))
+            let audit = try await AuditEvent.query(on: f.db).filter(\.$action == AuditLog.Action.dataFieldsSaved.rawValue).all()
+            #expect(audit.count == 1)
+
+            // And a scoped key reads its own set, may not change it, and does not see another's
+            let (beta, keyA, keyB) = try await r.secondInstallationWithKeys()
+            #expect(try await r.send(.GET, "/api/v1/installations/\(id)/data-fields", key: keyA).status == 200)
+            #expect(try await Self.put(r, id: id, Self.changed(configured), key: keyA).status == 403)
+            #expect(try await r.send(.GET, "/api/v1/installations/\(id)/data-fields", key: keyB).status == 404)
+            // and the other installation still has the configured set
+            let betaSet = try JSONDecoder().decode(
+                FieldSetJSON.self, from: Data(try await r.send(.GET, "/api/v1/installations/\(try beta.requireID())/data-fields").body.utf8))
+            #expect(!betaSet.customized)
+        }
+    }
+
+    @Test("a set that would lose a field, reuse a custom id or an HR field, or name ours is refused with every reason; nothing changes")
+    func refused() async throws {
+        try await withSyncFixture { f in
+            let r = RequestFixture(f: f)
+            let id = try f.installation.requireID()
+            let configured = try await Self.configured(r, id: id)
+            let before = try await Self.groupFields(f)
+
+            // When a set drops a field, repeats a custom id, maps two fields to one HR field, uses our own field's id,
+            // a custom id Oneflow paths cannot carry, and a signer's attribute as a custom HR field
+            var fields = Array(configured.dropFirst())  // employee_number left out
+            fields[0]["maps_to"] = "salary"  // start_date → salary, which salary fills already
+            fields += [
+                ["custom_id": "start_date", "name": "Again"], ["custom_id": RequestCorrelation.customID, "name": "Ours"],
+                ["custom_id": "Bad Id", "name": "Spaces"], ["custom_id": "nickname", "name": "Nick", "maps_to": "email"],
+                ["custom_id": "notes", "name": ""], ["custom_id": "old", "name": "Old", "retired": true, "required": true],
+            ]
+            let page = try await Self.put(r, id: id, fields)
+
+            // Then it is 422 naming each, and neither HR Bridge nor the group changed
+            #expect(page.status == 422, "\(page.body)")
+            let problems = try r.problems(page)
+            let n = fields.count
+            #expect(problems["fields"]?.contains("employee_number") == true)
+            #expect(problems["fields[\(configured.count - 2)].maps_to"]?.contains("fields[0] fills salary already") == true)  // salary, last
+            #expect(problems["fields[\(n - 6)].custom_id"]?.contains("unique") == true)
+            #expect(problems["fields[\(n - 5)].custom_id"]?.contains("HR Bridge's own") == true)
+            #expect(problems["fields[\(n - 4)].custom_id"]?.contains("lowercase") == true)
+            #expect(problems["fields[\(n - 3)].maps_to"]?.contains("signer") == true)
+            #expect(problems["fields[\(n - 2)].name"] != nil)
+            #expect(problems["fields[\(n - 1)].required"] != nil)
+            #expect(try await InstallationDataField.query(on: f.db).count() == 0)
+            #expect(try await Self.groupFields(f).map(\.customID) == before.map(\.customID))
+            // An empty set or a body that is no set says so
+            #expect(try await Self.put(r, id: id, []).status == 422)
+        }
+    }
+
+    @Test("two installations sign the same kind of contract and get different HR records; a field added later fills the next contract")
+    func mappedPerInstallation() async throws {
+        try await withSyncFixture { f in
+            let r = RequestFixture(f: f)
+            let beta = try await SyncFixture.connect(f.r, name: "Beta Oy")
+            let betaID = try beta.installation.requireID()
+            let values = ["employee_number": "10023", "start_date": "2020-01-01", "department": "Support", "salary": "42000 SEK"]
+
+            // Given a contract Beta signed before it changed its fields
+            let early = try await beta.newContract(
+                name: "Early Bird", email: "early@example.com", values: values.merging(["employee_number": "20001"]) { _, new in new })
+            try await beta.act("publish", early)
+            try await beta.act("sign", early)
+            await f.deliver()
+            try await f.settle()
+
+            // When Beta retires salary, sends department to its own "team" field and adds probation_months
+            let page = try await Self.put(r, id: betaID, Self.changed(try await Self.configured(r, id: betaID)))
+            #expect(page.status == 200, "\(page.body)")
+
+            // and both sign the same kind of contract (Beta's with the new field filled)
+            let alpha = try await f.newContract(values: values)
+            let betaContract = try await beta.newContract(
+                name: "Jane Beta", email: "jane.beta@example.com",
+                values: values.merging(["probation_months": "6", "employee_number": "20002"]) { _, new in new })
+            for (fixture, id) in [(f, alpha), (beta, betaContract)] {
+                try await fixture.act("publish", id)
+                try await fixture.act("sign", id)
+            }
+            await f.deliver()
+            try await f.settle()
+
+            // Then Alpha's employee has the configured fields
+            let alphaEmployee = try #require(try await Employee.query(on: f.db).filter(\.$installation.$id == f.installation.requireID()).first())
+            #expect(try Self.decode(alphaEmployee.fields) == values)
+            #expect(try Self.decode(alphaEmployee.customFields).isEmpty)
+            // and Beta's has no salary, its department as "team" and the new field as "probation"
+            let janeBeta = try #require(try await Employee.query(on: f.db).filter(\.$email == "jane.beta@example.com").first())
+            #expect(try Self.decode(janeBeta.fields) == ["employee_number": "20002", "start_date": "2020-01-01"])
+            #expect(try Self.decode(janeBeta.customFields) == ["team": "Support", "probation": "6"])
+            // and the contract signed before the change kept what it had
+            let earlyBird = try #require(try await Employee.query(on: f.db).filter(\.$email == "early@example.com").first())
+            #expect(try Self.decode(earlyBird.fields)["salary"] == "42000 SEK")
+        }
+    }
+
+    @Test("a contract request fills the installation's own fields from its HR fields; a retired field is not a field it fills")
+    func requestFillsOwnFields() async throws {
+        try await withSyncFixture { f in
+            let r = RequestFixture(f: f)
+            let id = try f.installation.requireID()
+            #expect(try await Self.put(r, id: id, Self.changed(try await Self.configured(r, id: id))).status == 200)
+
+            // When a request gives a retired field's HR field, it is refused with the fields it may give
+            var hire = RequestFixture.newHire()
+            let refused = try await r.post(hire)
+            #expect(refused.status == 422, "\(refused.body)")
+            #expect(try r.problems(refused)["fields.salary"]?.contains("probation") == true)
+
+            // When it gives the custom HR fields instead
+            hire["fields"] = ["start_date": "2027-03-01", "team": "Navy", "probation": "6"]
+            let page = try await r.post(hire)
+            #expect(page.status == 202, "\(page.body)")
+            await f.drain()
+
+            // Then the contract in Oneflow has them in the installation's data fields
+            let request = try await r.request(try r.json(page).id)
+            let contractID = try #require(request.oneflow_contract_id)
+            let contract = try await f.r.app.services.oneflow.contract(f.credentials, id: contractID)
+            let filled = Dictionary(
+                contract.dataFields.compactMap { field in field.customID.map { ($0, field.value ?? "") } }, uniquingKeysWith: { a, _ in a })
+            #expect(filled["department"] == "Navy")
+            #expect(filled["probation_months"] == "6")
+            #expect((filled["salary"] ?? "").isEmpty)
+        }
+    }
+
+    static func decode(_ json: String) throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
+    }
+}
