@@ -34,6 +34,7 @@ extension SyncWorkerLifecycle {
         let runners: [any JobRunner] = [
             SyncJobs(services: services), ContractRequestJobs(services: services),
             ContractBatchJobs(services: services, catalogs: app.sendingCatalogs), RetentionJobs(services: services),
+            FieldReapplyJobs(services: services),
         ]
         let workers = zip(threads?.loops ?? loops, databases).map { loop, db in
             SyncWorker(

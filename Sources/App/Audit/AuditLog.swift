@@ -32,6 +32,7 @@ struct AuditLog {
         case installationDataErased = "installation.data_erased"
         case installationDataKept = "installation.data_kept"
         case dataFieldsSaved = "installation.data_fields_saved"
+        case dataFieldsReapplied = "installation.data_fields_reapplied"
 
         /// How the admin page says it.
         var label: String {
@@ -57,6 +58,7 @@ struct AuditLog {
             case .installationDataErased: "Customer's records erased"
             case .installationDataKept: "Customer's records kept"
             case .dataFieldsSaved: "Data fields saved"
+            case .dataFieldsReapplied: "Data fields re-applied to existing employees"
             }
         }
     }

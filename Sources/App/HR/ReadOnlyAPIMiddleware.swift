@@ -17,6 +17,7 @@ struct ReadOnlyAPIMiddleware: AsyncMiddleware {
         "/api/v1/contract-batches/*/resume": [.POST],
         "/api/v1/contract-batches/*/cancel": [.POST],
         "/api/v1/installations/*/data-fields": [.GET, .HEAD, .PUT],
+        "/api/v1/installations/*/data-fields/reapply": [.POST],
     ]
 
     /// The methods `path` takes.

@@ -15,6 +15,30 @@ struct FieldSetAPIController: RouteCollection {
         let fields = routes.grouped("installations", ":id", "data-fields")
         fields.get(use: show)
         fields.on(.PUT, body: .collect(maxSize: "64kb"), use: save)
+        fields.post("reapply", use: reapply)
+    }
+
+    struct ReapplyJSON: Content {
+        var installation_id: UUID
+        /// The installation's contracts, read again from Oneflow a few at a time.
+        var contracts: Int
+    }
+
+    /// "Re-apply to existing employees": its contracts read again with the mapping as it is now.
+    @Sendable func reapply(req: Request) async throws -> Response {
+        guard req.apiScope == .operator else {
+            throw Abort(.forbidden, reason: "Data fields are re-applied with an operator key (api.keys), not an installation's key.")
+        }
+        let installation = try await Self.installation(req)
+        guard installation.status == .active else { throw FieldSetError.notConnected }
+        let id = try installation.requireID()
+        let now = services.clock.now
+        let contracts = try await services.storage.writer(on: req.db).transaction(.background) { tx in
+            try await FieldReapply.start(id, now: now, on: tx)
+        }
+        await services.audit(on: req.db, logger: req.logger).record(
+            .dataFieldsReapplied, by: .apiKey(name: "operator api key"), installation: id, detail: "\(contracts) contracts")
+        return try await ReapplyJSON(installation_id: id, contracts: contracts).encodeResponse(status: .accepted, for: req)
     }
 
     @Sendable func show(req: Request) async throws -> FieldSetJSON {

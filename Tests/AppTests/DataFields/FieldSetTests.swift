@@ -171,6 +171,35 @@ struct FieldSetTests {
             // and the contract signed before the change kept what it had
             let earlyBird = try #require(try await Employee.query(on: f.db).filter(\.$email == "early@example.com").first())
             #expect(try Self.decode(earlyBird.fields)["salary"] == "42000 SEK")
+            #expect(try Self.decode(earlyBird.customFields)["team"] == nil)
+
+            // When Beta re-applies its fields to existing employees (a scoped key may not)
+            let (_, keyA, _) = try await r.secondInstallationWithKeys()
+            #expect(try await r.send(.POST, "/api/v1/installations/\(betaID)/data-fields/reapply", key: keyA).status == 403)
+            let reapplied = try await r.send(.POST, "/api/v1/installations/\(betaID)/data-fields/reapply")
+            #expect(reapplied.status == 202, "\(reapplied.body)")
+            #expect(reapplied.body.contains("\"contracts\":2"))
+            await Self.drainReapply(f)
+
+            // Then the early employee has its department as "team" (salary left as it was), once
+            let updated = try #require(try await Employee.find(earlyBird.requireID(), on: f.db))
+            #expect(try Self.decode(updated.customFields)["team"] == "Support")
+            #expect(try Self.decode(updated.fields)["salary"] == "42000 SEK")
+            let history = try await ContractHistory.query(on: f.db).count()
+            #expect(try await r.send(.POST, "/api/v1/installations/\(betaID)/data-fields/reapply").status == 202)
+            await Self.drainReapply(f)
+            #expect(try await ContractHistory.query(on: f.db).count() == history)
+            let unfinished = try await Job.query(on: f.db).filter(\.$kind == FieldReapply.kind).filter(\.$status != .succeeded).all()
+            #expect(unfinished.isEmpty, "\(unfinished.map { "\($0.status) \($0.lastError ?? "")" })")
+        }
+    }
+
+    /// Runs the re-apply's steps (each plans the next a few seconds on): due now, one by one.
+    static func drainReapply(_ f: SyncFixture) async {
+        for _ in 0..<10 {
+            _ = try? await Job.query(on: f.db).filter(\.$kind == FieldReapply.kind).filter(\.$status == .queued)
+                .set(\.$runAt, to: Date().addingTimeInterval(-1)).update()
+            await f.drain()
         }
     }
 

@@ -14,6 +14,7 @@ extension SyncWorker {
             runners: [
                 SyncJobs(services: services), ContractRequestJobs(services: services),
                 ContractBatchJobs(services: services, catalogs: SendingCatalogs()), RetentionJobs(services: services),
+                FieldReapplyJobs(services: services),
             ],
             contractsPerTransaction: contractsPerTransaction,
             writer: writer)
