@@ -36,6 +36,7 @@ func routes(_ app: Application, config: AppConfig, services: AppServices, inbox:
     try admin.register(collection: AdminContractBatchesController(services: services))
     try admin.register(collection: AdminNewContractController(services: services))
     try admin.register(collection: AdminSendingController(services: services))
+    try admin.register(collection: AdminDataFieldsController(services: services))
 
     // Machines: Oneflow's notifications, the HR system's API, Prometheus.
     try app.register(

@@ -437,8 +437,50 @@ def journey(b, server):
         expect(any(body.get("type") == "test" for body in receiver.bodies), f"the test notification reached the endpoint, got {receiver.bodies}")
         expect("acme-notify-secret" not in b.driver.page_source, "the secret is not shown again")
         b.record("admin-notification-target")
+    # 7b. The customer's own data fields: a field added on its installation's page, set on its
+    # template group in Oneflow, filled in the sandbox on the next contract, signed there, and
+    # on the new employee's record under the custom HR field it fills.
+    b.open("/admin/installations")
+    b.driver.find_element(By.LINK_TEXT, "Acme AB").click()
+    b.driver.find_element(By.LINK_TEXT, "Data fields…").click()
+    expect("On the group" in b.text("main") and "The configured set" in b.text("main"), "the data-fields page with the configured set")
+    new_row = b.find_all(".field-table tbody tr")[-1]
+    for name, value in (("custom_id", "probation_months"), ("name", "Probation (months)"), ("maps_to", "probation")):
+        field = new_row.find_element(By.CSS_SELECTOR, f"input[name$='[{name}]']")
+        field.clear()
+        field.send_keys(value)
+    b.submit("form[action$='/data-fields'] button[type=submit]")
+    expect("Saved and set on the template group" in b.text("[role=status]"), "the new field saved and provisioned")
+    expect("probation_months" in b.text(".field-table"), "the new field listed")
+    b.record("admin-data-fields")
+    b.open("/sandbox/contracts")
+    groups = Select(b.find("#switch-type"))
+    if groups.first_selected_option.text != "HR Bridge":
+        groups.select_by_visible_text("HR Bridge")
+        b.submit("form.inline-form button[type=submit]")
+    hire = dict(EMPLOYEE, employee_name="Pia Probation", employee_email="pia@acme.example", field_employee_number="E-2002",
+                field_probation_months="6")
+    for field_id, value in hire.items():
+        b.fill(field_id, value)
+    b.submit("form[method=post][action='/sandbox/contracts'] button[type=submit]")
+    pia = [r for r in b.find_all("table tbody tr") if "Pia Probation" in r.text]
+    expect(len(pia) == 1, "the contract with the new field in the sandbox")
+    pia_id = pia[0].find_element(By.CSS_SELECTOR, "td").text.strip()
+    for action in ("publish", "sign"):
+        b.submit(f"form[action='/sandbox/contracts/{pia_id}/{action}'] button")
+
+    def probation_on_record():
+        b.open("/admin/employees?q=Pia")
+        links = b.driver.find_elements(By.LINK_TEXT, "Pia Probation")
+        if not links:
+            return False
+        links[0].click()
+        return "probation" in b.text("main") and "6" in b.text("main")
+    wait_until(probation_on_record, "the new field's value on the signed contract's employee, as custom HR field probation")
+
     b.open("/admin/audit")
     trail = b.text("main")
+    expect("Data fields saved" in trail, "the data fields on the audit trail")
     expect("API key made" in trail and "API key revoked" in trail and "admin (session" in trail, "the key's life on the audit trail")
     expect("Notification target saved" in trail, "the notification target on the audit trail")
     expect("Sending settings saved" in trail, "the sending settings on the audit trail")
