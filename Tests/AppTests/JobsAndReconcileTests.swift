@@ -47,7 +47,8 @@ struct JobsAndReconcileTests {
             #expect(delivery.status == .failed)
             #expect(delivery.outcomeReason?.contains("503") == true)
             let job = try #require(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).filter(\.$status == .queued).first())
-            #expect(job.runAt > Date())  // backed off
+            // Backed off: due later than it failed (not later than now: a slow run may already be past it).
+            #expect(job.runAt > (try #require(job.updatedAt)))
             while await worker.runOnce(now: Date().addingTimeInterval(3600)) {}
             #expect(try await WebhookDelivery.find(delivery.id, on: f.db)?.status == .processed)
             #expect(try await f.history().count == historyBefore)  // the HR change happened once, before

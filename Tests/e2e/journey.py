@@ -475,7 +475,8 @@ def journey(b, server):
         if not links:
             return False
         links[0].click()
-        return "probation" in b.text("main") and "6" in b.text("main")
+        values = b.driver.find_elements(By.XPATH, "//dt[code='probation']/following-sibling::dd[1]")
+        return bool(values) and values[0].text.strip() == "6"
     wait_until(probation_on_record, "the new field's value on the signed contract's employee, as custom HR field probation")
 
     b.open("/admin/audit")

@@ -10,7 +10,8 @@ struct DataFieldsPage: Encodable {
         var description: String
         var placeholder: String
         var mapsTo: String
-        var date: Bool
+        /// text, date or number.
+        var format: String
         var required: Bool
         var retired: Bool
         /// Already the installation's (its custom id cannot change), or the empty row to add one.
@@ -43,19 +44,23 @@ struct DataFieldsPage: Encodable {
             customID: "", name: "", description: "", placeholder: "", mapsTo: nil, required: false, format: .text, retired: false)
         return (set + [blank]).enumerated().map { index, field in
             let inOneflow: String =
-                if field.customID.isEmpty { "" } else if let onGroup { onGroup.contains(field.customID) ? "On the group" : "Not yet" } else {
+                if field.customID.isEmpty {
+                    ""
+                } else if let onGroup {
+                    onGroup.contains(field.customID) ? "On the group" : field.retired ? "Not on the group" : "Not yet: set when saved"
+                } else {
                     "Unknown"
                 }
             return Row(
                 index: index, customID: field.customID, name: field.name, description: field.description, placeholder: field.placeholder,
-                mapsTo: field.mapsTo ?? "", date: field.format == .date, required: field.required, retired: field.retired,
+                mapsTo: field.mapsTo ?? "", format: field.format.rawValue, required: field.required, retired: field.retired,
                 existing: existing.contains(field.customID), inOneflow: inOneflow,
                 problems: problems.filter { $0.field.hasPrefix("fields[\(index)].") }.map(\.message))
         }
     }
 }
 
-/// The form's fields, `fields[i][custom_id]` …: the set, in order; a row without a custom id is none.
+/// The form's fields, `fields[i][custom_id]` …: the set, in order; an empty row is none.
 struct DataFieldsForm: Decodable {
     struct Row: Decodable {
         var custom_id: String?
@@ -72,10 +77,16 @@ struct DataFieldsForm: Decodable {
 
     var input: FieldSetInput {
         FieldSetInput(
-            fields: (fields ?? []).filter { !($0.custom_id ?? "").trimmingCharacters(in: .whitespaces).isEmpty }.map { row in
+            // The empty row is no field; one with anything typed in is (a missing custom id is then said).
+            fields: (fields ?? []).filter { row in
+                [row.custom_id, row.name, row.description, row.placeholder, row.maps_to].contains {
+                    !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+                }
+            }.map { row in
+                // Retiring a required field: it is no longer required (the API refuses both at once).
                 FieldSetInput.Field(
                     custom_id: row.custom_id, name: row.name, description: row.description, placeholder: row.placeholder, maps_to: row.maps_to,
-                    required: row.required != nil, format: row.format, retired: row.retired != nil)
+                    required: row.required != nil && row.retired == nil, format: row.format, retired: row.retired != nil)
             })
     }
 }

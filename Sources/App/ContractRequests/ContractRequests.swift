@@ -145,7 +145,10 @@ struct ContractRequests {
     /// since) is not asked again, so two clicks make one job.
     func send(_ request: ContractRequest) async throws -> ContractRequest {
         let (maxAttempts, now, id) = (services.config.sync.maxAttempts, services.clock.now, try request.requireID())
+        let installationID = request.$installation.id
         let asked = try await writer.transaction(.background) { tx in
+            // As a batch's cancel decides under it: a send and a cancel do not cross.
+            try await InstallationLock.acquire(installationID, on: tx)
             let rows = try await tx.sql().raw(
                 """
                 UPDATE contract_requests SET send = \(bind: true), failure = NULL, updated_at = \(bind: now)

@@ -15,14 +15,22 @@ enum FieldReapply {
         var after: Int?
     }
 
-    /// Queues the installation's re-apply unless one is under way. - Returns: its contracts.
+    /// Queues the installation's re-apply from its first contract. One under way starts again
+    /// from the start (its queued step is replaced; a running one plans no next step), so
+    /// every contract is read with the mapping as it is now. - Returns: its contracts.
     static func start(_ installationID: UUID, now: Date, on tx: any Database) async throws -> Int {
+        try await InstallationLock.acquire(installationID, on: tx)
         let contracts = try await EmploymentContract.query(on: tx).filter(\.$installation.$id == installationID).count()
-        let active = try await Job.query(on: tx).filter(\.$kind == kind).filter(\.$status ~~ [.queued, .running]).all()
-        let underWay = active.contains { (try? JSONDecoder().decode(Payload.self, from: Data($0.payload.utf8)))?.installation_id == installationID }
-        if !underWay {
-            try await JobQueue(db: tx).enqueue(kind: kind, payload: Payload(installation_id: installationID), maxAttempts: 10, runAt: now, on: tx)
-        }
+        let waiting = try await queued(for: installationID, on: tx)
+        if !waiting.isEmpty { try await Job.query(on: tx).filter(\.$id ~~ waiting.compactMap(\.id)).delete() }
+        try await JobQueue(db: tx).enqueue(kind: kind, payload: Payload(installation_id: installationID), maxAttempts: 10, runAt: now, on: tx)
         return contracts
+    }
+
+    /// The installation's queued steps (a handful at most).
+    static func queued(for installationID: UUID, on db: any Database) async throws -> [Job] {
+        try await Job.query(on: db).filter(\.$kind == kind).filter(\.$status == .queued).all().filter {
+            (try? JSONDecoder().decode(Payload.self, from: Data($0.payload.utf8)))?.installation_id == installationID
+        }
     }
 }

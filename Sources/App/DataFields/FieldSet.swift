@@ -50,6 +50,13 @@ struct FieldSet: Sendable, Equatable {
     /// The active fields as specs, in order.
     var specs: [AppConfig.DataFieldSpec] { active.map(\.spec) }
 
+    /// What a save PUTs as ours (`DataFieldPlan`): the active fields, and the retired ones the
+    /// group has — with their names as saved, so a retired field renamed here is renamed there
+    /// too; one never on the group is not made there.
+    func provisioned(onGroup: Set<String>) -> [AppConfig.DataFieldSpec] {
+        fields.filter { !$0.retired || onGroup.contains($0.customID) }.map(\.spec)
+    }
+
     var mapping: FieldMapping {
         FieldMapping(
             targets: Dictionary(active.compactMap { f in f.mapsTo.map { (f.customID, $0) } }, uniquingKeysWith: { first, _ in first }),

@@ -17,7 +17,10 @@ enum FieldSetCheck {
         guard let items = input.fields, !items.isEmpty else {
             return .failure(.invalid([.init(field: "fields", message: "Required: the complete set of fields, in order.")]))
         }
-        if items.count > maxFields { problem("fields", "At most \(maxFields) fields.") }
+        if items.filter({ $0.retired != true }).count > maxFields { problem("fields", "At most \(maxFields) fields in use (retired ones aside).") }
+        // A custom HR field must not be where an unmapped field's value is kept (its custom id).
+        let unmapped = Set(
+            items.filter { $0.retired != true && ($0.maps_to ?? "").trimmingCharacters(in: .whitespaces).isEmpty }.compactMap(\.custom_id))
 
         var fields: [FieldSet.Field] = []
         var ids: [String: Int] = [:]
@@ -25,7 +28,8 @@ enum FieldSetCheck {
         for (i, item) in items.enumerated() {
             let at = "fields[\(i)]"
             let customID = (item.custom_id ?? "").trimmingCharacters(in: .whitespaces)
-            if !isIdentifier(customID) {
+            // The rule is for new ids: a configured field (`extension.data_fields`) may predate it.
+            if current.field(customID) == nil, !isIdentifier(customID) {
                 problem("\(at).custom_id", "Required: 1–64 characters, lowercase letters, digits and _, starting with a letter.")
             } else if customID == RequestCorrelation.customID {
                 problem("\(at).custom_id", "\(customID) is HR Bridge's own field: it is always on the group and cannot be changed.")
@@ -50,6 +54,8 @@ enum FieldSetCheck {
             if let target = mapsTo {
                 if let problemText = targetProblem(target) {
                     problem("\(at).maps_to", problemText)
+                } else if !retired, FieldMapping.isStandard(target) == false, unmapped.contains(target) {
+                    problem("\(at).maps_to", "\(target) is where the unmapped field \(target) keeps its value: choose another name.")
                 } else if !retired, let first = targets[target] {
                     problem("\(at).maps_to", "fields[\(first)] fills \(target) already: one HR field, one data field.")
                 } else if !retired {
@@ -57,6 +63,9 @@ enum FieldSetCheck {
                 }
             }
             if retired, item.required == true { problem("\(at).required", "A retired field is not written into contracts: it cannot be required.") }
+            if !retired, item.required == true, mapsTo == nil {
+                problem("\(at).required", "A required field must fill an HR field (maps_to): a contract request gives its values by HR field.")
+            }
             fields.append(
                 FieldSet.Field(
                     customID: customID, name: name, description: description, placeholder: placeholder, mapsTo: mapsTo,
@@ -96,13 +105,15 @@ enum FieldSetError: ExplainedError, Equatable {
     case invalid([FieldProblem])
     /// The body is not a set of fields (why, as the decoder says it: no values).
     case unreadable(String)
+    /// Another save came first: the set was read again, nothing of this one kept.
+    case changedMeanwhile
     case notConnected
     case oneflowUnavailable(String)
 
     var status: HTTPResponseStatus {
         switch self {
         case .invalid, .unreadable: .unprocessableEntity
-        case .notConnected: .conflict
+        case .notConnected, .changedMeanwhile: .conflict
         case .oneflowUnavailable: .badGateway
         }
     }
@@ -111,6 +122,7 @@ enum FieldSetError: ExplainedError, Equatable {
         switch self {
         case .invalid(let problems): problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
         case .unreadable(let why): "fields: Required: a list of fields, each an object (\(why))."
+        case .changedMeanwhile: "The fields were saved by someone else meanwhile: look at them again, then save."
         case .notConnected:
             "The installation is not connected to Oneflow (disconnected, or its setup did not finish): its fields cannot be provisioned."
         case .oneflowUnavailable(let why): "Oneflow could not be asked: \(why)"

@@ -16,28 +16,35 @@ struct FieldSetProvisioner {
     func save(_ input: FieldSetInput, for installation: Installation) async throws -> FieldSet {
         let installationID = try installation.requireID()
         let config = services.config
-        let set = try FieldSetCheck.check(input, replacing: try await FieldSets.one(installationID, config: config, on: db)).get()
+        let before = try await FieldSets.one(installationID, config: config, on: db)
+        let set = try FieldSetCheck.check(input, replacing: before).get()
         guard installation.status == .active, let typeID = installation.templateTypeID,
             let token = try InstallationSecrets(box: services.secretBox).token(of: installation)
         else { throw FieldSetError.notConnected }
-        try await provision(
-            set, installation: installation, credentials: OneflowCredentials(token: token, userEmail: services.config.oneflow.userEmail),
-            typeID: typeID)
-        try await writer.transaction(.background) { tx in
+        let credentials = OneflowCredentials(token: token, userEmail: config.oneflow.userEmail)
+        try await provision(set, installation: installation, credentials: credentials, typeID: typeID)
+        // Stored only if no other save came between the read above and here (the Oneflow call
+        // is not made under the installation's lock: on SQLite that would hold every write).
+        let stored = try await writer.transaction(.background) { tx -> FieldSet? in
             try await InstallationLock.acquire(installationID, on: tx)
-            // Another save may have come between the check and here: its fields must stay too.
             let now = try await FieldSets.one(installationID, config: config, on: tx)
-            _ = try FieldSetCheck.check(input, replacing: now).get()
+            guard now == before else { return now }
             try await InstallationDataField.query(on: tx).filter(\.$installationID == installationID).delete()
             for (position, field) in set.fields.enumerated() {
                 try await InstallationDataField(installationID: installationID, position: position, field: field).create(on: tx)
             }
+            return nil
+        }
+        if let other = stored {
+            // The other save's set is the stored one: the group is made to match it again.
+            try? await provision(other, installation: installation, credentials: credentials, typeID: typeID)
+            throw FieldSetError.changedMeanwhile
         }
         return set
     }
 
-    /// The complete set on the group: our active fields (with the correlation field), and every
-    /// other field already there — retired ones among them — unchanged.
+    /// The complete set on the group: our fields (`FieldSet.provisioned`, with the correlation
+    /// field), and every other field already there, unchanged.
     /// https://developer.oneflow.com/docs/manage-template-type-data-fields
     private func provision(_ set: FieldSet, installation: Installation, credentials: OneflowCredentials, typeID: Int) async throws {
         let caller = InstallationCaller(writer: writer, logger: logger, clock: services.clock, oneflow: services.oneflow)
@@ -45,7 +52,8 @@ struct FieldSetProvisioner {
         do {
             let existing =
                 try await caller.call(installation, credentials) { try await oneflow.templateType(credentials, id: typeID) }.dataFields ?? []
-            let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(set.specs), existing: existing)
+            let ours = set.provisioned(onGroup: Set(existing.compactMap(\.customID)))
+            let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(ours), existing: existing)
             guard !DataFieldPlan.isSatisfied(planned, by: existing) else { return }
             let fields = try await caller.call(installation, credentials) {
                 try await oneflow.replaceDataFields(credentials, templateTypeID: typeID, planned)

@@ -132,15 +132,15 @@ struct SyncPipeline {
         }
     }
 
-    /// What is stored of each contract — known here, and its PDF's size — one query per
-    /// installation: before the fetch, so that a stored PDF is not downloaded again; and
-    /// inside the write, where another worker may have stored one meanwhile.
     /// Each item's installation's data-field mapping (`FieldSet`), one query for the batch.
     func findMappings(_ items: inout [SyncItem], on db: any Database) async throws {
         let sets = try await FieldSets.of(Set(items.map(\.installationID)), config: services.config, on: db)
         for i in items.indices { items[i].mapping = sets[items[i].installationID]?.mapping ?? FieldSet.configured(services.config).mapping }
     }
 
+    /// What is stored of each contract — known here, and its PDF's size — one query per
+    /// installation: before the fetch, so that a stored PDF is not downloaded again; and
+    /// inside the write, where another worker may have stored one meanwhile.
     func findStored(_ items: inout [SyncItem], on db: any Database) async throws {
         let sql = try db.sql()
         for installationID in Set(items.map(\.installationID)) {

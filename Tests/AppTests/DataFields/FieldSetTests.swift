@@ -194,6 +194,60 @@ struct FieldSetTests {
         }
     }
 
+    @Test("re-apply takes an employee's fields from its newest contract: once, however often it runs")
+    func reapplyNewest() async throws {
+        try await withSyncFixture { f in
+            let r = RequestFixture(f: f)
+            let id = try f.installation.requireID()
+            // Given one employee with two signed contracts that name different departments
+            for department in ["Support", "Sales"] {
+                let contract = try await f.newContract(
+                    values: ["employee_number": "10023", "start_date": "2020-01-01", "department": department, "salary": "42000 SEK"])
+                try await f.act("publish", contract)
+                try await f.act("sign", contract)
+            }
+            await f.deliver()
+            try await f.settle()
+            #expect(try await Employee.query(on: f.db).count() == 1)
+
+            // When department is sent to a custom HR field and existing employees re-applied, twice
+            #expect(try await Self.put(r, id: id, Self.changed(try await Self.configured(r, id: id))).status == 200)
+            #expect(try await r.send(.POST, "/api/v1/installations/\(id)/data-fields/reapply").status == 202)
+            await Self.drainReapply(f)
+            let history = try await ContractHistory.query(on: f.db).count()
+            #expect(try await r.send(.POST, "/api/v1/installations/\(id)/data-fields/reapply").status == 202)
+            await Self.drainReapply(f)
+
+            // Then the employee has the newest contract's department as "team", and the second changed nothing
+            let employee = try #require(try await Employee.query(on: f.db).first())
+            #expect(try Self.decode(employee.customFields)["team"] == "Sales")
+            #expect(try await ContractHistory.query(on: f.db).count() == history)
+        }
+    }
+
+    @Test("a required field fills an HR field; a custom HR field is not where an unmapped field keeps its value; number is a format")
+    func moreRules() async throws {
+        try await withSyncFixture { f in
+            let r = RequestFixture(f: f)
+            let id = try f.installation.requireID()
+            let configured = try await Self.configured(r, id: id)
+            let page = try await Self.put(
+                r, id: id,
+                configured + [
+                    ["custom_id": "union_agreement", "name": "Union agreement", "required": true],
+                    ["custom_id": "notes", "name": "Notes"], ["custom_id": "remarks", "name": "Remarks", "maps_to": "notes"],
+                ])
+            #expect(page.status == 422)
+            let problems = try r.problems(page)
+            #expect(problems["fields[\(configured.count)].required"]?.contains("must fill an HR field") == true)
+            #expect(problems["fields[\(configured.count + 2)].maps_to"]?.contains("unmapped field notes") == true)
+            let numbered = try await Self.put(
+                r, id: id, configured + [["custom_id": "hours", "name": "Hours a week", "maps_to": "hours", "format": "number"]])
+            #expect(numbered.status == 200, "\(numbered.body)")
+            #expect(try await FieldSets.one(id, config: f.r.app.services.config, on: f.db).field("hours")?.format == .number)
+        }
+    }
+
     /// Runs the re-apply's steps (each plans the next a few seconds on): due now, one by one.
     static func drainReapply(_ f: SyncFixture) async {
         for _ in 0..<10 {
