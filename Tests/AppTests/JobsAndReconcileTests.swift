@@ -33,7 +33,9 @@ struct JobsAndReconcileTests {
 
     @Test("a transient Oneflow failure is retried with backoff and then completes once")
     func transientFailure() async throws {
-        try await withSyncFixture { f in
+        // A standing clock: the failure's time is known, however slow the run.
+        let clock = ManualClock()
+        try await withSyncFixture(clock: clock) { f in
             let id = try await f.signedContract()
             // The sandbox's own notifications come and go first, so the fault below hits ours.
             try await f.settle()
@@ -47,8 +49,7 @@ struct JobsAndReconcileTests {
             #expect(delivery.status == .failed)
             #expect(delivery.outcomeReason?.contains("503") == true)
             let job = try #require(try await Job.query(on: f.db).filter(\.$kind == JobQueue.Kind.syncDelivery).filter(\.$status == .queued).first())
-            // Backed off: due later than it failed (not later than now: a slow run may already be past it).
-            #expect(job.runAt > (try #require(job.updatedAt)))
+            #expect(job.runAt.timeIntervalSince(clock.now) >= 1.5)  // backed off: at least 2 s × 0.75 after it failed
             while await worker.runOnce(now: Date().addingTimeInterval(3600)) {}
             #expect(try await WebhookDelivery.find(delivery.id, on: f.db)?.status == .processed)
             #expect(try await f.history().count == historyBefore)  // the HR change happened once, before
