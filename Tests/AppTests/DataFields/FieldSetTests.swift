@@ -248,6 +248,42 @@ struct FieldSetTests {
         }
     }
 
+    @Test("two saves at once: the one that stores second is refused (409), and Oneflow's group ends as the stored set")
+    func racingSaves() async throws {
+        try await withSyncFixture { f in
+            let r = RequestFixture(f: f)
+            let id = try f.installation.requireID()
+            let configured = try await Self.configured(r, id: id)
+            func renamed(_ name: String) -> [[String: Any]] {
+                configured.map { field in
+                    var field = field
+                    if field["custom_id"] as? String == "job_title" { field["name"] = name }
+                    return field
+                }
+            }
+            // Given Oneflow slow to answer the first save's PUT (done at once, answered 1.5 s later)
+            _ = try await f.r.control(
+                "/faults",
+                json: [
+                    "method": "PUT", "path": "/template_types/\(f.typeID)/data_fields", "status": 200, "after": true, "delay_ms": 1500, "count": 1,
+                ])
+
+            // When a second save comes and is stored meanwhile
+            let bodyA = String(decoding: try JSONSerialization.data(withJSONObject: ["fields": renamed("Role A")]), as: UTF8.self)
+            let (browser, path, key) = (f.r.browser(), "/api/v1/installations/\(id)/data-fields", r.key)
+            let first = Task {
+                try await browser.send(.PUT, path, body: bodyA, contentType: "application/json", headers: ["authorization": "Bearer \(key)"]).status
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await Self.put(r, id: id, renamed("Role B")).status == 200)
+
+            // Then the first is refused, and here and in Oneflow the set is the second's
+            #expect(try await first.value == 409)
+            #expect(try await FieldSets.one(id, config: f.r.app.services.config, on: f.db).field("job_title")?.name == "Role B")
+            #expect(try await Self.groupFields(f).first { $0.customID == "job_title" }?.name == "Role B")
+        }
+    }
+
     /// Runs the re-apply's steps (each plans the next a few seconds on): due now, one by one.
     static func drainReapply(_ f: SyncFixture) async {
         for _ in 0..<10 {
