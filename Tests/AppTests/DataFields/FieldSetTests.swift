@@ -261,11 +261,11 @@ struct FieldSetTests {
                     return field
                 }
             }
-            // Given Oneflow slow to answer the first save's PUT (done at once, answered 1.5 s later)
+            // Given Oneflow slow to answer the first save's PUT (done at once, answered 4 s later)
             _ = try await f.r.control(
                 "/faults",
                 json: [
-                    "method": "PUT", "path": "/template_types/\(f.typeID)/data_fields", "status": 200, "after": true, "delay_ms": 1500, "count": 1,
+                    "method": "PUT", "path": "/template_types/\(f.typeID)/data_fields", "status": 200, "after": true, "delay_ms": 4000, "count": 1,
                 ])
 
             // When a second save comes and is stored meanwhile
@@ -274,7 +274,9 @@ struct FieldSetTests {
             let first = Task {
                 try await browser.send(.PUT, path, body: bodyA, contentType: "application/json", headers: ["authorization": "Bearer \(key)"]).status
             }
-            try await Task.sleep(for: .milliseconds(300))
+            // (the second starts once Oneflow has taken the first's PUT: the slow answer is the first's)
+            let taken = try await eventually { try await f.r.browser().get("/sandbox/control/faults").body == "[]" }
+            #expect(taken)
             #expect(try await Self.put(r, id: id, renamed("Role B")).status == 200)
 
             // Then the first is refused, and here and in Oneflow the set is the second's
