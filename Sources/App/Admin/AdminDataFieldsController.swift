@@ -24,26 +24,17 @@ struct AdminDataFieldsController: RouteCollection {
         let installation = try await AdminInstallationsController.find(req)
         let id = try installation.requireID()
         let input = try req.content.decode(DataFieldsForm.self).input
-        let current = try await FieldSets.one(id, config: services.config, on: req.db)
         do {
-            let set = try await FieldSetProvisioner(services: services, db: req.db, writer: services.storage.writer(on: req.db), logger: req.logger)
-                .save(input, for: installation)
+            _ = try await fieldSets(req).save(input, for: installation, by: .admin(req))
             await req.application.sendingCatalogs.forget(id)
-            await services.audit(on: req.db, logger: req.logger).record(
-                .dataFieldsSaved, by: .admin(req), installation: id,
-                detail: "\(set.active.count) in use, \(set.fields.count - set.active.count) retired")
             return req.redirect(
                 to: "/admin/installations/\(id)/data-fields",
                 message:
                     "Saved and set on the template group in Oneflow. Contracts processed from now on use it; “Re-apply” updates existing employees.")
         } catch let error as FieldSetError {
             // What was submitted, shown again with each problem beside its field.
-            let submitted = (input.fields ?? []).map { f in
-                FieldSet.Field(
-                    customID: f.custom_id ?? "", name: f.name ?? "", description: f.description ?? "", placeholder: f.placeholder ?? "",
-                    mapsTo: f.maps_to.flatMap { $0.isEmpty ? nil : $0 }, required: f.required ?? false,
-                    format: .init(rawValue: f.format ?? "text") ?? .text, retired: f.retired ?? false)
-            }
+            let submitted = (input.fields ?? []).map(FieldSet.Field.init(typed:))
+            let current = try await FieldSets.one(id, config: services.config, on: req.db)
             return try await render(
                 req, installation, set: FieldSet(fields: submitted, customized: current.customized), existing: Set(current.fields.map(\.customID)),
                 customized: current.customized, problems: error.problems, error: error.problems.isEmpty ? error.reason : nil
@@ -55,18 +46,19 @@ struct AdminDataFieldsController: RouteCollection {
         try CSRF.verify(req)
         let installation = try await AdminInstallationsController.find(req)
         let id = try installation.requireID()
-        guard installation.status == .active else {
-            return req.redirect(to: "/admin/installations/\(id)/data-fields", message: FieldSetError.notConnected.reason)
+        let contracts: Int
+        do {
+            contracts = try await fieldSets(req).reapply(installation, by: .admin(req))
+        } catch let error as FieldSetError {
+            return req.redirect(to: "/admin/installations/\(id)/data-fields", message: error.reason)
         }
-        let now = services.clock.now
-        let contracts = try await services.storage.writer(on: req.db).transaction(.background) { tx in
-            try await FieldReapply.start(id, now: now, on: tx)
-        }
-        await services.audit(on: req.db, logger: req.logger).record(
-            .dataFieldsReapplied, by: .admin(req), installation: id, detail: "\(contracts) contracts")
         return req.redirect(
             to: "/admin/installations/\(id)/data-fields",
             message: "Re-applying to existing employees: \(contracts) contracts are read again from Oneflow, a few every few seconds.")
+    }
+
+    private func fieldSets(_ req: Request) -> FieldSetProvisioner {
+        FieldSetProvisioner(services: services, db: req.db, writer: services.storage.writer(on: req.db), logger: req.logger)
     }
 
     private func render(

@@ -220,7 +220,7 @@ struct ContractRequestJob {
         let fields = try await call.run { try await $0.templateType($1, id: typeID) }.dataFields ?? []
         guard !fields.contains(where: { $0.customID == RequestCorrelation.customID }) else { return false }
         let ours = try await FieldSets.one(installationID, config: services.config, on: worker.db)
-        let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(ours.specs), existing: fields)
+        let planned = ours.plan(existing: fields)
         _ = try await call.run { try await $0.replaceDataFields($1, templateTypeID: typeID, planned) }
         worker.logger.info("contract requests: correlation data field added", metadata: ["template_type_id": "\(typeID)"])
         return true

@@ -1,4 +1,5 @@
 import Foundation
+import OneflowAPI
 
 /// An installation's data fields and where each maps (issue #29): the configured set
 /// (`extension.data_fields`, `mapping`) until the customer's admin changes it, then the set it
@@ -55,6 +56,14 @@ struct FieldSet: Sendable, Equatable {
     /// too; one never on the group is not made there.
     func provisioned(onGroup: Set<String>) -> [AppConfig.DataFieldSpec] {
         fields.filter { !$0.retired || onGroup.contains($0.customID) }.map(\.spec)
+    }
+
+    /// The complete set to PUT on a group that has `existing` (`DataFieldPlan`): ours (with the
+    /// correlation field), then every other field already there. Setup, a save and the
+    /// correlation field's repair all PUT this.
+    func plan(existing: [DataField]) -> [DataFieldInput] {
+        DataFieldPlan.complete(
+            configured: RequestCorrelation.provisioned(provisioned(onGroup: Set(existing.compactMap(\.customID)))), existing: existing)
     }
 
     var mapping: FieldMapping {

@@ -27,7 +27,8 @@ enum FieldSetCheck {
         var targets: [String: Int] = [:]
         for (i, item) in items.enumerated() {
             let at = "fields[\(i)]"
-            let customID = (item.custom_id ?? "").trimmingCharacters(in: .whitespaces)
+            let field = FieldSet.Field(typed: item)
+            let (customID, name, mapsTo, retired) = (field.customID, field.name, field.mapsTo, field.retired)
             // The rule is for new ids: a configured field (`extension.data_fields`) may predate it.
             if current.field(customID) == nil, !isIdentifier(customID) {
                 problem("\(at).custom_id", "Required: 1–64 characters, lowercase letters, digits and _, starting with a letter.")
@@ -38,19 +39,13 @@ enum FieldSetCheck {
             } else {
                 ids[customID] = i
             }
-            let name = (item.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             if name.isEmpty || name.count > 100 { problem("\(at).name", "Required: 1–100 characters.") }
-            let description = item.description ?? ""
-            let placeholder = item.placeholder ?? ""
-            if description.count > 1024 { problem("\(at).description", "At most 1024 characters.") }
-            if placeholder.count > 1024 { problem("\(at).placeholder", "At most 1024 characters.") }
-            let format = AppConfig.DataFieldSpec.ValueFormat(rawValue: item.format ?? "text")
-            if format == nil {
+            if field.description.count > 1024 { problem("\(at).description", "At most 1024 characters.") }
+            if field.placeholder.count > 1024 { problem("\(at).placeholder", "At most 1024 characters.") }
+            if AppConfig.DataFieldSpec.ValueFormat(rawValue: item.format ?? "text") == nil {
                 let known = AppConfig.DataFieldSpec.ValueFormat.allCases.map(\.rawValue).joined(separator: ", ")
                 problem("\(at).format", "One of: \(known).")
             }
-            let retired = item.retired ?? false
-            let mapsTo = item.maps_to.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
             if let target = mapsTo {
                 if let problemText = targetProblem(target) {
                     problem("\(at).maps_to", problemText)
@@ -66,10 +61,7 @@ enum FieldSetCheck {
             if !retired, item.required == true, mapsTo == nil {
                 problem("\(at).required", "A required field must fill an HR field (maps_to): a contract request gives its values by HR field.")
             }
-            fields.append(
-                FieldSet.Field(
-                    customID: customID, name: name, description: description, placeholder: placeholder, mapsTo: mapsTo,
-                    required: item.required ?? false, format: format ?? .text, retired: retired))
+            fields.append(field)
         }
         // Retiring keeps a field; leaving it out would lose what contracts and templates hold.
         for old in current.fields where ids[old.customID] == nil {

@@ -19,6 +19,20 @@ struct FieldSetInput: Content, Sendable {
     var fields: [Field]?
 }
 
+extension FieldSet.Field {
+    /// A field as typed (ids, names and targets trimmed; an unknown format read as text): what
+    /// `FieldSetCheck` checks and stores, and what a refused form shows again.
+    init(typed f: FieldSetInput.Field) {
+        self.init(
+            customID: (f.custom_id ?? "").trimmingCharacters(in: .whitespaces),
+            name: (f.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines), description: f.description ?? "",
+            placeholder: f.placeholder ?? "",
+            mapsTo: f.maps_to.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 },
+            required: f.required ?? false, format: AppConfig.DataFieldSpec.ValueFormat(rawValue: f.format ?? "text") ?? .text,
+            retired: f.retired ?? false)
+    }
+}
+
 /// How a field set reads in JSON (`GET`, and the answer to a `PUT`).
 struct FieldSetJSON: Content, Sendable {
     struct Field: Content, Sendable {

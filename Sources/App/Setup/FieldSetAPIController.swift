@@ -30,15 +30,8 @@ struct FieldSetAPIController: RouteCollection {
             throw Abort(.forbidden, reason: "Data fields are re-applied with an operator key (api.keys), not an installation's key.")
         }
         let installation = try await Self.installation(req)
-        guard installation.status == .active else { throw FieldSetError.notConnected }
-        let id = try installation.requireID()
-        let now = services.clock.now
-        let contracts = try await services.storage.writer(on: req.db).transaction(.background) { tx in
-            try await FieldReapply.start(id, now: now, on: tx)
-        }
-        await services.audit(on: req.db, logger: req.logger).record(
-            .dataFieldsReapplied, by: .apiKey(name: "operator api key"), installation: id, detail: "\(contracts) contracts")
-        return try await ReapplyJSON(installation_id: id, contracts: contracts).encodeResponse(status: .accepted, for: req)
+        let contracts = try await fieldSets(req).reapply(installation, by: Self.operatorKey)
+        return try await ReapplyJSON(installation_id: try installation.requireID(), contracts: contracts).encodeResponse(status: .accepted, for: req)
     }
 
     @Sendable func show(req: Request) async throws -> FieldSetJSON {
@@ -62,13 +55,13 @@ struct FieldSetAPIController: RouteCollection {
             throw FieldSetError.unreadable(ErrorText.log(error))
         }
         let id = try installation.requireID()
-        let set = try await fieldSets(req).save(input, for: installation)
+        let set = try await fieldSets(req).save(input, for: installation, by: Self.operatorKey)
         await saved(id)
-        await services.audit(on: req.db, logger: req.logger).record(
-            .dataFieldsSaved, by: .apiKey(name: "operator api key"), installation: id,
-            detail: "\(set.active.count) in use, \(set.fields.count - set.active.count) retired")
         return FieldSetJSON(installationID: id, set)
     }
+
+    /// Who the audit trail says acted: an operator key (`api.keys` have no names).
+    private static let operatorKey = AuditLog.Actor.apiKey(name: "operator api key")
 
     /// The installation the path names, if the key may see it (another's is 404, as if absent).
     static func installation(_ req: Request) async throws -> Installation {

@@ -13,7 +13,8 @@ struct FieldSetProvisioner {
     let logger: Logger
 
     /// Checks `input`, provisions it on the installation's template group, stores it.
-    func save(_ input: FieldSetInput, for installation: Installation) async throws -> FieldSet {
+    /// Saved sets and re-applies go on the audit trail as done by `actor`.
+    func save(_ input: FieldSetInput, for installation: Installation, by actor: AuditLog.Actor) async throws -> FieldSet {
         let installationID = try installation.requireID()
         let config = services.config
         let before = try await FieldSets.one(installationID, config: config, on: db)
@@ -40,7 +41,19 @@ struct FieldSetProvisioner {
             try? await provision(other, installation: installation, credentials: credentials, typeID: typeID)
             throw FieldSetError.changedMeanwhile
         }
+        await services.audit(on: db, logger: logger).record(
+            .dataFieldsSaved, by: actor, installation: installationID,
+            detail: "\(set.active.count) in use, \(set.fields.count - set.active.count) retired")
         return set
+    }
+
+    /// "Re-apply to existing employees" (`FieldReapply`), audited. - Returns: the contracts to read again.
+    func reapply(_ installation: Installation, by actor: AuditLog.Actor) async throws -> Int {
+        guard installation.status == .active else { throw FieldSetError.notConnected }
+        let (id, now) = (try installation.requireID(), services.clock.now)
+        let contracts = try await writer.transaction(.background) { tx in try await FieldReapply.start(id, now: now, on: tx) }
+        await services.audit(on: db, logger: logger).record(.dataFieldsReapplied, by: actor, installation: id, detail: "\(contracts) contracts")
+        return contracts
     }
 
     /// The complete set on the group: our fields (`FieldSet.provisioned`, with the correlation
@@ -52,8 +65,7 @@ struct FieldSetProvisioner {
         do {
             let existing =
                 try await caller.call(installation, credentials) { try await oneflow.templateType(credentials, id: typeID) }.dataFields ?? []
-            let ours = set.provisioned(onGroup: Set(existing.compactMap(\.customID)))
-            let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(ours), existing: existing)
+            let planned = set.plan(existing: existing)
             guard !DataFieldPlan.isSatisfied(planned, by: existing) else { return }
             let fields = try await caller.call(installation, credentials) {
                 try await oneflow.replaceDataFields(credentials, templateTypeID: typeID, planned)

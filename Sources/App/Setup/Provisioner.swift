@@ -32,9 +32,9 @@ struct Provisioner {
     let keyCache: WebhookKeyCache
     let logger: Logger
 
-    /// - Parameter fields: the installation's active data fields (`FieldSet.specs`).
+    /// - Parameter fields: the installation's data fields (`FieldSets`).
     func provision(
-        _ installation: Installation, _ credentials: OneflowCredentials, fields wanted: [AppConfig.DataFieldSpec], rotateSignKey: Bool, now: Date
+        _ installation: Installation, _ credentials: OneflowCredentials, fields wanted: FieldSet, rotateSignKey: Bool, now: Date
     ) async throws -> Result {
         let type = try await ensureTemplateType(installation, credentials)
         try await record(.templateType, on: installation) { $0.templateTypeID = type.id }
@@ -93,9 +93,9 @@ struct Provisioner {
     }
 
     /// PUTs the complete set (see `DataFieldPlan`) unless the group already has it.
-    func ensureDataFields(_ wanted: [AppConfig.DataFieldSpec], of type: TemplateType, _ credentials: OneflowCredentials) async throws -> [DataField] {
+    func ensureDataFields(_ wanted: FieldSet, of type: TemplateType, _ credentials: OneflowCredentials) async throws -> [DataField] {
         let existing = type.dataFields ?? []
-        let planned = DataFieldPlan.complete(configured: RequestCorrelation.provisioned(wanted), existing: existing)
+        let planned = wanted.plan(existing: existing)
         if DataFieldPlan.isSatisfied(planned, by: existing) { return existing }
         let fields = try await oneflow.replaceDataFields(credentials, templateTypeID: type.id, planned)
         logger.info("setup: data fields set", metadata: ["template_type_id": "\(type.id)", "count": "\(fields.count)"])

@@ -101,7 +101,7 @@ struct SetupService {
         do {
             // The customer's own fields when it has saved some (`FieldSets`), else the configured ones.
             let fields = try await FieldSets.one(try installation.requireID(), config: config, on: db)
-            _ = try await provisioner.provision(installation, credentials, fields: fields.specs, rotateSignKey: rotateSignKey, now: clock.now)
+            _ = try await provisioner.provision(installation, credentials, fields: fields, rotateSignKey: rotateSignKey, now: clock.now)
             installation.status = .active
             installation.setupStep = Provisioner.Step.done.rawValue
             installation.lastError = nil

@@ -134,8 +134,9 @@ struct SyncPipeline {
 
     /// Each item's installation's data-field mapping (`FieldSet`), one query for the batch.
     func findMappings(_ items: inout [SyncItem], on db: any Database) async throws {
-        let sets = try await FieldSets.of(Set(items.map(\.installationID)), config: services.config, on: db)
-        for i in items.indices { items[i].mapping = sets[items[i].installationID]?.mapping ?? FieldSet.configured(services.config).mapping }
+        let mappings = try await FieldSets.of(Set(items.map(\.installationID)), config: services.config, on: db).mapValues(\.mapping)
+        let configured = FieldSet.configured(services.config).mapping
+        for i in items.indices { items[i].mapping = mappings[items[i].installationID] ?? configured }
     }
 
     /// What is stored of each contract — known here, and its PDF's size — one query per
