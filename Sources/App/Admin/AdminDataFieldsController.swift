@@ -9,7 +9,8 @@ struct AdminDataFieldsController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("installations", ":id", "data-fields", use: show)
-        routes.on(.POST, "installations", ":id", "data-fields", body: .collect(maxSize: "256kb"), use: save)
+        // The whole set as a form (see `FieldSetAPIController`; form encoding makes it longer).
+        routes.on(.POST, "installations", ":id", "data-fields", body: .collect(maxSize: "1mb"), use: save).bodyLimit("1mb")
         routes.post("installations", ":id", "data-fields", "reapply", use: reapply)
     }
 

@@ -14,7 +14,8 @@ struct FieldSetAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let fields = routes.grouped("installations", ":id", "data-fields")
         fields.get(use: show)
-        fields.on(.PUT, body: .collect(maxSize: "64kb"), use: save)
+        // A whole set: up to 100 fields in use (and retired ones), each with texts of up to 1,024 characters.
+        fields.on(.PUT, body: .collect(maxSize: "512kb"), use: save).bodyLimit("512kb")
         fields.post("reapply", use: reapply)
     }
 
