@@ -83,15 +83,20 @@ private func configureHTTP(_ app: Application, _ config: AppConfig) {
     app.http.server.configuration.port = config.http.port
     app.http.server.configuration.serverName = "hrbridge"
     app.http.server.configuration.idleTimeout = .seconds(Int64(config.http.idleTimeoutSeconds))
+    // Our own server around Vapor's responder: it bounds the request head too (BoundedHTTPServer).
+    let server = BoundedHTTPServer(
+        application: app,
+        deadlines: RequestLimits.Deadlines(
+            head: .seconds(Int64(config.http.headDeadlineSeconds)),
+            webhook: .seconds(Int64(config.http.webhookDeadlineSeconds)),
+            request: .seconds(Int64(config.http.requestDeadlineSeconds))))
+    app.servers.use { _ in server }
     app.middleware = Middlewares()
     app.middleware.use(RequestLogMiddleware(sensitiveParameters: [config.setup.tokenParameter]))
     // Outside the error middleware, so error pages carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(AppErrorMiddleware())
-    app.middleware.use(
-        RequestLimitsMiddleware(
-            webhookDeadline: .seconds(Int64(config.http.webhookDeadlineSeconds)),
-            requestDeadline: .seconds(Int64(config.http.requestDeadlineSeconds))))
+    app.middleware.use(RequestLimitsMiddleware())
     app.middleware.use(ReadOnlyAPIMiddleware())
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.views.use(.leaf)

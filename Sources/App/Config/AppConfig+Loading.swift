@@ -56,6 +56,7 @@ extension AppConfig {
             http: HTTP(
                 host: host, port: port,
                 idleTimeoutSeconds: try r.int("http.idle_timeout_seconds", in: 1...3600, what: "a number of seconds"),
+                headDeadlineSeconds: try r.int("http.head_deadline_seconds", in: 1...3600, what: "a number of seconds"),
                 webhookDeadlineSeconds: try r.int("http.webhook_deadline_seconds", in: 1...3600, what: "a number of seconds"),
                 requestDeadlineSeconds: try r.int("http.request_deadline_seconds", in: 1...3600, what: "a number of seconds"),
                 trustedProxies: try r.stringArray("http.trusted_proxies")),

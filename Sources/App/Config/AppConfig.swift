@@ -37,9 +37,12 @@ public struct AppConfig: Sendable {
         /// announces a body and never sends it does not hold a connection for ever. Longer
         /// than the slowest request (a setup makes several Oneflow calls).
         public var idleTimeoutSeconds: Int
-        /// How long a request body may take to arrive, for the webhook route and for every
-        /// other route: a client that trickles a body byte by byte is answered 408 then,
-        /// whatever the idle timer says (`RequestLimitsMiddleware`).
+        /// How long a request head (request line and headers) may take from its first byte: a
+        /// client trickling it is closed then, whatever the idle timer says (`BoundedHTTPServer`).
+        public var headDeadlineSeconds: Int
+        /// How long a whole request, head and body, may take from its first byte, for the
+        /// webhook route and for every other route: one not whole by then is answered 408
+        /// and its connection closed, whatever the idle timer says (`BoundedHTTPServer`).
         public var webhookDeadlineSeconds: Int
         public var requestDeadlineSeconds: Int
         /// Addresses of reverse proxies whose `X-Forwarded-For` names the real client (for the

@@ -43,3 +43,66 @@ struct RawHTTP {
         return fd
     }
 }
+
+/// One client connection held open across several steps, for what `RawHTTP.exchange` cannot
+/// show: whether the server closed it, and what it answered on a connection it kept.
+final class RawConnection {
+    private let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        // Reads wait at most 100 ms each, so `read(for:)` can look at its own deadline.
+        var wait = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// False when the server no longer takes bytes (it closed the connection for good).
+    @discardableResult
+    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+    }
+
+    /// Sends `bytes` one at a time, `interval` apart, until they are all sent or the server
+    /// stops taking them; returns how many were sent.
+    func trickle(_ bytes: [UInt8], interval: Duration) async throws -> Int {
+        for (sent, byte) in bytes.enumerated() {
+            guard send([byte]) else { return sent }
+            try await Task.sleep(for: interval)
+        }
+        return bytes.count
+    }
+
+    /// What the server sent within `duration`, and whether it closed its side by then
+    /// (stops reading as soon as it has).
+    func read(for duration: Duration) -> (text: String, closed: Bool) {
+        let end = ContinuousClock.now + duration
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while ContinuousClock.now < end {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 {
+                received += buffer[..<n]
+            } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                return (String(decoding: received, as: UTF8.self), true)
+            }
+        }
+        return (String(decoding: received, as: UTF8.self), false)
+    }
+}
