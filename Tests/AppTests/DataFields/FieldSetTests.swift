@@ -261,11 +261,12 @@ struct FieldSetTests {
                     return field
                 }
             }
-            // Given Oneflow slow to answer the first save's PUT (done at once, answered 4 s later)
+            // Given Oneflow slow to answer the first save's PUT (done at once, answered 10 s later:
+            // time enough for the second save on a loaded machine)
             _ = try await f.r.control(
                 "/faults",
                 json: [
-                    "method": "PUT", "path": "/template_types/\(f.typeID)/data_fields", "status": 200, "after": true, "delay_ms": 4000, "count": 1,
+                    "method": "PUT", "path": "/template_types/\(f.typeID)/data_fields", "status": 200, "after": true, "delay_ms": 10000, "count": 1,
                 ])
 
             // When a second save comes and is stored meanwhile

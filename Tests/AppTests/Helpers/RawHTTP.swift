@@ -89,9 +89,9 @@ final class RawConnection {
         return bytes.count
     }
 
-    /// What the server sent within `duration`, and whether it closed its side by then
-    /// (stops reading as soon as it has).
-    func read(for duration: Duration) -> (text: String, closed: Bool) {
+    /// What the server sent within `duration`, and whether it closed its side by then. Stops
+    /// as soon as it has closed, or as soon as what arrived satisfies `enough`.
+    func read(for duration: Duration, until enough: (String) -> Bool = { _ in false }) -> (text: String, closed: Bool) {
         let end = ContinuousClock.now + duration
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -99,10 +99,34 @@ final class RawConnection {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n > 0 {
                 received += buffer[..<n]
+                if enough(String(decoding: received, as: UTF8.self)) { break }
             } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 return (String(decoding: received, as: UTF8.self), true)
             }
         }
         return (String(decoding: received, as: UTF8.self), false)
+    }
+
+    /// Reads until `count` whole answers (each framed by its `Content-Length`) have arrived.
+    func readAnswers(_ count: Int, timeout: Duration = .seconds(20)) -> String {
+        read(for: timeout) { Self.wholeAnswers(in: $0) >= count }.text
+    }
+
+    static func wholeAnswers(in text: String) -> Int {
+        var rest = Substring(text)
+        var answers = 0
+        while let end = rest.range(of: "\r\n\r\n") {
+            let head = rest[..<end.lowerBound].lowercased()
+            let length =
+                head.components(separatedBy: "\r\n").first { $0.hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+            let body = rest[end.upperBound...]
+            // An interim answer (100 Continue) has no body whatever it says.
+            let bodyless = head.hasPrefix("http/1.1 1")
+            guard bodyless || body.utf8.count >= length else { break }
+            rest = bodyless ? body : Substring(body.utf8.dropFirst(length)) ?? ""
+            answers += 1
+        }
+        return answers
     }
 }
