@@ -5,7 +5,7 @@ import Vapor
 
 /// Reads each request whole — head, then body — within its `RequestAllowance`, hands it to
 /// Vapor's responder, and writes the answer. What Vapor's own server could not do, and this
-/// does (README, "Slow and oversized requests"):
+/// does (README, "Configuration", `http.*_deadline_seconds`, and "Deploying behind HTTPS"):
 ///
 /// - A deadline on the request *head*: a client trickling its request line or headers a byte
 ///   at a time is closed `http.head_deadline_seconds` after its first byte. Vapor's server

@@ -1,8 +1,9 @@
 import Vapor
 
-/// A route that takes a larger body than the default (`routes.defaultMaxBodySize`, 16 kB):
-/// `RequestLimitsMiddleware` reads the limit from the route, before the body arrives, so a
-/// route's own `.collect(maxSize:)` is not enough.
+/// A route that takes a larger body than the default (`routes.defaultMaxBodySize`, 16 kB).
+/// `BoundedHTTPServer` reads the limit (through `RequestLimits`) from the request head, before
+/// the body arrives, and reads the body for the route: the route's own `.collect(maxSize:)`
+/// is what Vapor's in-memory test requests meet, the server's limit what real ones meet.
 extension Route {
     private static let bodyLimitKey = "hrbridge.body_limit"
 
