@@ -92,7 +92,9 @@ private func configureHTTP(_ app: Application, _ config: AppConfig) {
             request: .seconds(Int64(config.http.requestDeadlineSeconds))))
     app.servers.use { _ in server }
     app.middleware = Middlewares()
-    app.middleware.use(RequestLogMiddleware(sensitiveParameters: [config.setup.tokenParameter]))
+    app.middleware.use(
+        RequestLogMiddleware(
+            sensitiveParameters: [config.setup.tokenParameter], secretPaths: [RequestLogMiddleware.linkPath, WebhookURL.pathPrefix]))
     // Outside the error middleware, so error pages carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(AppErrorMiddleware())

@@ -27,6 +27,36 @@ struct BoundedServerTests {
         #expect(logs.all.contains { $0.contains("connection closed: its request head was not whole in time") && $0.contains("127.0.0.1") })
     }
 
+    @Test("line breaks alone between requests do not hold a connection: past a few they are a head, with its deadline")
+    func lineBreaks() async throws {
+        try await withRunningApp(["HTTP_HEAD_DEADLINE_SECONDS": "1"]) { r in
+            // Given a connection answered once, then sending a line break every 200 ms (6 s in all)
+            let connection = try RawConnection(port: r.port)
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(connection.readAnswers(1).hasPrefix("HTTP/1.1 200"))
+            let sent = try await connection.trickle(Array(String(repeating: "\r\n", count: 15).utf8), interval: .milliseconds(200))
+            // Then the server closed it: they counted as a head that never came whole
+            #expect(sent < 30)
+            #expect(connection.read(for: .seconds(20)).closed)
+        }
+    }
+
+    @Test("shutting down closes an idle keep-alive connection at once")
+    func shutdown() async throws {
+        try await withRunningApp { r in
+            // Given a keep-alive connection that was answered and now waits
+            let connection = try RawConnection(port: r.port)
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(connection.readAnswers(1).hasPrefix("HTTP/1.1 200"))
+            // When the server shuts down
+            let started = ContinuousClock.now
+            await r.app.server.shutdown()
+            // Then the connection is closed, and the shutdown did not wait for it (10 s timeout)
+            #expect(connection.read(for: .seconds(20)).closed)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
     @Test("a 413 closes the connection: the answer arrives, then the end, and the rest of the body is not read")
     func tooLargeCloses() async throws {
         try await withRunningApp { r in
@@ -101,13 +131,19 @@ struct BoundedServerTests {
     @Test("keep-alive and pipelining: requests sent together are answered in order on one connection; Connection: close ends it")
     func keepAliveAndPipelining() async throws {
         try await withRunningApp { r in
-            // Given two requests in one write
+            // Given four requests in one write, two of them with bodies
             let connection = try RawConnection(port: r.port)
-            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /no-such-page HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n")
-            // Then both are answered, in order, and the connection stays open
-            let both = connection.read(for: .seconds(20)) { RawConnection.wholeAnswers(in: $0) >= 2 }
+            let post =
+                "POST /webhooks/oneflow/no-such-key HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"a\":\"b\\r\\n\"}"
+            connection.send(
+                "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" + post + post
+                    + "GET /no-such-page HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n")
+            // Then all are answered, in order (each body read as its own), and the connection stays open
+            let both = connection.read(for: .seconds(20)) { RawConnection.wholeAnswers(in: $0) >= 4 }
             let statuses = both.text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
-            #expect(statuses == ["200", "404"], "\(both.text)")
+            // (400: the receiver's answer to a body that is no notification; a body read wrong
+            // would have broken the requests after it)
+            #expect(statuses == ["200", "400", "400", "404"], "\(both.text)")
             #expect(!both.closed && !connection.read(for: .milliseconds(300)).closed)
             // When a third asks to close
             connection.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

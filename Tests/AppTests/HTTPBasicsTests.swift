@@ -139,6 +139,18 @@ struct HTTPBasicsTests {
         #expect(logs.all.contains { $0.contains("/health?Token=REDACTED") })
     }
 
+    @Test("a webhook URL's key never reaches the request log")
+    func webhookKeyNotLogged() async throws {
+        let logs = LogStore()
+        let key = "KEYsecret" + String(repeating: "k", count: 23)
+        try await withTestApp(logs: logs) { app in
+            try await app.testing().test(.POST, "/webhooks/oneflow/\(key)", headers: ["content-type": "application/json"], body: .init(string: "{}"))
+            { _ in }
+        }
+        #expect(!logs.all.contains { $0.contains("KEYsecret") })
+        #expect(logs.all.contains { $0.contains("POST /webhooks/oneflow/… ") })
+    }
+
     @Test("the home page says it runs against the sandbox, or names the real Oneflow")
     func home() async throws {
         try await withTestApp { app in

@@ -40,6 +40,10 @@ final class BoundedHTTPServer: Server {
             configuration.address = .hostname(hostname ?? configuration.hostname, port: port ?? configuration.port)
         case .unixDomainSocket: configuration.address = address!
         }
+        // TLS and HTTP/2 are a reverse proxy's (README, "Deploying behind HTTPS").
+        guard configuration.tlsConfiguration == nil, configuration.supportVersions.contains(.one) else {
+            throw Abort(.internalServerError, reason: "BoundedHTTPServer serves plain HTTP/1.1 only")
+        }
         // Routes and middleware are complete by now: read once, used by every connection.
         let responder = application.responder.current
         let limits = RequestLimits(routes: application.routes, deadlines: deadlines)

@@ -17,6 +17,9 @@ import Vapor
 ///   dropped unread, and after a short linger the socket goes. Vapor's server kept such a
 ///   connection open and read the rest of the body.
 ///
+/// Shutting down is NIO's pipelining handler's work: it takes the server's quiesce event, closes
+/// idle connections, and marks the answer in hand `Connection: close`.
+///
 /// A refused request still goes through the middleware (without its body, marked with its
 /// `RequestRefusal`), so it is logged and answered like any other error; its route never runs.
 final class BoundedRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -48,7 +51,8 @@ final class BoundedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     private var body: ByteBuffer?
     private var maxBody = 0
     private var timer: Scheduled<Void>?
-    private var quiescing = false
+    /// Line breaks read between requests, which start no request (RFC 9112 §2.2) up to a few.
+    private var strayLineBreaks = 0
     private var dates = HTTPDate()
 
     init(application: Application, responder: any Responder, limits: RequestLimits, serverName: String?, linger: TimeAmount = .seconds(2)) {
@@ -64,8 +68,12 @@ final class BoundedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     func bytesArrived(_ bytes: ByteBuffer, context: ChannelHandlerContext) -> Bool {
         switch phase {
         case .idle:
-            // A bare line break between requests (some clients send one after a body) starts none.
-            guard bytes.readableBytesView.contains(where: { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }) else { return true }
+            // A line break between requests (some clients send one after a body) starts none;
+            // more than a couple count as a head, or a client could hold the connection with them.
+            if !bytes.readableBytesView.contains(where: { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }) {
+                strayLineBreaks += bytes.readableBytes
+                if strayLineBreaks <= 4 { return true }
+            }
             phase = .head
             since = .now()
             arm(context, at: since + limits.deadlines.head) { handler, context in
@@ -100,8 +108,10 @@ final class BoundedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
             guard phase == .body, let head else { return }
             cancelTimer()
             phase = .responding
-            respond(to: makeRequest(head, body: body, context: context), keepAlive: head.isKeepAlive, context: context)
+            let request = makeRequest(head, body: body, context: context)
+            // Cleared before responding: an answer given at once lets the next pipelined request in.
             body = nil
+            respond(to: request, keepAlive: head.isKeepAlive, context: context)
         }
     }
 
@@ -123,7 +133,7 @@ final class BoundedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
             handler.refuse(.tooSlow, context: context)
         }
         // A client that waits to be asked for its body (RFC 9110 §10.1.1) is asked now that it fits.
-        if head.headers[.expect].contains(where: { $0.lowercased() == "100-continue" }) {
+        if head.version.major > 1 || head.version.minor >= 1, head.headers[.expect].contains(where: { $0.lowercased() == "100-continue" }) {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
     }
@@ -165,7 +175,9 @@ final class BoundedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func write(_ response: Response, body: ByteBuffer?, for request: Request, keepAlive: Bool, context: ChannelHandlerContext) {
-        let keepAlive = keepAlive && !quiescing && phase != .closing
+        // The client left while the route ran (or another answer closed the connection).
+        guard context.channel.isActive else { return }
+        let keepAlive = keepAlive && phase != .closing
         var headers = response.headers
         headers.replaceOrAdd(name: .connection, value: keepAlive ? "keep-alive" : "close")
         headers.replaceOrAdd(name: .date, value: dates.now())
@@ -186,8 +198,12 @@ final class BoundedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
         // Before the end is written: the pipelining handler may pass on the next request at once.
         phase = keepAlive ? .idle : .closing
         head = nil
+        strayLineBreaks = 0
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         guard !keepAlive else { return }
+        // A last answer the client does not read is not waited for beyond the request deadline:
+        // the bytes it still sends are dropped, but each would restart the idle timer.
+        arm(context, at: .now() + limits.deadlines.request) { _, context in context.close(promise: nil) }
         written.assumeIsolated().whenComplete { _ in self.closeGently(context) }
     }
 
@@ -199,16 +215,6 @@ final class BoundedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
             if case .failure = result { context.close(promise: nil) }
         }
         arm(context, at: .now() + linger) { _, context in context.close(promise: nil) }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            // Shutting down: an idle connection goes now, a busy one after its answer.
-            quiescing = true
-            if phase == .idle { context.close(promise: nil) }
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -6,6 +6,8 @@ import Vapor
 struct RequestLogMiddleware: AsyncMiddleware {
     /// Extra parameter names to redact (the configured setup token parameter).
     let sensitiveParameters: Set<String>
+    /// Paths whose rest is a secret (a connection link, a webhook URL's key): logged as the prefix and "…".
+    var secretPaths: [String] = [Self.linkPath]
     static let linkPath = "/setup/link/"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -15,8 +17,9 @@ struct RequestLogMiddleware: AsyncMiddleware {
         let routed = request.routedPath
         let bare = routed.hasPrefix("/setup") || routed.hasPrefix("/admin")
         var path = bare ? request.url.path : Redaction.url(request.url.string, extraSensitive: sensitiveParameters)
-        // A connection link's path is its secret: whoever reads it could use the link.
-        if path.hasPrefix(Self.linkPath) { path = Self.linkPath + "…" }
+        // A connection link's path is its secret: whoever reads it could use the link. A
+        // webhook URL's key is one half of what forging a notification takes.
+        if let secret = secretPaths.first(where: path.hasPrefix) { path = secret + "…" }
         do {
             let response = try await next.respond(to: request)
             log(request, path: path, status: response.status.code, started: started)
