@@ -118,7 +118,7 @@ final class RawConnection {
             // An interim answer (100 Continue) has no body whatever it says.
             let bodyless = head.hasPrefix("http/1.1 1")
             guard bodyless || body.utf8.count >= length else { break }
-            rest = bodyless ? body : Substring(body.utf8.dropFirst(length)) ?? ""
+            rest = bodyless ? body : Substring(body.utf8.dropFirst(length))
             answers += 1
         }
         return answers
