@@ -66,10 +66,7 @@ struct BoundedServerTests {
                 "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000000\r\n\r\npassword="
             )
             // Then the answer is a 413 saying the connection closes, and the connection ends after it
-            let answer = connection.read(for: .seconds(20))
-            #expect(answer.text.hasPrefix("HTTP/1.1 413"), "\(answer.text.prefix(40))")
-            #expect(answer.text.lowercased().contains("connection: close"))
-            #expect(answer.closed)
+            Self.expectLastAnswer(connection, status: 413)
             // and a client that goes on sending is cut off soon (it would be read for ever otherwise)
             #expect(try await Self.cutOff(connection))
         }
@@ -83,9 +80,7 @@ struct BoundedServerTests {
             connection.send(
                 "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\npassword=1")
             // Then after the deadline: 408, and the connection ends
-            let answer = connection.read(for: .seconds(20))
-            #expect(answer.text.hasPrefix("HTTP/1.1 408"), "\(answer.text.prefix(40))")
-            #expect(answer.closed)
+            Self.expectLastAnswer(connection, status: 408)
         }
     }
 
@@ -99,9 +94,7 @@ struct BoundedServerTests {
             let chunk = "1000\r\n" + String(repeating: "a", count: 4096) + "\r\n"
             for _ in 0..<5 { connection.send(chunk) }
             // Then it is refused at the fifth, and closed
-            let answer = connection.read(for: .seconds(20))
-            #expect(answer.text.hasPrefix("HTTP/1.1 413"), "\(answer.text.prefix(40))")
-            #expect(answer.closed)
+            Self.expectLastAnswer(connection, status: 413)
         }
     }
 
@@ -122,9 +115,7 @@ struct BoundedServerTests {
             // Given one that announces 10 MB: refused at once, never asked
             let tooLarge = try RawConnection(port: r.port)
             tooLarge.send("POST /admin/login HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n")
-            let refusal = tooLarge.read(for: .seconds(20))
-            #expect(refusal.text.hasPrefix("HTTP/1.1 413"), "\(refusal.text.prefix(40))")
-            #expect(refusal.closed)
+            Self.expectLastAnswer(tooLarge, status: 413)
         }
     }
 
@@ -148,10 +139,7 @@ struct BoundedServerTests {
             // When a third asks to close
             connection.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             // Then it is answered and the connection ends
-            let last = connection.read(for: .seconds(20))
-            #expect(last.text.hasPrefix("HTTP/1.1 200"))
-            #expect(last.text.lowercased().contains("connection: close"))
-            #expect(last.closed)
+            Self.expectLastAnswer(connection, status: 200)
         }
     }
 
@@ -195,6 +183,15 @@ struct BoundedServerTests {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         let parsed = formatter.date(from: text)
         #expect(parsed.map { abs($0.timeIntervalSinceNow) < 5 } == true, "\(text)")
+    }
+
+    /// Reads until the server closes the connection (20 s at most): the answer has `status`,
+    /// says `Connection: close`, and is the connection's last.
+    static func expectLastAnswer(_ connection: RawConnection, status: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        let answer = connection.read(for: .seconds(20))
+        #expect(answer.text.hasPrefix("HTTP/1.1 \(status)"), "\(answer.text.prefix(40))", sourceLocation: sourceLocation)
+        #expect(answer.text.lowercased().contains("connection: close"), sourceLocation: sourceLocation)
+        #expect(answer.closed, sourceLocation: sourceLocation)
     }
 
     /// Sends 1 kB every 100 ms for up to 5 s; true when the server stopped taking them.
