@@ -1,6 +1,8 @@
 import Fluent
+import FluentSQL
 import Foundation
 import SQLKit
+import Synchronization
 import Testing
 
 @testable import App
@@ -121,6 +123,41 @@ struct JobQueueStorageTests {
         for (attempt, expected) in [(1, 0.5), (2, 1.0), (3, 2.0), (20, 3600.0)] {
             let wait = JobQueue.backoff(attempt: attempt, base: 0.5)
             #expect(wait >= expected * 0.75 && wait <= expected * 1.25, "attempt \(attempt): \(wait)")
+        }
+    }
+
+    @Test("a look for a planned job reads jobs_planned, not the queue of deliveries' sync jobs", arguments: MigrationTests.databases)
+    func plannedByIndex(url: String) async throws {
+        try await withQueue(url) { queue, db in
+            // Given: deliveries' sync jobs queued, and one retention run planned
+            for n in 0..<50 { try await queue.enqueue(kind: JobQueue.Kind.syncDelivery, payload: ["n": n], maxAttempts: 3, runAt: Date()) }
+            try await queue.enqueue(kind: RetentionJobs.kind, payload: [String: String](), maxAttempts: 3, runAt: Date())
+            // When: the retention job looks for a planned run
+            let look = JobQueue.planned(RetentionJobs.kind, [.queued], on: db)
+            // Then: it finds the one run, through the partial index
+            #expect(try await look.count() == 1)
+            let plan = try await Self.plan(of: look, on: db)
+            #expect(plan.contains("jobs_planned"), "\(plan)")
+        }
+    }
+
+    /// How the database would run `query` (EXPLAIN), as text. PostgreSQL is told to avoid
+    /// reading whole tables, so that a table of fifty rows is planned as a big one would be.
+    static func plan(of query: QueryBuilder<Job>, on db: any Database) async throws -> String {
+        struct Plain: SQLConverterDelegate {
+            func customDataType(_ dataType: DatabaseSchema.DataType) -> (any SQLExpression)? { nil }
+        }
+        let select = SQLQueryConverter(delegate: Plain()).convert(query.copy().field(\.$id).query)
+        return try await db.transaction { tx in
+            let sql = try tx.sql()
+            let postgres = sql.dialect.name == "postgresql"
+            if postgres { try await sql.raw("SET LOCAL enable_seqscan = off").run() }
+            let lines = Mutex<[String]>([])
+            try await sql.execute(sql: SQLList([SQLRaw(postgres ? "EXPLAIN" : "EXPLAIN QUERY PLAN"), select], separator: SQLRaw(" "))) { row in
+                let text = row.allColumns.compactMap { try? row.decode(column: $0, as: String.self) }
+                lines.withLock { $0.append(contentsOf: text) }
+            }
+            return lines.withLock { $0.joined(separator: "\n") }
         }
     }
 

@@ -43,7 +43,7 @@ struct ContractBatchJobs: JobRunner {
         // The payload as `JobQueue.enqueue` writes it (one key: always the same text), so the
         // look is one indexed count, not every installation's driver decoded.
         let text = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
-        let active = try await Job.query(on: tx).filter(\.$kind == kind).filter(\.$status ~~ [.queued, .running]).filter(\.$payload == text).count()
+        let active = try await JobQueue.planned(kind, [.queued, .running], on: tx).filter(\.$payload == text).count()
         guard active == 0 else { return }
         try await JobQueue(db: tx).enqueue(kind: kind, payload: payload, maxAttempts: attempts, runAt: now, on: tx)
     }

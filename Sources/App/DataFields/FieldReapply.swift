@@ -29,7 +29,7 @@ enum FieldReapply {
 
     /// The installation's queued steps (a handful at most).
     static func queued(for installationID: UUID, on db: any Database) async throws -> [Job] {
-        try await Job.query(on: db).filter(\.$kind == kind).filter(\.$status == .queued).all().filter {
+        try await JobQueue.planned(kind, [.queued], on: db).all().filter {
             (try? JSONDecoder().decode(Payload.self, from: Data($0.payload.utf8)))?.installation_id == installationID
         }
     }

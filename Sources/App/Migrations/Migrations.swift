@@ -35,6 +35,7 @@ public enum Migrations {
             AddCallbackCopyIndex(),
             CreateContractBatches(),
             CreateInstallationDataFields(),
+            AddPlannedJobsIndex(),
         ]
     }
 }

@@ -18,7 +18,7 @@ struct RetentionJobs: JobRunner {
     func prepare(on worker: WorkerContext) async throws {
         let now = services.clock.now
         try await worker.writer.transaction(.background) { tx in
-            try await Job.query(on: tx).filter(\.$kind == Self.kind).filter(\.$status == .queued).filter(\.$runAt > now).set(\.$runAt, to: now)
+            try await JobQueue.planned(Self.kind, [.queued], on: tx).filter(\.$runAt > now).set(\.$runAt, to: now)
                 .update()
             try await Self.scheduleNext(after: 0, on: tx, now: now)
         }
@@ -65,7 +65,7 @@ struct RetentionJobs: JobRunner {
     /// plan two runs; both purge, and the queue keeps planning (a running one is no plan:
     /// counting it, two runs ending together each left the next to the other).
     static func scheduleNext(after seconds: Int, on db: any Database, now: Date) async throws {
-        let planned = try await Job.query(on: db).filter(\.$kind == kind).filter(\.$status == .queued).count()
+        let planned = try await JobQueue.planned(kind, [.queued], on: db).count()
         guard planned == 0 else { return }
         try await JobQueue(db: db).enqueue(
             kind: kind, payload: [String: String](), maxAttempts: Self.attempts, runAt: now.addingTimeInterval(TimeInterval(seconds)))

@@ -88,7 +88,7 @@ struct Reconciler {
     /// Queues the next periodic run unless one is already queued; 0 turns it off.
     static func scheduleNext(on db: any Database, interval: Int, now: Date) async throws {
         guard interval > 0 else { return }
-        let queued = try await Job.query(on: db).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
+        let queued = try await JobQueue.planned(JobQueue.Kind.reconcile, [.queued, .running], on: db).count()
         // The running job is the one calling us; another queued one means a run is already planned.
         guard queued <= 1 else { return }
         try await JobQueue(db: db).enqueue(

@@ -21,7 +21,7 @@ struct SyncJobs: JobRunner {
     func prepare(on worker: WorkerContext) async throws {
         let (interval, now) = (services.config.sync.reconcileIntervalSeconds, services.clock.now)
         try await worker.writer.transaction(.background) { tx in
-            let planned = try await Job.query(on: tx).filter(\.$kind == JobQueue.Kind.reconcile).filter(\.$status ~~ [.queued, .running]).count()
+            let planned = try await JobQueue.planned(JobQueue.Kind.reconcile, [.queued, .running], on: tx).count()
             if planned == 0 { try await Reconciler.scheduleNext(on: tx, interval: interval, now: now) }
         }
     }
