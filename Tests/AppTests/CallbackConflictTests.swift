@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import OneflowAPI
+import SQLKit
+import SQLiteStorage
 import Testing
 
 @testable import App
@@ -95,6 +97,24 @@ struct CallbackConflictTests {
                 let detail = try await admin.get("/admin/activity/\(try delivery.requireID())")
                 #expect(detail.body.contains("also delivered for contract \(other)."))
             }
+        }
+    }
+
+    @Test(
+        "a retried notification's rows are counted through its callback id's two indexes, not the installation's deliveries",
+        arguments: MigrationTests.databases)
+    func copyCountIndexed(url: String) async throws {
+        try await MigrationTests().withDatabase(url) { app in
+            // Given: the copy insert an acknowledgement runs for a callback id stored before
+            let (installation, callback) = (UUID(), "cb-1")
+            let values: [RawSQLite.Value] = [
+                .uuid(UUID()), .uuid(installation), .text(callback), .integer(7), .text("contract:publish"), .text("{}"), .text("pending"),
+                .integer(0), .date(Date()), .uuid(installation), .text(callback), .uuid(installation), .text(callback),
+            ]
+            // When: the database plans it
+            let plan = try await QueryPlan.of(SQLQueryString(DeliveryInbox.insertCopy, binding: values), on: app.db)
+            // Then: each half is read through its partial index, by installation and callback id
+            #expect(plan.contains("webhook_deliveries_callback ") && plan.contains("webhook_deliveries_copies"), "\(plan)")
         }
     }
 

@@ -1,8 +1,6 @@
 import Fluent
-import FluentSQL
 import Foundation
 import SQLKit
-import Synchronization
 import Testing
 
 @testable import App
@@ -136,28 +134,8 @@ struct JobQueueStorageTests {
             let look = JobQueue.planned(RetentionJobs.kind, [.queued], on: db)
             // Then: it finds the one run, through the partial index
             #expect(try await look.count() == 1)
-            let plan = try await Self.plan(of: look, on: db)
+            let plan = try await QueryPlan.of(look, on: db)
             #expect(plan.contains("jobs_planned"), "\(plan)")
-        }
-    }
-
-    /// How the database would run `query` (EXPLAIN), as text. PostgreSQL is told to avoid
-    /// reading whole tables, so that a table of fifty rows is planned as a big one would be.
-    static func plan(of query: QueryBuilder<Job>, on db: any Database) async throws -> String {
-        struct Plain: SQLConverterDelegate {
-            func customDataType(_ dataType: DatabaseSchema.DataType) -> (any SQLExpression)? { nil }
-        }
-        let select = SQLQueryConverter(delegate: Plain()).convert(query.copy().field(\.$id).query)
-        return try await db.transaction { tx in
-            let sql = try tx.sql()
-            let postgres = sql.dialect.name == "postgresql"
-            if postgres { try await sql.raw("SET LOCAL enable_seqscan = off").run() }
-            let lines = Mutex<[String]>([])
-            try await sql.execute(sql: SQLList([SQLRaw(postgres ? "EXPLAIN" : "EXPLAIN QUERY PLAN"), select], separator: SQLRaw(" "))) { row in
-                let text = row.allColumns.compactMap { try? row.decode(column: $0, as: String.self) }
-                lines.withLock { $0.append(contentsOf: text) }
-            }
-            return lines.withLock { $0.joined(separator: "\n") }
         }
     }
 

@@ -67,14 +67,20 @@ struct SQLRowInserts: RowInserts {
     }
 
     func insert(_ statement: String, _ values: [RawSQLite.Value]) async throws -> Bool {
-        // The same statement, each `?` a bind SQLKit numbers for the dialect ($1 … on PostgreSQL).
-        let parts = (statement + " RETURNING id").split(separator: "?", omittingEmptySubsequences: false)
-        var query = SQLQueryString(String(parts[0]))
+        try await sql.raw(SQLQueryString(statement + " RETURNING id", binding: values)).first() != nil
+    }
+}
+
+extension SQLQueryString {
+    /// `statement` with each `?` a bind of the next of `values`, numbered for the dialect by
+    /// SQLKit ($1 … on PostgreSQL).
+    init(_ statement: String, binding values: [RawSQLite.Value]) {
+        let parts = statement.split(separator: "?", omittingEmptySubsequences: false)
+        self.init(String(parts[0]))
         for (value, part) in zip(values, parts.dropFirst()) {
-            query.appendInterpolation(bind: value.encodable)
-            query.appendInterpolation(unsafeRaw: String(part))
+            appendInterpolation(bind: value.encodable)
+            appendInterpolation(unsafeRaw: String(part))
         }
-        return try await sql.raw(query).first() != nil
     }
 }
 

@@ -83,11 +83,16 @@ struct DeliveryInbox {
     /// a fetch from Oneflow. (Counted, then inserted: processes racing may pass it by a row or two.)
     static let maxRowsPerCallback = 3
     /// The same row as a copy; skipped when the callback id has this contract already, or has
-    /// `maxRowsPerCallback` rows. Binds: the row, then its installation id and callback id.
-    private static let insertCopy =
+    /// `maxRowsPerCallback` rows. Binds: the row, then its installation id and callback id twice.
+    /// The rows are counted in two halves, the notification and its copies, each through its
+    /// partial index (`AddCallbackCopies`, `AddCallbackCopyIndex`), whose predicate the count
+    /// repeats: counted at once, they were read through the installation's every delivery, and
+    /// a retried notification is counted in the inbox's write.
+    static let insertCopy =
         "INSERT INTO \(WebhookDelivery.schema) (\(deliveryColumns.joined(separator: ", ")), callback_copy) SELECT "
         + placeholders(deliveryColumns.count)
-        + ", TRUE WHERE (SELECT count(*) FROM \(WebhookDelivery.schema) WHERE installation_id = ? AND callback_id = ?) < "
+        + ", TRUE WHERE (SELECT count(*) FROM \(WebhookDelivery.schema) WHERE installation_id = ? AND callback_id = ? AND NOT callback_copy)"
+        + " + (SELECT count(*) FROM \(WebhookDelivery.schema) WHERE installation_id = ? AND callback_id = ? AND callback_copy) < "
         + "\(maxRowsPerCallback) ON CONFLICT (\(copyKey.joined(separator: ", "))) DO NOTHING"
     private static let copyKey = ["installation_id", "oneflow_contract_id", "callback_id"]
     private static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
@@ -118,9 +123,10 @@ struct DeliveryInbox {
         ]
     }
 
-    /// `insertCopy`'s values: the delivery row, then the installation and callback id it counts.
+    /// `insertCopy`'s values: the delivery row, then the installation and callback id it counts, for each half.
     private func copyRow(_ entry: Entry) -> [RawSQLite.Value] {
-        deliveryRow(entry) + [.uuid(entry.installationID), .text(entry.notification.callbackID)]
+        let counted: [RawSQLite.Value] = [.uuid(entry.installationID), .text(entry.notification.callbackID)]
+        return deliveryRow(entry) + counted + counted
     }
 
     /// Its sync job's values, in `jobColumns` order: queued, due at once.
