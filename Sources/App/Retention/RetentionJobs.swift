@@ -18,7 +18,7 @@ struct RetentionJobs: JobRunner {
     func prepare(on worker: WorkerContext) async throws {
         let now = services.clock.now
         try await worker.writer.transaction(.background) { tx in
-            try await JobQueue.planned(Self.kind, [.queued], on: tx).filter(\.$runAt > now).set(\.$runAt, to: now)
+            try await JobQueue.planned(Self.kind, [.queued], on: tx).set(\.$runAt, to: now)
                 .update()
             try await Self.scheduleNext(after: 0, on: tx, now: now)
         }

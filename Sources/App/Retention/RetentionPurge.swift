@@ -54,11 +54,13 @@ struct RetentionPurge {
     /// `busyPace` from one statement's start to the next: each purge statement's commit
     /// writes some hundred pages to the log (a delivery's row sits in eight indexes, three in
     /// random places), and the acknowledgements committing meanwhile wait on the same disk.
-    /// At 1,000 acks/s the ack p99 rose from 8–10 ms to 15–20 ms whether the purge rested three
-    /// or ten times its work (1,265 or 458 deliveries/s); what it needs is few statements, not
-    /// short ones (bench/RESULTS.md). A statement a second is still some 60 rows a second on a
-    /// year's database (more on a smaller one), far more than a year of 1,000,000 deliveries
-    /// (with their jobs) adds; with no webhook arriving a backlog goes at the full rate.
+    /// On a year's database at 1,000 acks/s, resting three times its work instead, the purge
+    /// went at 650 deliveries/s and the ack p99 rose to 25–33 ms, the acknowledgements' own
+    /// commits slowed though none waited for the purge's; what it needs is few statements, not
+    /// short ones (bench/RESULTS.md, 2026-12-06). A statement a second is still 15–30
+    /// deliveries a second with their jobs there (more on a smaller database), over a million a
+    /// day, far more than a year of 1,000,000 deliveries adds; with no webhook arriving a
+    /// backlog goes at the full rate.
     func rest(after took: Duration, busy: Bool) -> Duration {
         busy ? max(took * Self.restPerWork, busyPace - took) : took * Self.restPerWork
     }
