@@ -129,8 +129,9 @@ struct AdminActivityController: RouteCollection {
     @Sendable func detail(req: Request) async throws -> View {
         let d = try await find(req)
         let conflicts = try await CallbackConflicts(db: req.db).contracts(of: [d])
+        // By the exact payload, through `jobs_payload` (a `LIKE` on it read every job).
         let jobs = try await Job.query(on: req.db).filter(\.$kind == JobQueue.Kind.syncDelivery)
-            .filter(\.$payload ~~ (d.id?.uuidString ?? "-")).sort(\.$createdAt).all()
+            .filter(\.$payload == DeliveryJobPayload.json(for: try d.requireID())).sort(\.$createdAt).all()
         let pretty =
             (try? JSONSerialization.jsonObject(with: Data(d.payload.utf8)))
             .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) }
