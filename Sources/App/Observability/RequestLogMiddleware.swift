@@ -7,7 +7,7 @@ struct RequestLogMiddleware: AsyncMiddleware {
     /// Extra parameter names to redact (the configured setup token parameter).
     let sensitiveParameters: Set<String>
     /// Paths whose rest is a secret (a connection link, a webhook URL's key): logged as the prefix and "…".
-    var secretPaths: [String] = [Self.linkPath]
+    let secretPaths: [String]
     static let linkPath = "/setup/link/"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
