@@ -7,8 +7,9 @@ struct RawHTTP {
 
     /// Sends `head`, then each byte of `trickle` `interval` apart; returns what the server
     /// answered (its status line and headers) as soon as it answers, or "" when it said nothing
-    /// within `timeout` after the last byte.
-    func exchange(_ head: String, trickle: [UInt8] = [], interval: Duration = .zero, timeout: Int = 10) async throws -> String {
+    /// within `timeout` after the last byte. The timeout is the test browser's (30 s): on a
+    /// loaded two-core CI machine a whole request has been seen to take over 10 s.
+    func exchange(_ head: String, trickle: [UInt8] = [], interval: Duration = .zero, timeout: Int = 30) async throws -> String {
         let fd = try open(timeout: timeout)
         defer { close(fd) }
         _ = Array(head.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
