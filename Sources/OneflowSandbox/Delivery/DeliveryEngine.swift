@@ -15,8 +15,10 @@ actor DeliveryEngine {
     let http: HTTPClient
     let schedule: RetrySchedule
     let logger: Logger
-    /// How long a receiver may take to answer; Oneflow's own limit is not documented.
-    let requestTimeout: TimeAmount = .seconds(10)
+    /// How long a receiver may take to answer; Oneflow's own limit is not documented. 30 s,
+    /// not 10: on a loaded two-core machine running the whole test suite an acknowledgement
+    /// has taken over 10 s, and a retry minutes later left a test waiting for nothing.
+    let requestTimeout: TimeAmount = .seconds(30)
     private var loop: Task<Void, Never>?
 
     init(store: SandboxStore, http: HTTPClient, schedule: RetrySchedule, logger: Logger) {
