@@ -13,10 +13,6 @@ extension SyncWorkerLifecycle {
     /// - Parameter alongsideReceiver: inside `serve`, where webhooks are acknowledged.
     static func make(_ app: Application, services: AppServices, alongsideReceiver: Bool = true) throws -> SyncWorkerLifecycle {
         let config = services.config
-        // Always: an installation may have a notification target of its own without `notify.*`.
-        let sender = NotificationSender(
-            db: app.db, writer: services.storage.writer(on: app.db), targets: services.notificationTargets, maxAttempts: config.sync.maxAttempts,
-            metrics: services.metrics, http: services.outboundHTTP)
         // One worker per event loop, each with the database on its loop (`EventLoopTaskExecutor`).
         // Inside `serve` the workers run on threads of their own below the HTTP loops'
         // priority (`BackgroundThreads`), their database still on an HTTP loop.
@@ -36,6 +32,11 @@ extension SyncWorkerLifecycle {
             ContractBatchJobs(services: services, catalogs: app.sendingCatalogs), RetentionJobs(services: services),
             FieldReapplyJobs(services: services),
         ]
+        // Always: an installation may have a notification target of its own without `notify.*`.
+        // It runs beside the first worker, on its database handle, its writes with the worker's.
+        let sender = NotificationSender(
+            db: databases[0], writer: services.storage.writer(on: databases[0], sharing: writeConnection), targets: services.notificationTargets,
+            maxAttempts: config.sync.maxAttempts, metrics: services.metrics, http: services.outboundHTTP)
         let workers = zip(threads?.loops ?? loops, databases).map { loop, db in
             SyncWorker(
                 db: db, services: services, logger: logger, runners: runners, executor: EventLoopTaskExecutor(loop),

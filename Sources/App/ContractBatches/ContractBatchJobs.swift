@@ -152,7 +152,7 @@ struct ContractBatchJobs: JobRunner {
     /// publish may have ended meanwhile). - Returns: whether one could not be deleted (an
     /// outage, a 429), to be tried again later.
     private func delete(_ drafts: [ContractRequest], on worker: WorkerContext) async -> Bool {
-        let requests = ContractRequests(services: services, db: worker.db, catalogs: catalogs, logger: worker.logger)
+        let requests = ContractRequests(services: services, db: worker.db, catalogs: catalogs, logger: worker.logger, writer: worker.writer)
         var failed = false
         for draft in drafts {
             do {

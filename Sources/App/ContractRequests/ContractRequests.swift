@@ -13,8 +13,16 @@ struct ContractRequests {
     let db: any Database
     let catalogs: SendingCatalogs
     let logger: Logger
+    /// Where its writes run: Fluent on `db`, or the caller's (a worker's: the write thread).
+    let writer: any DatabaseWriter
 
-    var writer: any DatabaseWriter { services.storage.writer(on: db) }
+    init(services: AppServices, db: any Database, catalogs: SendingCatalogs, logger: Logger, writer: (any DatabaseWriter)? = nil) {
+        self.services = services
+        self.db = db
+        self.catalogs = catalogs
+        self.logger = logger
+        self.writer = writer ?? services.storage.writer(on: db)
+    }
 
     static let jobKind = "contract-request"
 

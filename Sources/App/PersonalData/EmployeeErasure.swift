@@ -52,7 +52,7 @@ struct EmployeeErasure {
         guard summary.employees == 1 else { throw Abort(.notFound, reason: "No such employee.") }
         Erasure.removeLegacyFiles(files, dataDirectory: services.config.dataDirectory, logger: logger)
         services.metrics.purged("employee_erased", rows: 1)
-        await services.storage.releaseErased(db, logger: logger)
+        await services.storage.releaseErased(with: services.storage.writer(on: db), logger: logger)
         await services.audit(on: db, logger: logger).record(
             .employeeErased, by: actor, installation: installationID, subject: employeeID.uuidString, detail: summary.words)
         logger.info("erasure: employee erased", metadata: ["employee": "\(employeeID)", "installation": "\(installationID)"])

@@ -73,7 +73,7 @@ struct InstallationErasure {
         summary = summary + (try await eraseRest(installationID, honoursKeep: honoursKeep, now: now))
         Erasure.removeLegacyFiles(files, dataDirectory: services.config.dataDirectory, logger: logger)
         services.metrics.purged("installation_erased", rows: 1)
-        await services.storage.releaseErased(db, logger: logger)
+        await services.storage.releaseErased(with: writer, logger: logger)
         await AuditLog(writer: writer, clock: services.clock, logger: logger).record(
             .installationDataErased, by: actor, installation: installationID, detail: summary.words)
         logger.info("erasure: a disconnected customer's records were erased", metadata: ["installation": "\(installationID)"])

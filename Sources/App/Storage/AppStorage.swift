@@ -52,12 +52,13 @@ struct AppStorage: Sendable {
     /// rather than wait there until the log wraps; deleted content in the database file itself
     /// is zeroed as it goes (`secure_delete`, set per connection). A checkpoint that readers
     /// hold back is logged, and the next one finishes it. PostgreSQL keeps dead rows until
-    /// its autovacuum reclaims them; nothing reads them.
-    func releaseErased(_ db: any Database, logger: Logger) async {
+    /// its autovacuum reclaims them; nothing reads them. - Parameter writer: the caller's (a
+    /// worker's is the SQLite file's write thread, where all its other writes run).
+    func releaseErased(with writer: any DatabaseWriter, logger: Logger) async {
         guard writeThread != nil else { return }
         do {
             // In the write gate's turn: it waits for this process's writers, not on their lock.
-            let busy = try await writer(on: db).write(.background) { db in
+            let busy = try await writer.write(.background) { db in
                 try await db.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").first()?.decode(column: "busy", as: Int.self)
             }
             if busy == 1 {
