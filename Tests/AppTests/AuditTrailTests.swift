@@ -30,7 +30,7 @@ struct AuditTrailTests {
             _ = try await admin.post("/admin/installations/\(id)/api-keys/\(try key.requireID())/revoke", form: ["csrf_token": csrf])
             _ = try await admin.post("/admin/installations/\(id)/rotate-sign-key", form: ["csrf_token": csrf])
             _ = try await admin.post("/admin/activity/\(try delivery.requireID())/replay", form: ["csrf_token": csrf])
-            try await AuditLog(writer: f.r.app.services.storage.writer(on: f.db), clock: f.r.app.services.clock, logger: f.r.app.logger)
+            await AuditLog(writer: f.r.app.services.storage.writer(on: f.db), clock: f.r.app.services.clock, logger: f.r.app.logger)
                 .record(.disconnected, by: .commandLine, installation: other.id)
 
             // Then each is on the trail, by this admin's session, for this installation

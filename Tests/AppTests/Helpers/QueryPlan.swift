@@ -15,7 +15,8 @@ enum QueryPlan {
             let postgres = sql.dialect.name == "postgresql"
             if postgres { try await sql.raw("SET LOCAL enable_seqscan = off").run() }
             let lines = Mutex<[String]>([])
-            try await sql.execute(sql: SQLList([SQLRaw(postgres ? "EXPLAIN" : "EXPLAIN QUERY PLAN"), statement], separator: SQLRaw(" "))) { row in
+            try await sql.execute(sql: SQLKit.SQLList([SQLRaw(postgres ? "EXPLAIN" : "EXPLAIN QUERY PLAN"), statement], separator: SQLRaw(" "))) {
+                row in
                 let text = row.allColumns.compactMap { try? row.decode(column: $0, as: String.self) }
                 lines.withLock { $0.append(contentsOf: text) }
             }
