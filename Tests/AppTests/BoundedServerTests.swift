@@ -51,9 +51,10 @@ struct BoundedServerTests {
             // When the server shuts down
             let started = ContinuousClock.now
             await r.app.server.shutdown()
-            // Then the connection is closed, and the shutdown did not wait for it (10 s timeout)
+            // Then the connection is closed, and the shutdown did not wait for it (its timeout is
+            // 10 s; a loaded machine running the whole suite may take a few seconds to shut down)
             #expect(connection.read(for: .seconds(20)).closed)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(8))
         }
     }
 

@@ -105,7 +105,7 @@ struct SQLiteInboxTests {
                 try? await reader.close()
                 return count
             }
-            let copied = try await eventually(within: 5) { await rowsInFile() == 3 }
+            let copied = try await eventually { await rowsInFile() == 3 }
             #expect(copied)
         }
     }
