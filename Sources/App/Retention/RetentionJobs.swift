@@ -2,7 +2,8 @@ import Fluent
 import Foundation
 
 /// The periodic retention job (`JobRunner`): purges old rows (`RetentionPurge`) and erases the
-/// records of customers disconnected long enough (`InstallationErasure`), then plans the next
+/// records of customers disconnected long enough (`InstallationErasure`), refreshes SQLite's
+/// planner statistics when an hour has passed (`PlannerStatistics`), then plans the next
 /// run: in `retention.interval_seconds`, or in a second while a run left rows behind. One job
 /// at a time in the queue, so several processes on one PostgreSQL do not purge twice.
 struct RetentionJobs: JobRunner {
@@ -47,6 +48,8 @@ struct RetentionJobs: JobRunner {
                             "\(report.purged.filter { $0.value > 0 }.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
                     ])
             }
+            // Purges change tables' sizes the most: the planner's statistics follow, hourly.
+            await services.storage.statistics.refreshIfDue(with: worker.writer, now: services.clock.now, logger: worker.logger)
             let now = services.clock.now
             try await worker.writer.transaction(.background) { tx in
                 try await Self.scheduleNext(after: report.more ? 1 : settings.intervalSeconds, on: tx, now: now)

@@ -13,6 +13,8 @@ struct AppStorage: Sendable {
     let writeThread: SQLiteWriteThread?
     /// SQLite has one write lock per file: its writers take turns at the gate.
     private let hasOneWriter: Bool
+    /// SQLite's query-planner statistics, refreshed now and then; nothing on PostgreSQL.
+    let statistics: PlannerStatistics
 
     init(_ database: AppConfig.Database, busyTimeoutMilliseconds: Int, gate: WriteGate) {
         self.gate = gate
@@ -27,6 +29,7 @@ struct AppStorage: Sendable {
             writeThread = nil
             hasOneWriter = false
         }
+        statistics = PlannerStatistics(applies: hasOneWriter)
     }
 
     /// Writes through Fluent on `db` (the caller's handle, on its event loop).
