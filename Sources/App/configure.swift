@@ -39,8 +39,6 @@ public func configure(
     let services = try AppServices(config: config, oneflow: oneflow ?? makeOneflowClient(app, config: config), clock: clock)
     app.services = services
     app.lifecycle.use(OutboundHTTPShutdown(http: services.outboundHTTP))
-    // Before the first request (SQLite; the retention job refreshes them hourly after).
-    await services.storage.statistics.refreshIfDue(with: services.storage.writer(on: app.db), now: clock.now, logger: app.logger)
 
     let inbox = GroupCommitInbox(
         maxAttempts: config.sync.maxAttempts, database: services.storage.inbox({ app.db }, logger: Logger(label: "hrbridge.inbox")))

@@ -29,7 +29,12 @@ extension SyncWorkerLifecycle {
         let writeConnection = services.storage.fileConnection(configuration: app.db.context.configuration, logger: logger)
         let runners: [any JobRunner] = [
             SyncJobs(services: services), ContractRequestJobs(services: services),
-            ContractBatchJobs(services: services, catalogs: app.sendingCatalogs), RetentionJobs(services: services),
+            ContractBatchJobs(services: services, catalogs: app.sendingCatalogs),
+            RetentionJobs(
+                services: services,
+                readers: app.eventLoopGroup.makeIterator().compactMap { app.databases.database(logger: logger, on: $0) }.map {
+                    services.storage.writer(on: $0)
+                }),
             FieldReapplyJobs(services: services),
         ]
         // Always: an installation may have a notification target of its own without `notify.*`.

@@ -32,6 +32,35 @@ struct NotificationTests {
         await sender.shutdown()
     }
 
+    @Test(
+        "serve's own sender, beside its worker on a SQLite file (their writes on the write thread) or PostgreSQL, sends a signed contract's notifications"
+    )
+    func sentByServe() async throws {
+        let dir = NSTemporaryDirectory() + "hrbridge-sender-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let receiver = try await HRReceiver.start(only: ("POST", "/hr/notify"))
+        do {
+            let database = testsRunOnPostgres ? [:] : ["DATA_DIR": dir, "DATABASE_URL": ""]
+            let settings = ["NOTIFY_ENDPOINT": receiver.url, "NOTIFY_KEY": "k", "NOTIFY_SECRET": "s3cret"].merging(database) { a, _ in a }
+            // Given serve with its worker and sender running
+            try await withSyncFixture(settings, worker: true) { f in
+                // When a contract of ours is signed
+                _ = try await f.signedContract()
+                // Then its three notifications reach the HR system, and are marked sent
+                let sent = try await eventually {
+                    try await OutboundNotification.query(on: f.db).filter(\.$status == .sent).count() == 3
+                }
+                let outbox = try await OutboundNotification.query(on: f.db).all().map { "\($0.type) \($0.status) \($0.lastError ?? "")" }
+                #expect(sent, "\(outbox)")
+                #expect(receiver.received.count == 3)
+            }
+        } catch {
+            try? await receiver.stop()
+            throw error
+        }
+        try await receiver.stop()
+    }
+
     @Test("a signed contract sends employee, contract and document notifications: signed, keyed, documented, retried after a 500, in order")
     func delivered() async throws {
         try await withReceiver(statuses: [500]) { f, receiver in

@@ -3,13 +3,16 @@ import Foundation
 
 /// The periodic retention job (`JobRunner`): purges old rows (`RetentionPurge`) and erases the
 /// records of customers disconnected long enough (`InstallationErasure`), refreshes SQLite's
-/// planner statistics when an hour has passed (`PlannerStatistics`), then plans the next
+/// planner statistics when the worker starts and then hourly (`PlannerStatistics`), then plans the next
 /// run: in `retention.interval_seconds`, or in a second while a run left rows behind. One job
 /// at a time in the queue, so several processes on one PostgreSQL do not purge twice.
 struct RetentionJobs: JobRunner {
     static let kind = "retention"
 
     let services: AppServices
+    /// The application's reading connections, each through the write gate: told to reload the
+    /// planner statistics after they change (`PlannerStatistics`).
+    var readers: [any DatabaseWriter] = []
     /// A failed run is tried again with backoff for a long while: the next run is planned only by a success.
     static let attempts = 1000
 
@@ -17,6 +20,7 @@ struct RetentionJobs: JobRunner {
 
     /// At start-up a run is due at once: `retention.*` may have changed with the restart.
     func prepare(on worker: WorkerContext) async throws {
+        await refreshStatistics(on: worker)
         let now = services.clock.now
         try await worker.writer.transaction(.background) { tx in
             try await JobQueue.planned(Self.kind, [.queued], on: tx).set(\.$runAt, to: now)
@@ -49,7 +53,7 @@ struct RetentionJobs: JobRunner {
                     ])
             }
             // Purges change tables' sizes the most: the planner's statistics follow, hourly.
-            await services.storage.statistics.refreshIfDue(with: worker.writer, now: services.clock.now, logger: worker.logger)
+            await refreshStatistics(on: worker)
             let now = services.clock.now
             try await worker.writer.transaction(.background) { tx in
                 try await Self.scheduleNext(after: report.more ? 1 : settings.intervalSeconds, on: tx, now: now)
@@ -62,6 +66,10 @@ struct RetentionJobs: JobRunner {
                 try await JobQueue(db: db, sync: services.config.sync).fail(job, error: ErrorText.log(error), retryable: true, now: now)
             }
         }
+    }
+
+    private func refreshStatistics(on worker: WorkerContext) async {
+        await services.storage.statistics.refreshIfDue(with: worker.writer, readers: readers, now: services.clock.now, logger: worker.logger)
     }
 
     /// Plans a run `seconds` from now unless one is queued. Two processes doing so at once may
