@@ -118,8 +118,8 @@ class Loader:
 
     def analyze(self):
         """PostgreSQL: what autovacuum would have done over the year. SQLite: nothing — the
-        service gathers its own planner statistics when it starts (`PlannerStatistics`), and
-        the pages below are measured with those, as a customer's database would have them."""
+        service gathers its own planner statistics when its worker starts (`PlannerStatistics`),
+        and the pages below are measured with those, as a customer's database would have them."""
         if self.db.kind == "postgres":
             self.db.rows("VACUUM ANALYZE")
 
@@ -363,10 +363,14 @@ def main():
         print(f"  database: {sizes['employees'] / 2**20:,.0f} MiB; {record['bytes_per_1000_deliveries'] / 1024:,.0f} KiB per 1,000 deliveries "
               f"(with their jobs), {record['bytes_per_employee'] / 1024:,.1f} KiB per employee (contract, history, PDF)")
 
+        if w.db.kind == "sqlite":
+            # As a deployment's first start on the file: the worker gathers SQLite's statistics as it starts.
+            started = time.monotonic()
+            w.serve(worker=True).terminate()
+            print(f"  a first serve gathered SQLite's planner statistics and answered in {time.monotonic() - started:.1f} s")
+
         # 1. Acks on the year's database.
-        started = time.monotonic()
         server = w.serve(worker=False)
-        print(f"  serve started on it in {time.monotonic() - started:.1f} s (on SQLite, planner statistics gathered at start-up)")
         if empty:
             full = ack_rate(w, 16, args.seconds, "full")
             record["ack16"] = {"empty": empty["rate"], "full": full["rate"], "ratio": full["rate"] / empty["rate"], "p99_ms": full["p99_ms"]}
