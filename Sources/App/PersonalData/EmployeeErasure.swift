@@ -23,6 +23,8 @@ struct EmployeeErasure {
     let db: any Database
     let logger: Logger
 
+    var writer: any DatabaseWriter { services.storage.writer(on: db) }
+
     /// What erasing `employee` would remove, for the admin's confirmation.
     func preview(_ employee: Employee) async throws -> Erasure.Summary {
         try await Erasure.Targets.find([try employee.requireID()], installationID: employee.$installation.id, on: db).count(on: db)
@@ -32,7 +34,7 @@ struct EmployeeErasure {
     func erase(_ employee: Employee, by actor: AuditLog.Actor) async throws -> Erasure.Summary {
         let (employeeID, installationID, now) = (try employee.requireID(), employee.$installation.id, services.clock.now)
         let fallback = services.config.notify.endpoint != nil
-        let (summary, files) = try await services.storage.writer(on: db).transaction(.background) { tx in
+        let (summary, files) = try await writer.transaction(.background) { tx in
             try await InstallationLock.acquire(installationID, on: tx)
             let inFlight = try await ContractRequest.query(on: tx).filter(\.$employee.$id == employeeID)
                 .filter(\.$state == .queued).count()
@@ -52,7 +54,7 @@ struct EmployeeErasure {
         guard summary.employees == 1 else { throw Abort(.notFound, reason: "No such employee.") }
         Erasure.removeLegacyFiles(files, dataDirectory: services.config.dataDirectory, logger: logger)
         services.metrics.purged("employee_erased", rows: 1)
-        await services.storage.releaseErased(with: services.storage.writer(on: db), logger: logger)
+        await services.storage.releaseErased(with: writer, logger: logger)
         await services.audit(on: db, logger: logger).record(
             .employeeErased, by: actor, installation: installationID, subject: employeeID.uuidString, detail: summary.words)
         logger.info("erasure: employee erased", metadata: ["employee": "\(employeeID)", "installation": "\(installationID)"])
