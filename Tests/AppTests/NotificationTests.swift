@@ -7,10 +7,13 @@ import Testing
 
 @Suite("Outbound notifications")
 struct NotificationTests {
-    func withReceiver(statuses: [UInt] = [], _ body: (SyncFixture, HRReceiver) async throws -> Void) async throws {
+    func withReceiver(
+        statuses: [UInt] = [], settings: [String: String] = [:], worker: Bool = false, _ body: (SyncFixture, HRReceiver) async throws -> Void
+    ) async throws {
         let receiver = try await HRReceiver.start(statuses: statuses, only: ("POST", "/hr/notify"))
         do {
-            try await withSyncFixture(["NOTIFY_ENDPOINT": receiver.url, "NOTIFY_KEY": "k 1", "NOTIFY_SECRET": "s3cret"]) { f in
+            let notify = ["NOTIFY_ENDPOINT": receiver.url, "NOTIFY_KEY": "k 1", "NOTIFY_SECRET": "s3cret"]
+            try await withSyncFixture(notify.merging(settings) { a, _ in a }, worker: worker) { f in
                 try await body(f, receiver)
             }
         } catch {
@@ -38,27 +41,19 @@ struct NotificationTests {
     func sentByServe() async throws {
         let dir = NSTemporaryDirectory() + "hrbridge-sender-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let receiver = try await HRReceiver.start(only: ("POST", "/hr/notify"))
-        do {
-            let database = testsRunOnPostgres ? [:] : ["DATA_DIR": dir, "DATABASE_URL": ""]
-            let settings = ["NOTIFY_ENDPOINT": receiver.url, "NOTIFY_KEY": "k", "NOTIFY_SECRET": "s3cret"].merging(database) { a, _ in a }
-            // Given serve with its worker and sender running
-            try await withSyncFixture(settings, worker: true) { f in
-                // When a contract of ours is signed
-                _ = try await f.signedContract()
-                // Then its three notifications reach the HR system, and are marked sent
-                let sent = try await eventually {
-                    try await OutboundNotification.query(on: f.db).filter(\.$status == .sent).count() == 3
-                }
-                let outbox = try await OutboundNotification.query(on: f.db).all().map { "\($0.type) \($0.status) \($0.lastError ?? "")" }
-                #expect(sent, "\(outbox)")
-                #expect(receiver.received.count == 3)
+        // Given serve with its worker and sender running
+        let database = testsRunOnPostgres ? [:] : ["DATA_DIR": dir, "DATABASE_URL": ""]
+        try await withReceiver(settings: database, worker: true) { f, receiver in
+            // When a contract of ours is signed
+            _ = try await f.signedContract()
+            // Then its three notifications reach the HR system, and are marked sent
+            let sent = try await eventually {
+                try await OutboundNotification.query(on: f.db).filter(\.$status == .sent).count() == 3
             }
-        } catch {
-            try? await receiver.stop()
-            throw error
+            let outbox = try await OutboundNotification.query(on: f.db).all().map { "\($0.type) \($0.status) \($0.lastError ?? "")" }
+            #expect(sent, "\(outbox)")
+            #expect(receiver.received.count == 3)
         }
-        try await receiver.stop()
     }
 
     @Test("a signed contract sends employee, contract and document notifications: signed, keyed, documented, retried after a 500, in order")
