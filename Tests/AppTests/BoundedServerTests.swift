@@ -21,7 +21,7 @@ struct BoundedServerTests {
             // Then the server closed it with nothing said (the idle timer, 120 s, restarts on every
             // byte: without the head's deadline every byte would have gone in)
             #expect(sent < header.count)
-            let answer = connection.read(for: .seconds(20))
+            let answer = await connection.read(for: .seconds(20))
             #expect(answer.closed && answer.text.isEmpty, "\(answer)")
         }
         #expect(logs.all.contains { $0.contains("connection closed: its request head was not whole in time") && $0.contains("127.0.0.1") })
@@ -33,11 +33,11 @@ struct BoundedServerTests {
             // Given a connection answered once, then sending a line break every 200 ms (6 s in all)
             let connection = try RawConnection(port: r.port)
             connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(connection.readAnswers(1).hasPrefix("HTTP/1.1 200"))
+            #expect(await connection.readAnswers(1).hasPrefix("HTTP/1.1 200"))
             let sent = try await connection.trickle(Array(String(repeating: "\r\n", count: 15).utf8), interval: .milliseconds(200))
             // Then the server closed it: they counted as a head that never came whole
             #expect(sent < 30)
-            #expect(connection.read(for: .seconds(20)).closed)
+            #expect(await connection.read(for: .seconds(20)).closed)
         }
     }
 
@@ -47,13 +47,13 @@ struct BoundedServerTests {
             // Given a keep-alive connection that was answered and now waits
             let connection = try RawConnection(port: r.port)
             connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(connection.readAnswers(1).hasPrefix("HTTP/1.1 200"))
+            #expect(await connection.readAnswers(1).hasPrefix("HTTP/1.1 200"))
             // When the server shuts down
             let started = ContinuousClock.now
             await r.app.server.shutdown()
             // Then the connection is closed, and the shutdown did not wait for it (its timeout is
             // 10 s; a loaded machine running the whole suite may take a few seconds to shut down)
-            #expect(connection.read(for: .seconds(20)).closed)
+            #expect(await connection.read(for: .seconds(20)).closed)
             #expect(ContinuousClock.now - started < .seconds(8))
         }
     }
@@ -67,7 +67,7 @@ struct BoundedServerTests {
                 "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000000\r\n\r\npassword="
             )
             // Then the answer is a 413 saying the connection closes, and the connection ends after it
-            Self.expectLastAnswer(connection, status: 413)
+            await Self.expectLastAnswer(connection, status: 413)
             // and a client that goes on sending is cut off soon (it would be read for ever otherwise)
             #expect(try await Self.cutOff(connection))
         }
@@ -81,7 +81,7 @@ struct BoundedServerTests {
             connection.send(
                 "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\npassword=1")
             // Then after the deadline: 408, and the connection ends
-            Self.expectLastAnswer(connection, status: 408)
+            await Self.expectLastAnswer(connection, status: 408)
         }
     }
 
@@ -95,7 +95,7 @@ struct BoundedServerTests {
             let chunk = "1000\r\n" + String(repeating: "a", count: 4096) + "\r\n"
             for _ in 0..<5 { connection.send(chunk) }
             // Then it is refused at the fifth, and closed
-            Self.expectLastAnswer(connection, status: 413)
+            await Self.expectLastAnswer(connection, status: 413)
         }
     }
 
@@ -108,15 +108,15 @@ struct BoundedServerTests {
                 "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: 20\r\n\r\n"
             )
             // Then it is asked, and once sent, answered
-            #expect(fits.readAnswers(1) == "HTTP/1.1 100 Continue\r\n\r\n")
+            #expect(await fits.readAnswers(1) == "HTTP/1.1 100 Continue\r\n\r\n")
             fits.send("password=123&csrf=1x")
-            let answer = fits.readAnswers(1)
+            let answer = await fits.readAnswers(1)
             #expect(answer.hasPrefix("HTTP/1.1 "), "\(answer.prefix(40))")
             #expect(!answer.hasPrefix("HTTP/1.1 100"))
             // Given one that announces 10 MB: refused at once, never asked
             let tooLarge = try RawConnection(port: r.port)
             tooLarge.send("POST /admin/login HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n")
-            Self.expectLastAnswer(tooLarge, status: 413)
+            await Self.expectLastAnswer(tooLarge, status: 413)
         }
     }
 
@@ -131,16 +131,17 @@ struct BoundedServerTests {
                 "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" + post + post
                     + "GET /no-such-page HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n")
             // Then all are answered, in order (each body read as its own), and the connection stays open
-            let both = connection.read(for: .seconds(20)) { RawConnection.wholeAnswers(in: $0) >= 4 }
+            let both = await connection.read(for: .seconds(20)) { RawConnection.wholeAnswers(in: $0) >= 4 }
             let statuses = both.text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
             // (400: the receiver's answer to a body that is no notification; a body read wrong
             // would have broken the requests after it)
             #expect(statuses == ["200", "400", "400", "404"], "\(both.text)")
-            #expect(!both.closed && !connection.read(for: .milliseconds(300)).closed)
+            let later = await connection.read(for: .milliseconds(300))
+            #expect(!both.closed && !later.closed)
             // When a third asks to close
             connection.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             // Then it is answered and the connection ends
-            Self.expectLastAnswer(connection, status: 200)
+            await Self.expectLastAnswer(connection, status: 200)
         }
     }
 
@@ -150,9 +151,9 @@ struct BoundedServerTests {
             // Given a HEAD and then a GET of the stylesheet on one connection
             let connection = try RawConnection(port: r.port)
             connection.send("HEAD /css/app.css HTTP/1.1\r\nHost: x\r\n\r\n")
-            let head = connection.read(for: .seconds(20)) { $0.hasSuffix("\r\n\r\n") }.text
+            let head = await connection.read(for: .seconds(20)) { $0.hasSuffix("\r\n\r\n") }.text
             connection.send("GET /css/app.css HTTP/1.1\r\nHost: x\r\n\r\n")
-            let get = connection.readAnswers(1)
+            let get = await connection.readAnswers(1)
             // Then the HEAD's length is the GET's, but nothing followed its headers
             let length = try #require(Self.header("content-length", in: get).flatMap(Int.init))
             #expect(length > 100)
@@ -170,7 +171,7 @@ struct BoundedServerTests {
             // Given a connection that says nothing
             let connection = try RawConnection(port: r.port)
             // Then the server ends it
-            #expect(connection.read(for: .seconds(20)).closed)
+            #expect(await connection.read(for: .seconds(20)).closed)
         }
     }
 
@@ -188,8 +189,8 @@ struct BoundedServerTests {
 
     /// Reads until the server closes the connection (20 s at most): the answer has `status`,
     /// says `Connection: close`, and is the connection's last.
-    static func expectLastAnswer(_ connection: RawConnection, status: Int, sourceLocation: SourceLocation = #_sourceLocation) {
-        let answer = connection.read(for: .seconds(20))
+    static func expectLastAnswer(_ connection: RawConnection, status: Int, sourceLocation: SourceLocation = #_sourceLocation) async {
+        let answer = await connection.read(for: .seconds(20))
         #expect(answer.text.hasPrefix("HTTP/1.1 \(status)"), "\(answer.text.prefix(40))", sourceLocation: sourceLocation)
         #expect(answer.text.lowercased().contains("connection: close"), sourceLocation: sourceLocation)
         #expect(answer.closed, sourceLocation: sourceLocation)

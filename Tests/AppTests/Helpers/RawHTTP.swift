@@ -7,8 +7,7 @@ struct RawHTTP {
 
     /// Sends `head`, then each byte of `trickle` `interval` apart; returns what the server
     /// answered (its status line and headers) as soon as it answers, or "" when it said nothing
-    /// within `timeout` after the last byte. The timeout is the test browser's (30 s): on a
-    /// loaded two-core CI machine a whole request has been seen to take over 10 s.
+    /// within `timeout` after the last byte (the test browser's 30 s).
     func exchange(_ head: String, trickle: [UInt8] = [], interval: Duration = .zero, timeout: Int = 30) async throws -> String {
         let fd = try open(timeout: timeout)
         defer { close(fd) }
@@ -21,8 +20,11 @@ struct RawHTTP {
             if early > 0 { return String(decoding: buffer[..<early], as: UTF8.self) }
             try await Task.sleep(for: interval)
         }
-        let n = recv(fd, &buffer, buffer.count, 0)
-        return n > 0 ? String(decoding: buffer[..<n], as: UTF8.self) : ""
+        return await offTheCooperativePool {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            return n > 0 ? String(decoding: buffer[..<n], as: UTF8.self) : ""
+        }
     }
 
     private func open(timeout: Int) throws -> Int32 {
@@ -30,6 +32,16 @@ struct RawHTTP {
         var wait = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         return fd
+    }
+}
+
+/// Runs a blocking socket call on a thread of its own. On Swift's cooperative pool (one thread
+/// per core, two here) two tests waiting for an answer held every thread, and the app under
+/// test, whose routes run on that pool too, could not give the answer: the whole test process
+/// stood still until their timeouts (CI failed so, twice, with ~20 s stalls).
+func offTheCooperativePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
     }
 }
 
@@ -53,7 +65,7 @@ func connectLoopback(port: Int) throws -> Int32 {
 
 /// One client connection held open across several steps, for what `RawHTTP.exchange` cannot
 /// show: whether the server closed it, and what it answered on a connection it kept.
-final class RawConnection {
+final class RawConnection: @unchecked Sendable {  // its descriptor only; one step at a time
     private let fd: Int32
 
     init(port: Int) throws {
@@ -86,7 +98,11 @@ final class RawConnection {
 
     /// What the server sent within `duration`, and whether it closed its side by then. Stops
     /// as soon as it has closed, or as soon as what arrived satisfies `enough`.
-    func read(for duration: Duration, until enough: (String) -> Bool = { _ in false }) -> (text: String, closed: Bool) {
+    func read(for duration: Duration, until enough: @escaping @Sendable (String) -> Bool = { _ in false }) async -> (text: String, closed: Bool) {
+        await offTheCooperativePool { self.readBlocking(for: duration, until: enough) }
+    }
+
+    private func readBlocking(for duration: Duration, until enough: (String) -> Bool) -> (text: String, closed: Bool) {
         let end = ContinuousClock.now + duration
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -103,8 +119,8 @@ final class RawConnection {
     }
 
     /// Reads until `count` whole answers (each framed by its `Content-Length`) have arrived.
-    func readAnswers(_ count: Int, timeout: Duration = .seconds(20)) -> String {
-        read(for: timeout) { Self.wholeAnswers(in: $0) >= count }.text
+    func readAnswers(_ count: Int, timeout: Duration = .seconds(20)) async -> String {
+        await read(for: timeout) { Self.wholeAnswers(in: $0) >= count }.text
     }
 
     static func wholeAnswers(in text: String) -> Int {
