@@ -16,8 +16,8 @@ actor DeliveryEngine {
     let schedule: RetrySchedule
     let logger: Logger
     /// How long a receiver may take to answer; Oneflow's own limit is not documented. 30 s,
-    /// not 10: on a loaded two-core machine running the whole test suite an acknowledgement
-    /// has taken over 10 s, and a retry minutes later left a test waiting for nothing.
+    /// as the test browser waits: a test process that stood still for 10 s (its helpers then
+    /// blocked Swift's cooperative pool) made a delivery a retry due minutes later.
     let requestTimeout: TimeAmount = .seconds(30)
     private var loop: Task<Void, Never>?
 
