@@ -83,6 +83,31 @@ struct CoveredDeliveriesTests {
         }
     }
 
+    @Test("a contract's waiting notifications are read through the pending index, not from every delivery it had")
+    func pendingByIndex() async throws {
+        try await withSyncFixture { f in
+            // Given: a contract whose earlier notifications are settled, and two that wait
+            let id = try await f.signedContract()
+            try await f.settle()
+            let settled = try await f.deliveries().filter { $0.oneflowContractID == id }
+            #expect(!settled.isEmpty && settled.allSatisfy { $0.status != .pending })
+            for callback in ["waiting-1", "waiting-2"] {
+                _ = try await f.post(try f.notification(contractID: id, events: ["contract:sign"], callbackID: callback))
+            }
+            let waiting = Set(try await f.deliveries().filter { $0.callbackID.hasPrefix("waiting-") }.map { try $0.requireID() })
+            let installationID = try f.installation.requireID()
+
+            // When: the worker asks for the contract's other deliveries
+            let pending = try await CoveredDeliveries(db: f.db).pending(contractIDs: [id], installationID: installationID, except: [])
+
+            // Then: exactly the two that wait, found through the partial index
+            #expect(Set(pending[id] ?? []) == waiting)
+            let plan = try await QueryPlan.of(
+                CoveredDeliveries.pendingQuery(contractIDs: [id], installationID: installationID, except: []), on: f.db)
+            #expect(plan.contains(AddPendingDeliveriesIndex.name), "\(plan)")
+        }
+    }
+
     @Test("notifications the lead does not answer (installation disconnected) run on their own at once, not after their lease")
     func unanswered() async throws {
         try await withSyncFixture { f in

@@ -36,6 +36,7 @@ public enum Migrations {
             CreateContractBatches(),
             CreateInstallationDataFields(),
             AddPlannedJobsIndex(),
+            AddPendingDeliveriesIndex(),
         ]
     }
 }

@@ -28,15 +28,7 @@ struct CoveredDeliveries {
     /// `except` and the held ones; at most `limit` per contract.
     func pending(contractIDs: [Int], installationID: UUID, except: Set<UUID>) async throws -> [Int: [UUID]] {
         guard !contractIDs.isEmpty else { return [:] }
-        let sql = try db.sql()
-        let rows = try await sql.raw(
-            """
-            SELECT id, oneflow_contract_id FROM webhook_deliveries
-            WHERE installation_id = \(bind: installationID) AND oneflow_contract_id IN (\(binds: contractIDs))
-              AND status IN (\(bind: WebhookDelivery.Status.pending.rawValue), \(bind: WebhookDelivery.Status.failed.rawValue))
-            LIMIT \(bind: Self.limit * contractIDs.count + except.count)
-            """
-        ).all()
+        let rows = try await db.sql().raw(Self.pendingQuery(contractIDs: contractIDs, installationID: installationID, except: except)).all()
         let skip = except.union(heldDeliveries)
         var pending: [Int: [UUID]] = [:]
         for row in rows {
@@ -46,6 +38,17 @@ struct CoveredDeliveries {
             pending[contract, default: []].append(id)
         }
         return pending
+    }
+
+    /// Through `webhook_deliveries_pending` (`AddPendingDeliveriesIndex`), whose predicate it
+    /// repeats: it reads the few deliveries waiting, not all the contract ever had.
+    static func pendingQuery(contractIDs: [Int], installationID: UUID, except: Set<UUID>) -> SQLQueryString {
+        """
+        SELECT id, oneflow_contract_id FROM webhook_deliveries
+        WHERE installation_id = \(bind: installationID) AND oneflow_contract_id IN (\(binds: contractIDs))
+          AND \(unsafeRaw: AddPendingDeliveriesIndex.predicate)
+        LIMIT \(bind: limit * contractIDs.count + except.count)
+        """
     }
 
     /// One lead delivery's outcome, for the other deliveries of its contract.
