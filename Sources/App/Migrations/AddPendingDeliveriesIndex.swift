@@ -13,19 +13,19 @@ import SQLKit
 /// for word (https://www.sqlite.org/partialindex.html#queries_using_partial_indexes), so both
 /// take it from `predicate`.
 struct AddPendingDeliveriesIndex: AsyncMigration {
-    static let name = "webhook_deliveries_pending"
+    static let index = "webhook_deliveries_pending"
     /// `WebhookDelivery.Status`'s `pending` and `failed`, written out: a migration's SQL does not
-    /// change with the code, and a query must bind nothing here (neither database can prove that
-    /// a bound value implies the index's predicate).
+    /// change with the code. A query repeats it as it is, not with bound values: SQLite cannot
+    /// match bound values in an `IN` list to a partial index, nor can PostgreSQL's generic plans.
     static let predicate = "status IN ('pending', 'failed')"
 
     func prepare(on database: any Database) async throws {
         try await database.sql().raw(
-            "CREATE INDEX \(unsafeRaw: Self.name) ON webhook_deliveries (installation_id, oneflow_contract_id) WHERE \(unsafeRaw: Self.predicate)"
+            "CREATE INDEX \(unsafeRaw: Self.index) ON webhook_deliveries (installation_id, oneflow_contract_id) WHERE \(unsafeRaw: Self.predicate)"
         ).run()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.sql().drop(index: SQLIdentifier(Self.name)).run()
+        try await database.sql().drop(index: SQLIdentifier(Self.index)).run()
     }
 }
