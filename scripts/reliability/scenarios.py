@@ -284,6 +284,43 @@ def graceful_shutdown(suite):
 
 
 
+def shutdown_waiting_on_oneflow(suite):
+    """SIGTERM while a request waits on a slow Oneflow: it is answered, and serve exits 0."""
+    with World(suite, "shutdown-waiting-on-oneflow") as w:
+        server = w.serve()
+        w.provision()
+        installation = w.api("/installations")["data"][0]["id"]
+        # Every Oneflow call from now on answers after 60 s: longer than serve's shutdown timeout (10 s).
+        post_json(w.sandbox_port, "/sandbox/control/faults", {"path": "/", "status": 200, "count": 100, "delay_ms": 60_000})
+        answer = {}
+
+        def list_templates():  # the HR API's template list reads Oneflow's while the request waits
+            try:
+                answer["status"], _, answer["seconds"] = request(
+                    w.port, "GET", f"/api/v1/templates?installation_id={installation}",
+                    headers={"authorization": f"Bearer {API_KEY}"}, timeout=60)
+            except OSError as error:
+                answer["error"] = repr(error)
+
+        waiting = threading.Thread(target=list_templates)
+        waiting.start()
+        time.sleep(1.5)
+        code, seconds = server.terminate()
+        waiting.join()
+        request(w.sandbox_port, "DELETE", "/sandbox/control/faults")
+        if code != 0:
+            raise Failure(f"serve exited with {code} after SIGTERM")
+        if seconds > 20:
+            raise Failure(f"serve took {seconds:.1f} s to stop (its shutdown timeout is 10 s)")
+        if "status" not in answer or not 500 <= answer["status"] < 600:
+            raise Failure(f"the waiting request was not answered with a 5xx: {answer}")
+        log = open(server.log_path, errors="replace").read()
+        if "Fatal error" in log or "Crash" in log:
+            raise Failure("serve's log shows a crash at shutdown")
+        return (f"serve stopped in {seconds:.1f} s with a request waiting on Oneflow; "
+                f"the request answered {answer['status']} after {answer['seconds']:.1f} s; exit 0"), w.check_ledger()
+
+
 def kill_before_commit(suite):
     """A contract request's worker killed after Oneflow created the contract and before our
     commit (the sandbox holds the create's answer back while the worker dies): after restart
@@ -373,4 +410,5 @@ def kill_mid_batch(suite):
                 f"batch in {elapsed:.1f} s: {rows} contracts in Oneflow, one per row, all sent"), w.check_ledger()
 
 
-ALL = [kill_after_ack, kill_mid_job, storage_unavailable, duplicates, out_of_order, poison, graceful_shutdown, kill_before_commit, kill_mid_batch]
+ALL = [kill_after_ack, kill_mid_job, storage_unavailable, duplicates, out_of_order, poison, graceful_shutdown,
+       shutdown_waiting_on_oneflow, kill_before_commit, kill_mid_batch]
