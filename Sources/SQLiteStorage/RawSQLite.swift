@@ -50,6 +50,12 @@ public final class RawSQLite {
         statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1, SQLITE_STMTSTATUS_REPREPARE, 0)) }
     }
 
+    /// Rows inserted, updated or deleted on this connection since it opened (`sqlite3_total_changes`).
+    public var totalChanges: Int { Int(sqlite_nio_sqlite3_total_changes(handle)) }
+
+    /// Whether a transaction is open (`sqlite3_get_autocommit` is 0 between BEGIN and COMMIT).
+    public var inTransaction: Bool { sqlite_nio_sqlite3_get_autocommit(handle) == 0 }
+
     /// Runs a statement without parameters or rows (BEGIN, COMMIT, PRAGMA …).
     public func execute(_ sql: String) throws {
         try run(sql, [])

@@ -34,8 +34,19 @@ public final class SQLiteWriterConnection: Sendable {
         }
     }
 
+    /// Runs `body` on the connection. A statement that changed rows outside a transaction (a
+    /// worker's claim, the notification sender's writes) committed on its own: its log pages
+    /// are left to the background checkpoint like a transaction's, not to SQLite's automatic
+    /// one, which would copy them on this thread while the writer holds the gate.
     public func withSQLite<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
-        try state.withLock { state in try body(try open(&state)) }
+        let (result, committed) = try state.withLock { state in
+            let sqlite = try open(&state)
+            let before = sqlite.totalChanges
+            let result = try body(sqlite)
+            return (result, !sqlite.inTransaction && sqlite.totalChanges != before)
+        }
+        if committed { checkpointer.commitHappened() }
+        return result
     }
 
     /// A transaction whose body runs between calls (`InlineSQLiteDatabase`): `begin`, then

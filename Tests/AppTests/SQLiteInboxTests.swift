@@ -17,12 +17,7 @@ struct SQLiteInboxTests {
 
     /// An app on a SQLite file of its own (migrated by `configure`), and an inbox connection to it.
     func withFileApp(_ body: (Application, String, InboxWriter) async throws -> Void) async throws {
-        let path = NSTemporaryDirectory() + "hrbridge-inbox-\(UUID().uuidString).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        try await withTestApp(["DATABASE_URL": "sqlite://" + path]) { app in
-            let file = SQLiteFileConnection(
-                thread: SQLiteWriteThread(path: path, busyTimeoutMilliseconds: 5_000), gate: WriteGate(), configuration: app.db.context.configuration,
-                logger: app.logger)
+        try await withFile { app, path, file in
             let connection = InboxWriter(connection: file) { file.writer }
             do {
                 try await body(app, path, connection)
@@ -31,6 +26,19 @@ struct SQLiteInboxTests {
                 throw error
             }
             await connection.close()
+        }
+    }
+
+    /// An app on a SQLite file, with a write-thread connection to it that `body` lets go of.
+    func withFile(_ body: (Application, String, SQLiteFileConnection) async throws -> Void) async throws {
+        let path = NSTemporaryDirectory() + "hrbridge-inbox-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        try await withTestApp(["DATABASE_URL": "sqlite://" + path]) { app in
+            try await body(
+                app, path,
+                SQLiteFileConnection(
+                    thread: SQLiteWriteThread(path: path, busyTimeoutMilliseconds: 5_000), gate: WriteGate(),
+                    configuration: app.db.context.configuration, logger: app.logger))
         }
     }
 
@@ -94,19 +102,40 @@ struct SQLiteInboxTests {
                     .init(notification: try notification("wal-\(n)"), installationID: try installation.requireID(), receivedAt: Date()))
                 try await Task.sleep(for: .milliseconds(300))
             }
-            // `immutable=1` reads the database file alone, ignoring the log.
-            @Sendable func rowsInFile() async -> Int? {
-                guard
-                    let reader = try? await SQLiteConnection.open(
-                        storage: .file(path: "file:\(path)?immutable=1"), threadPool: .singleton,
-                        on: MultiThreadedEventLoopGroup.singleton.any())
-                else { return nil }
-                let count = try? await reader.query("SELECT COUNT(*) AS n FROM webhook_deliveries").first?.column("n")?.integer
-                try? await reader.close()
-                return count
-            }
-            let copied = try await eventually { await rowsInFile() == 3 }
+            let copied = try await eventually { await Self.rowsInFile(path, "webhook_deliveries") == 3 }
             #expect(copied)
         }
+    }
+
+    @Test("a write outside a transaction (a worker's claim, the sender's) is copied into the database file in the background too")
+    func checkpointsSingleStatements() async throws {
+        try await withFile { app, path, file in
+            // Given: an installation, written through Fluent's own connection
+            let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
+            try await installation.save(on: app.db)
+            let before = await Self.rowsInFile(path, "jobs")
+            // When: the write thread runs single statements, each its own commit, and nothing else writes
+            for n in 0..<3 {
+                _ = try await file.writer.write(.background) { db in
+                    try await JobQueue(db: db).enqueue(kind: "test", payload: ["n": n], maxAttempts: 3, runAt: Date())
+                }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            // Then: the background checkpoint copies them into the file, far below SQLite's own threshold
+            let copied = try await eventually { await Self.rowsInFile(path, "jobs") == (before ?? 0) + 3 }
+            await file.shutdown()
+            #expect(copied)
+        }
+    }
+
+    /// Rows of `table` in the database file alone: `immutable=1` ignores the write-ahead log.
+    @Sendable static func rowsInFile(_ path: String, _ table: String) async -> Int? {
+        guard
+            let reader = try? await SQLiteConnection.open(
+                storage: .file(path: "file:\(path)?immutable=1"), threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.any())
+        else { return nil }
+        let count = try? await reader.query("SELECT COUNT(*) AS n FROM \(table)").first?.column("n")?.integer
+        try? await reader.close()
+        return count
     }
 }
