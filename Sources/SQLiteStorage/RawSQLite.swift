@@ -51,10 +51,10 @@ public final class RawSQLite {
     }
 
     /// Rows inserted, updated or deleted on this connection since it opened (`sqlite3_total_changes`).
-    public var totalChanges: Int { Int(sqlite_nio_sqlite3_total_changes(handle)) }
+    public var totalChanges: Int { handle.map { Int(sqlite_nio_sqlite3_total_changes($0)) } ?? 0 }
 
     /// Whether a transaction is open (`sqlite3_get_autocommit` is 0 between BEGIN and COMMIT).
-    public var inTransaction: Bool { sqlite_nio_sqlite3_get_autocommit(handle) == 0 }
+    public var inTransaction: Bool { handle.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
 
     /// Runs a statement without parameters or rows (BEGIN, COMMIT, PRAGMA …).
     public func execute(_ sql: String) throws {

@@ -39,14 +39,14 @@ public final class SQLiteWriterConnection: Sendable {
     /// are left to the background checkpoint like a transaction's, not to SQLite's automatic
     /// one, which would copy them on this thread while the writer holds the gate.
     public func withSQLite<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
-        let (result, committed) = try state.withLock { state in
+        var committed = false
+        defer { if committed { checkpointer.commitHappened() } }  // after the lock, also after a throw
+        return try state.withLock { state in
             let sqlite = try open(&state)
             let before = sqlite.totalChanges
-            let result = try body(sqlite)
-            return (result, !sqlite.inTransaction && sqlite.totalChanges != before)
+            defer { committed = !sqlite.inTransaction && sqlite.totalChanges != before }
+            return try body(sqlite)
         }
-        if committed { checkpointer.commitHappened() }
-        return result
     }
 
     /// A transaction whose body runs between calls (`InlineSQLiteDatabase`): `begin`, then

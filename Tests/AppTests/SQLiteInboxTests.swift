@@ -113,16 +113,22 @@ struct SQLiteInboxTests {
             // Given: an installation, written through Fluent's own connection
             let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
             try await installation.save(on: app.db)
-            let before = await Self.rowsInFile(path, "jobs")
-            // When: the write thread runs single statements, each its own commit, and nothing else writes
-            for n in 0..<3 {
-                _ = try await file.writer.write(.background) { db in
-                    try await JobQueue(db: db).enqueue(kind: "test", payload: ["n": n], maxAttempts: 3, runAt: Date())
+            let before = try await Job.query(on: app.db).count()
+            let copied: Bool
+            do {
+                // When: the write thread runs single statements, each its own commit, and nothing else writes
+                for n in 0..<3 {
+                    _ = try await file.writer.write(.background) { db in
+                        try await JobQueue(db: db).enqueue(kind: "test", payload: ["n": n], maxAttempts: 3, runAt: Date())
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
                 }
-                try await Task.sleep(for: .milliseconds(300))
+                // Then: the background checkpoint copies them into the file, far below SQLite's own threshold
+                copied = try await eventually { await Self.rowsInFile(path, "jobs") == before + 3 }
+            } catch {
+                await file.shutdown()
+                throw error
             }
-            // Then: the background checkpoint copies them into the file, far below SQLite's own threshold
-            let copied = try await eventually { await Self.rowsInFile(path, "jobs") == (before ?? 0) + 3 }
             await file.shutdown()
             #expect(copied)
         }

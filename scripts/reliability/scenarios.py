@@ -1,6 +1,7 @@
 """The reliability scenarios of issue #8. Each builds its own World, drives real processes,
 raises Failure when its pass criterion is not met, and returns the figure it measured."""
 import concurrent.futures as futures
+import http.client
 import json
 import random
 import sqlite3
@@ -299,12 +300,14 @@ def shutdown_waiting_on_oneflow(suite):
                 answer["status"], _, answer["seconds"] = request(
                     w.port, "GET", f"/api/v1/templates?installation_id={installation}",
                     headers={"authorization": f"Bearer {API_KEY}"}, timeout=60)
-            except OSError as error:
+            except (OSError, http.client.HTTPException) as error:
                 answer["error"] = repr(error)
 
         waiting = threading.Thread(target=list_templates)
         waiting.start()
-        time.sleep(1.5)
+        # SIGTERM once the request's call has reached Oneflow and is held there.
+        wait_for(lambda: any(rule["count"] < 100 for rule in get_json(w.sandbox_port, "/sandbox/control/faults")), 30,
+                 "the request's Oneflow call")
         code, seconds = server.terminate()
         waiting.join()
         request(w.sandbox_port, "DELETE", "/sandbox/control/faults")
