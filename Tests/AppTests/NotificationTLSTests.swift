@@ -20,7 +20,7 @@ struct NotificationTLSTests {
         var clientCert: String { dir + "/client.pem" }
         var clientKey: String { dir + "/client.key" }
 
-        static func make() throws -> PKI {
+        static func make() async throws -> PKI {
             let dir = NSTemporaryDirectory() + "hrbridge-pki-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try "subjectAltName=IP:127.0.0.1\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
@@ -37,15 +37,8 @@ struct NotificationTLSTests {
                 ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=hrbridge"],
                 ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2"],
             ] {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = ["openssl"] + args
-                process.currentDirectoryURL = URL(fileURLWithPath: dir)
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                process.waitUntilExit()
-                guard process.terminationStatus == 0 else { throw Abort(.internalServerError, reason: "openssl \(args[0]) failed") }
+                let run = try await Program(executable: "/usr/bin/env", arguments: ["openssl"] + args, directory: dir).run()
+                guard run.status == 0 else { throw Abort(.internalServerError, reason: "openssl \(args[0]) failed") }
             }
             return PKI(dir: dir)
         }
@@ -97,7 +90,7 @@ struct NotificationTLSTests {
 
     @Test("with the CA file and a client certificate the notification is delivered; without either it is not")
     func mutualTLS() async throws {
-        let pki = try PKI.make()
+        let pki = try await PKI.make()
         defer { try? FileManager.default.removeItem(atPath: pki.dir) }
         try await withTLSReceiver(pki) { url, received in
             try await withSyncFixture { f in
@@ -125,7 +118,7 @@ struct NotificationTLSTests {
         "an installation's own target over mutual TLS: saved with its CA and client certificate as PEM (the key sealed), refused without the client certificate"
     )
     func targetWithPEM() async throws {
-        let pki = try PKI.make()
+        let pki = try await PKI.make()
         defer { try? FileManager.default.removeItem(atPath: pki.dir) }
         try await withTLSReceiver(pki) { url, received in
             try await withSyncFixture { f in

@@ -202,16 +202,11 @@ struct ErasureTests {
             let bytes = [path, path + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }.reduce(Data(), +)
             return String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
         case .postgres(let url):
-            let dump = Process()
-            dump.executableURL = URL(fileURLWithPath: try pgDump())
-            dump.arguments = ["--data-only", "--dbname=" + url.replacingOccurrences(of: "?sslmode=disable", with: "")]
-            let out = Pipe()
-            dump.standardOutput = out
-            try dump.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            dump.waitUntilExit()
-            #expect(dump.terminationStatus == 0)
-            return String(decoding: data, as: UTF8.self)
+            let dump = try await Program(
+                executable: try pgDump(), arguments: ["--data-only", "--dbname=" + url.replacingOccurrences(of: "?sslmode=disable", with: "")]
+            ).run()
+            #expect(dump.status == 0)
+            return String(decoding: dump.output, as: UTF8.self)
         case .sqliteInMemory:
             Issue.record("an in-memory database has no file to search")
             return ""
