@@ -34,17 +34,17 @@ public final class SQLiteWriterConnection: Sendable {
         }
     }
 
-    /// Runs `body` on the connection. A statement that changed rows outside a transaction (a
-    /// worker's claim, the notification sender's writes) committed on its own: its log pages
-    /// are left to the background checkpoint like a transaction's, not to SQLite's automatic
-    /// one, which would copy them on this thread while the writer holds the gate.
+    /// Runs `body` on the connection. Whatever commits here — a transaction's `COMMIT`, or a
+    /// statement that changed rows outside a transaction (a worker's claim, the notification
+    /// sender's writes) — leaves its log pages to the background checkpoint, not to SQLite's
+    /// automatic one, which would copy them on this thread while the writer holds the gate.
     public func withSQLite<T: Sendable>(_ body: (RawSQLite) throws -> T) throws -> T {
         var committed = false
         defer { if committed { checkpointer.commitHappened() } }  // after the lock, also after a throw
         return try state.withLock { state in
             let sqlite = try open(&state)
-            let before = sqlite.totalChanges
-            defer { committed = !sqlite.inTransaction && sqlite.totalChanges != before }
+            let (inTransaction, changes) = (sqlite.inTransaction, sqlite.totalChanges)
+            defer { committed = !sqlite.inTransaction && (inTransaction || sqlite.totalChanges != changes) }
             return try body(sqlite)
         }
     }
@@ -53,10 +53,7 @@ public final class SQLiteWriterConnection: Sendable {
     /// `commit` or `rollback`.
     public func begin() throws { try withSQLite { try $0.execute(Self.begin) } }
 
-    public func commit() throws {
-        try withSQLite { try $0.execute("COMMIT") }
-        checkpointer.commitHappened()
-    }
+    public func commit() throws { try withSQLite { try $0.execute("COMMIT") } }
 
     /// Undoes the open transaction; if even that fails, the next statement gets a new connection.
     public func rollback() {
