@@ -53,8 +53,7 @@ struct JobQueueStorageTests {
 
     @Test("a job is read from its row field by field as Fluent's reflection reads it", arguments: MigrationTests.databases)
     func decodedByHand(url: String) async throws {
-        let blank = Job()
-        #expect(blank.declaredProperties.map { ObjectIdentifier($0 as AnyObject) } == blank.properties.map { ObjectIdentifier($0 as AnyObject) })
+        // Its declared properties are Fluent's: RowDecodableTests.declared.
         try await withQueue(url) { queue, db in
             let sql = try #require(db as? any SQLDatabase)
             let job = try await queue.enqueue(kind: "test", payload: ["n": 1], maxAttempts: 3, runAt: Date().addingTimeInterval(-1))

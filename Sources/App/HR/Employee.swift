@@ -38,6 +38,16 @@ public final class Employee: Model, @unchecked Sendable {
     }
 }
 
+/// The worker's write transactions read employees with `SELECT *` (`HRWriteSet.load`).
+extension Employee: RowDecodable {
+    var declaredProperties: [any AnyDatabaseProperty] {
+        [
+            $id, $installation, $employeeNumber, $name, $email, $phone, $personalNumberSealed, $title, $fields, $customFields,
+            $employmentStatus, $createdAt, $updatedAt, $contracts,
+        ]
+    }
+}
+
 /// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
 extension Employee: SQLInsertable {
     static let insertColumns = [

@@ -35,6 +35,16 @@ public final class EmploymentContract: Model, @unchecked Sendable {
     }
 }
 
+/// The worker's write transactions read contracts with `SELECT *` (`HRWriteSet.load`).
+extension EmploymentContract: RowDecodable {
+    var declaredProperties: [any AnyDatabaseProperty] {
+        [
+            $id, $installation, $employee, $oneflowContractID, $templateTypeID, $name, $status, $stateUpdatedAt, $lifecycleState,
+            $startDate, $endDate, $signedAt, $contractRequestID, $createdAt, $updatedAt,
+        ]
+    }
+}
+
 /// The worker's inserts (`SQLInsertable`): the same columns as the fields above.
 extension EmploymentContract: SQLInsertable {
     static let insertColumns = [

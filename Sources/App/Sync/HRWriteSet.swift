@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// The HR rows one transaction works on for several contracts of one installation: read in
 /// two queries, changed in memory by `HRRecordWriter`, written back with one multi-row
@@ -30,15 +31,31 @@ final class HRWriteSet {
         self.employees = employees
     }
 
+    /// Reads the rows with plain SQL (`RowDecodable`): this runs inside the worker's write
+    /// transaction, where Fluent's query builder cost the write thread more than the reads.
     static func load(installationID: UUID, for mapped: [MappedContract], on db: any Database) async throws -> HRWriteSet {
-        let found = try await EmploymentContract.query(on: db).filter(\.$installation.$id == installationID)
-            .filter(\.$oneflowContractID ~~ mapped.map(\.oneflowContractID)).all()
-        let linked = found.compactMap(\.$employee.id)
-        let numbers = mapped.compactMap(\.employee.employeeNumber)
-        let emails = mapped.compactMap(\.employee.email)
-        let employees = try await Employee.query(on: db).filter(\.$installation.$id == installationID).group(.or) { or in
-            or.filter(\.$id ~~ linked).filter(\.$employeeNumber ~~ numbers).filter(\.$email ~~ emails)
-        }.all()
+        guard !mapped.isEmpty else { return HRWriteSet(installationID: installationID, contracts: [:], employees: []) }
+        let sql = try db.sql()
+        let found = try await sql.raw(
+            """
+            SELECT * FROM employment_contracts
+            WHERE installation_id = \(bind: installationID) AND oneflow_contract_id IN (\(binds: mapped.map(\.oneflowContractID)))
+            """
+        ).all().map(EmploymentContract.decode)
+        // An employee linked to one of them, or with one of their employee numbers or emails.
+        let matches: [(column: String, values: [any Encodable & Sendable])] = [
+            ("id", found.compactMap(\.$employee.id)), ("employee_number", mapped.compactMap(\.employee.employeeNumber)),
+            ("email", mapped.compactMap(\.employee.email)),
+        ].filter { !$0.values.isEmpty }
+        let employees =
+            matches.isEmpty
+            ? []
+            : try await sql.raw(
+                """
+                SELECT * FROM employees WHERE installation_id = \(bind: installationID)
+                AND (\(SQLList(matches.map { SQLQueryString("\(unsafeRaw: $0.column) IN (\(binds: $0.values))") }, separator: SQLRaw(" OR "))))
+                """
+            ).all().map(Employee.decode)
         return HRWriteSet(
             installationID: installationID, contracts: Dictionary(found.map { ($0.oneflowContractID, $0) }, uniquingKeysWith: { a, _ in a }),
             employees: employees)
