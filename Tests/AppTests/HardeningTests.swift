@@ -56,6 +56,28 @@ struct HardeningTests {
         }
     }
 
+    @Test("a path with empty segments is checked as the router reads it: no key in the log, 405 on the HR API, no-store")
+    func emptySegments() async throws {
+        let logs = LogStore()
+        let key = "KEYsecret" + String(repeating: "k", count: 23)
+        try await withRunningApp(logs: logs) { r in
+            // Given paths that Vapor's router reads without their empty segments
+            let raw = RawHTTP(port: r.port)
+            // When
+            let webhook = try await raw.exchange(
+                "POST /webhooks//oneflow/\(key) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+            let delete = try await raw.exchange("DELETE /api//v1/employees HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let admin = try await raw.exchange("GET /admin//login HTTP/1.1\r\nHost: x\r\n\r\n")
+            // Then
+            #expect(webhook.hasPrefix("HTTP/1.1 "), "\(webhook.prefix(40))")
+            #expect(delete.hasPrefix("HTTP/1.1 405"), "\(delete.prefix(40))")
+            #expect(delete.lowercased().contains("allow: get, head"))
+            #expect(admin.lowercased().contains("cache-control: no-store"), "\(admin.prefix(200))")
+        }
+        #expect(!logs.all.contains { $0.contains("KEYsecret") })
+        #expect(logs.all.contains { $0.contains("POST /webhooks/oneflow/… ") })
+    }
+
     @Test("metrics.token: /metrics needs it as a bearer token; without it /metrics stays open")
     func metricsToken() async throws {
         try await withTestApp(["METRICS_TOKEN": "scrape-secret"]) { app in

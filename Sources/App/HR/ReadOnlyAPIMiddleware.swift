@@ -31,7 +31,7 @@ struct ReadOnlyAPIMiddleware: AsyncMiddleware {
     }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let path = request.url.path
+        let path = request.routedPath
         guard path.hasPrefix("/api/") else { return try await next.respond(to: request) }
         let allowed = Self.allowed(path)
         guard !allowed.contains(request.method) else { return try await next.respond(to: request) }

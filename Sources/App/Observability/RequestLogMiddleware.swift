@@ -15,11 +15,17 @@ struct RequestLogMiddleware: AsyncMiddleware {
         // The Setup URL's query is Oneflow's (the token, under whatever name or spelling it
         // comes), an admin page's may be a search for a person's name: neither is logged.
         let routed = request.routedPath
-        let bare = routed.hasPrefix("/setup") || routed.hasPrefix("/admin")
-        var path = bare ? request.url.path : Redaction.url(request.url.string, extraSensitive: sensitiveParameters)
-        // A connection link's path is its secret: whoever reads it could use the link. A
-        // webhook URL's key is one half of what forging a notification takes.
-        if let secret = secretPaths.first(where: path.hasPrefix) { path = secret + "…" }
+        let path: String
+        if let secret = secretPaths.first(where: routed.hasPrefix) {
+            // A connection link's path is its secret: whoever reads it could use the link. A
+            // webhook URL's key is one half of what forging a notification takes. As the
+            // router reads the path, so that `/webhooks//oneflow/…` does not print its key either.
+            path = secret + "…"
+        } else if routed.hasPrefix("/setup") || routed.hasPrefix("/admin") {
+            path = routed
+        } else {
+            path = Redaction.url(request.url.string, extraSensitive: sensitiveParameters)
+        }
         do {
             let response = try await next.respond(to: request)
             log(request, path: path, status: response.status.code, started: started)
