@@ -46,34 +46,47 @@ struct RowDecodableTests {
     }
 
     @Test(
-        "the worker's write set finds an employee by link, by employee number and by email, and no one without them",
+        "the worker's write set finds its installation's employees by link, employee number or email, at once, and no one else's",
         arguments: MigrationTests.databases)
     func writeSetMatches(url: String) async throws {
         try await MigrationTests().withDatabase(url) { app in
-            // Given
-            let (installationID, employee, contract) = try await Self.stored(on: app.db)
+            // Given Zoë (linked to contract 100), another employee of hers, and in a second
+            // installation employees with the same employee numbers and email
+            let (installationID, zoe, contract) = try await Self.stored(on: app.db)
             let other = Employee(installationID: installationID)
             other.employeeNumber = "20001"
-            other.email = "other@example.com"
             try await other.create(on: app.db)
-            func mapped(_ id: Int, number: String? = nil, email: String? = nil) -> MappedContract {
-                MappedContract(
-                    oneflowContractID: id, status: "pending", employee: .init(employeeNumber: number, email: email, fields: [:], customFields: [:]))
+            let beta = Installation(oneflowAccountID: 2, accountName: "Beta", webhookKey: "k2")
+            try await beta.create(on: app.db)
+            for (number, email) in [("20001", nil), ("30001", "zoe@example.com")] {
+                let stranger = Employee(installationID: try beta.requireID())
+                stranger.employeeNumber = number
+                stranger.email = email
+                try await stranger.create(on: app.db)
             }
-            // When
-            let linked = try await HRWriteSet.load(installationID: installationID, for: [mapped(contract.oneflowContractID)], on: app.db)
-            let byNumber = try await HRWriteSet.load(installationID: installationID, for: [mapped(1, number: "20001")], on: app.db)
-            let byEmail = try await HRWriteSet.load(installationID: installationID, for: [mapped(2, email: "zoe@example.com")], on: app.db)
-            let nobody = try await HRWriteSet.load(installationID: installationID, for: [mapped(3)], on: app.db)
-            let none = try await HRWriteSet.load(installationID: installationID, for: [], on: app.db)
+            func person(number: String? = nil, email: String? = nil) -> MappedContract.Employee {
+                .init(employeeNumber: number, email: email, fields: [:], customFields: [:])
+            }
+            func mapped(_ id: Int, _ employee: MappedContract.Employee) -> MappedContract {
+                MappedContract(oneflowContractID: id, status: "pending", employee: employee)
+            }
+            // When one load asks by all three at once
+            let set = try await HRWriteSet.load(
+                installationID: installationID,
+                for: [
+                    mapped(contract.oneflowContractID, person()), mapped(1, person(number: "20001")),
+                    mapped(2, person(email: "zoe@example.com")),
+                ],
+                on: app.db)
             // Then
-            #expect(linked.contracts[contract.oneflowContractID]?.id == contract.id)
-            #expect(linked.employee(for: mapped(0).employee, linked: employee.id).employee.id == employee.id)
-            #expect(byNumber.contracts.isEmpty)
-            #expect(byNumber.employee(for: mapped(1, number: "20001").employee, linked: nil).employee.id == other.id)
-            #expect(byEmail.employee(for: mapped(2, email: "zoe@example.com").employee, linked: nil).employee.id == employee.id)
-            #expect(nobody.employee(for: mapped(3).employee, linked: nil).new)
-            #expect(none.contracts.isEmpty)
+            #expect(set.contracts.keys.sorted() == [contract.oneflowContractID])
+            #expect(set.employee(for: person(), linked: zoe.id).employee.id == zoe.id)
+            #expect(set.employee(for: person(number: "20001"), linked: nil).employee.id == other.id)
+            #expect(set.employee(for: person(email: "zoe@example.com"), linked: nil).employee.id == zoe.id)
+            // and the other installation's employees were not loaded
+            #expect(set.employee(for: person(number: "30001"), linked: nil).new)
+            let empty = try await HRWriteSet.load(installationID: installationID, for: [], on: app.db)
+            #expect(empty.contracts.isEmpty && empty.employee(for: person(number: "20001"), linked: nil).new)
         }
     }
 

@@ -39,24 +39,3 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         }
     }
 }
-
-extension Request {
-    /// The path as Vapor's router reads it, empty components dropped: `//setup` and
-    /// `/admin//employees` reach `/setup` and `/admin/employees`, so checks by prefix must
-    /// read them the same way.
-    ///
-    /// Worked out once per request: Vapor's `URI.path` builds a new string through
-    /// Foundation at every call, and the request log, the security headers and the HR API's
-    /// method check each ask — ~3% of an acknowledgement's CPU (bench/RESULTS.md).
-    var routedPath: String {
-        if let path = storage[RoutedPathKey.self] { return path }
-        var path = url.path
-        if path.contains("//") { path = "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/") }
-        storage[RoutedPathKey.self] = path
-        return path
-    }
-}
-
-private enum RoutedPathKey: StorageKey {
-    typealias Value = String
-}

@@ -12,8 +12,8 @@ struct NotificationTargets: Sendable {
     /// The installations among `ids` with a target of their own.
     static func installations(among ids: [UUID], on db: any Database) async throws -> Set<UUID> {
         guard !ids.isEmpty else { return [] }
-        // Plain SQL: asked inside every worker write transaction (`Outbox.announcing`), where
-        // Fluent's query builder costs more than the read (`RowDecodable`).
+        // Plain SQL: asked inside every sync write transaction (`Outbox.announcing`), with
+        // SQLite's write lock held, where Fluent's query builder is dear (`RowDecodable` says how).
         let rows = try await db.sql().raw("SELECT installation_id FROM notification_targets WHERE installation_id IN (\(binds: ids))").all()
         return Set(try rows.map { try $0.decode(column: "installation_id", as: UUID.self) })
     }

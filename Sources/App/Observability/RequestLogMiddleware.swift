@@ -12,16 +12,17 @@ struct RequestLogMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let started = ContinuousClock.now
-        // The Setup URL's query is Oneflow's (the token, under whatever name or spelling it
-        // comes), an admin page's may be a search for a person's name: neither is logged.
+        // As the router reads the path, so that `/webhooks//oneflow/…` or `/setup//link/…`,
+        // which reach the same routes, are logged as those are.
         let routed = request.routedPath
         let path: String
         if let secret = secretPaths.first(where: routed.hasPrefix) {
             // A connection link's path is its secret: whoever reads it could use the link. A
-            // webhook URL's key is one half of what forging a notification takes. As the
-            // router reads the path, so that `/webhooks//oneflow/…` does not print its key either.
+            // webhook URL's key is one half of what forging a notification takes.
             path = secret + "…"
         } else if routed.hasPrefix("/setup") || routed.hasPrefix("/admin") {
+            // The Setup URL's query is Oneflow's (the token, under whatever name or spelling it
+            // comes), an admin page's may be a search for a person's name: neither is logged.
             path = routed
         } else {
             path = Redaction.url(request.url.string, extraSensitive: sensitiveParameters)

@@ -8,8 +8,8 @@ import SQLiteStorage
 /// field's type) — to build its select list, to learn whether the model is soft-deleted, and
 /// again for each row it decodes — and writes every column out as an escaped, aliased
 /// identifier. Inside the worker's write transactions, with SQLite's write lock held and
-/// acknowledgements waiting for it, that was a fifth of the write thread's time
-/// (bench/RESULTS.md, "2026-12-06 (day)"). The reads there use `SELECT *` and this.
+/// acknowledgements waiting for it, that was 18–20% of the write thread's time, a third of
+/// its Swift (bench/RESULTS.md, "2026-12-06 (day)"). The reads there use `SELECT *` and this.
 protocol RowDecodable: Model {
     /// Every property, in declaration order. A new field must be added here: a test compares
     /// this list with Fluent's reflection (`properties`).
