@@ -95,26 +95,9 @@ struct RowDecodableTests {
         let installation = Installation(oneflowAccountID: 1, accountName: "Acme", webhookKey: "k")
         try await installation.create(on: db)
         let installationID = try installation.requireID()
-        let employee = Employee(installationID: installationID)
-        employee.employeeNumber = "10023"
-        employee.name = "Zoë Ågren"
-        employee.email = "zoe@example.com"
-        employee.phone = "+46701234567"
-        employee.personalNumberSealed = "sealed"
-        employee.title = "Engineer"
-        employee.fields = #"{"department":"Support"}"#
-        employee.customFields = #"{"x":"y"}"#
-        employee.employmentStatus = "ACTIVE"
+        let employee = Employee.everyColumn(installationID: installationID)
         try await employee.create(on: db)
-        let contract = EmploymentContract(installationID: installationID, oneflowContractID: 100, status: "signed")
-        contract.$employee.id = employee.id
-        contract.templateTypeID = 42
-        contract.name = "Employment"
-        contract.lifecycleState = "active"
-        contract.startDate = "2026-01-01"
-        contract.endDate = "2027-01-01"
-        contract.stateUpdatedAt = Date(timeIntervalSince1970: 1_790_000_000.25)
-        contract.signedAt = Date(timeIntervalSince1970: 1_790_000_001)
+        let contract = EmploymentContract.everyColumn(installationID: installationID, oneflowContractID: 100, employeeID: employee.id)
         try await contract.create(on: db)
         return (installationID, employee, contract)
     }

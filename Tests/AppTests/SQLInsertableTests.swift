@@ -35,30 +35,9 @@ struct SQLInsertableTests {
                 payload: "{}", receivedAt: Date())
             try await delivery.create(on: db)
 
-            let (employee, employeeByFluent) = try await pair(on: db) { _ in
-                let e = Employee(installationID: installationID)
-                e.employeeNumber = "10023"
-                e.name = "Zoë Ågren"
-                e.email = "zoe@example.com"
-                e.phone = "+46701234567"
-                e.personalNumberSealed = "sealed"
-                e.title = "Engineer"
-                e.fields = #"{"department":"Support"}"#
-                e.customFields = #"{"x":"y"}"#
-                e.employmentStatus = "ACTIVE"
-                return e
-            }
+            let (employee, employeeByFluent) = try await pair(on: db) { _ in Employee.everyColumn(installationID: installationID) }
             let contracts = try await pair(on: db, differing: ["oneflowContractID"]) { n in
-                let c = EmploymentContract(installationID: installationID, oneflowContractID: 100 + n, status: "signed")
-                c.$employee.id = employee.id
-                c.templateTypeID = 42
-                c.name = "Employment"
-                c.lifecycleState = "active"
-                c.startDate = "2026-01-01"
-                c.endDate = "2027-01-01"
-                c.stateUpdatedAt = Date(timeIntervalSince1970: 1_790_000_000.25)
-                c.signedAt = Date(timeIntervalSince1970: 1_790_000_001)
-                return c
+                EmploymentContract.everyColumn(installationID: installationID, oneflowContractID: 100 + n, employeeID: employee.id)
             }
             _ = try await pair(on: db) { _ in
                 ContractHistory(
