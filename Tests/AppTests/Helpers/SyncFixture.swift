@@ -87,6 +87,18 @@ struct SyncFixture {
         }
     }
 
+    /// `settle()`, then delivers and drains until `condition` holds (nil: not within
+    /// `seconds`). On a loaded machine a notification's first attempt may time out, and its
+    /// retry comes on the sandbox's schedule, which `settle` does not wait for.
+    func settle(until condition: () async throws -> Bool, within seconds: Double = 60) async throws -> Bool {
+        try await settle()
+        return try await eventually(within: seconds) {
+            await deliver()
+            await drain()
+            return try await condition()
+        }
+    }
+
     /// Whether the sandbox has a delivery not yet tried, or being tried now.
     func sandboxSending() async throws -> Bool {
         let page = try await r.browser().get("/sandbox/control/deliveries")
