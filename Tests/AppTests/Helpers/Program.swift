@@ -35,10 +35,28 @@ struct Program: Sendable {
             } catch {
                 return .failure(CouldNotStart(description: "\(executable): \(error)"))
             }
-            let data = output.fileHandleForReading.readDataToEndOfFile()
+            let data = Self.readToEnd(output.fileHandleForReading.fileDescriptor)
             process.waitUntilExit()
             return .success(Run(status: process.terminationStatus, output: data))
         }
         return try outcome.get()
+    }
+
+    /// Everything until the pipe's end, a read interrupted by a signal tried again.
+    /// `FileHandle.readDataToEndOfFile` treats `EINTR` as fatal (`try!` inside Foundation), and
+    /// the child's exit (`SIGCHLD`) can interrupt it: CI's test process crashed so.
+    private static func readToEnd(_ fd: Int32) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
     }
 }
