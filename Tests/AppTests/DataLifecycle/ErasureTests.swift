@@ -27,13 +27,10 @@ struct ErasureTests {
         let request = try await r.request(try r.json(posted).id)
         let contract = try #require(request.oneflow_contract_id)
         try await r.f.act("sign", contract)
-        try await r.f.settle()
         // Under load the sandbox's sign notification can come after settle's quiet moment.
         #expect(
-            try await eventually {
-                await r.f.deliver()
-                await r.f.drain()
-                return try await Document.query(on: r.f.db).join(Employee.self, on: \Document.$employee.$id == \Employee.$id)
+            try await r.f.settle(within: 20) {
+                try await Document.query(on: r.f.db).join(Employee.self, on: \Document.$employee.$id == \Employee.$id)
                     .filter(Employee.self, \.$email == person.email).count() == 1
             })
         let employee = try #require(try await Employee.query(on: r.f.db).filter(\.$email == person.email).first())

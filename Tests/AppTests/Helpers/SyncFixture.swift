@@ -87,10 +87,10 @@ struct SyncFixture {
         }
     }
 
-    /// `settle()`, then delivers and drains until `condition` holds (nil: not within
+    /// `settle()`, then delivers and drains until `condition` holds (false: not within
     /// `seconds`). On a loaded machine a notification's first attempt may time out, and its
     /// retry comes on the sandbox's schedule, which `settle` does not wait for.
-    func settle(until condition: () async throws -> Bool, within seconds: Double = 60) async throws -> Bool {
+    func settle(within seconds: Double = 60, until condition: () async throws -> Bool) async throws -> Bool {
         try await settle()
         return try await eventually(within: seconds) {
             await deliver()
